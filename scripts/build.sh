@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the browser bundle (wasm + CSS + public files) into target/site and the server binary.
+#   scripts/build.sh            debug build
+#   scripts/build.sh --release  optimised build
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target_dir=${CARGO_TARGET_DIR:-target}
+site=target/site
+
+if [ "${1:-}" = "--release" ]; then
+  wasm_profile=(--profile wasm-release); wasm_out=wasm-release
+  server_profile=(--release); server_out=release
+else
+  wasm_profile=(); wasm_out=debug
+  server_profile=(); server_out=debug
+fi
+
+echo "==> building the browser bundle"
+cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate "${wasm_profile[@]}"
+mkdir -p "$site/pkg"
+wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name marquee \
+  "$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
+mv "$site/pkg/marquee_bg.wasm" "$site/pkg/marquee.wasm"
+if command -v wasm-opt >/dev/null && [ "$wasm_out" = wasm-release ]; then
+  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
+    "$site/pkg/marquee.wasm" -o "$site/pkg/marquee.wasm" || echo "wasm-opt failed; keeping the unoptimised bundle"
+fi
+cp style/main.css "$site/pkg/marquee.css"
+cp -r public/. "$site/"
+
+echo "==> building the server"
+cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
+mkdir -p target
+ln -sf "$(cd "$target_dir" && pwd)/$server_out/marquee" target/marquee
+echo "==> built: target/marquee and $site"

@@ -1,0 +1,61 @@
+use crate::components::layout::{Footer, Header};
+use crate::pages::{
+    dashboard::DashboardPage, home::HomePage, movies::MoviesPage, not_found::NotFound,
+    predictions::PredictionsPage, vote::VotePage,
+};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="dark" />
+                <meta name="description" content="Marquee: predict the canon, vote on the next club film, browse the catalogue." />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Runs only in the browser, once hydrated: lets people's tools and tests know the page is live.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/marquee.css" />
+        <Title formatter=|title: String| {
+            if title.is_empty() { "Marquee".to_string() } else { format!("{title} · Marquee") }
+        } />
+        <Router>
+            <Header />
+            <main class="page">
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::PartiallyBlocked />
+                    <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::PartiallyBlocked />
+                    <Route path=path!("/vote") view=VotePage ssr=SsrMode::PartiallyBlocked />
+                    <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::PartiallyBlocked />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::PartiallyBlocked />
+                </Routes>
+            </main>
+            <Footer />
+        </Router>
+    }
+}

@@ -1,0 +1,17 @@
+use leptos::prelude::*;
+
+/// What a failed section shows: the error in plain words and a way on.
+#[component]
+pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
+    view! {
+        <section class="error-panel" role="alert">
+            <h2>"Sorry, this part could not be shown"</h2>
+            <ul>
+                {move || {
+                    errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()
+                }}
+            </ul>
+            <p>"Check the address, try again, or go " <a href="/">"home"</a> "."</p>
+        </section>
+    }
+}

@@ -1,0 +1,4 @@
+pub mod error_view;
+pub mod layout;
+pub mod movie_card;
+pub mod pager;

@@ -1,0 +1,18 @@
+#![recursion_limit = "256"]
+//! Marquee: canon predictions, film-club voting and a film catalogue.
+
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+pub mod validate;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

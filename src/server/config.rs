@@ -1,0 +1,336 @@
+//! Runtime settings: `Leptos.toml`, then environment variables on top.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub site: SiteConfig,
+    pub database: DatabaseConfig,
+    pub cache: CacheConfig,
+    pub imdb: ImdbConfig,
+    pub pages: PagesConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SiteConfig {
+    pub addr: String,
+    /// Where the built bundle (`pkg/`) and the public files live.
+    pub root: String,
+    pub pkg_dir: String,
+    pub output_name: String,
+    /// Mark cookies `Secure`; turn on when served over https.
+    pub https: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: String,
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    pub predictions_ttl_secs: u64,
+    pub movie_list_ttl_secs: u64,
+    pub popular_ttl_secs: u64,
+    pub movie_detail_ttl_secs: u64,
+    pub recommendations_ttl_secs: u64,
+    pub stats_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImdbConfig {
+    pub base_url: String,
+    pub timeout_ms: u64,
+    pub fresh_hours: u64,
+    pub requests_per_second: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PagesConfig {
+    pub predictions: u32,
+    pub proposals: u32,
+    pub movies: u32,
+    pub max_page_size: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Load the demo films, members and proposals when the database has no films yet.
+    pub seed_on_first_start: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            site: SiteConfig::default(),
+            database: DatabaseConfig::default(),
+            cache: CacheConfig::default(),
+            imdb: ImdbConfig::default(),
+            pages: PagesConfig::default(),
+            demo: DemoConfig::default(),
+        }
+    }
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:3000".into(),
+            root: "target/site".into(),
+            pkg_dir: "pkg".into(),
+            output_name: "marquee".into(),
+            https: false,
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self { url: "sqlite://data/marquee.db".into(), max_connections: 8, acquire_timeout_secs: 5 }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            predictions_ttl_secs: 600,
+            movie_list_ttl_secs: 900,
+            popular_ttl_secs: 600,
+            movie_detail_ttl_secs: 3600,
+            recommendations_ttl_secs: 1800,
+            stats_ttl_secs: 60,
+        }
+    }
+}
+
+impl Default for ImdbConfig {
+    fn default() -> Self {
+        Self {
+            base_url: "https://api.imdbapi.dev".into(),
+            timeout_ms: 3000,
+            fresh_hours: 24,
+            requests_per_second: 2.0,
+        }
+    }
+}
+
+impl Default for PagesConfig {
+    fn default() -> Self {
+        Self { predictions: 25, proposals: 20, movies: 24, max_page_size: 100 }
+    }
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self { seed_on_first_start: true }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the settings file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("the settings file {path} is not valid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("environment variable {var}={value:?} is not valid: {expected}")]
+    Env { var: &'static str, value: String, expected: &'static str },
+    #[error("setting {name} is not valid: {message}")]
+    Invalid { name: &'static str, message: String },
+}
+
+/// Every environment variable that overrides a setting, with the setting it sets.
+pub const ENV_OVERRIDES: &[(&str, &str)] = &[
+    ("MARQUEE_SITE_ADDR", "site.addr"),
+    ("LEPTOS_SITE_ADDR", "site.addr"),
+    ("LEPTOS_SITE_ROOT", "site.root"),
+    ("MARQUEE_HTTPS", "site.https"),
+    ("DATABASE_URL", "database.url"),
+    ("MARQUEE_DB_MAX_CONNECTIONS", "database.max_connections"),
+    ("MARQUEE_DB_ACQUIRE_TIMEOUT_SECS", "database.acquire_timeout_secs"),
+    ("MARQUEE_PREDICTIONS_TTL_SECS", "cache.predictions_ttl_secs"),
+    ("MARQUEE_MOVIE_LIST_TTL_SECS", "cache.movie_list_ttl_secs"),
+    ("MARQUEE_POPULAR_TTL_SECS", "cache.popular_ttl_secs"),
+    ("MARQUEE_MOVIE_DETAIL_TTL_SECS", "cache.movie_detail_ttl_secs"),
+    ("MARQUEE_RECOMMENDATIONS_TTL_SECS", "cache.recommendations_ttl_secs"),
+    ("MARQUEE_STATS_TTL_SECS", "cache.stats_ttl_secs"),
+    ("MARQUEE_IMDB_BASE_URL", "imdb.base_url"),
+    ("MARQUEE_IMDB_TIMEOUT_MS", "imdb.timeout_ms"),
+    ("MARQUEE_IMDB_FRESH_HOURS", "imdb.fresh_hours"),
+    ("MARQUEE_IMDB_REQUESTS_PER_SECOND", "imdb.requests_per_second"),
+    ("MARQUEE_PAGE_PREDICTIONS", "pages.predictions"),
+    ("MARQUEE_PAGE_PROPOSALS", "pages.proposals"),
+    ("MARQUEE_PAGE_MOVIES", "pages.movies"),
+    ("MARQUEE_MAX_PAGE_SIZE", "pages.max_page_size"),
+    ("MARQUEE_SEED_DEMO", "demo.seed_on_first_start"),
+];
+
+impl Config {
+    /// Reads `path` (a missing default file means built-in defaults), then applies the environment.
+    pub fn load(path: Option<&Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("Leptos.toml"), false),
+        };
+        let mut config = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::from_toml(&text)
+                .map_err(|message| ConfigError::Parse { path: path.clone(), message })?,
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        config.apply_env(|name| std::env::var(name).ok())?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.message().to_string())
+    }
+
+    /// `lookup` is the environment; tests pass their own.
+    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        for (var, key) in ENV_OVERRIDES {
+            if let Some(value) = lookup(var).filter(|v| !v.trim().is_empty()) {
+                self.set(var, key, value)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn set(&mut self, var: &'static str, key: &str, value: String) -> Result<(), ConfigError> {
+        fn num<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, ConfigError> {
+            v.trim().parse().map_err(|_| ConfigError::Env {
+                var,
+                value: v.to_string(),
+                expected: "expected a number",
+            })
+        }
+        fn flag(var: &'static str, v: &str) -> Result<bool, ConfigError> {
+            match v.trim().to_ascii_lowercase().as_str() {
+                "1" | "true" | "yes" | "on" => Ok(true),
+                "0" | "false" | "no" | "off" => Ok(false),
+                _ => Err(ConfigError::Env { var, value: v.to_string(), expected: "expected true or false" }),
+            }
+        }
+        match key {
+            "site.addr" => self.site.addr = value,
+            "site.root" => self.site.root = value,
+            "site.https" => self.site.https = flag(var, &value)?,
+            "database.url" => self.database.url = value,
+            "database.max_connections" => self.database.max_connections = num(var, &value)?,
+            "database.acquire_timeout_secs" => self.database.acquire_timeout_secs = num(var, &value)?,
+            "cache.predictions_ttl_secs" => self.cache.predictions_ttl_secs = num(var, &value)?,
+            "cache.movie_list_ttl_secs" => self.cache.movie_list_ttl_secs = num(var, &value)?,
+            "cache.popular_ttl_secs" => self.cache.popular_ttl_secs = num(var, &value)?,
+            "cache.movie_detail_ttl_secs" => self.cache.movie_detail_ttl_secs = num(var, &value)?,
+            "cache.recommendations_ttl_secs" => self.cache.recommendations_ttl_secs = num(var, &value)?,
+            "cache.stats_ttl_secs" => self.cache.stats_ttl_secs = num(var, &value)?,
+            "imdb.base_url" => self.imdb.base_url = value,
+            "imdb.timeout_ms" => self.imdb.timeout_ms = num(var, &value)?,
+            "imdb.fresh_hours" => self.imdb.fresh_hours = num(var, &value)?,
+            "imdb.requests_per_second" => self.imdb.requests_per_second = num(var, &value)?,
+            "pages.predictions" => self.pages.predictions = num(var, &value)?,
+            "pages.proposals" => self.pages.proposals = num(var, &value)?,
+            "pages.movies" => self.pages.movies = num(var, &value)?,
+            "pages.max_page_size" => self.pages.max_page_size = num(var, &value)?,
+            "demo.seed_on_first_start" => self.demo.seed_on_first_start = flag(var, &value)?,
+            other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
+        }
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.site.addr.parse::<std::net::SocketAddr>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "site.addr",
+                message: format!("{:?} is not an address like 127.0.0.1:3000", self.site.addr),
+            });
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError::Invalid {
+                name: "database.max_connections",
+                message: "must be at least 1".into(),
+            });
+        }
+        let pages = &self.pages;
+        for (name, size) in [
+            ("pages.predictions", pages.predictions),
+            ("pages.proposals", pages.proposals),
+            ("pages.movies", pages.movies),
+        ] {
+            if size == 0 || size > pages.max_page_size {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: format!("must be between 1 and pages.max_page_size ({})", pages.max_page_size),
+                });
+            }
+        }
+        if !(self.imdb.base_url.starts_with("http://") || self.imdb.base_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid {
+                name: "imdb.base_url",
+                message: format!("{:?} must start with http:// or https://", self.imdb.base_url),
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shipped_settings_file_parses_and_validates() {
+        let text = include_str!("../../Leptos.toml");
+        let config = Config::from_toml(text).expect("Leptos.toml parses");
+        config.validate().expect("Leptos.toml is valid");
+        assert_eq!(config.site.addr, "127.0.0.1:3000");
+        assert_eq!(config.database.url, "sqlite://data/marquee.db");
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let mut config = Config::default();
+        config
+            .apply_env(|var| match var {
+                "DATABASE_URL" => Some("postgres://u@127.0.0.1:5432/m".into()),
+                "MARQUEE_PAGE_MOVIES" => Some("12".into()),
+                "MARQUEE_HTTPS" => Some("yes".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.database.url, "postgres://u@127.0.0.1:5432/m");
+        assert_eq!(config.pages.movies, 12);
+        assert!(config.site.https);
+    }
+
+    #[test]
+    fn bad_environment_value_names_the_variable() {
+        let mut config = Config::default();
+        let err = config
+            .apply_env(|var| (var == "MARQUEE_DB_MAX_CONNECTIONS").then(|| "many".into()))
+            .unwrap_err();
+        assert!(err.to_string().contains("MARQUEE_DB_MAX_CONNECTIONS"), "{err}");
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_rejected() {
+        assert!(Config::from_toml("[site]\nadress = \"x\"").unwrap_err().contains("adress"));
+        let mut config = Config::default();
+        config.site.addr = "localhost".into();
+        assert!(config.validate().unwrap_err().to_string().contains("site.addr"));
+        let mut config = Config::default();
+        config.pages.movies = 1000;
+        assert!(config.validate().is_err());
+    }
+}

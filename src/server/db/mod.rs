@@ -1,0 +1,194 @@
+//! The database layer: one API over SQLite (default) and PostgreSQL.
+//!
+//! Every query is written once with `$1` placeholders, which both drivers accept; `on_pool!`
+//! runs that one text on whichever pool is configured.
+
+pub mod load;
+pub mod movies;
+pub mod proposals;
+pub mod stats;
+
+use crate::error::AppError;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Clone, Debug)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code on whichever pool `db` holds; `pool` is bound to the concrete pool.
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            $crate::server::db::Db::Sqlite($pool) => $body,
+            $crate::server::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+pub use on_pool;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Why the database could not be opened, in words that say what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("DATABASE_URL {0:?} is not valid: use sqlite://PATH (for example sqlite://data/marquee.db) or postgres://USER:PASSWORD@HOST:PORT/DATABASE")]
+    BadUrl(String),
+    #[error("cannot use the data directory {dir}: {reason}. Create it or point DATABASE_URL elsewhere")]
+    DataDir { dir: String, reason: String },
+    #[error("cannot open the database {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+    #[error("cannot apply migrations to {url}: {reason}")]
+    Migrate { url: String, reason: String },
+}
+
+/// The URL with any password hidden, for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub fn backend_of(url: &str) -> Result<Backend, ConnectError> {
+    if url.starts_with("sqlite:") {
+        Ok(Backend::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Backend::Postgres)
+    } else {
+        Err(ConnectError::BadUrl(redact_url(url)))
+    }
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Db, ConnectError> {
+        let shown = redact_url(url);
+        match backend_of(url)? {
+            Backend::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url)
+                    .map_err(|_| ConnectError::BadUrl(shown.clone()))?
+                    .create_if_missing(true)
+                    // WAL lets readers run beside the one writer; NORMAL sync is safe with WAL.
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+                    .pragma("cache_size", "-16000")
+                    .pragma("temp_store", "memory");
+                ensure_data_dir(options.get_filename())?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections)
+                    .min_connections(1)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| ConnectError::Unreachable { url: shown, reason: e.to_string() })?;
+                Ok(Db::Sqlite(pool))
+            }
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_str(url).map_err(|_| ConnectError::BadUrl(shown.clone()))?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(max_connections)
+                    .acquire_timeout(acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|e| ConnectError::Unreachable { url: shown, reason: e.to_string() })?;
+                Ok(Db::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self {
+            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
+            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+        }
+    }
+
+    /// `SELECT 1`: is the database answering?
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        on_pool!(self, |pool| sqlx::query("SELECT 1").execute(pool).await.map(|_| ()))
+    }
+
+    pub async fn close(&self) {
+        on_pool!(self, |pool| pool.close().await)
+    }
+}
+
+fn ensure_data_dir(file: &std::path::Path) -> Result<(), ConnectError> {
+    let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) else { return Ok(()) };
+    let shown = dir.display().to_string();
+    std::fs::create_dir_all(dir).map_err(|e| ConnectError::DataDir { dir: shown.clone(), reason: e.to_string() })?;
+    // A directory can exist and still refuse writes (read-only mount, other owner): SQLite needs
+    // to create its -wal and -shm files beside the database, so probe with a real file.
+    let probe = dir.join(".marquee-write-test");
+    std::fs::write(&probe, b"ok").map_err(|e| ConnectError::DataDir { dir: shown, reason: e.to_string() })?;
+    let _ = std::fs::remove_file(probe);
+    Ok(())
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(err: sqlx::Error) -> Self {
+        match &err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                tracing::error!(error = %err, "database unavailable");
+                AppError::Unavailable
+            }
+            _ => {
+                tracing::error!(error = %err, "database error");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_hidden() {
+        assert_eq!(redact_url("postgres://ann:secret@db:5432/m"), "postgres://ann:***@db:5432/m");
+        assert_eq!(redact_url("postgres://ann@db/m"), "postgres://ann@db/m");
+        assert_eq!(redact_url("sqlite://data/marquee.db"), "sqlite://data/marquee.db");
+    }
+
+    #[test]
+    fn backend_comes_from_the_scheme() {
+        assert_eq!(backend_of("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(backend_of("postgres://h/db").unwrap(), Backend::Postgres);
+        assert_eq!(backend_of("postgresql://h/db").unwrap(), Backend::Postgres);
+        let err = backend_of("mysql://h/db").unwrap_err().to_string();
+        assert!(err.contains("sqlite://") && err.contains("postgres://"), "{err}");
+    }
+}

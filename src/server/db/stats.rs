@@ -1,0 +1,23 @@
+//! Site-wide counts, in one aggregate query.
+
+use super::{on_pool, Db};
+use crate::model::SiteStats;
+
+pub async fn site_stats(db: &Db) -> Result<SiteStats, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_as::<_, SiteStats>(
+            "SELECT \
+               (SELECT COUNT(*) FROM movies) AS movies, \
+               (SELECT COUNT(*) FROM movies WHERE year BETWEEN 2020 AND 2029) AS candidates, \
+               (SELECT COUNT(*) FROM users WHERE disabled = $1) AS members, \
+               (SELECT COUNT(*) FROM proposals WHERE status = 'active') AS active_proposals, \
+               (SELECT COUNT(*) FROM votes) AS votes, \
+               (SELECT COUNT(*) FROM ratings) + (SELECT COUNT(*) FROM watch_ratings) AS ratings, \
+               (SELECT COUNT(*) FROM list_memberships) AS list_entries, \
+               (SELECT COUNT(*) FROM nominations) AS nominations",
+        )
+        .bind(false)
+        .fetch_one(pool)
+        .await
+    })
+}

@@ -1,0 +1,266 @@
+//! The demo dataset: real films (facts only; metric values approximate), festivals, canonical
+//! lists, and a small club with proposals and votes.
+
+use super::dataset::*;
+
+/// The list the predictions page forecasts.
+pub const TARGET_LIST: &str = "1001-movies";
+
+const FILMS: &str = include_str!("demo/films.tsv");
+
+pub fn reference_festivals() -> Vec<Festival> {
+    [
+        ("oscars", "Academy Awards", "US"),
+        ("cannes", "Cannes Film Festival", "FR"),
+        ("venice", "Venice Film Festival", "IT"),
+        ("berlin", "Berlin International Film Festival", "DE"),
+        ("bafta", "BAFTA Film Awards", "GB"),
+        ("golden-globes", "Golden Globe Awards", "US"),
+        ("sundance", "Sundance Film Festival", "US"),
+    ]
+    .into_iter()
+    .map(|(slug, name, country)| Festival { slug: slug.into(), name: name.into(), country: Some(country.into()) })
+    .collect()
+}
+
+pub fn reference_lists() -> Vec<ListDef> {
+    [
+        (TARGET_LIST, "1001 Movies You Must See Before You Die", "The book's list, with the edition in which each film was added.", true),
+        ("sight-and-sound-2022", "Sight and Sound Greatest Films of All Time (2022)", "The critics' poll top 100.", false),
+        ("afi-100-2007", "AFI's 100 Years...100 Movies (2007)", "The American Film Institute's 10th-anniversary list.", false),
+        ("ebert-great-movies", "Roger Ebert's Great Movies", "Films Roger Ebert wrote about in his Great Movies series.", false),
+    ]
+    .into_iter()
+    .map(|(slug, name, description, is_target)| ListDef {
+        slug: slug.into(),
+        name: name.into(),
+        description: description.into(),
+        is_target,
+    })
+    .collect()
+}
+
+/// Award codes used in films.tsv: festival, category, and the ceremony's year relative to the film's.
+fn award(code: &str) -> Option<(&'static str, &'static str, i32)> {
+    Some(match code {
+        "oscar-picture" => ("oscars", "Best Picture", 1),
+        "oscar-director" => ("oscars", "Best Director", 1),
+        "oscar-international" => ("oscars", "Best International Feature", 1),
+        "oscar-animated" => ("oscars", "Best Animated Feature", 1),
+        "oscar-screenplay" => ("oscars", "Best Original Screenplay", 1),
+        "cannes-palme" => ("cannes", "Palme d'Or", 0),
+        "cannes-grandprix" => ("cannes", "Grand Prix", 0),
+        "cannes-jury" => ("cannes", "Jury Prize", 0),
+        "venice-lion" => ("venice", "Golden Lion", 0),
+        "venice-silver" => ("venice", "Silver Lion", 0),
+        "berlin-bear" => ("berlin", "Golden Bear", 0),
+        "bafta-film" => ("bafta", "Best Film", 1),
+        "globe-drama" => ("golden-globes", "Best Motion Picture – Drama", 1),
+        "globe-comedy" => ("golden-globes", "Best Motion Picture – Musical or Comedy", 1),
+        "sundance-jury" => ("sundance", "Grand Jury Prize", 0),
+        _ => return None,
+    })
+}
+
+fn list_slug(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "1001" => TARGET_LIST,
+        "ss2022" => "sight-and-sound-2022",
+        "afi2007" => "afi-100-2007",
+        "ebert" => "ebert-great-movies",
+        _ => return None,
+    })
+}
+
+/// A line of films.tsv that could not be read.
+#[derive(Debug, thiserror::Error, PartialEq)]
+#[error("films.tsv line {line}: {message}")]
+pub struct ParseError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Columns (tab-separated): imdb_id, title, year, runtime, genres (comma-separated), directors
+/// (comma-separated), IMDb rating, IMDb votes in thousands, Metascore, Tomatometer, awards
+/// (space-separated `code:W` or `code:N`), lists (space-separated `code` or `code:edition`).
+/// Empty fields mean "unknown".
+pub fn parse_films(text: &str) -> Result<Vec<NewMovie>, ParseError> {
+    let mut movies = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = i + 1;
+        if raw.trim().is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let err = |message: String| ParseError { line, message };
+        let cols: Vec<&str> = raw.split('\t').map(str::trim).collect();
+        if cols.len() != 12 {
+            return Err(err(format!("expected 12 tab-separated columns, found {}", cols.len())));
+        }
+        let opt_num = |idx: usize, what: &str| -> Result<Option<f64>, ParseError> {
+            if cols[idx].is_empty() {
+                Ok(None)
+            } else {
+                cols[idx].parse::<f64>().map(Some).map_err(|_| err(format!("{what} {:?} is not a number", cols[idx])))
+            }
+        };
+        let imdb_id = cols[0];
+        if !(imdb_id.starts_with("tt") && (9..=10).contains(&imdb_id.len()) && imdb_id[2..].bytes().all(|b| b.is_ascii_digit())) {
+            return Err(err(format!("{imdb_id:?} is not an IMDb id like tt0111161")));
+        }
+        let year = cols[2].parse::<i32>().map_err(|_| err(format!("year {:?} is not a number", cols[2])))?;
+        let mut metrics = Vec::new();
+        if let Some(v) = opt_num(6, "IMDb rating")? {
+            metrics.push(NewMetric { source: IMDB, metric: "rating", value: v });
+        }
+        if let Some(v) = opt_num(7, "IMDb votes")? {
+            metrics.push(NewMetric { source: IMDB, metric: "votes", value: (v * 1000.0).round() });
+        }
+        if let Some(v) = opt_num(8, "Metascore")? {
+            metrics.push(NewMetric { source: METACRITIC, metric: "metascore", value: v });
+        }
+        if let Some(v) = opt_num(9, "Tomatometer")? {
+            metrics.push(NewMetric { source: ROTTEN_TOMATOES, metric: "tomatometer", value: v });
+        }
+        let mut nominations = Vec::new();
+        for item in cols[10].split_whitespace() {
+            let (code, result) = item.split_once(':').ok_or_else(|| err(format!("award {item:?} needs :W or :N")))?;
+            let (festival, category, offset) = award(code).ok_or_else(|| err(format!("unknown award code {code:?}")))?;
+            let won = match result {
+                "W" => true,
+                "N" => false,
+                _ => return Err(err(format!("award {item:?} must end in :W or :N"))),
+            };
+            nominations.push(NewNomination { festival: festival.into(), category: category.into(), year: year + offset, won });
+        }
+        let mut lists = Vec::new();
+        for item in cols[11].split_whitespace() {
+            let (code, edition) = match item.split_once(':') {
+                Some((c, e)) => (c, Some(e.parse::<i32>().map_err(|_| err(format!("list edition {e:?} is not a year")))?)),
+                None => (item, None),
+            };
+            let list = list_slug(code).ok_or_else(|| err(format!("unknown list code {code:?}")))?;
+            lists.push(NewMembership { list: list.into(), edition_year: edition });
+        }
+        movies.push(NewMovie {
+            imdb_id: imdb_id.into(),
+            title: cols[1].into(),
+            original_title: None,
+            year: Some(year),
+            release_date: None,
+            runtime_minutes: if cols[3].is_empty() {
+                None
+            } else {
+                Some(cols[3].parse().map_err(|_| err(format!("runtime {:?} is not a number", cols[3])))?)
+            },
+            genres: cols[4].split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect(),
+            plot: None,
+            poster_url: None,
+            credits: cols[5]
+                .split(',')
+                .map(str::trim)
+                .filter(|n| !n.is_empty())
+                .map(|name| NewCredit { person_key: person_key_for_name(name), name: name.into(), role: "director".into(), quality: None })
+                .collect(),
+            metrics,
+            nominations,
+            lists,
+        });
+    }
+    Ok(movies)
+}
+
+fn club() -> (Vec<NewUser>, Vec<NewProposal>) {
+    let users = [
+        ("ada", "Ada", "admin"),
+        ("ben", "Ben", "member"),
+        ("chloe", "Chloé", "member"),
+        ("dev", "Dev", "member"),
+        ("emma", "Emma", "member"),
+        ("farid", "Farid", "member"),
+    ]
+    .into_iter()
+    .map(|(username, display_name, role)| NewUser { username: username.into(), display_name: display_name.into(), role })
+    .collect();
+    let proposal = |imdb_id: &str, proposer: &str, status: &'static str, age_hours: i64, voters: &[&str]| NewProposal {
+        imdb_id: imdb_id.into(),
+        proposer: proposer.into(),
+        status,
+        age_hours,
+        voters: voters.iter().map(|v| v.to_string()).collect(),
+    };
+    let proposals = vec![
+        proposal("tt7160372", "ada", "active", 30, &["ada", "ben", "chloe", "emma"]),
+        proposal("tt13238346", "chloe", "active", 52, &["chloe", "dev", "emma"]),
+        proposal("tt17009710", "ben", "active", 20, &["ben", "farid", "ada"]),
+        proposal("tt14230458", "dev", "active", 70, &["dev", "emma"]),
+        proposal("tt10366460", "emma", "active", 12, &["emma", "chloe"]),
+        proposal("tt11813216", "farid", "active", 90, &["farid"]),
+        proposal("tt15239678", "ben", "active", 6, &["ben", "dev"]),
+        proposal("tt14444726", "chloe", "active", 100, &["ada"]),
+        proposal("tt14849194", "ada", "active", 3, &[]),
+        proposal("tt6710474", "dev", "watched", 400, &["dev", "ada", "ben", "chloe", "emma", "farid"]),
+        proposal("tt10272386", "emma", "watched", 300, &["emma", "farid", "ben"]),
+    ];
+    (users, proposals)
+}
+
+pub fn dataset() -> Dataset {
+    // The file ships inside the binary and is checked by a test, so a failure here is a build defect.
+    let movies = parse_films(FILMS).expect("the bundled demo film list is valid");
+    let (users, proposals) = club();
+    Dataset { festivals: reference_festivals(), lists: reference_lists(), movies, users, proposals }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn bundled_films_parse_and_meet_the_size_promised() {
+        let films = parse_films(FILMS).unwrap();
+        assert!(films.len() >= 300, "{} films", films.len());
+        let recent = films.iter().filter(|m| (2020..=2029).contains(&m.year.unwrap())).count();
+        assert!(recent >= 100, "{recent} films from the 2020s");
+        let decades: HashSet<i32> = films.iter().map(|m| m.year.unwrap() / 10 * 10).collect();
+        for decade in (1920..=2020).step_by(10) {
+            assert!(decades.contains(&decade), "no film from the {decade}s");
+        }
+        let ids: HashSet<&str> = films.iter().map(|m| m.imdb_id.as_str()).collect();
+        assert_eq!(ids.len(), films.len(), "duplicate IMDb ids in films.tsv");
+        assert!(films.iter().all(|m| !m.credits.is_empty() && !m.genres.is_empty()));
+    }
+
+    #[test]
+    fn every_proposal_names_a_bundled_film_and_a_member() {
+        let data = dataset();
+        let ids: HashSet<&str> = data.movies.iter().map(|m| m.imdb_id.as_str()).collect();
+        let members: HashSet<&str> = data.users.iter().map(|u| u.username.as_str()).collect();
+        for p in &data.proposals {
+            assert!(ids.contains(p.imdb_id.as_str()), "{} is not in films.tsv", p.imdb_id);
+            assert!(members.contains(p.proposer.as_str()));
+            assert!(p.voters.iter().all(|v| members.contains(v.as_str())));
+        }
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_number() {
+        let text = "# header\ntt0111161\tX\t1994\t142\tDrama\tA B\t9.3\t3000\t82\t91\t\t\nbad line\n";
+        assert_eq!(parse_films(text).unwrap_err().line, 3);
+        let text = "tt0111161\tX\t1994\t142\tDrama\tA B\t9.3\t3000\t82\t91\toscar-picture:Q\t\n";
+        assert!(parse_films(text).unwrap_err().message.contains(":W or :N"));
+        let text = "tt0111161\tX\t1994\t142\tDrama\tA B\tnine\t3000\t82\t91\t\t\n";
+        assert!(parse_films(text).unwrap_err().message.contains("IMDb rating"));
+    }
+
+    #[test]
+    fn awards_and_lists_are_read() {
+        let text = "tt0111161\tX\t1994\t142\tDrama\tA B\t9.3\t3000\t82\t91\toscar-picture:N cannes-palme:W\t1001:2003 ss2022\n";
+        let film = &parse_films(text).unwrap()[0];
+        assert_eq!(film.nominations.len(), 2);
+        assert_eq!(film.nominations[0].year, 1995);
+        assert!(film.nominations[1].won && film.nominations[1].year == 1994);
+        assert_eq!(film.lists[0], NewMembership { list: TARGET_LIST.into(), edition_year: Some(2003) });
+        assert_eq!(film.metric(IMDB, "votes"), Some(3_000_000.0));
+    }
+}

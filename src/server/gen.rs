@@ -1,0 +1,175 @@
+//! Deterministic synthetic films for benchmarks: the same count and seed give the same data.
+
+use super::dataset::*;
+use super::demo::{reference_festivals, reference_lists, TARGET_LIST};
+
+const ADJECTIVES: &[&str] = &[
+    "Silent", "Crimson", "Last", "Hidden", "Golden", "Broken", "Distant", "Burning", "Quiet", "Wild",
+    "Electric", "Frozen", "Lost", "Midnight", "Northern", "Paper", "Restless", "Secret", "Velvet", "Winter",
+];
+const NOUNS: &[&str] = &[
+    "River", "City", "Garden", "Mirror", "Harbor", "Season", "Station", "Letter", "Horizon", "Orchard",
+    "Empire", "Signal", "Shadow", "Island", "Promise", "Machine", "Daughter", "Stranger", "Frontier", "Summer",
+];
+const GENRES: &[&str] = &[
+    "Drama", "Comedy", "Thriller", "Romance", "Crime", "Horror", "Sci-Fi", "Adventure", "Animation",
+    "Documentary", "Fantasy", "Mystery", "War", "Western", "Musical", "Action",
+];
+const FIRST: &[&str] = &["Ada", "Bruno", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kaia", "Luis"];
+const LAST: &[&str] = &["Moreau", "Okafor", "Lindqvist", "Tanaka", "Varga", "Rossi", "Novak", "Haddad", "Silva", "Kowalski"];
+
+/// `movies` films with metrics, credits, festival records and list memberships.
+pub fn generate(movies: usize, seed: u64) -> Dataset {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let directors = (movies / 8).max(1);
+    let actors = (movies / 2).max(1);
+    let director_quality: Vec<f64> = (0..directors).map(|_| 20.0 + 70.0 * rng.f64()).collect();
+    let actor_quality: Vec<f64> = (0..actors).map(|_| 15.0 + 75.0 * rng.f64()).collect();
+    let person_name = |i: usize| format!("{} {} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()], i);
+
+    let festivals = reference_festivals();
+    let categories: &[(&str, &str)] = &[
+        ("oscars", "Best Picture"),
+        ("cannes", "Palme d'Or"),
+        ("venice", "Golden Lion"),
+        ("berlin", "Golden Bear"),
+        ("bafta", "Best Film"),
+        ("golden-globes", "Best Motion Picture – Drama"),
+    ];
+
+    let mut out = Vec::with_capacity(movies);
+    for i in 0..movies {
+        // Recent decades hold more films, as in any real catalogue.
+        let year = 1920 + (105.0 * rng.f64().sqrt()) as i32;
+        // A hidden "merit" drives every signal, with noise, so the scores correlate as real data do.
+        let merit = rng.f64();
+        let noise = |rng: &mut fastrand::Rng, spread: f64| (rng.f64() - 0.5) * spread;
+        let imdb = (4.0 + 5.0 * merit + noise(&mut rng, 1.6)).clamp(1.0, 9.8);
+        let mut metrics = vec![
+            NewMetric { source: IMDB, metric: "rating", value: (imdb * 10.0).round() / 10.0 },
+            NewMetric { source: IMDB, metric: "votes", value: (10f64.powf(2.0 + 4.0 * rng.f64() * (0.5 + merit / 2.0))).round() },
+        ];
+        if rng.f64() < 0.8 {
+            let tmdb = (imdb + noise(&mut rng, 1.0)).clamp(1.0, 10.0);
+            metrics.push(NewMetric { source: TMDB, metric: "rating", value: (tmdb * 10.0).round() / 10.0 });
+        }
+        if rng.f64() < 0.85 {
+            metrics.push(NewMetric { source: TMDB, metric: "popularity", value: (300.0 * merit * rng.f64()).round() });
+        }
+        if rng.f64() < 0.6 {
+            let mc = (30.0 + 65.0 * merit + noise(&mut rng, 20.0)).clamp(1.0, 100.0);
+            metrics.push(NewMetric { source: METACRITIC, metric: "metascore", value: mc.round() });
+        }
+        if rng.f64() < 0.55 {
+            let rt = (20.0 + 80.0 * merit + noise(&mut rng, 30.0)).clamp(0.0, 100.0);
+            metrics.push(NewMetric { source: ROTTEN_TOMATOES, metric: "tomatometer", value: rt.round() });
+        }
+
+        let genre_count = 1 + rng.usize(0..3);
+        let mut genres: Vec<String> = Vec::with_capacity(genre_count);
+        while genres.len() < genre_count {
+            let g = GENRES[rng.usize(0..GENRES.len())].to_string();
+            if !genres.contains(&g) {
+                genres.push(g);
+            }
+        }
+
+        let d = rng.usize(0..directors);
+        let mut credits = vec![NewCredit {
+            person_key: format!("nm9{d:07}"),
+            name: person_name(d),
+            role: "director".into(),
+            quality: Some((director_quality[d] * 10.0).round() / 10.0),
+        }];
+        for _ in 0..2 {
+            let a = rng.usize(0..actors);
+            let key = format!("nm8{a:07}");
+            if credits.iter().all(|c| c.person_key != key) {
+                credits.push(NewCredit {
+                    person_key: key,
+                    name: person_name(directors + a),
+                    role: "cast".into(),
+                    quality: Some((actor_quality[a] * 10.0).round() / 10.0),
+                });
+            }
+        }
+
+        let mut nominations = Vec::new();
+        if merit > 0.85 && rng.f64() < 0.5 {
+            let (festival, category) = categories[rng.usize(0..categories.len())];
+            let offset = if matches!(festival, "oscars" | "bafta" | "golden-globes") { 1 } else { 0 };
+            nominations.push(NewNomination {
+                festival: festival.into(),
+                category: category.into(),
+                year: year + offset,
+                won: merit > 0.95 && rng.f64() < 0.4,
+            });
+        }
+
+        let mut lists = Vec::new();
+        if merit + noise(&mut rng, 0.2) > 0.975 {
+            let edition = if year < 2003 { 2003 } else { (year + 1 + rng.i32(0..3)).min(2025) };
+            lists.push(NewMembership { list: TARGET_LIST.into(), edition_year: Some(edition) });
+        }
+        if merit + noise(&mut rng, 0.2) > 0.99 {
+            lists.push(NewMembership { list: "ebert-great-movies".into(), edition_year: None });
+        }
+
+        out.push(NewMovie {
+            imdb_id: format!("tt9{i:07}"),
+            title: format!(
+                "The {} {}{}",
+                ADJECTIVES[rng.usize(0..ADJECTIVES.len())],
+                NOUNS[rng.usize(0..NOUNS.len())],
+                if rng.bool() { format!(" {}", 2 + i % 7) } else { String::new() }
+            ),
+            original_title: None,
+            year: Some(year),
+            release_date: Some(format!("{year}-{:02}-{:02}", 1 + rng.u8(0..12), 1 + rng.u8(0..28))),
+            runtime_minutes: Some(75 + rng.i32(0..110)),
+            genres,
+            plot: Some(format!("Synthetic film number {i}, generated for benchmarks.")),
+            poster_url: None,
+            credits,
+            metrics,
+            nominations,
+            lists,
+        });
+    }
+    Dataset { festivals, lists: reference_lists(), movies: out, users: Vec::new(), proposals: Vec::new() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_data() {
+        assert_eq!(generate(300, 7), generate(300, 7));
+    }
+
+    #[test]
+    fn different_seed_different_data() {
+        assert_ne!(generate(300, 7).movies, generate(300, 8).movies);
+    }
+
+    #[test]
+    fn ids_are_unique_and_synthetic() {
+        let data = generate(2_000, 1);
+        let mut ids: Vec<&str> = data.movies.iter().map(|m| m.imdb_id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 2_000);
+        assert!(ids.iter().all(|id| id.starts_with("tt9") && id.len() == 10));
+    }
+
+    #[test]
+    fn some_films_are_on_the_target_list_and_have_awards() {
+        let data = generate(10_000, 42);
+        let on_list = data.movies.iter().filter(|m| m.lists.iter().any(|l| l.list == TARGET_LIST)).count();
+        let nominated = data.movies.iter().filter(|m| !m.nominations.is_empty()).count();
+        assert!((20..800).contains(&on_list), "{on_list} films on the target list");
+        assert!(nominated > 100, "{nominated} nominated films");
+        assert!(data.movies.iter().all(|m| (1920..=2025).contains(&m.year.unwrap())));
+    }
+}

@@ -1,0 +1,186 @@
+//! The HTTP server: routes, middleware, error responses, start-up and shutdown.
+
+use super::config::Config;
+use super::db::Db;
+use super::state::AppState;
+use crate::app::{shell, App};
+use crate::error::AppError;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::config::LeptosOptions;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Gives the current response the error's status (a server function or a page).
+pub fn set_error_status(err: &AppError) {
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}
+
+/// Runs a server function's body; a failure gets its HTTP status and a log line.
+pub async fn respond<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    work.await.inspect_err(|err| {
+        if err.status() >= 500 {
+            tracing::error!(%err, "server function failed");
+        } else {
+            tracing::info!(%err, status = err.status(), "server function refused");
+        }
+        set_error_status(err);
+    })
+}
+
+/// JSON API errors have one shape: `{"code": "...", "message": "..."}`.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({ "code": self.code(), "message": self.to_string() });
+        (status, Json(body)).into_response()
+    }
+}
+
+async fn healthz(State(state): State<AppState>) -> Response {
+    match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": "ok" }))).into_response(),
+        Ok(Err(err)) => {
+            tracing::warn!(%err, "health check: database error");
+            unavailable()
+        }
+        Err(_) => {
+            tracing::warn!("health check: database timed out");
+            unavailable()
+        }
+    }
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "error", "database": "unreachable" })))
+        .into_response()
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("That API endpoint".into())
+}
+
+/// Short, ordered request ids: easier to follow in a log than UUIDs.
+#[derive(Clone, Default)]
+struct CountingRequestId(Arc<AtomicU64>);
+
+impl MakeRequestId for CountingRequestId {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        let n = self.0.fetch_add(1, Ordering::Relaxed) + 1;
+        HeaderValue::from_str(&format!("{n:08x}")).ok().map(RequestId::new)
+    }
+}
+
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name(config.site.output_name.as_str())
+        .site_root(config.site.root.as_str())
+        .site_pkg_dir(config.site.pkg_dir.as_str())
+        .site_addr(config.site.addr.parse::<std::net::SocketAddr>().expect("validated in Config::validate"))
+        .build()
+}
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let request_id = axum::http::HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/v1", get(api_not_found))
+        .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found))
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-")
+                        .to_string();
+                    tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
+                })
+                .on_request(())
+                .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
+                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "served");
+                }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, CountingRequestId::default()))
+        .with_state(state)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot listen on {addr}: the address is already in use. Stop the other program or choose another port with MARQUEE_SITE_ADDR=127.0.0.1:3001")]
+    InUse { addr: String },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => ServeError::InUse { addr: addr.to_string() },
+        _ => ServeError::Bind { addr: addr.to_string(), reason: e.to_string() },
+    })
+}
+
+/// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
+pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<(), ServeError> {
+    let app = router(state);
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Opens the database, applies migrations and loads the demo data into an empty catalogue.
+pub async fn prepare_database(config: &Config) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
+    let db = Db::connect(
+        &config.database.url,
+        config.database.max_connections,
+        Duration::from_secs(config.database.acquire_timeout_secs),
+    )
+    .await?;
+    db.migrate().await.map_err(|e| super::db::ConnectError::Migrate {
+        url: super::db::redact_url(&config.database.url),
+        reason: e.to_string(),
+    })?;
+    Ok(db)
+}

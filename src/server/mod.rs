@@ -1,0 +1,10 @@
+//! Server-only code: configuration, the database, data loading, the HTTP server and the CLI.
+
+pub mod cli;
+pub mod config;
+pub mod dataset;
+pub mod db;
+pub mod demo;
+pub mod gen;
+pub mod http;
+pub mod state;
