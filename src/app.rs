@@ -47,12 +47,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header />
             <main class="page">
+                // In-order streaming: the shell flushes at once, then each page's blocking data is
+                // rendered in place, so it reads the same with or without JavaScript.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::PartiallyBlocked />
-                    <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::PartiallyBlocked />
-                    <Route path=path!("/vote") view=VotePage ssr=SsrMode::PartiallyBlocked />
-                    <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::PartiallyBlocked />
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::PartiallyBlocked />
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/vote") view=VotePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>
             <Footer />

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 
-#[server(input = GetUrl)]
+#[server(endpoint = "get_stats", input = GetUrl)]
 pub async fn get_stats() -> Result<SiteStats, AppError> {
     use crate::server::db::stats;
     use crate::server::{http::respond, state::app_state};

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 
-#[server(input = GetUrl)]
+#[server(endpoint = "get_home", input = GetUrl)]
 pub async fn get_home() -> Result<HomeData, AppError> {
     use crate::server::db::{movies, stats};
     use crate::server::{http::respond, state::app_state};

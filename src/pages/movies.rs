@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 
-#[server(input = GetUrl)]
+#[server(endpoint = "list_movies", input = GetUrl)]
 pub async fn list_movies(page: u32) -> Result<Page<MovieCard>, AppError> {
     use crate::server::db::movies;
     use crate::server::{http::respond, state::app_state};

@@ -9,7 +9,7 @@ use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 
 /// Films of the 2020s, most rated first, each with its standing on the target list.
-#[server(input = GetUrl)]
+#[server(endpoint = "list_recent_films", input = GetUrl)]
 pub async fn list_recent_films(page: u32) -> Result<Page<RecentFilm>, AppError> {
     use crate::server::db::movies;
     use crate::server::{http::respond, state::app_state};

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 
-#[server(input = GetUrl)]
+#[server(endpoint = "list_proposals", input = GetUrl)]
 pub async fn list_proposals(page: u32) -> Result<Page<ProposalCard>, AppError> {
     use crate::server::db::proposals;
     use crate::server::{http::respond, state::app_state};

@@ -1,0 +1,58 @@
+import { defineConfig, devices } from "@playwright/test";
+
+// The app under test: the built server on its own port, over a fresh SQLite file with the demo data.
+const port = Number(process.env.MARQUEE_E2E_PORT ?? 3100);
+const baseURL = `http://127.0.0.1:${port}`;
+
+const chromium = {
+  // Debian's Chromium: nothing is downloaded. The flags keep it off the (closed) network.
+  executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+};
+
+export default defineConfig({
+  testDir: "./tests",
+  timeout: 30_000,
+  expect: { timeout: 10_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  use: { baseURL, trace: "off" },
+  projects: [
+    {
+      name: "javascript",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: true },
+    },
+    {
+      name: "phone",
+      use: { ...devices["Pixel 7"], launchOptions: chromium, javaScriptEnabled: true },
+      testMatch: /layout\.spec\.ts/,
+    },
+    {
+      name: "no-javascript",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
+    },
+  ],
+  webServer: {
+    cwd: "..",
+    command: `rm -rf target/e2e-data && exec ./target/marquee serve`,
+    env: {
+      DATABASE_URL: "sqlite://target/e2e-data/marquee.db",
+      MARQUEE_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ROOT: "target/site",
+      RUST_LOG: "warn",
+    },
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  },
+});

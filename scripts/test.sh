@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration tests (SQLite, and a throwaway PostgreSQL server this script
+# starts and stops), then end-to-end tests in headless Chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+started=$(date +%s)
+
+scripts/setup.sh --test
+scripts/build.sh
+
+logs=target/test-logs; rm -rf "$logs"; mkdir -p "$logs"
+
+echo "==> unit and integration tests (SQLite and PostgreSQL)"
+set +e
+scripts/with-postgres.sh cargo test --no-default-features --features ssr 2>&1 | tee "$logs/cargo.log"
+cargo_status=${PIPESTATUS[0]}
+set -e
+
+echo "==> end-to-end tests (Chromium: with JavaScript, without, and on a phone screen)"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+set +e
+(cd end2end && MARQUEE_E2E_PORT=$port npx playwright test) 2>&1 | tee "$logs/e2e.log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+
+# Totals from the runners' own closing lines ("test result: ok. N passed; M failed", "N passed").
+count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}' || true; }
+unit=$(awk '/Running unittests src\/lib.rs/ {f=1} f && /test result/ {print; exit}' "$logs/cargo.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+cargo_passed=$(count '[0-9]+ passed;' "$logs/cargo.log")
+cargo_failed=$(count '[0-9]+ failed;' "$logs/cargo.log")
+e2e_passed=$(count '^ +[0-9]+ passed' "$logs/e2e.log")
+e2e_failed=$(count '^ +[0-9]+ failed' "$logs/e2e.log")
+echo
+echo "==> summary ($(( $(date +%s) - started )) s)"
+echo "    unit tests:        $unit passed"
+echo "    integration tests: $(( cargo_passed - unit )) passed (database and HTTP tests on SQLite and PostgreSQL)"
+echo "    end-to-end tests:  $e2e_passed passed, $e2e_failed failed"
+if [ "$cargo_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
+  echo "tests: $(( cargo_passed + e2e_passed )) passed, $(( cargo_failed + e2e_failed > 0 ? cargo_failed + e2e_failed : 1 )) failed"
+  exit 1
+fi
+echo "tests: $(( cargo_passed + e2e_passed )) passed, 0 failed"

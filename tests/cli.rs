@@ -1,0 +1,96 @@
+//! The `marquee` binary: help, and start-up failures that must say what to fix in one line.
+
+use std::process::{Command, Output};
+
+fn marquee(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_marquee"));
+    cmd.args(args).env_remove("DATABASE_URL").env_remove("MARQUEE_SITE_ADDR").env("MARQUEE_SEED_DEMO", "false");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+/// Fails with exit code 1 and exactly one line on stderr, naming `expected`; no panic.
+fn assert_one_line_failure(out: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "expected one line, got: {stderr}");
+    assert!(lines[0].starts_with("error: "), "{stderr}");
+    assert!(lines[0].contains(expected), "expected {expected:?} in: {stderr}");
+    assert!(!stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+}
+
+#[test]
+fn help_explains_every_command() {
+    let out = marquee(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "seed-demo", "gen-data"] {
+        assert!(help.contains(cmd), "--help does not mention {cmd}: {help}");
+    }
+    let out = marquee(&["gen-data", "--help"], &[]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("--movies") && help.contains("--seed"), "{help}");
+}
+
+#[test]
+fn malformed_database_url() {
+    let out = marquee(&["migrate"], &[("DATABASE_URL", "mysql://somewhere/db")]);
+    assert_one_line_failure(&out, "DATABASE_URL");
+}
+
+#[test]
+fn unwritable_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    // A directory cannot be made inside a regular file, whoever we are.
+    let url = format!("sqlite://{}/data/marquee.db", file.display());
+    let out = marquee(&["migrate"], &[("DATABASE_URL", &url)]);
+    assert_one_line_failure(&out, "cannot use the data directory");
+}
+
+#[test]
+fn unreachable_database_hides_the_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("postgres://marquee:hunter2@127.0.0.1:{port}/marquee");
+    let out = marquee(&["migrate"], &[("DATABASE_URL", &url), ("MARQUEE_DB_ACQUIRE_TIMEOUT_SECS", "2")]);
+    assert_one_line_failure(&out, "cannot open the database");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("hunter2"));
+}
+
+#[test]
+fn port_already_in_use() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/marquee.db", dir.path().display());
+    let out = marquee(&["serve"], &[("MARQUEE_SITE_ADDR", &addr), ("DATABASE_URL", &url)]);
+    assert_one_line_failure(&out, "already in use");
+}
+
+#[test]
+fn bad_settings_name_the_setting() {
+    let out = marquee(&["migrate"], &[("MARQUEE_SITE_ADDR", "not-an-address")]);
+    assert_one_line_failure(&out, "site.addr");
+    let out = marquee(&["migrate"], &[("MARQUEE_DB_MAX_CONNECTIONS", "lots")]);
+    assert_one_line_failure(&out, "MARQUEE_DB_MAX_CONNECTIONS");
+}
+
+#[test]
+fn migrate_seed_and_generate_on_a_fresh_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/data/marquee.db", dir.path().display());
+    let env = [("DATABASE_URL", url.as_str())];
+    assert!(marquee(&["migrate"], &env).status.success());
+    let out = marquee(&["seed-demo"], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("381 films added"));
+    let out = marquee(&["seed-demo"], &env);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 films added, 381 already present"));
+    let out = marquee(&["gen-data", "--movies", "2000", "--seed", "3"], &env);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2000 films added"));
+}

@@ -1,0 +1,112 @@
+//! Test databases on both backends: a fresh SQLite file, and a fresh database on the PostgreSQL
+//! server named by MARQUEE_TEST_PG_URL (scripts/test.sh starts a throwaway cluster and sets it).
+#![allow(dead_code)]
+
+use marquee::server::config::Config;
+use marquee::server::db::Db;
+use marquee::server::http::{leptos_options, router};
+use marquee::server::state::AppState;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub struct TestDb {
+    pub db: Db,
+    pub url: String,
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+fn postgres_admin_url() -> Option<String> {
+    match std::env::var("MARQUEE_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var("MARQUEE_TEST_BACKENDS").as_deref() == Ok("sqlite") => None,
+        _ => panic!(
+            "MARQUEE_TEST_PG_URL is not set: run the tests with scripts/test.sh (it starts PostgreSQL), \
+             or set MARQUEE_TEST_BACKENDS=sqlite to test SQLite alone"
+        ),
+    }
+}
+
+pub async fn sqlite() -> TestDb {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/marquee.db", dir.path().display());
+    let db = Db::connect(&url, 4, Duration::from_secs(5)).await.unwrap();
+    db.migrate().await.unwrap();
+    TestDb { db, url, label: "sqlite", _dir: Some(dir) }
+}
+
+pub async fn postgres() -> Option<TestDb> {
+    let admin_url = postgres_admin_url()?;
+    let name = format!("t{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let admin = Db::connect(&admin_url, 1, Duration::from_secs(10)).await.expect("test PostgreSQL reachable");
+    if let Db::Postgres(pool) = &admin {
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(pool).await.unwrap();
+    }
+    admin.close().await;
+    let base = admin_url.rsplit_once('/').map(|(b, _)| b).unwrap();
+    let url = format!("{base}/{name}");
+    let db = Db::connect(&url, 4, Duration::from_secs(10)).await.unwrap();
+    db.migrate().await.unwrap();
+    Some(TestDb { db, url, label: "postgres", _dir: None })
+}
+
+/// One migrated, empty database per backend.
+pub async fn backends() -> Vec<TestDb> {
+    let mut all = vec![sqlite().await];
+    all.extend(postgres().await);
+    all
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestServer {
+    /// The real router on a free loopback port, over `db`.
+    pub async fn start(db: Db) -> TestServer {
+        let mut config = Config::default();
+        config.site.addr = "127.0.0.1:0".into();
+        let state = AppState { leptos_options: leptos_options(&config), db, config: Arc::new(config) };
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, router(state))
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .unwrap();
+        TestServer { base, client, shutdown: Some(tx) }
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, String) {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! The real router over HTTP, on both backends: pages, status codes, server functions, errors.
+
+mod common;
+
+use common::TestServer;
+use marquee::server::db::load::load_dataset;
+use marquee::server::demo;
+
+async fn servers() -> Vec<(&'static str, TestServer, common::TestDb)> {
+    let mut out = Vec::new();
+    for t in common::backends().await {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+        out.push((t.label, TestServer::start(t.db.clone()).await, t));
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_check_reports_the_database() {
+    for (label, server, t) in servers().await {
+        let (status, body) = server.get("/healthz").await;
+        assert_eq!(status, 200, "{label}");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["database"], "ok", "{label}");
+        // With the database gone, the check says so instead of claiming health.
+        t.db.close().await;
+        let (status, body) = server.get("/healthz").await;
+        assert_eq!(status, 503, "{label}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn home_page_has_the_shell_and_data() {
+    for (label, server, _t) in servers().await {
+        let (status, html) = server.get("/").await;
+        assert_eq!(status, 200, "{label}");
+        for nav in ["href=\"/predictions\"", "href=\"/vote\"", "href=\"/movies\"", "href=\"/dashboard\""] {
+            assert!(html.contains(nav), "{label}: navigation link {nav} missing");
+        }
+        assert!(html.contains("<footer"), "{label}: footer missing");
+        assert!(html.contains("<strong>381</strong> films"), "{label}: film count missing");
+        assert!(html.contains("/pkg/marquee.js"), "{label}: hydration script missing");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_page_renders_its_data_without_javascript() {
+    for (label, server, _t) in servers().await {
+        let (status, html) = server.get("/vote").await;
+        assert_eq!(status, 200, "{label}");
+        let zone = html.find("The Zone of Interest").expect("top proposal shown");
+        let anatomy = html.find("Anatomy of a Fall").expect("second proposal shown");
+        assert!(zone < anatomy, "{label}: proposals in vote order");
+        assert!(html.contains("Voters: "), "{label}");
+
+        let (status, html) = server.get("/movies").await;
+        assert_eq!(status, 200, "{label}");
+        assert!(html.contains("381 films"), "{label}");
+        assert!(html.contains("The Shawshank Redemption"), "{label}: most-rated film on page 1");
+        assert!(html.contains("rel=\"next\""), "{label}: link to page 2");
+
+        let (_, page2) = server.get("/movies?page=2").await;
+        assert!(page2.contains("rel=\"prev\""), "{label}");
+        assert!(!page2.contains("The Shawshank Redemption"), "{label}: page 2 does not repeat page 1");
+
+        let (status, html) = server.get("/predictions").await;
+        assert_eq!(status, 200, "{label}");
+        assert!(html.contains("On the list (2024)"), "{label}: Oppenheimer's edition shown");
+        assert!(html.contains("Candidate"), "{label}");
+
+        let (status, html) = server.get("/dashboard").await;
+        assert_eq!(status, 200, "{label}");
+        assert!(html.contains("Active proposals"), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_pages_get_a_friendly_404() {
+    for (label, server, _t) in servers().await {
+        let (status, html) = server.get("/no-such-page").await;
+        assert_eq!(status, 404, "{label}");
+        assert!(html.contains("Nothing showing here"), "{label}");
+        assert!(html.contains("href=\"/movies\""), "{label}: the 404 page keeps the navigation");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_page_numbers_are_400_with_a_message() {
+    for (label, server, _t) in servers().await {
+        for path in ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/predictions?page=99999999"] {
+            let (status, html) = server.get(path).await;
+            assert_eq!(status, 400, "{label} {path}");
+            assert!(html.contains("Page must be a whole number from 1 to"), "{label} {path}");
+        }
+        // A page past the end is not an error: it is simply empty, with no "next" link.
+        let (status, html) = server.get("/movies?page=500").await;
+        assert_eq!(status, 200, "{label}");
+        assert!(!html.contains("rel=\"next\""), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_functions_answer_json_with_proper_statuses() {
+    for (label, server, _t) in servers().await {
+        let (status, body) = server.get("/api/list_movies?page=1").await;
+        assert_eq!(status, 200, "{label}: {body}");
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(page["items"].as_array().unwrap().len(), 24, "{label}");
+        assert_eq!(page["total"], 381, "{label}");
+
+        let (status, body) = server.get("/api/list_movies?page=0").await;
+        assert_eq!(status, 400, "{label}: {body}");
+        assert!(body.contains("Page must be a whole number"), "{label}: {body}");
+
+        let (status, body) = server.get("/api/list_movies?page=lots").await;
+        assert_eq!(status, 400, "{label}: unparseable arguments are the caller's error: {body}");
+
+        let (status, body) = server.get("/api/list_movies").await;
+        assert_eq!(status, 400, "{label}: a missing argument is the caller's error: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api_errors_have_one_json_shape() {
+    for (label, server, _t) in servers().await {
+        let res = server.client.get(format!("{}/api/v1/nothing-here", server.base)).send().await.unwrap();
+        assert_eq!(res.status().as_u16(), 404, "{label}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+        let json: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(json["code"], "not_found", "{label}");
+        assert!(json["message"].as_str().unwrap().contains("not found"), "{label}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn responses_carry_a_request_id() {
+    let (_, server, _t) = servers().await.remove(0);
+    let a = server.client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    let b = server.client.get(format!("{}/healthz", server.base)).send().await.unwrap();
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert_ne!(id(&a), id(&b));
+}
