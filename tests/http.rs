@@ -65,8 +65,10 @@ async fn each_page_renders_its_data_without_javascript() {
 
         let (status, html) = server.get("/predictions").await;
         assert_eq!(status, 200, "{label}");
+        assert!(html.contains("Candidate") && html.contains("data-rank=\"1\""), "{label}");
+        let (status, html) = server.get("/predictions?tab=on-list").await;
+        assert_eq!(status, 200, "{label}");
         assert!(html.contains("On the list (2024)"), "{label}: Oppenheimer's edition shown");
-        assert!(html.contains("Candidate"), "{label}");
 
         let (status, html) = server.get("/dashboard").await;
         assert_eq!(status, 200, "{label}");
@@ -87,7 +89,7 @@ async fn unknown_pages_get_a_friendly_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_page_numbers_are_400_with_a_message() {
     for (label, server, _t) in servers().await {
-        for path in ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/predictions?page=99999999"] {
+        for path in ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/movies?page=99999999", "/predictions?page=0"] {
             let (status, html) = server.get(path).await;
             assert_eq!(status, 400, "{label} {path}");
             assert!(html.contains("Page must be a whole number from 1 to"), "{label} {path}");

@@ -1,75 +1,690 @@
+//! `/predictions`: ranked 2020s candidates that stream in, scroll on, re-weight live, and backtest.
+//!
+//! Streamed in order: the first flush waits only for the top of the list (a cache hit, read by a
+//! blocking resource) and carries the header and the top 25; ranks 26-100, the stats line, the
+//! backtest and the profile comparison follow in the same response, each in its own `Suspense`,
+//! computed off the request thread. In-order (not out-of-order) streaming keeps every section
+//! readable without JavaScript: Leptos 0.8 renders a not-yet-ready out-of-order section as its
+//! fallback plus a template that only a script can reveal.
+
 use crate::components::error_view::ErrorView;
-use crate::components::movie_card::MovieCardView;
-use crate::components::pager::Pager;
+use crate::components::movie_card::Poster;
 use crate::error::AppError;
-use crate::model::{Page, RecentFilm};
-use crate::pages::{page_from_query, Loading};
+use crate::model::*;
+use crate::pages::Loading;
+use crate::scoring::DIMENSIONS;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-/// Films of the 2020s, most rated first, each with its standing on the target list.
-#[server(endpoint = "list_recent_films", input = GetUrl)]
-pub async fn list_recent_films(page: u32) -> Result<Page<RecentFilm>, AppError> {
-    use crate::server::db::movies;
+/// Rows per page (and per infinite-scroll step); the first page streams ranks up to `STREAMED_TO`.
+pub const PAGE: u32 = 25;
+const STREAMED_TO: u32 = 100;
+
+/// Runs `work` on the blocking pool when `deferred` (the section then streams in later);
+/// otherwise right here, so the result is ready when the page first renders.
+#[cfg(feature = "ssr")]
+async fn compute<T: Send + 'static>(
+    deferred: bool,
+    work: impl FnOnce(&crate::server::state::AppState) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
     use crate::server::{http::respond, state::app_state};
-    use crate::validate;
     respond(async move {
-        let page = validate::page_number(page)?;
         let state = app_state()?;
-        let per_page = state.config.pages.predictions;
-        let (cards, total) = movies::page(
-            &state.db,
-            movies::MovieOrder::Popular,
-            Some((2020, 2029)),
-            per_page,
-            validate::offset(page, per_page),
-        )
-        .await?;
-        let ids: Vec<i64> = cards.iter().map(|c| c.id).collect();
-        let editions = movies::target_editions(&state.db, &ids).await?;
-        let items = cards
-            .into_iter()
-            .map(|movie| {
-                let edition = editions.iter().find(|e| e.id == movie.id).map(|e| e.edition_year.unwrap_or_default());
-                RecentFilm { movie, edition }
-            })
-            .collect();
-        Ok(Page { items, page, per_page, total })
+        if deferred {
+            tokio::task::spawn_blocking(move || work(&state)).await.map_err(|_| AppError::Internal)?
+        } else {
+            work(&state)
+        }
     })
     .await
 }
 
+/// Ranked films: `limit` (1..=100) from `offset`, under a profile or custom weights `w` ("20,20,20,20,20").
+#[server(endpoint = "predictions", input = GetUrl)]
+pub async fn get_predictions(
+    profile: Option<String>,
+    w: Option<String>,
+    set: CandidateSet,
+    offset: u32,
+    limit: u32,
+    deferred: bool,
+) -> Result<PredictionPage, AppError> {
+    compute(deferred, move |s| s.predictions.page(&PredictionQuery { profile, w }, set, offset, limit)).await
+}
+
+#[server(endpoint = "prediction_backtest", input = GetUrl)]
+pub async fn get_backtest(profile: Option<String>, w: Option<String>, deferred: bool) -> Result<BacktestView, AppError> {
+    compute(deferred, move |s| s.predictions.backtest(&PredictionQuery { profile, w })).await
+}
+
+#[server(endpoint = "prediction_comparison", input = GetUrl)]
+pub async fn get_comparison(deferred: bool) -> Result<ComparisonView, AppError> {
+    compute(deferred, |s| Ok((*s.predictions.comparison()).clone())).await
+}
+
+#[server(endpoint = "prediction_stats", input = GetUrl)]
+pub async fn get_prediction_stats() -> Result<PredictionStats, AppError> {
+    compute(true, |s| Ok(s.predictions.stats())).await
+}
+
+#[server(endpoint = "prediction_breakdown", input = GetUrl)]
+pub async fn get_breakdown(imdb_id: String, profile: Option<String>, w: Option<String>) -> Result<Breakdown, AppError> {
+    compute(false, move |s| s.predictions.breakdown(imdb_id.trim(), &PredictionQuery { profile, w })).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Candidates,
+    OnList,
+    Backtest,
+    Compare,
+}
+
+impl Tab {
+    fn parse(s: Option<&str>) -> Tab {
+        match s {
+            Some("on-list") => Tab::OnList,
+            Some("backtest") => Tab::Backtest,
+            Some("compare") => Tab::Compare,
+            _ => Tab::Candidates,
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Tab::Candidates => "candidates",
+            Tab::OnList => "on-list",
+            Tab::Backtest => "backtest",
+            Tab::Compare => "compare",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Tab::Candidates => "Candidates",
+            Tab::OnList => "Already on the list",
+            Tab::Backtest => "Backtest",
+            Tab::Compare => "Profile comparison",
+        }
+    }
+}
+
+/// Everything the page's URL says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub profile: Option<String>,
+    pub w: Option<String>,
+    pub tab: Tab,
+    pub page: u32,
+    pub film: Option<String>,
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl Params {
+    fn query(&self) -> PredictionQuery {
+        PredictionQuery { profile: self.profile.clone(), w: self.w.clone() }
+    }
+
+    pub fn href(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(w) = &self.w {
+            parts.push(format!("w={}", encode(w)));
+        } else if let Some(p) = &self.profile {
+            parts.push(format!("profile={}", encode(p)));
+        }
+        if self.tab != Tab::Candidates {
+            parts.push(format!("tab={}", self.tab.key()));
+        }
+        if self.page > 1 {
+            parts.push(format!("page={}", self.page));
+        }
+        if let Some(f) = &self.film {
+            parts.push(format!("film={}", encode(f)));
+        }
+        if parts.is_empty() {
+            "/predictions".into()
+        } else {
+            format!("/predictions?{}", parts.join("&"))
+        }
+    }
+
+    fn with(&self, change: impl FnOnce(&mut Params)) -> Params {
+        let mut p = self.clone();
+        change(&mut p);
+        p
+    }
+}
+
+fn use_params() -> Memo<Params> {
+    let query = use_query_map();
+    Memo::new(move |_| {
+        let q = query.read();
+        // The no-JS weights form sends five `w` fields; shared links carry one `w=a,b,c,d,e`.
+        let w = q.get_all("w").map(|all| all.join(",")).filter(|w| !w.is_empty());
+        Params {
+            profile: q.get("profile").filter(|p| !p.is_empty()),
+            w,
+            tab: Tab::parse(q.get("tab").as_deref()),
+            page: crate::validate::parse_page(q.get("page").as_deref()),
+            film: q.get("film").filter(|f| !f.is_empty()),
+        }
+    })
+}
+
 #[component]
 pub fn PredictionsPage() -> impl IntoView {
-    let page = page_from_query();
-    let films = Resource::new_blocking(page, list_recent_films);
+    let params = use_params();
     view! {
         <Title text="Predictions" />
-        <h1>"Predictions: the 2020s"</h1>
+        <h1>"Predictions: the canon of the 2020s"</h1>
         <p class="lede">
-            "Films of the 2020s and their standing on “1001 Movies You Must See Before You Die”. "
-            "Films already added show the edition; the rest are candidates."
+            "Which films of the 2020s will join “1001 Movies You Must See Before You Die”? Each film is scored on "
+            "popular opinion, critical acclaim, industry recognition, cultural impact and the quality of its people; "
+            "a profile weighs them. The backtest shows how well a profile would have predicted earlier decades."
         </p>
+        {move || {
+            let p = params.get();
+            view! {
+                {p.film.clone().map(|film| view! { <BreakdownPanel params=p.clone() film /> })}
+                <Tabs params=p.clone() />
+                {match p.tab {
+                    Tab::Candidates => view! { <RankedList params=p.clone() set=CandidateSet::Candidates /> }.into_any(),
+                    Tab::OnList => view! { <RankedList params=p.clone() set=CandidateSet::OnList /> }.into_any(),
+                    Tab::Backtest => view! { <BacktestSection params=p.clone() deferred=false /> }.into_any(),
+                    Tab::Compare => view! { <ComparisonSection deferred=false /> }.into_any(),
+                }}
+            }
+        }}
+    }
+}
+
+#[component]
+fn Tabs(params: Params) -> impl IntoView {
+    view! {
+        <nav class="tabs" aria-label="Prediction views">
+            {[Tab::Candidates, Tab::OnList, Tab::Backtest, Tab::Compare]
+                .into_iter()
+                .map(|tab| {
+                    let href = params.with(|p| { p.tab = tab; p.page = 1; p.film = None; }).href();
+                    let current = (tab == params.tab).then_some("page");
+                    view! { <a href=href aria-current=current>{tab.label()}</a> }
+                })
+                .collect_view()}
+        </nav>
+    }
+}
+
+/// A ranked list: the current page inline, the rest of the first hundred streamed, then infinite scroll.
+#[component]
+fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
+    let q = params.query();
+    let start = params.page.saturating_sub(1) * PAGE;
+    let (q1, q2) = (q.clone(), q.clone());
+    let valid_page = crate::validate::page_number(params.page);
+    let head = Resource::new_blocking(
+        move || (),
+        move |_| {
+            let (q1, valid_page) = (q1.clone(), valid_page.clone());
+            async move {
+                if let Err(err) = valid_page {
+                    #[cfg(feature = "ssr")]
+                    crate::server::http::set_error_status(&err);
+                    return Err(err);
+                }
+                get_predictions(q1.profile, q1.w, set, start, PAGE, false).await
+            }
+        },
+    );
+    let p = params.clone();
+    view! {
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let (p, q2) = (p.clone(), q2.clone());
+                    Suspend::new(async move {
+                        head.await.map(|page| {
+                            let no_js_next = page.next_offset().map(|_| p.with(|x| { x.page += 1; x.film = None; }).href());
+                            let first_streamed = page.next_offset().filter(|_| start + PAGE < STREAMED_TO);
+                            view! {
+                                <WeightControls params=p.clone() active=page.active.clone() profiles=page.profiles.clone() />
+                                <p class="muted list-summary">
+                                    {format!("{} films · showing from rank {}", page.total, start + 1)}
+                                </p>
+                                <ol class="predictions" start=start + 1>
+                                    {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=p.clone() /> }).collect_view()}
+                                </ol>
+                                {no_js_next.map(|href| view! {
+                                    <p class="nojs-more"><a class="button" href=href rel="next">"More films"</a></p>
+                                })}
+                                {match first_streamed {
+                                    Some(offset) => view! { <StreamedRest params=p.clone() q=q2.clone() set offset /> }.into_any(),
+                                    None => view! { <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() /> }.into_any(),
+                                }}
+                            }
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+        {(set == CandidateSet::Candidates && params.page == 1).then(|| view! {
+            <StatsLine />
+            <h2 class="section-title">"How this profile would have done"</h2>
+            <BacktestSection params=params.clone() deferred=true />
+            <h2 class="section-title">"Profiles compared"</h2>
+            <ComparisonSection deferred=true />
+        })}
+    }
+}
+
+/// Ranks after the first page, up to the hundredth, streamed after the first flush.
+#[component]
+fn StreamedRest(params: Params, q: PredictionQuery, set: CandidateSet, offset: u32) -> impl IntoView {
+    let limit = STREAMED_TO - offset;
+    let rest = Resource::new(move || (), move |_| get_predictions(q.profile.clone(), q.w.clone(), set, offset, limit, true));
+    let q = params.query();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading more films…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let (params, q) = (params.clone(), q.clone());
+                    Suspend::new(async move {
+                        rest.await.map(|page| view! {
+                            <ol class="predictions streamed" start=offset + 1>
+                                {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=params.clone() /> }).collect_view()}
+                            </ol>
+                            <MoreLoader params q set next=page.next_offset() />
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// Appends the next films as the reader nears the end: no gaps, no repeats, a clear end.
+#[component]
+fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Option<u32>) -> impl IntoView {
+    let rows = RwSignal::new(Vec::<PredictionRow>::new());
+    let next = RwSignal::new(next);
+    let loading = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let load = {
+        let q = q.clone();
+        move || {
+            let Some(offset) = next.get_untracked() else { return };
+            if loading.get_untracked() {
+                return;
+            }
+            loading.set(true);
+            let q = q.clone();
+            leptos::task::spawn_local(async move {
+                match get_predictions(q.profile, q.w, set, offset, PAGE, false).await {
+                    Ok(page) => {
+                        next.set(page.next_offset());
+                        rows.update(|r| r.extend(page.rows));
+                        failed.set(None);
+                    }
+                    Err(e) => failed.set(Some(e.to_string())),
+                }
+                loading.set(false);
+            });
+        }
+    };
+    let sentinel = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        let load = load.clone();
+        let check = move || {
+            if let Some(el) = sentinel.get_untracked() {
+                let near = el.get_bounding_client_rect().top() < window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0) + 600.0;
+                if near && failed.get_untracked().is_none() {
+                    load();
+                }
+            }
+        };
+        let on_scroll = check.clone();
+        let handle = window_event_listener(leptos::ev::scroll, move |_| on_scroll());
+        on_cleanup(move || handle.remove());
+        // Also check whenever a load finishes: a tall screen may need several pages at once.
+        Effect::new(move |_| {
+            if !loading.get() {
+                check();
+            }
+        });
+    }
+    let item_params = params.clone();
+    let more_href = move || {
+        next.get().map(|offset| params.with(|p| { p.page = offset / PAGE + 1; p.film = None; }).href())
+    };
+    let load_click = load.clone();
+    view! {
+        <ol class="predictions appended" start=move || rows.with(|r| r.first().map(|x| x.rank).unwrap_or(1))>
+            <For each=move || rows.get() key=|row| row.rank let(row)>
+                <PredictionItem row params=item_params.clone() />
+            </For>
+        </ol>
+        <div class="more" node_ref=sentinel>
+            {move || failed.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+            {move || match (next.get(), loading.get()) {
+                (_, true) => view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Loading more films…"</p> }.into_any(),
+                (Some(_), false) => {
+                    let load = load_click.clone();
+                    let more_href = more_href.clone();
+                    view! {
+                        <a class="button more-link" href=more_href on:click=move |ev| { ev.prevent_default(); load(); }>
+                            "More films"
+                        </a>
+                    }.into_any()
+                }
+                (None, false) => view! { <p class="end-of-list">"That is every film."</p> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoView {
+    let href = params.with(|p| p.film = Some(row.imdb_id.clone())).href();
+    let badge = match row.edition {
+        Some(year) if year > 0 => format!("On the list ({year})"),
+        Some(_) => "On the list".to_string(),
+        None => "Candidate".to_string(),
+    };
+    let meta = [row.year.map(|y| y.to_string()), row.director.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let likelihood = row.likelihood;
+    view! {
+        <li class="prediction" data-rank=row.rank data-imdb=row.imdb_id.clone()>
+            <span class="rank">{row.rank}</span>
+            <Poster title=row.title.clone() poster_url=row.poster_url.clone() seed=row.imdb_id.clone() />
+            <div class="prediction-body">
+                <h3><a href=href>{row.title.clone()}</a></h3>
+                <p class="card-meta">{meta}</p>
+                <p class="card-meta">
+                    <span class="badge" class:on-list=row.edition.is_some()>{badge}</span>
+                    " Strongest: " {row.top_dimension.clone()}
+                    {(row.completeness < 0.999).then(|| format!(" · data {:.0} %", row.completeness * 100.0))}
+                </p>
+            </div>
+            <div class="prediction-score">
+                <strong class="score">{format!("{:.1}", row.score)}</strong>
+                <div class="likelihood" title=format!("Likelihood {likelihood:.0} %")>
+                    <div class="likelihood-bar" style=format!("width: {likelihood:.0}%")></div>
+                </div>
+                <span class="likelihood-label">{format!("{likelihood:.0} % likely")}</span>
+            </div>
+        </li>
+    }
+}
+
+/// Profile buttons and five weight sliders; a change re-ranks in place and updates the URL.
+#[component]
+fn WeightControls(params: Params, active: ActiveWeights, profiles: Vec<ProfileInfo>) -> impl IntoView {
+    let values: [RwSignal<u32>; 5] = active.percentages.map(RwSignal::new);
+    let total = move || values.iter().map(|v| v.get()).sum::<u32>();
+    let navigate = leptos_router::hooks::use_navigate();
+    let apply = {
+        let params = params.clone();
+        move || {
+            if total() == 100 {
+                let w = values.iter().map(|v| v.get_untracked().to_string()).collect::<Vec<_>>().join(",");
+                let href = params.with(|p| { p.w = Some(w); p.profile = None; p.page = 1; p.film = None; }).href();
+                navigate(&href, Default::default());
+            }
+        }
+    };
+    let reset_href = params.with(|p| { p.w = None; p.profile = None; p.page = 1; p.film = None; }).href();
+    let tab = params.tab;
+    view! {
+        <section class="weights" aria-label="Weights">
+            <div class="profiles" role="group" aria-label="Profiles">
+                {profiles.into_iter().map(|prof| {
+                    let current = active.profile.as_ref().is_some_and(|a| a.slug == prof.slug).then_some("true");
+                    let href = params.with(|p| { p.profile = Some(prof.slug.clone()); p.w = None; p.page = 1; p.film = None; }).href();
+                    view! { <a class="chip" href=href aria-current=current>{prof.name.clone()}</a> }
+                }).collect_view()}
+                {active.profile.is_none().then(|| view! { <span class="chip" aria-current="true">"Custom"</span> })}
+            </div>
+            <form class="sliders" method="get" action="/predictions" on:submit={
+                let apply = apply.clone();
+                move |ev| { ev.prevent_default(); apply(); }
+            }>
+                {(tab != Tab::Candidates).then(|| view! { <input type="hidden" name="tab" value=tab.key() /> })}
+                {DIMENSIONS.iter().enumerate().map(|(i, d)| {
+                    let value = values[i];
+                    let apply = apply.clone();
+                    let id = format!("w-{}", d.key());
+                    view! {
+                        <label for=id.clone()>
+                            <span>{d.label()}</span>
+                            <output>{move || format!("{} %", value.get())}</output>
+                        </label>
+                        <input type="range" id=id name="w" min="0" max="100" step="1" aria-label=d.label()
+                            value=value.get_untracked().to_string()
+                            prop:value=move || value.get().to_string()
+                            on:input=move |ev| value.set(event_target_value(&ev).parse().unwrap_or(0))
+                            on:change=move |_| apply() />
+                    }
+                }).collect_view()}
+                <p class="sliders-total" class:bad=move || total() != 100 role="status">
+                    {move || if total() == 100 {
+                        "Total 100 %".to_string()
+                    } else {
+                        format!("Total {} %: the weights must add up to 100 %", total())
+                    }}
+                </p>
+                <p class="sliders-actions">
+                    <button type="submit" class="button primary" prop:disabled=move || total() != 100>"Apply"</button>
+                    <a class="button" href=reset_href>"Reset"</a>
+                </p>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn StatsLine() -> impl IntoView {
+    let stats = Resource::new(|| (), |_| get_prediction_stats());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    films.await.map(|page| {
-                        let has_more = page.has_more();
-                        view! {
-                            <div class="poster-grid">
-                                {page.items.into_iter().map(|film| {
-                                    let badge = match film.edition {
-                                        Some(year) => format!("On the list ({year})"),
-                                        None => "Candidate".to_string(),
-                                    };
-                                    view! { <MovieCardView movie=film.movie badge /> }
-                                }).collect_view()}
+                    stats.await.map(|s| view! {
+                        <p class="stats-line prediction-stats">
+                            {format!(
+                                "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} % · ranking cache {} hits, {} misses",
+                                s.films_scored, s.candidates, s.on_list, s.mean_completeness * 100.0,
+                                s.ranking_cache_hits, s.ranking_cache_misses,
+                            )}
+                        </p>
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.1} %", v * 100.0)
+}
+
+fn film_list(films: Vec<FilmRef>) -> impl IntoView {
+    if films.is_empty() {
+        return view! { <span class="muted">"none"</span> }.into_any();
+    }
+    films
+        .into_iter()
+        .map(|f| view! { <span class="film-ref">{f.title}{f.year.map(|y| format!(" ({y})"))}</span> })
+        .collect_view()
+        .into_any()
+}
+
+#[component]
+fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
+    let q = params.query();
+    let backtest = if deferred {
+        Resource::new(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), true))
+    } else {
+        Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false))
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Running the backtest…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    backtest.await.map(|bt| view! {
+                        <section class="backtest" aria-label="Backtest">
+                            <p>
+                                {format!("Weights {}: ", bt.active.profile.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "custom".into()))}
+                                <strong>{format!("{} of list films found overall", pct(bt.micro))}</strong>
+                                {format!(" (micro average); {} per decade on average (macro).", pct(bt.macro_avg))}
+                            </p>
+                            <p class="muted">
+                                "For each decade, N is the number of its films on the list; the N best-scored films of the "
+                                "decade are compared with them. Scores never see the list."
+                            </p>
+                            <div class="table-wrap">
+                                <table>
+                                    <thead><tr><th>"Decade"</th><th>"Films"</th><th>"On the list (N)"</th><th>"Found"</th><th>"Accuracy"</th></tr></thead>
+                                    <tbody>
+                                        {bt.decades.iter().map(|d| view! {
+                                            <tr>
+                                                <td>{format!("{}s", d.decade)}</td>
+                                                <td>{d.films}</td>
+                                                <td>{d.on_list}</td>
+                                                <td>{d.hits}</td>
+                                                <td>{pct(d.accuracy)}</td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
                             </div>
-                            <Pager base="/predictions" page=page.page has_more />
+                            {bt.decades.into_iter().filter(|d| d.on_list > 0).map(|d| view! {
+                                <details class="decade-examples">
+                                    <summary>{format!("{}s: examples", d.decade)}</summary>
+                                    <p><strong>"Found: "</strong>{film_list(d.hits_examples)}</p>
+                                    <p><strong>"Missed: "</strong>{film_list(d.misses)}</p>
+                                    <p><strong>"Ranked high but not on the list: "</strong>{film_list(d.false_positives)}</p>
+                                </details>
+                            }).collect_view()}
+                        </section>
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn ComparisonSection(deferred: bool) -> impl IntoView {
+    let comparison = if deferred {
+        Resource::new(|| (), |_| get_comparison(true))
+    } else {
+        Resource::new_blocking(|| (), |_| get_comparison(false))
+    };
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Comparing profiles…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    comparison.await.map(|c| {
+                        let name = |slug: &str| c.profiles.iter().find(|p| p.profile.slug == slug).map(|p| p.profile.name.clone()).unwrap_or_default();
+                        let specialists: Vec<String> = c.profiles.iter().filter_map(|p| {
+                            let decades: Vec<String> = c.decades.iter().zip(&c.best_per_decade)
+                                .filter(|(_, best)| **best == p.profile.slug)
+                                .map(|(d, _)| format!("{d}s")).collect();
+                            (!decades.is_empty()).then(|| format!("{}: {}", p.profile.name, decades.join(", ")))
+                        }).collect();
+                        view! {
+                            <section class="comparison" aria-label="Profile comparison">
+                                <ul class="comparison-summary">
+                                    <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
+                                    <li>"Most consistent across decades: " <strong>{name(&c.most_consistent)}</strong></li>
+                                    <li>"Era specialists (best in): " {specialists.join("; ")}</li>
+                                </ul>
+                                <div class="table-wrap">
+                                    <table>
+                                        <thead><tr>
+                                            <th>"Profile"</th>
+                                            {c.decades.iter().map(|d| view! { <th>{format!("{d}s")}</th> }).collect_view()}
+                                            <th>"Macro"</th><th>"Micro"</th><th>"Std. dev."</th>
+                                        </tr></thead>
+                                        <tbody>
+                                            {c.profiles.iter().map(|p| view! {
+                                                <tr>
+                                                    <th scope="row">{p.profile.name.clone()}</th>
+                                                    {p.accuracies.iter().zip(&c.best_per_decade).map(|(a, best)| {
+                                                        let is_best = *best == p.profile.slug;
+                                                        view! { <td class:best=is_best>{format!("{:.0} %", a * 100.0)}</td> }
+                                                    }).collect_view()}
+                                                    <td>{pct(p.macro_avg)}</td>
+                                                    <td>{pct(p.micro)}</td>
+                                                    <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            </section>
                         }
                     })
                 })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
+    let q = params.query();
+    let breakdown = Resource::new_blocking(move || (), move |_| get_breakdown(film.clone(), q.profile.clone(), q.w.clone()));
+    let close = params.with(|p| p.film = None).href();
+    view! {
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let close = close.clone();
+                    Suspend::new(async move {
+                        breakdown.await.map(|b| view! {
+                            <section class="breakdown" aria-label="Score breakdown">
+                                <header>
+                                    <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
+                                    <a class="button" href=close>"Close"</a>
+                                </header>
+                                <p>
+                                    {b.director.clone().map(|d| format!("{d} · "))}
+                                    {b.rank.map(|r| format!("rank {r} · "))}
+                                    <strong>{format!("score {:.1}", b.score)}</strong>
+                                    {format!(" · {:.0} % likely · data completeness {:.0} %", b.likelihood, b.completeness * 100.0)}
+                                    {b.edition.map(|e| format!(" · on the list since {e}"))}
+                                </p>
+                                <div class="table-wrap">
+                                    <table>
+                                        <thead><tr><th>"Dimension"</th><th>"Score"</th><th>"Weight"</th><th>"Points"</th><th>"Inputs"</th></tr></thead>
+                                        <tbody>
+                                            {b.dimensions.into_iter().map(|d| view! {
+                                                <tr data-dimension=d.key.clone()>
+                                                    <th scope="row">{d.label.clone()}</th>
+                                                    <td>{d.score.map(|s| format!("{:.1}", s * 100.0)).unwrap_or_else(|| "no data".into())}</td>
+                                                    <td>{format!("{:.1} %", d.weight_pct)}</td>
+                                                    <td>{format!("{:.1}", d.points)}</td>
+                                                    <td>{d.inputs.into_iter().map(|(k, v)| view! { <span class="input">{k}": "{v}</span> }).collect_view()}</td>
+                                                </tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                </div>
+                            </section>
+                        })
+                    })
+                }}
             </ErrorBoundary>
         </Suspense>
     }

@@ -2,12 +2,11 @@
 
 use super::config::Config;
 use super::db::load::{load_dataset, LoadSummary};
-use super::http::{bind, leptos_options, prepare_database, serve};
+use super::http::{bind, prepare_database, serve};
 use super::state::AppState;
 use super::{demo, gen};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Instant;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -109,7 +108,14 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
             "no built bundle found: pages will render but not hydrate (run scripts/build.sh)"
         );
     }
-    let state = AppState { leptos_options: leptos_options(&config), db: db.clone(), config: Arc::new(config) };
+    let started = Instant::now();
+    let state = AppState::build(config, db.clone()).await?;
+    tracing::info!(
+        films = state.predictions.index().films.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "predictions scored and cached"
+    );
+    state.watch_for_changes(std::time::Duration::from_secs(60));
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");
     serve(listener, state).await?;

@@ -7,4 +7,5 @@ pub mod db;
 pub mod demo;
 pub mod gen;
 pub mod http;
+pub mod predictions;
 pub mod state;

@@ -1,10 +1,12 @@
 use super::config::Config;
 use super::db::Db;
+use super::predictions::Predictions;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// What every request handler and server function can reach.
 #[derive(Clone, FromRef)]
@@ -12,6 +14,39 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
+    pub predictions: Arc<Predictions>,
+}
+
+impl AppState {
+    /// Scores every film and warms the caches, so the first visitor waits for nothing.
+    pub async fn build(config: Config, db: Db) -> Result<AppState, sqlx::Error> {
+        let ttl = Duration::from_secs(config.cache.predictions_ttl_secs.max(1));
+        let predictions = Arc::new(Predictions::load(&db, ttl).await?);
+        let warm = predictions.clone();
+        tokio::task::spawn_blocking(move || warm.warm()).await.ok();
+        Ok(AppState { leptos_options: super::http::leptos_options(&config), db, config: Arc::new(config), predictions })
+    }
+
+    /// Re-scores when another process changed the inputs (an import, `gen-data`), then re-warms.
+    pub fn watch_for_changes(&self, every: Duration) {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                match state.predictions.refresh_if_changed(&state.db).await {
+                    Ok(true) => {
+                        tracing::info!("inputs changed: predictions rebuilt");
+                        let warm = state.predictions.clone();
+                        tokio::task::spawn_blocking(move || warm.warm()).await.ok();
+                    }
+                    Ok(false) => {}
+                    Err(err) => tracing::warn!(%err, "could not check prediction inputs"),
+                }
+            }
+        });
+    }
 }
 
 /// The state inside a server function or a server-rendered component.

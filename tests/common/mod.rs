@@ -4,10 +4,9 @@
 
 use marquee::server::config::Config;
 use marquee::server::db::Db;
-use marquee::server::http::{leptos_options, router};
+use marquee::server::http::router;
 use marquee::server::state::AppState;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 pub struct TestDb {
@@ -71,7 +70,7 @@ impl TestServer {
     pub async fn start(db: Db) -> TestServer {
         let mut config = Config::default();
         config.site.addr = "127.0.0.1:0".into();
-        let state = AppState { leptos_options: leptos_options(&config), db, config: Arc::new(config) };
+        let state = AppState::build(config, db).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

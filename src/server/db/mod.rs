@@ -6,6 +6,7 @@
 pub mod load;
 pub mod movies;
 pub mod proposals;
+pub mod scores;
 pub mod stats;
 
 use crate::error::AppError;

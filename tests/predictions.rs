@@ -1,0 +1,209 @@
+//! Predictions on SQLite and PostgreSQL: leakage, paging, stored scores, HTTP errors, streaming.
+
+mod common;
+
+use common::TestServer;
+use marquee::model::{CandidateSet, PredictionQuery};
+use marquee::server::db::load::load_dataset;
+use marquee::server::db::{on_pool, scores, Db};
+use marquee::server::demo;
+use marquee::server::predictions::Predictions;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+async fn loaded() -> Vec<common::TestDb> {
+    let mut all = common::backends().await;
+    for t in &mut all {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    }
+    all
+}
+
+/// Every film's dimension scores, by IMDb id.
+fn all_dims(p: &Predictions) -> BTreeMap<String, String> {
+    let index = p.index();
+    index.films.iter().zip(&index.dims).map(|(f, d)| (f.imdb_id.clone(), format!("{d:?}"))).collect()
+}
+
+async fn set_target_membership(db: &Db, imdb_id: &str, member: bool) {
+    on_pool!(db, |pool| {
+        if member {
+            sqlx::query(
+                "INSERT INTO list_memberships (list_id, movie_id, edition_year) \
+                 SELECT l.id, m.id, 2025 FROM canonical_lists l, movies m WHERE l.is_target = $1 AND m.imdb_id = $2",
+            )
+            .bind(true)
+            .bind(imdb_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        } else {
+            sqlx::query(
+                "DELETE FROM list_memberships WHERE movie_id = (SELECT id FROM movies WHERE imdb_id = $2) \
+                 AND list_id = (SELECT id FROM canonical_lists WHERE is_target = $1)",
+            )
+            .bind(true)
+            .bind(imdb_id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        }
+    })
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flipping_target_membership_changes_no_score() {
+    for t in loaded().await {
+        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let before = all_dims(&p);
+        // A candidate joins the list, and a member (with the same director as other films) leaves it.
+        set_target_membership(&t.db, "tt13238346", true).await; // Past Lives
+        set_target_membership(&t.db, "tt15398776", false).await; // Oppenheimer
+        assert!(p.refresh_if_changed(&t.db).await.unwrap(), "{}: the change was noticed", t.label);
+        assert_eq!(all_dims(&p), before, "{}: a score moved when only the target list changed", t.label);
+        let index = p.index();
+        let past_lives = index.by_imdb["tt13238346"] as usize;
+        assert!(index.on_list[past_lives], "{}: the answer key did change", t.label);
+
+        // The check can fail: the same change on a *non-target* list does move the score.
+        on_pool!(&t.db, |pool| {
+            sqlx::query(
+                "INSERT INTO list_memberships (list_id, movie_id) SELECT l.id, m.id FROM canonical_lists l, movies m \
+                 WHERE l.slug = 'ebert-great-movies' AND m.imdb_id = 'tt13238346'",
+            )
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })
+        .unwrap();
+        p.rebuild(&t.db).await.unwrap();
+        assert_ne!(all_dims(&p)["tt13238346"], before["tt13238346"], "{}", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_continue_the_ranking_exactly() {
+    for t in loaded().await {
+        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        for q in [
+            PredictionQuery::default(),
+            PredictionQuery { profile: Some("award-winner".into()), w: None },
+            PredictionQuery { profile: None, w: Some("10,40,10,30,10".into()) },
+        ] {
+            let all = p.page(&q, CandidateSet::Candidates, 0, 100).unwrap();
+            let mut paged = Vec::new();
+            let mut offset = Some(0);
+            while let Some(o) = offset {
+                let page = p.page(&q, CandidateSet::Candidates, o, 25).unwrap();
+                offset = page.next_offset();
+                paged.extend(page.rows);
+            }
+            assert_eq!(paged.len() as u32, all.total, "{}: every film once", t.label);
+            let ids = |rows: &[marquee::model::PredictionRow]| rows.iter().map(|r| r.imdb_id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&paged[..all.rows.len()]), ids(&all.rows), "{}: pages match one big page", t.label);
+            assert!(paged.windows(2).all(|w| w[0].rank + 1 == w[1].rank && w[0].score >= w[1].score), "{}", t.label);
+            assert!(paged.iter().all(|r| r.edition.is_none()), "{}: candidates are not on the list", t.label);
+        }
+        let on_list = p.page(&PredictionQuery::default(), CandidateSet::OnList, 0, 100).unwrap();
+        assert!(on_list.rows.iter().all(|r| r.edition.is_some() && r.year.unwrap() >= 2020), "{}", t.label);
+        assert!(p.ranking_stats.hits() > 0, "{}: repeated pages come from the cache", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_scores_are_refreshed_only_where_they_changed() {
+    for t in loaded().await {
+        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let index = p.index();
+        let list = index.target_list.unwrap();
+        let stored: i64 = on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM dimension_scores WHERE list_id = $1")
+            .bind(list)
+            .fetch_one(pool)
+            .await)
+        .unwrap();
+        assert_eq!(stored as usize, index.films.len(), "{}", t.label);
+        let mut rows: Vec<_> = index
+            .films
+            .iter()
+            .zip(&index.dims)
+            .zip(&index.inputs)
+            .map(|((f, d), i)| (f.id, *d, marquee::scoring::completeness(i)))
+            .collect();
+        assert_eq!(scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(), 0, "{}: nothing changed", t.label);
+        rows[0].1[0] = Some(0.123);
+        assert_eq!(scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(), 1, "{}: one film changed", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backtest_and_comparison_are_consistent() {
+    for t in loaded().await {
+        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let bt = p.backtest(&PredictionQuery::default()).unwrap();
+        assert_eq!(bt.decades.len(), 10, "{}: 1920s to 2010s", t.label);
+        for d in &bt.decades {
+            assert!(d.hits <= d.on_list && d.on_list <= d.films, "{}: {d:?}", t.label);
+            assert_eq!(d.hits_examples.len().min(5), (d.hits as usize).min(5));
+        }
+        let c = p.comparison();
+        assert_eq!(c.profiles.len(), 5, "{}", t.label);
+        let best = c.profiles.iter().map(|x| x.macro_avg).fold(0.0, f64::max);
+        let named = c.profiles.iter().find(|x| x.profile.slug == c.best_overall).unwrap();
+        assert_eq!(named.macro_avg, best, "{}", t.label);
+        let b = p.breakdown("tt15398776", &PredictionQuery::default()).unwrap();
+        let points: f64 = b.dimensions.iter().map(|d| d.points).sum();
+        assert!((points - b.score).abs() < 0.3, "{}: points add up to the score", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_prediction_requests_get_clear_4xx() {
+    for t in loaded().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let cases = [
+            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&profile=nope", 400, "Unknown profile"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=50,50,50,0,0", 400, "add up to 100"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=1,2", 400, "five weights"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=NaN,20,20,20,20", 400, "numbers"),
+            ("/api/predictions?set=Candidates&offset=0&limit=0&deferred=false", 400, "Page size"),
+            ("/api/predictions?set=Candidates&offset=0&limit=100000&deferred=false", 400, "Page size"),
+            ("/api/predictions?set=Candidates&offset=99999&limit=25&deferred=false", 400, "past the end"),
+            ("/api/predictions?set=Everything&offset=0&limit=25&deferred=false", 400, ""),
+            ("/api/prediction_breakdown?imdb_id=tt0000001", 404, "tt0000001"),
+            ("/predictions?profile=%3Cscript%3E", 400, "Unknown profile"),
+            ("/predictions?w=120,0,0,0,0", 400, "add up to 100"),
+            ("/predictions?page=999", 400, "past the end"),
+        ];
+        for (path, status, text) in cases {
+            let (got, body) = server.get(path).await;
+            assert_eq!(got, status, "{} {path}: {body}", t.label);
+            assert!(body.contains(text), "{} {path}: {body}", t.label);
+            assert!(!body.contains("<script>"), "{}: user input is escaped", t.label);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
+    let t = common::sqlite().await;
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    let server = TestServer::start(t.db.clone()).await;
+    let mut res = server.client.get(format!("{}/predictions", server.base)).send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    let mut frames = Vec::new();
+    while let Some(chunk) = res.chunk().await.unwrap() {
+        frames.push(String::from_utf8_lossy(&chunk).to_string());
+    }
+    assert!(frames[0].contains("site-header"), "the first flush carries the header");
+    let html = frames.concat();
+    let ranks: Vec<u32> = html
+        .match_indices("data-rank=\"")
+        .map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=100).collect::<Vec<_>>(), "ranks 1-100, in order, once each");
+    let last_row = html.rfind("data-rank=\"100\"").unwrap();
+    let backtest = html.find("aria-label=\"Backtest\"").expect("backtest in the same response");
+    assert!(backtest > last_row, "the backtest follows the ranking");
+    assert!(html.contains("Best overall"), "the profile comparison is in the same response");
+}
