@@ -3,9 +3,22 @@ use marquee::server::cli::{run, Cli};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
+    // At least four workers: Leptos 0.8's streaming renderer can stall with fewer (seen on this
+    // 2-core machine as a response that never finishes), whatever the core count.
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(4);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run_cli(cli))
+}
+
+async fn run_cli(cli: Cli) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),

@@ -15,7 +15,7 @@ async fn servers() -> Vec<(&'static str, TestServer, common::TestDb)> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn health_check_reports_the_database() {
     for (label, server, t) in servers().await {
         let (status, body) = server.get("/healthz").await;
@@ -29,7 +29,7 @@ async fn health_check_reports_the_database() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn home_page_has_the_shell_and_data() {
     for (label, server, _t) in servers().await {
         let (status, html) = server.get("/").await;
@@ -43,7 +43,7 @@ async fn home_page_has_the_shell_and_data() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn each_page_renders_its_data_without_javascript() {
     for (label, server, _t) in servers().await {
         let (status, html) = server.get("/vote").await;
@@ -76,7 +76,7 @@ async fn each_page_renders_its_data_without_javascript() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn unknown_pages_get_a_friendly_404() {
     for (label, server, _t) in servers().await {
         let (status, html) = server.get("/no-such-page").await;
@@ -86,7 +86,7 @@ async fn unknown_pages_get_a_friendly_404() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_page_numbers_are_400_with_a_message() {
     for (label, server, _t) in servers().await {
         for path in ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/movies?page=99999999", "/predictions?page=0"] {
@@ -101,7 +101,7 @@ async fn bad_page_numbers_are_400_with_a_message() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn server_functions_answer_json_with_proper_statuses() {
     for (label, server, _t) in servers().await {
         let (status, body) = server.get("/api/list_movies?page=1").await;
@@ -122,7 +122,7 @@ async fn server_functions_answer_json_with_proper_statuses() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn api_errors_have_one_json_shape() {
     for (label, server, _t) in servers().await {
         let res = server.client.get(format!("{}/api/v1/nothing-here", server.base)).send().await.unwrap();
@@ -134,7 +134,7 @@ async fn api_errors_have_one_json_shape() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn responses_carry_a_request_id() {
     let (_, server, _t) = servers().await.remove(0);
     let a = server.client.get(format!("{}/healthz", server.base)).send().await.unwrap();

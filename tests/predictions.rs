@@ -52,7 +52,7 @@ async fn set_target_membership(db: &Db, imdb_id: &str, member: bool) {
     .unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn flipping_target_membership_changes_no_score() {
     for t in loaded().await {
         let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
@@ -82,7 +82,7 @@ async fn flipping_target_membership_changes_no_score() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_continue_the_ranking_exactly() {
     for t in loaded().await {
         let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
@@ -111,7 +111,7 @@ async fn pages_continue_the_ranking_exactly() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stored_scores_are_refreshed_only_where_they_changed() {
     for t in loaded().await {
         let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
@@ -136,7 +136,7 @@ async fn stored_scores_are_refreshed_only_where_they_changed() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backtest_and_comparison_are_consistent() {
     for t in loaded().await {
         let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
@@ -157,7 +157,7 @@ async fn backtest_and_comparison_are_consistent() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_prediction_requests_get_clear_4xx() {
     for t in loaded().await {
         let server = TestServer::start(t.db.clone()).await;
@@ -184,18 +184,18 @@ async fn bad_prediction_requests_get_clear_4xx() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
     let t = common::sqlite().await;
     load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
     let server = TestServer::start(t.db.clone()).await;
-    let mut res = server.client.get(format!("{}/predictions", server.base)).send().await.unwrap();
-    assert_eq!(res.status().as_u16(), 200);
-    let mut frames = Vec::new();
-    while let Some(chunk) = res.chunk().await.unwrap() {
-        frames.push(String::from_utf8_lossy(&chunk).to_string());
-    }
-    assert!(frames[0].contains("site-header"), "the first flush carries the header");
+    let frames = http1_chunks(&server.base, "/predictions").await;
+    assert!(frames.len() >= 2, "the response streams in more than one flush");
+    let first = &frames[0];
+    assert!(first.contains("site-header"), "the first flush carries the header");
+    let first_ranks: Vec<&str> = first.match_indices("data-rank=\"").map(|(i, m)| first[i + m.len()..].split('"').next().unwrap()).collect();
+    assert_eq!(first_ranks, (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(), "the first flush holds the top 25, in order");
+    assert!(!first.contains("aria-label=\"Backtest\""), "the backtest comes later");
     let html = frames.concat();
     let ranks: Vec<u32> = html
         .match_indices("data-rank=\"")
@@ -206,4 +206,56 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
     let backtest = html.find("aria-label=\"Backtest\"").expect("backtest in the same response");
     assert!(backtest > last_row, "the backtest follows the ranking");
     assert!(html.contains("Best overall"), "the profile comparison is in the same response");
+}
+
+/// The body of an HTTP/1.1 response split the way the server flushed it (its chunked encoding).
+async fn http1_chunks(base: &str, path: &str) -> Vec<String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = base.trim_start_matches("http://");
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n");
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    socket.read_to_end(&mut raw).await.unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "a streamed response: {head}");
+    let mut body = &raw[split + 4..];
+    let mut frames = Vec::new();
+    loop {
+        let eol = body.windows(2).position(|w| w == b"\r\n").unwrap();
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..eol]).unwrap().trim(), 16).unwrap();
+        if size == 0 {
+            break;
+        }
+        frames.push(String::from_utf8_lossy(&body[eol + 2..eol + 2 + size]).to_string());
+        body = &body[eol + 2 + size + 2..];
+    }
+    frames
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_get_server_function_pages_continue_exactly() {
+    for t in loaded().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let fetch = |offset: u32, limit: u32| {
+            let path = format!("/api/predictions?set=Candidates&offset={offset}&limit={limit}&deferred=false&profile=cult-classic");
+            let server = &server;
+            async move {
+                let (status, body) = server.get(&path).await;
+                assert_eq!(status, 200, "{path}: {body}");
+                serde_json::from_str::<marquee::model::PredictionPage>(&body).unwrap()
+            }
+        };
+        let all = fetch(0, 100).await;
+        let mut paged = Vec::new();
+        let mut next = Some(0);
+        while let Some(offset) = next.filter(|o| *o < 100) {
+            let page = fetch(offset, 25).await;
+            next = page.next_offset();
+            paged.extend(page.rows);
+        }
+        assert_eq!(paged, all.rows, "{}: pages 1-4 equal ranks 1-100", t.label);
+    }
 }

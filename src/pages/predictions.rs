@@ -263,6 +263,8 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                                 <ol class="predictions" start=start + 1>
                                     {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=p.clone() /> }).collect_view()}
                                 </ol>
+                                // The first flush ends here: header, controls and this page of the ranking.
+                                <div hidden data-first-flush=""></div>
                                 {no_js_next.map(|href| view! {
                                     <p class="nojs-more"><a class="button" href=href rel="next">"More films"</a></p>
                                 })}

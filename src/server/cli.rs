@@ -45,11 +45,21 @@ pub enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Measure the predictions path on generated data (throwaway SQLite files) and print a table
+    BenchPredictions {
+        /// Catalogue sizes to measure, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "10000,100000")]
+        movies: Vec<usize>,
+        /// Page requests per size for the latency medians
+        #[arg(long, default_value_t = 50)]
+        requests: usize,
+    },
 }
 
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::BenchPredictions { movies, requests } => super::bench::run(&movies, requests.max(1)).await,
         Command::Serve => run_server(config).await,
         Command::Migrate => {
             prepare_database(&config).await?;

@@ -92,7 +92,9 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // The route list comes from rendering the app once; one process needs it only once.
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn(super::flush::first_flush))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

@@ -1,10 +1,12 @@
 //! Server-only code: configuration, the database, data loading, the HTTP server and the CLI.
 
+pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod dataset;
 pub mod db;
 pub mod demo;
+pub mod flush;
 pub mod gen;
 pub mod http;
 pub mod predictions;

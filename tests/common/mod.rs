@@ -59,6 +59,14 @@ pub async fn backends() -> Vec<TestDb> {
     all
 }
 
+/// The runtime all test servers share, like the one runtime of a real server process.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap()
+    })
+}
+
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
@@ -66,15 +74,18 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// The real router on a free loopback port, over `db`.
+    /// The real router on a free loopback port, over `db`. Every test server runs on one shared
+    /// runtime, as in production, rather than on each test's own short-lived runtime.
     pub async fn start(db: Db) -> TestServer {
         let mut config = Config::default();
         config.site.addr = "127.0.0.1:0".into();
         let state = AppState::build(config, db).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(async move {
+        server_runtime().spawn(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             axum::serve(listener, router(state))
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
@@ -96,7 +107,7 @@ impl TestServer {
             .get(format!("{}{}", self.base, path))
             .send()
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
         let status = res.status().as_u16();
         (status, res.text().await.unwrap())
     }

@@ -1,0 +1,155 @@
+//! `marquee bench-predictions`: measures the predictions path on generated data and prints a table.
+//! Everything runs on loopback against a throwaway SQLite file; nothing here is a pass/fail test.
+
+use super::config::Config;
+use super::db::load::load_dataset;
+use super::db::Db;
+use super::gen;
+use super::http::router;
+use super::state::AppState;
+use crate::model::CandidateSet;
+use crate::scoring::{self, Weights};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+/// Peak and current resident memory of this process, from /proc (Linux).
+fn memory() -> (String, String) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .map(|kb| format!("{:.0} MiB", kb / 1024.0))
+            .unwrap_or_else(|| "n/a".into())
+    };
+    (field("VmHWM:"), field("VmRSS:"))
+}
+
+/// Time to the first body byte and to the last, for one GET over a fresh connection.
+async fn timed_get(addr: std::net::SocketAddr, path: &str) -> Result<(Duration, Duration, usize), BoxError> {
+    let started = Instant::now();
+    let mut socket = tokio::net::TcpStream::connect(addr).await?;
+    socket
+        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n").as_bytes())
+        .await?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut seen = Vec::new();
+    let mut first_byte = None;
+    loop {
+        let n = socket.read(&mut buf).await?;
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+        if first_byte.is_none() {
+            if let Some(at) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                if seen.len() > at + 4 {
+                    first_byte = Some(started.elapsed());
+                }
+            }
+        }
+    }
+    let total = started.elapsed();
+    if !seen.starts_with(b"HTTP/1.1 200") {
+        return Err(format!("GET {path} did not answer 200").into());
+    }
+    Ok((first_byte.unwrap_or(total), total, seen.len()))
+}
+
+pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
+    println!("| films | load + score | cold ranking (all films, custom weights) | cold ranking (2020s candidates) | backtest, all decades | /predictions first byte (warm, median) | /predictions last byte (warm, median) | page size | peak memory |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for &n in sizes {
+        let dir = std::env::temp_dir().join(format!("marquee-bench-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let url = format!("sqlite://{}/bench.db", dir.display());
+        let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
+        db.migrate().await?;
+        load_dataset(&db, &gen::generate(n, 42), |_| {}).await?;
+
+        let mut config = Config::default();
+        config.database.url = url;
+        let started = Instant::now();
+        let state = AppState::build(config, db.clone()).await?;
+        let load = started.elapsed();
+        let index = state.predictions.index();
+
+        // Fresh weights each round, so every measurement is a cache miss computed from scratch.
+        let custom = |k: usize| Weights::new([0.3, 0.1 + k as f64 * 1e-4, 0.2, 0.25, 0.15]).unwrap();
+        let cold_all = median(
+            (0..15)
+                .map(|k| {
+                    let t = Instant::now();
+                    std::hint::black_box(scoring::rank(&index.packed, |_| true, &custom(k), 100));
+                    t.elapsed()
+                })
+                .collect(),
+        );
+        let cold_candidates = median(
+            (0..15)
+                .map(|k| {
+                    let t = Instant::now();
+                    std::hint::black_box(scoring::rank(
+                        &index.packed,
+                        |i| index.is_candidate(i, CandidateSet::Candidates),
+                        &custom(k + 100),
+                        usize::MAX,
+                    ));
+                    t.elapsed()
+                })
+                .collect(),
+        );
+        let backtest = median(
+            (0..5)
+                .map(|k| {
+                    let t = Instant::now();
+                    std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200)));
+                    t.elapsed()
+                })
+                .collect(),
+        );
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = router(state);
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        timed_get(addr, "/predictions").await?; // warm-up
+        let mut firsts = Vec::new();
+        let mut lasts = Vec::new();
+        let mut size = 0;
+        for _ in 0..requests {
+            let (first, last, bytes) = timed_get(addr, "/predictions").await?;
+            firsts.push(first);
+            lasts.push(last);
+            size = bytes;
+        }
+        server.abort();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let (peak, _) = memory();
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} | {} KiB | {peak} |",
+            ms(load),
+            ms(cold_all),
+            ms(cold_candidates),
+            ms(backtest),
+            ms(median(firsts)),
+            ms(median(lasts)),
+            size / 1024
+        );
+    }
+    Ok(())
+}
