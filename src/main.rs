@@ -5,8 +5,8 @@ use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // At least four workers: Leptos 0.8's streaming renderer can stall with fewer (seen on this
-    // 2-core machine as a response that never finishes), whatever the core count.
+    // At least four workers, whatever the core count: Leptos 0.8's streaming renderer has been
+    // reported to stall on one- and two-worker runtimes, and idle workers cost next to nothing.
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).max(4);
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(workers).enable_all().build() {
         Ok(rt) => rt,
