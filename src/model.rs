@@ -147,8 +147,16 @@ pub struct PredictionStats {
     pub candidates: u32,
     pub on_list: u32,
     pub mean_completeness: f64,
-    pub ranking_cache_hits: u64,
-    pub ranking_cache_misses: u64,
+    /// Per cache (rankings, backtests, comparison): name, hits, misses, total compute time.
+    pub caches: Vec<CacheFigures>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheFigures {
+    pub name: String,
+    pub hits: u64,
+    pub misses: u64,
+    pub compute_ms: f64,
 }
 
 /// A film named in the backtest's examples.

@@ -79,18 +79,38 @@ fn bad_settings_name_the_setting() {
     assert_one_line_failure(&out, "MARQUEE_DB_MAX_CONNECTIONS");
 }
 
+/// A fresh database URL per backend: a new SQLite file, and a new database on the test PostgreSQL.
+fn fresh_databases(dir: &std::path::Path) -> Vec<String> {
+    let mut urls = vec![format!("sqlite://{}/data/marquee.db", dir.display())];
+    match std::env::var("MARQUEE_TEST_PG_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let name = format!("cli{}", std::process::id());
+            let status = Command::new("psql")
+                .args([admin.as_str(), "-q", "-c", &format!("CREATE DATABASE {name}")])
+                .status()
+                .expect("psql runs");
+            assert!(status.success(), "could not create the test database");
+            urls.push(format!("{}/{name}", admin.rsplit_once('/').unwrap().0));
+        }
+        _ if std::env::var("MARQUEE_TEST_BACKENDS").as_deref() == Ok("sqlite") => {}
+        _ => panic!("MARQUEE_TEST_PG_URL is not set: run scripts/test.sh, or set MARQUEE_TEST_BACKENDS=sqlite"),
+    }
+    urls
+}
+
 #[test]
-fn migrate_seed_and_generate_on_a_fresh_sqlite_file() {
+fn migrate_seed_and_generate_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/data/marquee.db", dir.path().display());
-    let env = [("DATABASE_URL", url.as_str())];
-    assert!(marquee(&["migrate"], &env).status.success());
-    let out = marquee(&["seed-demo"], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("381 films added"));
-    let out = marquee(&["seed-demo"], &env);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("0 films added, 381 already present"));
-    let out = marquee(&["gen-data", "--movies", "2000", "--seed", "3"], &env);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("2000 films added"));
+    for url in fresh_databases(dir.path()) {
+        let env = [("DATABASE_URL", url.as_str())];
+        assert!(marquee(&["migrate"], &env).status.success(), "{url}");
+        let out = marquee(&["seed-demo"], &env);
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("381 films added"), "{url}");
+        let out = marquee(&["seed-demo"], &env);
+        assert!(String::from_utf8_lossy(&out.stdout).contains("0 films added, 381 already present"), "{url}");
+        let out = marquee(&["gen-data", "--movies", "2000", "--seed", "3"], &env);
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("2000 films added"), "{url}");
+    }
 }

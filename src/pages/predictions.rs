@@ -503,10 +503,14 @@ fn StatsLine() -> impl IntoView {
                     stats.await.map(|s| view! {
                         <p class="stats-line prediction-stats">
                             {format!(
-                                "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} % · ranking cache {} hits, {} misses",
+                                "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} %",
                                 s.films_scored, s.candidates, s.on_list, s.mean_completeness * 100.0,
-                                s.ranking_cache_hits, s.ranking_cache_misses,
                             )}
+                        </p>
+                        <p class="muted cache-figures">
+                            {s.caches.iter().map(|c| format!(
+                                "{} cache: {} hits, {} misses, {:.1} ms computing", c.name, c.hits, c.misses, c.compute_ms
+                            )).collect::<Vec<_>>().join(" · ")}
                         </p>
                     })
                 })}

@@ -382,8 +382,19 @@ impl Predictions {
             candidates: candidates as u32,
             on_list: on_list as u32,
             mean_completeness,
-            ranking_cache_hits: self.ranking_stats.hits(),
-            ranking_cache_misses: self.ranking_stats.misses(),
+            caches: [
+                ("rankings", &self.ranking_stats),
+                ("backtests", &self.backtest_stats),
+                ("comparison", &self.comparison_stats),
+            ]
+            .into_iter()
+            .map(|(name, c)| CacheFigures {
+                name: name.into(),
+                hits: c.hits(),
+                misses: c.misses(),
+                compute_ms: c.compute_time().as_secs_f64() * 1000.0,
+            })
+            .collect(),
         }
     }
 
