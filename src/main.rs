@@ -1,7 +1,6 @@
 use clap::Parser;
 use marquee::server::cli::{run, Cli};
 use std::process::ExitCode;
-use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -19,12 +18,7 @@ fn main() -> ExitCode {
 }
 
 async fn run_cli(cli: Cli) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn")),
-        )
-        .with_target(false)
-        .init();
+    marquee::server::observe::init_tracing();
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

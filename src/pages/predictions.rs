@@ -33,7 +33,7 @@ async fn compute<T: Send + 'static>(
     respond(async move {
         let state = app_state()?;
         if deferred {
-            tokio::task::spawn_blocking(move || work(&state)).await.map_err(|_| AppError::Internal)?
+            crate::server::observe::spawn_blocking_in_request(move || work(&state)).await.map_err(|_| AppError::Internal)?
         } else {
             work(&state)
         }

@@ -124,7 +124,7 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let app = router(state);
+        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
         let server = tokio::spawn(async move { axum::serve(listener, app).await });
         timed_get(addr, "/predictions").await?; // warm-up
         let mut firsts = Vec::new();

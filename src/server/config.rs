@@ -12,6 +12,14 @@ pub struct Config {
     pub imdb: ImdbConfig,
     pub pages: PagesConfig,
     pub demo: DemoConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` to any client, not only loopback (put it behind your own access control).
+    pub allow_remote: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -79,6 +87,7 @@ impl Default for Config {
             imdb: ImdbConfig::default(),
             pages: PagesConfig::default(),
             demo: DemoConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -173,6 +182,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_PAGE_MOVIES", "pages.movies"),
     ("MARQUEE_MAX_PAGE_SIZE", "pages.max_page_size"),
     ("MARQUEE_SEED_DEMO", "demo.seed_on_first_start"),
+    ("MARQUEE_METRICS_ALLOW_REMOTE", "metrics.allow_remote"),
 ];
 
 impl Config {
@@ -244,6 +254,7 @@ impl Config {
             "pages.movies" => self.pages.movies = num(var, &value)?,
             "pages.max_page_size" => self.pages.max_page_size = num(var, &value)?,
             "demo.seed_on_first_start" => self.demo.seed_on_first_start = flag(var, &value)?,
+            "metrics.allow_remote" => self.metrics.allow_remote = flag(var, &value)?,
             other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
         }
         Ok(())

@@ -92,12 +92,15 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
+    super::observe::init_executor();
+    super::observe::prometheus();
     // The route list comes from rendering the app once; one process needs it only once.
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let request_id = axum::http::HeaderName::from_static("x-request-id");
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(super::observe::metrics_endpoint))
         .route("/api/v1", get(api_not_found))
         .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found))
         .leptos_routes_with_context(&state, routes, || {}, {
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(super::flush::first_flush))
+        .layer(axum::middleware::from_fn(super::observe::track))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -118,10 +122,9 @@ pub fn router(state: AppState) -> Router {
                         .to_string();
                     tracing::info_span!("request", id = %id, method = %req.method(), path = %req.uri().path())
                 })
+                // The request's log line (with SQL and cache figures) is written by `observe::track`.
                 .on_request(())
-                .on_response(|res: &Response, latency: Duration, _: &tracing::Span| {
-                    tracing::info!(status = res.status().as_u16(), latency_ms = latency.as_secs_f64() * 1000.0, "served");
-                }),
+                .on_response(()),
         )
         .layer(SetRequestIdLayer::new(request_id, CountingRequestId::default()))
         .with_state(state)
@@ -146,7 +149,7 @@ pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
 
 /// Serves until SIGINT or SIGTERM, then lets in-flight requests finish.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> Result<(), ServeError> {
-    let app = router(state);
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }

@@ -9,5 +9,6 @@ pub mod demo;
 pub mod flush;
 pub mod gen;
 pub mod http;
+pub mod observe;
 pub mod predictions;
 pub mod state;

@@ -151,23 +151,38 @@ impl PredictionIndex {
 }
 
 /// Hits, misses and compute time of one cache.
-#[derive(Default)]
 pub struct CacheStats {
+    name: &'static str,
     lookups: AtomicU64,
     misses: AtomicU64,
     compute_micros: AtomicU64,
 }
 
 impl CacheStats {
-    fn lookup<'a, T>(&'a self, compute: impl FnOnce() -> T + 'a) -> impl FnOnce() -> T + 'a {
+    fn new(name: &'static str) -> CacheStats {
+        CacheStats { name, lookups: AtomicU64::new(0), misses: AtomicU64::new(0), compute_micros: AtomicU64::new(0) }
+    }
+
+    /// Reads `key` from `cache`, computing (and timing) it on a miss; concurrent misses compute once.
+    fn get<K, V>(&self, cache: &Cache<K, V>, key: K, compute: impl FnOnce() -> V) -> V
+    where
+        K: std::hash::Hash + Eq + Send + Sync + 'static,
+        V: Clone + Send + Sync + 'static,
+    {
         self.lookups.fetch_add(1, Ordering::Relaxed);
-        move || {
-            self.misses.fetch_add(1, Ordering::Relaxed);
+        let mut missed = false;
+        let value = cache.get_with(key, || {
+            missed = true;
             let started = Instant::now();
             let value = compute();
             self.compute_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
             value
+        });
+        if missed {
+            self.misses.fetch_add(1, Ordering::Relaxed);
         }
+        super::observe::cache_lookup(self.name, !missed);
+        value
     }
 
     pub fn hits(&self) -> u64 {
@@ -213,9 +228,9 @@ impl Predictions {
             rankings: Cache::builder().max_capacity(512).time_to_live(ttl).build(),
             backtests: Cache::builder().max_capacity(128).time_to_live(ttl).build(),
             comparisons: Cache::builder().max_capacity(4).time_to_live(ttl).build(),
-            ranking_stats: CacheStats::default(),
-            backtest_stats: CacheStats::default(),
-            comparison_stats: CacheStats::default(),
+            ranking_stats: CacheStats::new("rankings"),
+            backtest_stats: CacheStats::new("backtests"),
+            comparison_stats: CacheStats::new("comparison"),
         }
     }
 
@@ -288,20 +303,15 @@ impl Predictions {
 
     fn ranking(&self, index: &PredictionIndex, weights: &Weights, set: CandidateSet) -> Ranking {
         let key = RankKey { weights: weights.key(), set, version: index.version };
-        self.rankings.get_with(
-            key,
-            self.ranking_stats.lookup(|| {
-                Arc::new(scoring::rank(&index.packed, |i| index.is_candidate(i, set), weights, usize::MAX))
-            }),
-        )
+        self.ranking_stats.get(&self.rankings, key, || {
+            Arc::new(scoring::rank(&index.packed, |i| index.is_candidate(i, set), weights, usize::MAX))
+        })
     }
 
     fn backtest_of(&self, index: &PredictionIndex, weights: &Weights) -> Arc<scoring::Backtest> {
-        self.backtests.get_with(
-            (weights.key(), index.version),
-            self.backtest_stats
-                .lookup(|| Arc::new(scoring::backtest(&index.packed, &index.years, &index.on_list, weights))),
-        )
+        self.backtest_stats.get(&self.backtests, (weights.key(), index.version), || {
+            Arc::new(scoring::backtest(&index.packed, &index.years, &index.on_list, weights))
+        })
     }
 
     /// The weights a query asks for: custom `w`, else a named profile, else the default profile.
@@ -429,9 +439,7 @@ impl Predictions {
     }
 
     fn comparison_of(&self, index: &PredictionIndex) -> Arc<ComparisonView> {
-        self.comparisons.get_with(
-            index.version,
-            self.comparison_stats.lookup(|| {
+        self.comparison_stats.get(&self.comparisons, index.version, || {
                 let decades: Vec<i32> = scoring::BACKTEST_DECADES.step_by(10).collect();
                 let profiles: Vec<ProfileScore> = index
                     .profiles
@@ -464,8 +472,7 @@ impl Predictions {
                     decades,
                     profiles,
                 })
-            }),
-        )
+        })
     }
 
     pub fn breakdown(&self, imdb_id: &str, q: &PredictionQuery) -> Result<Breakdown, AppError> {

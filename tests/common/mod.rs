@@ -77,6 +77,7 @@ impl TestServer {
     /// The real router on a free loopback port, over `db`. Every test server runs on one shared
     /// runtime, as in production, rather than on each test's own short-lived runtime.
     pub async fn start(db: Db) -> TestServer {
+        marquee::server::observe::init_tracing();
         let mut config = Config::default();
         config.site.addr = "127.0.0.1:0".into();
         let state = AppState::build(config, db).await.unwrap();
@@ -86,7 +87,7 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         server_runtime().spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, router(state))
+            axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })

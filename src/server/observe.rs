@@ -1,0 +1,224 @@
+//! Observability: per-request cache figures carried into every task the request spawns, a log line
+//! per request, and Prometheus metrics (HTTP, caches, SQL statements).
+//!
+//! SQL statements are counted process-wide, not per request: SQLite runs them on its own worker
+//! threads, where the request they belong to is not known.
+
+use axum::body::{Body, Bytes};
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use futures::Stream;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
+use std::time::Instant;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::layer::{Context as LayerContext, Layer};
+
+/// What one request did, summed over all the tasks it spawned.
+#[derive(Default, Debug)]
+pub struct RequestStats {
+    pub cache_hits: AtomicU64,
+    pub cache_misses: AtomicU64,
+}
+
+tokio::task_local! {
+    static REQUEST: Arc<RequestStats>;
+}
+
+/// The figures of the request the current task works for, if any.
+pub fn current() -> Option<Arc<RequestStats>> {
+    REQUEST.try_with(|s| s.clone()).ok()
+}
+
+/// Counts a cache lookup for the current request and in the metrics.
+pub fn cache_lookup(cache: &'static str, hit: bool) {
+    if let Some(s) = current() {
+        let counter = if hit { &s.cache_hits } else { &s.cache_misses };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+    let outcome = if hit { "hit" } else { "miss" };
+    metrics::counter!("cache_lookups_total", "cache" => cache, "outcome" => outcome).increment(1);
+}
+
+/// Runs blocking `work` on the blocking pool as part of the current request, so its cache lookups count.
+pub async fn spawn_blocking_in_request<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, tokio::task::JoinError> {
+    let stats = current();
+    tokio::task::spawn_blocking(move || match stats {
+        Some(stats) => REQUEST.sync_scope(stats, work),
+        None => work(),
+    })
+    .await
+}
+
+/// Leptos spawns resource loaders as separate tasks; this executor hands each one the request it
+/// was spawned for, so a page's cache lookups are counted against that page.
+struct RequestScopedExecutor;
+
+impl any_spawner::CustomExecutor for RequestScopedExecutor {
+    fn spawn(&self, fut: any_spawner::PinnedFuture<()>) {
+        match current() {
+            Some(stats) => tokio::spawn(REQUEST.scope(stats, fut)),
+            None => tokio::spawn(fut),
+        };
+    }
+
+    fn spawn_local(&self, fut: any_spawner::PinnedLocalFuture<()>) {
+        tokio::task::spawn_local(fut);
+    }
+
+    fn poll_local(&self) {}
+}
+
+/// Installs the request-scoped executor; must run before the router is built.
+pub fn init_executor() {
+    let _ = any_spawner::Executor::init_custom_executor(RequestScopedExecutor);
+}
+
+/// A `tracing` layer that counts sqlx's per-statement events (target `sqlx::query`).
+pub struct QueryCounter;
+
+struct ElapsedSecs(f64);
+
+impl Visit for ElapsedSecs {
+    fn record_f64(&mut self, field: &Field, value: f64) {
+        if field.name() == "elapsed_secs" {
+            self.0 = value;
+        }
+    }
+    fn record_debug(&mut self, _: &Field, _: &dyn std::fmt::Debug) {}
+}
+
+impl<S: Subscriber> Layer<S> for QueryCounter {
+    fn on_event(&self, event: &Event<'_>, _: LayerContext<'_, S>) {
+        if event.metadata().target() != "sqlx::query" {
+            return;
+        }
+        let mut elapsed = ElapsedSecs(0.0);
+        event.record(&mut elapsed);
+        metrics::counter!("sql_queries_total").increment(1);
+        metrics::histogram!("sql_query_duration_seconds").record(elapsed.0);
+    }
+}
+
+/// Logs to stdout (filtered by `RUST_LOG`) and counts SQL statements (always).
+pub fn init_tracing() {
+    use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
+    static DONE: OnceLock<()> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+        let _ = tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(filter))
+            .with(QueryCounter.with_filter(Targets::new().with_target("sqlx::query", LevelFilter::TRACE)))
+            .try_init();
+    });
+}
+
+/// The process's Prometheus recorder (installed once).
+pub fn prometheus() -> &'static PrometheusHandle {
+    static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let seconds = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), seconds)
+            .expect("bucket lists are not empty");
+        let recorder = builder.build_recorder();
+        let handle = recorder.handle();
+        let _ = metrics::set_global_recorder(recorder);
+        handle
+    })
+}
+
+/// A body that keeps counting for its request while it streams, and reports when it ends.
+struct TrackedBody {
+    inner: axum::body::BodyDataStream,
+    stats: Arc<RequestStats>,
+    report: Option<Box<dyn FnOnce(&RequestStats) + Send>>,
+}
+
+impl Stream for TrackedBody {
+    type Item = Result<Bytes, axum::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let stats = self.stats.clone();
+        let polled = REQUEST.sync_scope(stats, || Pin::new(&mut self.inner).poll_next(cx));
+        if let Poll::Ready(None) = polled {
+            if let Some(report) = self.report.take() {
+                report(&self.stats);
+            }
+        }
+        polled
+    }
+}
+
+impl Drop for TrackedBody {
+    fn drop(&mut self) {
+        // A client that hangs up early still gets its request logged.
+        if let Some(report) = self.report.take() {
+            report(&self.stats);
+        }
+    }
+}
+
+/// Per request: a fresh `RequestStats` for everything it runs; when the body has been sent, one log
+/// line (id, route, status, latency, cache hits/misses) and the HTTP metrics.
+pub async fn track(req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    // Route templates, not raw paths, keep the label set small.
+    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "fallback".into());
+    let method = req.method().to_string();
+    let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+    let stats = Arc::new(RequestStats::default());
+    let res = REQUEST.scope(stats.clone(), next.run(req)).await;
+    let status = res.status().as_u16();
+    let (parts, body) = res.into_parts();
+    let report = Box::new(move |s: &RequestStats| {
+        let latency = started.elapsed();
+        let labels = [("route", route.clone()), ("method", method.clone()), ("status", status.to_string())];
+        metrics::counter!("http_requests_total", &labels).increment(1);
+        metrics::histogram!("http_request_duration_seconds", &labels).record(latency.as_secs_f64());
+        tracing::info!(
+            id = %id,
+            route = %route,
+            status,
+            latency_ms = (latency.as_secs_f64() * 1e4).round() / 10.0,
+            cache_hits = s.cache_hits.load(Ordering::Relaxed),
+            cache_misses = s.cache_misses.load(Ordering::Relaxed),
+            "request"
+        );
+    });
+    let body = TrackedBody { inner: body.into_data_stream(), stats, report: Some(report) };
+    Response::from_parts(parts, Body::from_stream(body))
+}
+
+/// `GET /metrics`: Prometheus text. Only from loopback unless `metrics.allow_remote` is set.
+pub async fn metrics_endpoint(
+    State(state): State<super::state::AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if !peer.ip().is_loopback() && !state.config.metrics.allow_remote {
+        return (StatusCode::FORBIDDEN, "Metrics are only served to loopback clients (see metrics.allow_remote).")
+            .into_response();
+    }
+    // Cache sizes and compute time are read now rather than counted as they happen.
+    for figures in state.predictions.stats().caches {
+        metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone()).set(figures.compute_ms / 1000.0);
+        metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);
+        metrics::gauge!("cache_misses", "cache" => figures.name).set(figures.misses as f64);
+    }
+    let mut res = prometheus().render().into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
+    );
+    res
+}

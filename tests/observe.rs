@@ -1,0 +1,68 @@
+//! The instrumentation is real: requests and cache lookups are counted as they happen, and
+//! `/metrics` is valid Prometheus text. Its own test binary, so no other test's traffic mixes in.
+
+mod common;
+
+use common::TestServer;
+use marquee::server::db::load::load_dataset;
+use marquee::server::demo;
+
+/// `name{labels} value` lines, checked to be well formed; returns (series, value).
+fn parse_prometheus(text: &str) -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.is_empty() || line.starts_with("# HELP ") || line.starts_with("# TYPE ") {
+            continue;
+        }
+        assert!(!line.starts_with('#'), "unexpected comment: {line}");
+        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("bad value: {line}"));
+        let name_end = series.find('{').unwrap_or(series.len());
+        let name = &series[..name_end];
+        assert!(
+            !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+            "bad metric name: {line}"
+        );
+        if name_end < series.len() {
+            assert!(series.ends_with('}'), "unclosed labels: {line}");
+        }
+        out.push((series.to_string(), value));
+    }
+    out
+}
+
+fn value(metrics: &[(String, f64)], series: &str) -> f64 {
+    metrics.iter().find(|(s, _)| s == series).map(|(_, v)| *v).unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
+    for t in common::backends().await {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+        let server = TestServer::start(t.db.clone()).await;
+        let scrape = || async {
+            let (status, text) = server.get("/metrics").await;
+            assert_eq!(status, 200, "{}", t.label);
+            parse_prometheus(&text)
+        };
+        let before = scrape().await;
+        for _ in 0..3 {
+            assert_eq!(server.get("/healthz").await.0, 200);
+        }
+        assert_eq!(server.get("/movies?page=0").await.0, 400);
+        // New weights: the first request computes the ranking (a miss), the second reuses it (a hit).
+        let w = if t.label == "sqlite" { "11,22,33,24,10" } else { "12,21,33,24,10" };
+        let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&deferred=false&w={w}");
+        assert_eq!(server.get(&path).await.0, 200);
+        assert_eq!(server.get(&path).await.0, 200);
+        let after = scrape().await;
+        let delta = |series: &str| value(&after, series) - value(&before, series);
+        assert_eq!(delta(r#"http_requests_total{route="/healthz",method="GET",status="200"}"#), 3.0, "{}", t.label);
+        assert_eq!(delta(r#"http_requests_total{route="/movies",method="GET",status="400"}"#), 1.0, "{}", t.label);
+        assert_eq!(delta(r#"cache_lookups_total{cache="rankings",outcome="miss"}"#), 1.0, "{}", t.label);
+        assert!(delta(r#"cache_lookups_total{cache="rankings",outcome="hit"}"#) >= 1.0, "{}", t.label);
+        assert!(delta("sql_queries_total") >= 3.0, "{}: each health check runs a query", t.label);
+        assert!(after.iter().any(|(s, _)| s.starts_with("http_request_duration_seconds_bucket{")), "{}", t.label);
+        assert!(after.iter().any(|(s, _)| s == r#"cache_hits{cache="rankings"}"#), "{}", t.label);
+    }
+}
