@@ -55,13 +55,21 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&deferred=false&w={w}");
         assert_eq!(server.get(&path).await.0, 200);
         assert_eq!(server.get(&path).await.0, 200);
+        // The vote page runs three statements (page, count, voters); a health check one; the
+        // predictions page none (it ranks in memory).
+        assert_eq!(server.get("/vote").await.0, 200);
+        assert_eq!(server.get("/predictions").await.0, 200);
         let after = scrape().await;
         let delta = |series: &str| value(&after, series) - value(&before, series);
         assert_eq!(delta(r#"http_requests_total{route="/healthz",method="GET",status="200"}"#), 3.0, "{}", t.label);
         assert_eq!(delta(r#"http_requests_total{route="/movies",method="GET",status="400"}"#), 1.0, "{}", t.label);
         assert_eq!(delta(r#"cache_lookups_total{cache="rankings",outcome="miss"}"#), 1.0, "{}", t.label);
         assert!(delta(r#"cache_lookups_total{cache="rankings",outcome="hit"}"#) >= 1.0, "{}", t.label);
-        assert!(delta("sql_queries_total") >= 3.0, "{}: each health check runs a query", t.label);
+        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/vote"}"#), 3.0, "{}", t.label);
+        assert_eq!(delta(r#"http_request_sql_queries_count{route="/vote"}"#), 1.0, "{}", t.label);
+        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/healthz"}"#), 3.0, "{}: one per health check", t.label);
+        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/predictions"}"#), 0.0, "{}", t.label);
+        assert!(delta("sql_queries_total") >= 6.0, "{}", t.label);
         assert!(after.iter().any(|(s, _)| s.starts_with("http_request_duration_seconds_bucket{")), "{}", t.label);
         assert!(after.iter().any(|(s, _)| s == r#"cache_hits{cache="rankings"}"#), "{}", t.label);
     }

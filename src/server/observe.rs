@@ -1,8 +1,5 @@
-//! Observability: per-request cache figures carried into every task the request spawns, a log line
-//! per request, and Prometheus metrics (HTTP, caches, SQL statements).
-//!
-//! SQL statements are counted process-wide, not per request: SQLite runs them on its own worker
-//! threads, where the request they belong to is not known.
+//! Observability: per-request figures (SQL statements, cache hits and misses) carried into every
+//! task the request spawns, a log line per request with them, and Prometheus metrics.
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
@@ -24,6 +21,7 @@ use tracing_subscriber::layer::{Context as LayerContext, Layer};
 /// What one request did, summed over all the tasks it spawned.
 #[derive(Default, Debug)]
 pub struct RequestStats {
+    pub queries: AtomicU64,
     pub cache_hits: AtomicU64,
     pub cache_misses: AtomicU64,
 }
@@ -35,6 +33,14 @@ tokio::task_local! {
 /// The figures of the request the current task works for, if any.
 pub fn current() -> Option<Arc<RequestStats>> {
     REQUEST.try_with(|s| s.clone()).ok()
+}
+
+/// Counts one SQL statement for the current request and in the metrics (see `db::counted`).
+pub fn count_statement() {
+    if let Some(s) = current() {
+        s.queries.fetch_add(1, Ordering::Relaxed);
+    }
+    metrics::counter!("sql_queries_total").increment(1);
 }
 
 /// Counts a cache lookup for the current request and in the metrics.
@@ -83,7 +89,7 @@ pub fn init_executor() {
     let _ = any_spawner::Executor::init_custom_executor(RequestScopedExecutor);
 }
 
-/// A `tracing` layer that counts sqlx's per-statement events (target `sqlx::query`).
+/// A `tracing` layer that records sqlx's per-statement durations (target `sqlx::query`).
 pub struct QueryCounter;
 
 struct ElapsedSecs(f64);
@@ -104,12 +110,11 @@ impl<S: Subscriber> Layer<S> for QueryCounter {
         }
         let mut elapsed = ElapsedSecs(0.0);
         event.record(&mut elapsed);
-        metrics::counter!("sql_queries_total").increment(1);
         metrics::histogram!("sql_query_duration_seconds").record(elapsed.0);
     }
 }
 
-/// Logs to stdout (filtered by `RUST_LOG`) and counts SQL statements (always).
+/// Logs to stdout (filtered by `RUST_LOG`) and records SQL statement durations (always).
 pub fn init_tracing() {
     use tracing_subscriber::filter::{EnvFilter, LevelFilter, Targets};
     use tracing_subscriber::prelude::*;
@@ -130,6 +135,7 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let seconds = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), seconds)
+            .and_then(|b| b.set_buckets_for_metric(Matcher::Full("http_request_sql_queries".into()), &[0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 50.0, 100.0]))
             .expect("bucket lists are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -170,7 +176,7 @@ impl Drop for TrackedBody {
 }
 
 /// Per request: a fresh `RequestStats` for everything it runs; when the body has been sent, one log
-/// line (id, route, status, latency, cache hits/misses) and the HTTP metrics.
+/// line (id, route, status, latency, SQL statements, cache hits/misses) and the HTTP metrics.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     // Route templates, not raw paths, keep the label set small.
@@ -183,14 +189,17 @@ pub async fn track(req: Request, next: Next) -> Response {
     let (parts, body) = res.into_parts();
     let report = Box::new(move |s: &RequestStats| {
         let latency = started.elapsed();
+        let queries = s.queries.load(Ordering::Relaxed);
         let labels = [("route", route.clone()), ("method", method.clone()), ("status", status.to_string())];
         metrics::counter!("http_requests_total", &labels).increment(1);
         metrics::histogram!("http_request_duration_seconds", &labels).record(latency.as_secs_f64());
+        metrics::histogram!("http_request_sql_queries", "route" => route.clone()).record(queries as f64);
         tracing::info!(
             id = %id,
             route = %route,
             status,
             latency_ms = (latency.as_secs_f64() * 1e4).round() / 10.0,
+            sql_queries = queries,
             cache_hits = s.cache_hits.load(Ordering::Relaxed),
             cache_misses = s.cache_misses.load(Ordering::Relaxed),
             "request"

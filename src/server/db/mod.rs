@@ -3,6 +3,7 @@
 //! Every query is written once with `$1` placeholders, which both drivers accept; `on_pool!`
 //! runs that one text on whichever pool is configured.
 
+pub mod counted;
 pub mod load;
 pub mod movies;
 pub mod proposals;
@@ -22,13 +23,20 @@ pub enum Db {
     Postgres(PgPool),
 }
 
-/// Runs the same code on whichever pool `db` holds; `pool` is bound to the concrete pool.
+/// Runs the same code on whichever pool `db` holds; `pool` is bound to that pool, wrapped so that
+/// every statement run through it is counted against the current request.
 #[macro_export]
 macro_rules! on_pool {
     ($db:expr, |$pool:ident| $body:expr) => {
         match $db {
-            $crate::server::db::Db::Sqlite($pool) => $body,
-            $crate::server::db::Db::Postgres($pool) => $body,
+            $crate::server::db::Db::Sqlite(p) => {
+                let $pool = $crate::server::db::counted::Counted(p);
+                $body
+            }
+            $crate::server::db::Db::Postgres(p) => {
+                let $pool = $crate::server::db::counted::Counted(p);
+                $body
+            }
         }
     };
 }

@@ -1,0 +1,75 @@
+//! `Counted`: a pool handle that counts every statement it runs against the current request, on
+//! the async side where the request is known (SQLite runs statements on its own worker threads).
+
+use futures::future::BoxFuture;
+use futures::stream::BoxStream;
+use sqlx::{Database, Describe, Either, Error, Execute, Executor, Pool};
+
+pub struct Counted<'p, DB: Database>(pub &'p Pool<DB>);
+
+impl<DB: Database> Clone for Counted<'_, DB> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<DB: Database> Copy for Counted<'_, DB> {}
+
+impl<DB: Database> std::fmt::Debug for Counted<'_, DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Counted(pool)")
+    }
+}
+
+impl<'p, DB: Database> Counted<'p, DB> {
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, DB>, Error> {
+        self.0.begin().await
+    }
+
+    pub async fn close(&self) {
+        self.0.close().await
+    }
+}
+
+impl<'p, DB: Database> Executor<'p> for Counted<'p, DB>
+where
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+{
+    type Database = DB;
+
+    fn fetch_many<'e, 'q: 'e, E>(self, query: E) -> BoxStream<'e, Result<Either<DB::QueryResult, DB::Row>, Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, DB>,
+    {
+        crate::server::observe::count_statement();
+        self.0.fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(self, query: E) -> BoxFuture<'e, Result<Option<DB::Row>, Error>>
+    where
+        'p: 'e,
+        E: 'q + Execute<'q, DB>,
+    {
+        crate::server::observe::count_statement();
+        self.0.fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [DB::TypeInfo],
+    ) -> BoxFuture<'e, Result<DB::Statement<'q>, Error>>
+    where
+        'p: 'e,
+    {
+        self.0.prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<DB>, Error>>
+    where
+        'p: 'e,
+    {
+        self.0.describe(sql)
+    }
+}
