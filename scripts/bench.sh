@@ -1,10 +1,20 @@
 #!/usr/bin/env bash
-# Builds Marquee in release mode and prints the predictions benchmark table (10k and 100k films).
-# Extra arguments go to `marquee bench-predictions` (see its --help).
+# The benchmark suite, one command: release build, then
+#   1. the predictions micro-benchmarks (10k and 100k films), and
+#   2. the load suite: 100k films, 1,000 members, 2,000 proposals; wrk at 1 and 64 connections on
+#      loopback against every page and API, with a static-file ceiling for comparison.
+# Both tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-cargo build --release --bin marquee
+command -v wrk >/dev/null || {
+  sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq wrk >/dev/null
+}
+scripts/build.sh --release
 target_dir=${CARGO_TARGET_DIR:-target}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
+echo "==> predictions micro-benchmarks"
 RUST_LOG=warn "$target_dir/release/marquee" bench-predictions "$@"
+echo "==> load suite"
+python3 scripts/bench_suite.py --binary "$target_dir/release/marquee"

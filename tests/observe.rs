@@ -72,5 +72,14 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert!(delta("sql_queries_total") >= 6.0, "{}", t.label);
         assert!(after.iter().any(|(s, _)| s.starts_with("http_request_duration_seconds_bucket{")), "{}", t.label);
         assert!(after.iter().any(|(s, _)| s == r#"cache_hits{cache="rankings"}"#), "{}", t.label);
+
+        // The dashboard shows the same figures.
+        let (status, body) = server.get("/api/get_operations").await;
+        assert_eq!(status, 200, "{}: {body}", t.label);
+        let ops: marquee::model::OperationsView = serde_json::from_str(&body).unwrap();
+        let vote = ops.routes.iter().find(|r| r.route == "/vote").expect("the vote page is listed");
+        assert_eq!(vote.mean_queries, 3.0, "{}", t.label);
+        assert!(ops.caches.iter().any(|c| c.name == "rankings" && c.misses >= 1), "{}", t.label);
+        assert!(ops.jobs.iter().any(|j| j.job == "predictions-score" && j.runs >= 1), "{}", t.label);
     }
 }

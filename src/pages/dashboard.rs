@@ -1,6 +1,6 @@
 use crate::components::error_view::ErrorView;
 use crate::error::AppError;
-use crate::model::SiteStats;
+use crate::model::{OperationsView, SiteStats};
 use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -13,8 +13,15 @@ pub async fn get_stats() -> Result<SiteStats, AppError> {
     respond(async move { Ok(stats::site_stats(&app_state()?.db).await?) }).await
 }
 
+#[server(endpoint = "get_operations", input = GetUrl)]
+pub async fn get_operations() -> Result<OperationsView, AppError> {
+    use crate::server::{http::respond, observe, state::app_state};
+    respond(async move { Ok(observe::operations(&app_state()?.predictions)) }).await
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
+    let operations = Resource::new_blocking(|| (), |_| get_operations());
     let stats = Resource::new_blocking(|| (), |_| get_stats());
     view! {
         <Title text="Dashboard" />
@@ -44,5 +51,70 @@ pub fn DashboardPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Suspense>
+        <h2 class="section-title">"Since the server started"</h2>
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    operations.await.map(|ops| view! { <Operations ops /> })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn Operations(ops: OperationsView) -> impl IntoView {
+    view! {
+        <section aria-label="Requests">
+            <h3>"Requests"</h3>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>"Route"</th><th>"Requests"</th><th>"Server errors"</th><th>"Mean"</th><th>"Slowest"</th><th>"SQL per request"</th></tr></thead>
+                    <tbody>
+                        {ops.routes.into_iter().map(|r| view! {
+                            <tr>
+                                <td>{r.route}</td><td>{r.requests}</td><td>{r.errors}</td>
+                                <td>{format!("{:.1} ms", r.mean_ms)}</td><td>{format!("{:.1} ms", r.max_ms)}</td>
+                                <td>{format!("{:.1}", r.mean_queries)}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section aria-label="Caches">
+            <h3>"Caches"</h3>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>"Cache"</th><th>"Hits"</th><th>"Misses"</th><th>"Hit ratio"</th><th>"Time computing"</th></tr></thead>
+                    <tbody>
+                        {ops.caches.into_iter().map(|c| {
+                            let lookups = c.hits + c.misses;
+                            let ratio = if lookups == 0 { "—".to_string() } else { format!("{:.0} %", 100.0 * c.hits as f64 / lookups as f64) };
+                            view! {
+                                <tr><td>{c.name}</td><td>{c.hits}</td><td>{c.misses}</td><td>{ratio}</td><td>{format!("{:.1} ms", c.compute_ms)}</td></tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+        <section aria-label="Background jobs">
+            <h3>"Background jobs"</h3>
+            <div class="table-wrap">
+                <table>
+                    <thead><tr><th>"Job"</th><th>"Runs"</th><th>"Failures"</th><th>"Last run took"</th><th>"Last error"</th></tr></thead>
+                    <tbody>
+                        {ops.jobs.into_iter().map(|j| view! {
+                            <tr>
+                                <td>{j.job}</td><td>{j.runs}</td><td>{j.failures}</td>
+                                <td>{format!("{:.0} ms", j.last_duration_ms)}</td>
+                                <td>{j.last_error.unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }

@@ -44,6 +44,12 @@ pub enum Command {
         /// Seed of the generator: the same seed always produces the same films
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Also add this many members
+        #[arg(long, default_value_t = 0)]
+        members: usize,
+        /// Also add this many active proposals (of the generated films), with up to ten votes each
+        #[arg(long, default_value_t = 0)]
+        proposals: usize,
     },
     /// Measure the predictions path on generated data (throwaway SQLite files) and print a table
     BenchPredictions {
@@ -72,10 +78,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             print_summary("demo data", &summary);
             Ok(())
         }
-        Command::GenData { movies, seed } => {
+        Command::GenData { movies, seed, members, proposals } => {
+            if proposals > 0 && members == 0 {
+                return Err("--proposals needs --members (someone has to propose them)".into());
+            }
             let db = prepare_database(&config).await?;
             let started = Instant::now();
-            let data = gen::generate(movies, seed);
+            let mut data = gen::generate(movies, seed);
+            gen::add_club(&mut data, members, proposals.min(movies), seed);
             let generated = started.elapsed();
             let step = (movies / 10).max(1);
             let summary = load_dataset(&db, &data, |done| {

@@ -139,9 +139,52 @@ pub fn generate(movies: usize, seed: u64) -> Dataset {
     Dataset { festivals, lists: reference_lists(), movies: out, users: Vec::new(), proposals: Vec::new() }
 }
 
+/// Adds `members` members and `proposals` active proposals (of the first generated films), each
+/// with up to ten votes from random members. Deterministic for a seed.
+pub fn add_club(data: &mut Dataset, members: usize, proposals: usize, seed: u64) {
+    let mut rng = fastrand::Rng::with_seed(seed ^ 0x5eed_c1b5);
+    data.users = (0..members)
+        .map(|i| NewUser { username: format!("member{i:05}"), display_name: format!("Member {i}"), role: "member" })
+        .collect();
+    if members == 0 {
+        return;
+    }
+    data.proposals = data
+        .movies
+        .iter()
+        .take(proposals)
+        .enumerate()
+        .map(|(i, m)| {
+            let mut voters: Vec<String> =
+                (0..rng.usize(0..=10)).map(|_| data.users[rng.usize(0..members)].username.clone()).collect();
+            voters.sort();
+            voters.dedup();
+            NewProposal {
+                imdb_id: m.imdb_id.clone(),
+                proposer: data.users[i % members].username.clone(),
+                status: "active",
+                age_hours: rng.i64(1..2000),
+                voters,
+            }
+        })
+        .collect();
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn club_data_is_deterministic_and_consistent() {
+        let mut a = generate(500, 3);
+        add_club(&mut a, 40, 120, 3);
+        let mut b = generate(500, 3);
+        add_club(&mut b, 40, 120, 3);
+        assert_eq!(a, b);
+        assert_eq!((a.users.len(), a.proposals.len()), (40, 120));
+        let names: std::collections::HashSet<&str> = a.users.iter().map(|u| u.username.as_str()).collect();
+        assert!(a.proposals.iter().all(|p| p.voters.len() <= 10 && p.voters.iter().all(|v| names.contains(v.as_str()))));
+    }
 
     #[test]
     fn same_seed_same_data() {

@@ -144,6 +144,94 @@ pub fn prometheus() -> &'static PrometheusHandle {
     })
 }
 
+#[derive(Default, Clone)]
+struct RouteTotals {
+    requests: u64,
+    errors: u64,
+    latency_us: u64,
+    max_latency_us: u64,
+    queries: u64,
+}
+
+#[derive(Default, Clone)]
+struct JobTotals {
+    runs: u64,
+    failures: u64,
+    last_duration_ms: f64,
+    last_run: i64,
+    last_success: Option<i64>,
+    last_error: Option<String>,
+}
+
+fn routes() -> &'static std::sync::Mutex<std::collections::BTreeMap<String, RouteTotals>> {
+    static ROUTES: OnceLock<std::sync::Mutex<std::collections::BTreeMap<String, RouteTotals>>> = OnceLock::new();
+    ROUTES.get_or_init(Default::default)
+}
+
+fn jobs() -> &'static std::sync::Mutex<std::collections::BTreeMap<&'static str, JobTotals>> {
+    static JOBS: OnceLock<std::sync::Mutex<std::collections::BTreeMap<&'static str, JobTotals>>> = OnceLock::new();
+    JOBS.get_or_init(Default::default)
+}
+
+/// Records one run of a background job, for the dashboard and the metrics.
+pub fn job_finished(job: &'static str, took: std::time::Duration, result: Result<(), String>) {
+    let now = super::db::now();
+    let outcome = if result.is_ok() { "ok" } else { "error" };
+    metrics::counter!("job_runs_total", "job" => job, "outcome" => outcome).increment(1);
+    metrics::histogram!("job_duration_seconds", "job" => job).record(took.as_secs_f64());
+    if result.is_ok() {
+        metrics::gauge!("job_last_success_timestamp_seconds", "job" => job).set(now as f64);
+    }
+    let mut all = jobs().lock().unwrap_or_else(|e| e.into_inner());
+    let j = all.entry(job).or_default();
+    j.runs += 1;
+    j.last_run = now;
+    j.last_duration_ms = took.as_secs_f64() * 1000.0;
+    match result {
+        Ok(()) => {
+            j.last_success = Some(now);
+            j.last_error = None;
+        }
+        Err(e) => {
+            j.failures += 1;
+            j.last_error = Some(e);
+        }
+    }
+}
+
+/// The figures the dashboard shows, for people who do not run Prometheus.
+pub fn operations(predictions: &super::predictions::Predictions) -> crate::model::OperationsView {
+    use crate::model::{JobRow, RouteRow};
+    let routes = routes()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(route, t)| RouteRow {
+            route: route.clone(),
+            requests: t.requests,
+            errors: t.errors,
+            mean_ms: t.latency_us as f64 / t.requests.max(1) as f64 / 1000.0,
+            max_ms: t.max_latency_us as f64 / 1000.0,
+            mean_queries: t.queries as f64 / t.requests.max(1) as f64,
+        })
+        .collect();
+    let jobs = jobs()
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .map(|(job, t)| JobRow {
+            job: job.to_string(),
+            runs: t.runs,
+            failures: t.failures,
+            last_duration_ms: t.last_duration_ms,
+            last_run: t.last_run,
+            last_success: t.last_success,
+            last_error: t.last_error.clone(),
+        })
+        .collect();
+    crate::model::OperationsView { routes, caches: predictions.stats().caches, jobs }
+}
+
 /// A body that keeps counting for its request while it streams, and reports when it ends.
 struct TrackedBody {
     inner: axum::body::BodyDataStream,
@@ -194,6 +282,16 @@ pub async fn track(req: Request, next: Next) -> Response {
         metrics::counter!("http_requests_total", &labels).increment(1);
         metrics::histogram!("http_request_duration_seconds", &labels).record(latency.as_secs_f64());
         metrics::histogram!("http_request_sql_queries", "route" => route.clone()).record(queries as f64);
+        {
+            let mut all = routes().lock().unwrap_or_else(|e| e.into_inner());
+            let t = all.entry(route.clone()).or_default();
+            let us = latency.as_micros() as u64;
+            t.requests += 1;
+            t.errors += u64::from(status >= 500);
+            t.latency_us += us;
+            t.max_latency_us = t.max_latency_us.max(us);
+            t.queries += queries;
+        }
         tracing::info!(
             id = %id,
             route = %route,

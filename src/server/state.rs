@@ -21,9 +21,11 @@ impl AppState {
     /// Scores every film and warms the caches, so the first visitor waits for nothing.
     pub async fn build(config: Config, db: Db) -> Result<AppState, sqlx::Error> {
         let ttl = Duration::from_secs(config.cache.predictions_ttl_secs.max(1));
+        let started = std::time::Instant::now();
         let predictions = Arc::new(Predictions::load(&db, ttl).await?);
         let warm = predictions.clone();
         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
+        super::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
         Ok(AppState { leptos_options: super::http::leptos_options(&config), db, config: Arc::new(config), predictions })
     }
 
@@ -35,15 +37,21 @@ impl AppState {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                match state.predictions.refresh_if_changed(&state.db).await {
+                let started = std::time::Instant::now();
+                let result = match state.predictions.refresh_if_changed(&state.db).await {
                     Ok(true) => {
                         tracing::info!("inputs changed: predictions rebuilt");
                         let warm = state.predictions.clone();
                         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
+                        Ok(())
                     }
-                    Ok(false) => {}
-                    Err(err) => tracing::warn!(%err, "could not check prediction inputs"),
-                }
+                    Ok(false) => Ok(()),
+                    Err(err) => {
+                        tracing::warn!(%err, "could not check prediction inputs");
+                        Err(err.to_string())
+                    }
+                };
+                super::observe::job_finished("predictions-refresh", started.elapsed(), result);
             }
         });
     }
