@@ -2,3 +2,4 @@ pub mod error_view;
 pub mod layout;
 pub mod movie_card;
 pub mod pager;
+pub mod table;

@@ -1,4 +1,5 @@
 use crate::components::error_view::ErrorView;
+use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::{OperationsView, SiteStats};
 use crate::pages::Loading;
@@ -67,10 +68,7 @@ fn Operations(ops: OperationsView) -> impl IntoView {
     view! {
         <section aria-label="Requests">
             <h3>"Requests"</h3>
-            <div class="table-wrap">
-                <table>
-                    <thead><tr><th>"Route"</th><th>"Requests"</th><th>"Server errors"</th><th>"Mean"</th><th>"Slowest"</th><th>"SQL per request"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=headers(&["Route", "Requests", "Server errors", "Mean", "Slowest", "SQL per request"])>
                         {ops.routes.into_iter().map(|r| view! {
                             <tr>
                                 <td>{r.route}</td><td>{r.requests}</td><td>{r.errors}</td>
@@ -78,16 +76,11 @@ fn Operations(ops: OperationsView) -> impl IntoView {
                                 <td>{format!("{:.1}", r.mean_queries)}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                </DataTable>
         </section>
         <section aria-label="Caches">
             <h3>"Caches"</h3>
-            <div class="table-wrap">
-                <table>
-                    <thead><tr><th>"Cache"</th><th>"Hits"</th><th>"Misses"</th><th>"Hit ratio"</th><th>"Time computing"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=headers(&["Cache", "Hits", "Misses", "Hit ratio", "Time computing"])>
                         {ops.caches.into_iter().map(|c| {
                             let lookups = c.hits + c.misses;
                             let ratio = if lookups == 0 { "—".to_string() } else { format!("{:.0} %", 100.0 * c.hits as f64 / lookups as f64) };
@@ -95,16 +88,11 @@ fn Operations(ops: OperationsView) -> impl IntoView {
                                 <tr><td>{c.name}</td><td>{c.hits}</td><td>{c.misses}</td><td>{ratio}</td><td>{format!("{:.1} ms", c.compute_ms)}</td></tr>
                             }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                </DataTable>
         </section>
         <section aria-label="Background jobs">
             <h3>"Background jobs"</h3>
-            <div class="table-wrap">
-                <table>
-                    <thead><tr><th>"Job"</th><th>"Runs"</th><th>"Failures"</th><th>"Last run took"</th><th>"Last error"</th></tr></thead>
-                    <tbody>
+            <DataTable headers=headers(&["Job", "Runs", "Failures", "Last run took", "Last error"])>
                         {ops.jobs.into_iter().map(|j| view! {
                             <tr>
                                 <td>{j.job}</td><td>{j.runs}</td><td>{j.failures}</td>
@@ -112,9 +100,7 @@ fn Operations(ops: OperationsView) -> impl IntoView {
                                 <td>{j.last_error.unwrap_or_else(|| "—".into())}</td>
                             </tr>
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                </DataTable>
         </section>
     }
 }

@@ -9,6 +9,7 @@
 
 use crate::components::error_view::ErrorView;
 use crate::components::movie_card::Poster;
+use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::*;
 use crate::pages::Loading;
@@ -546,7 +547,17 @@ fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
         <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Running the backtest…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    backtest.await.map(|bt| view! {
+                    backtest.await.map(|bt| {
+                        let table_rows = bt.decades.iter().map(|d| view! {
+                                            <tr>
+                                                <td>{format!("{}s", d.decade)}</td>
+                                                <td>{d.films}</td>
+                                                <td>{d.on_list}</td>
+                                                <td>{d.hits}</td>
+                                                <td>{pct(d.accuracy)}</td>
+                                            </tr>
+                                        }).collect_view();
+                        view! {
                         <section class="backtest" aria-label="Backtest">
                             <p>
                                 {format!("Weights {}: ", bt.active.profile.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "custom".into()))}
@@ -557,22 +568,9 @@ fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                                 "For each decade, N is the number of its films on the list; the N best-scored films of the "
                                 "decade are compared with them. Scores never see the list."
                             </p>
-                            <div class="table-wrap">
-                                <table>
-                                    <thead><tr><th>"Decade"</th><th>"Films"</th><th>"On the list (N)"</th><th>"Found"</th><th>"Accuracy"</th></tr></thead>
-                                    <tbody>
-                                        {bt.decades.iter().map(|d| view! {
-                                            <tr>
-                                                <td>{format!("{}s", d.decade)}</td>
-                                                <td>{d.films}</td>
-                                                <td>{d.on_list}</td>
-                                                <td>{d.hits}</td>
-                                                <td>{pct(d.accuracy)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
+                            <DataTable headers=headers(&["Decade", "Films", "On the list (N)", "Found", "Accuracy"])>
+                                        {table_rows}
+                            </DataTable>
                             {bt.decades.into_iter().filter(|d| d.on_list > 0).map(|d| view! {
                                 <details class="decade-examples">
                                     <summary>{format!("{}s: examples", d.decade)}</summary>
@@ -582,7 +580,7 @@ fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                                 </details>
                             }).collect_view()}
                         </section>
-                    })
+                    }})
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -615,14 +613,12 @@ fn ComparisonSection(deferred: bool) -> impl IntoView {
                                     <li>"Most consistent across decades: " <strong>{name(&c.most_consistent)}</strong></li>
                                     <li>"Era specialists (best in): " {specialists.join("; ")}</li>
                                 </ul>
-                                <div class="table-wrap">
-                                    <table>
-                                        <thead><tr>
-                                            <th>"Profile"</th>
-                                            {c.decades.iter().map(|d| view! { <th>{format!("{d}s")}</th> }).collect_view()}
-                                            <th>"Macro"</th><th>"Micro"</th><th>"Std. dev."</th>
-                                        </tr></thead>
-                                        <tbody>
+                                <DataTable headers={
+                                    let mut h = vec!["Profile".to_string()];
+                                    h.extend(c.decades.iter().map(|d| format!("{d}s")));
+                                    h.extend(headers(&["Macro", "Micro", "Std. dev."]));
+                                    h
+                                }>
                                             {c.profiles.iter().map(|p| view! {
                                                 <tr>
                                                     <th scope="row">{p.profile.name.clone()}</th>
@@ -635,9 +631,7 @@ fn ComparisonSection(deferred: bool) -> impl IntoView {
                                                     <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
                                                 </tr>
                                             }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                </DataTable>
                             </section>
                         }
                     })
@@ -671,10 +665,7 @@ fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
                                     {format!(" · {:.0} % likely · data completeness {:.0} %", b.likelihood, b.completeness * 100.0)}
                                     {b.edition.map(|e| format!(" · on the list since {e}"))}
                                 </p>
-                                <div class="table-wrap">
-                                    <table>
-                                        <thead><tr><th>"Dimension"</th><th>"Score"</th><th>"Weight"</th><th>"Points"</th><th>"Inputs"</th></tr></thead>
-                                        <tbody>
+                                <DataTable headers=headers(&["Dimension", "Score", "Weight", "Points", "Inputs"])>
                                             {b.dimensions.into_iter().map(|d| view! {
                                                 <tr data-dimension=d.key.clone()>
                                                     <th scope="row">{d.label.clone()}</th>
@@ -684,9 +675,7 @@ fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
                                                     <td>{d.inputs.into_iter().map(|(k, v)| view! { <span class="input">{k}": "{v}</span> }).collect_view()}</td>
                                                 </tr>
                                             }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                </div>
+                                </DataTable>
                             </section>
                         })
                     })
