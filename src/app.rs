@@ -1,7 +1,7 @@
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, movies::MoviesPage, not_found::NotFound,
-    predictions::PredictionsPage, vote::VotePage,
+    dashboard::DashboardPage, home::HomePage, movies::MoviesPage, not_found::NotFound, predictions::PredictionsPage,
+    vote::VotePage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

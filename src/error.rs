@@ -1,8 +1,8 @@
 //! The one error type the app shows to people: in pages, server functions and the JSON API.
 
-use serde::{Deserialize, Serialize};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
 pub enum AppError {
@@ -61,9 +61,7 @@ impl FromServerFnError for AppError {
         let err = match value {
             // The caller sent arguments we could not read: their mistake, not ours.
             ServerFnErrorErr::Args(msg) => AppError::BadRequest(format!("Invalid request: {msg}")),
-            ServerFnErrorErr::MissingArg(arg) => {
-                AppError::BadRequest(format!("Missing parameter: {arg}"))
-            }
+            ServerFnErrorErr::MissingArg(arg) => AppError::BadRequest(format!("Missing parameter: {arg}")),
             ServerFnErrorErr::Request(_) => AppError::Unavailable,
             _ => AppError::Internal,
         };

@@ -7,9 +7,9 @@ pub mod error;
 pub mod model;
 pub mod pages;
 pub mod scoring;
-pub mod validate;
 #[cfg(feature = "ssr")]
 pub mod server;
+pub mod validate;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

@@ -9,14 +9,27 @@ use marquee::server::{demo, gen};
 /// Row counts of every table, in a fixed order.
 async fn table_counts(db: &Db) -> Vec<(String, i64)> {
     let tables = [
-        "movies", "movie_genres", "metrics", "people", "credits", "festivals", "ceremonies",
-        "award_categories", "nominations", "canonical_lists", "list_memberships", "weight_profiles",
-        "users", "proposals", "votes",
+        "movies",
+        "movie_genres",
+        "metrics",
+        "people",
+        "credits",
+        "festivals",
+        "ceremonies",
+        "award_categories",
+        "nominations",
+        "canonical_lists",
+        "list_memberships",
+        "weight_profiles",
+        "users",
+        "proposals",
+        "votes",
     ];
     let mut out = Vec::new();
     for t in tables {
-        let n: i64 = on_pool!(db, |pool| sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(pool).await)
-            .unwrap();
+        let n: i64 =
+            on_pool!(db, |pool| sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}")).fetch_one(pool).await)
+                .unwrap();
         out.push((t.to_string(), n));
     }
     out
@@ -25,11 +38,9 @@ async fn table_counts(db: &Db) -> Vec<(String, i64)> {
 /// The catalogue's content, independent of generated ids, for comparing databases.
 async fn catalogue_fingerprint(db: &Db) -> Vec<String> {
     let rows: Vec<(String, String, Option<i32>, Option<f64>, String, f64)> = on_pool!(db, |pool| {
-        sqlx::query_as(
-            "SELECT imdb_id, title, year, rating, genres, data_completeness FROM movies ORDER BY imdb_id",
-        )
-        .fetch_all(pool)
-        .await
+        sqlx::query_as("SELECT imdb_id, title, year, rating, genres, data_completeness FROM movies ORDER BY imdb_id")
+            .fetch_all(pool)
+            .await
     })
     .unwrap();
     let extras: Vec<(String, String)> = on_pool!(db, |pool| {
@@ -42,10 +53,7 @@ async fn catalogue_fingerprint(db: &Db) -> Vec<String> {
         .await
     })
     .unwrap();
-    rows.into_iter()
-        .map(|r| format!("{r:?}"))
-        .chain(extras.into_iter().map(|e| format!("{e:?}")))
-        .collect()
+    rows.into_iter().map(|r| format!("{r:?}")).chain(extras.into_iter().map(|e| format!("{e:?}"))).collect()
 }
 
 #[tokio::test]
@@ -58,7 +66,12 @@ async fn migrations_apply_cleanly_and_seed_the_named_profiles() {
         })
         .unwrap();
         let slugs: Vec<&str> = profiles.iter().map(|p| p.0.as_str()).collect();
-        assert_eq!(slugs, ["balanced", "award-winner", "critics-choice", "crowd-pleaser", "cult-classic"], "{}", t.label);
+        assert_eq!(
+            slugs,
+            ["balanced", "award-winner", "critics-choice", "crowd-pleaser", "cult-classic"],
+            "{}",
+            t.label
+        );
         assert_eq!(profiles.iter().filter(|p| p.1).count(), 1, "{}: exactly one default", t.label);
         assert!(profiles.iter().all(|p| p.2), "{}", t.label);
         t.db.ping().await.unwrap();
@@ -77,7 +90,12 @@ async fn demo_loader_is_idempotent() {
         let fingerprint = catalogue_fingerprint(&t.db).await;
 
         let second = load_dataset(&t.db, &data, |_| {}).await.unwrap();
-        assert_eq!(second.movies_added + second.users_added + second.proposals_added + second.votes_added, 0, "{}", t.label);
+        assert_eq!(
+            second.movies_added + second.users_added + second.proposals_added + second.votes_added,
+            0,
+            "{}",
+            t.label
+        );
         assert_eq!(second.movies_skipped as usize, data.movies.len());
         assert_eq!(table_counts(&t.db).await, counts, "{}: a second load changed row counts", t.label);
         assert_eq!(catalogue_fingerprint(&t.db).await, fingerprint, "{}: a second load changed data", t.label);

@@ -89,7 +89,9 @@ async fn unknown_pages_get_a_friendly_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_page_numbers_are_400_with_a_message() {
     for (label, server, _t) in servers().await {
-        for path in ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/movies?page=99999999", "/predictions?page=0"] {
+        for path in
+            ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/movies?page=99999999", "/predictions?page=0"]
+        {
             let (status, html) = server.get(path).await;
             assert_eq!(status, 400, "{label} {path}");
             assert!(html.contains("Page must be a whole number from 1 to"), "{label} {path}");

@@ -67,7 +67,12 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert!(delta(r#"cache_lookups_total{cache="rankings",outcome="hit"}"#) >= 1.0, "{}", t.label);
         assert_eq!(delta(r#"http_request_sql_queries_sum{route="/vote"}"#), 3.0, "{}", t.label);
         assert_eq!(delta(r#"http_request_sql_queries_count{route="/vote"}"#), 1.0, "{}", t.label);
-        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/healthz"}"#), 3.0, "{}: one per health check", t.label);
+        assert_eq!(
+            delta(r#"http_request_sql_queries_sum{route="/healthz"}"#),
+            3.0,
+            "{}: one per health check",
+            t.label
+        );
         assert_eq!(delta(r#"http_request_sql_queries_sum{route="/predictions"}"#), 0.0, "{}", t.label);
         assert!(delta("sql_queries_total") >= 6.0, "{}", t.label);
         assert!(after.iter().any(|(s, _)| s.starts_with("http_request_duration_seconds_bucket{")), "{}", t.label);

@@ -100,7 +100,8 @@ async fn pages_continue_the_ranking_exactly() {
                 paged.extend(page.rows);
             }
             assert_eq!(paged.len() as u32, all.total, "{}: every film once", t.label);
-            let ids = |rows: &[marquee::model::PredictionRow]| rows.iter().map(|r| r.imdb_id.clone()).collect::<Vec<_>>();
+            let ids =
+                |rows: &[marquee::model::PredictionRow]| rows.iter().map(|r| r.imdb_id.clone()).collect::<Vec<_>>();
             assert_eq!(ids(&paged[..all.rows.len()]), ids(&all.rows), "{}: pages match one big page", t.label);
             assert!(paged.windows(2).all(|w| w[0].rank + 1 == w[1].rank && w[0].score >= w[1].score), "{}", t.label);
             assert!(paged.iter().all(|r| r.edition.is_none()), "{}: candidates are not on the list", t.label);
@@ -123,11 +124,12 @@ async fn stored_scores_are_refreshed_only_where_they_changed() {
         let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
         let index = p.index();
         let list = index.target_list.unwrap();
-        let stored: i64 = on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM dimension_scores WHERE list_id = $1")
-            .bind(list)
-            .fetch_one(pool)
-            .await)
-        .unwrap();
+        let stored: i64 =
+            on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT COUNT(*) FROM dimension_scores WHERE list_id = $1")
+                .bind(list)
+                .fetch_one(pool)
+                .await)
+            .unwrap();
         assert_eq!(stored as usize, index.films.len(), "{}", t.label);
         let mut rows: Vec<_> = index
             .films
@@ -136,9 +138,19 @@ async fn stored_scores_are_refreshed_only_where_they_changed() {
             .zip(&index.inputs)
             .map(|((f, d), i)| (f.id, *d, marquee::scoring::completeness(i)))
             .collect();
-        assert_eq!(scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(), 0, "{}: nothing changed", t.label);
+        assert_eq!(
+            scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(),
+            0,
+            "{}: nothing changed",
+            t.label
+        );
         rows[0].1[0] = Some(0.123);
-        assert_eq!(scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(), 1, "{}: one film changed", t.label);
+        assert_eq!(
+            scores::store_dimension_scores(&t.db, list, &rows).await.unwrap(),
+            1,
+            "{}: one film changed",
+            t.label
+        );
     }
 }
 
@@ -199,8 +211,13 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
     assert!(frames.len() >= 2, "the response streams in more than one flush");
     let first = &frames[0];
     assert!(first.contains("site-header"), "the first flush carries the header");
-    let first_ranks: Vec<&str> = first.match_indices("data-rank=\"").map(|(i, m)| first[i + m.len()..].split('"').next().unwrap()).collect();
-    assert_eq!(first_ranks, (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(), "the first flush holds the top 25, in order");
+    let first_ranks: Vec<&str> =
+        first.match_indices("data-rank=\"").map(|(i, m)| first[i + m.len()..].split('"').next().unwrap()).collect();
+    assert_eq!(
+        first_ranks,
+        (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(),
+        "the first flush holds the top 25, in order"
+    );
     assert!(!first.contains("aria-label=\"Backtest\""), "the backtest comes later");
     let html = frames.concat();
     let ranks: Vec<u32> = html
@@ -246,7 +263,9 @@ async fn the_get_server_function_pages_continue_exactly() {
     for t in loaded().await {
         let server = TestServer::start(t.db.clone()).await;
         let fetch = |offset: u32, limit: u32| {
-            let path = format!("/api/predictions?set=Candidates&offset={offset}&limit={limit}&deferred=false&profile=cult-classic");
+            let path = format!(
+                "/api/predictions?set=Candidates&offset={offset}&limit={limit}&deferred=false&profile=cult-classic"
+            );
             let server = &server;
             async move {
                 let (status, body) = server.get(&path).await;

@@ -10,7 +10,9 @@ pub fn hue(seed: &str) -> u32 {
 #[component]
 pub fn Poster(title: String, poster_url: Option<String>, seed: String) -> impl IntoView {
     match poster_url {
-        Some(url) => view! { <img class="poster" src=url alt=format!("Poster of {title}") loading="lazy" /> }.into_any(),
+        Some(url) => {
+            view! { <img class="poster" src=url alt=format!("Poster of {title}") loading="lazy" /> }.into_any()
+        }
         None => {
             let style = format!("--hue: {}", hue(&seed));
             let label = format!("{title} (no poster)");

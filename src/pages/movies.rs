@@ -18,7 +18,8 @@ pub async fn list_movies(page: u32) -> Result<Page<MovieCard>, AppError> {
         let state = app_state()?;
         let per_page = state.config.pages.movies;
         let (items, total) =
-            movies::page(&state.db, movies::MovieOrder::Popular, None, per_page, validate::offset(page, per_page)).await?;
+            movies::page(&state.db, movies::MovieOrder::Popular, None, per_page, validate::offset(page, per_page))
+                .await?;
         Ok(Page { items, page, per_page, total })
     })
     .await

@@ -34,7 +34,9 @@ async fn compute<T: Send + 'static>(
     respond(async move {
         let state = app_state()?;
         if deferred {
-            crate::server::observe::spawn_blocking_in_request(move || work(&state)).await.map_err(|_| AppError::Internal)?
+            crate::server::observe::spawn_blocking_in_request(move || work(&state))
+                .await
+                .map_err(|_| AppError::Internal)?
         } else {
             work(&state)
         }
@@ -56,7 +58,11 @@ pub async fn get_predictions(
 }
 
 #[server(endpoint = "prediction_backtest", input = GetUrl)]
-pub async fn get_backtest(profile: Option<String>, w: Option<String>, deferred: bool) -> Result<BacktestView, AppError> {
+pub async fn get_backtest(
+    profile: Option<String>,
+    w: Option<String>,
+    deferred: bool,
+) -> Result<BacktestView, AppError> {
     compute(deferred, move |s| s.predictions.backtest(&PredictionQuery { profile, w })).await
 }
 
@@ -293,7 +299,8 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
 #[component]
 fn StreamedRest(params: Params, q: PredictionQuery, set: CandidateSet, offset: u32) -> impl IntoView {
     let limit = STREAMED_TO - offset;
-    let rest = Resource::new(move || (), move |_| get_predictions(q.profile.clone(), q.w.clone(), set, offset, limit, true));
+    let rest =
+        Resource::new(move || (), move |_| get_predictions(q.profile.clone(), q.w.clone(), set, offset, limit, true));
     let q = params.query();
     view! {
         <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading more films…"</p> }>
@@ -349,7 +356,8 @@ fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Optio
         let load = load.clone();
         let check = move || {
             if let Some(el) = sentinel.get_untracked() {
-                let near = el.get_bounding_client_rect().top() < window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0) + 600.0;
+                let near = el.get_bounding_client_rect().top()
+                    < window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0) + 600.0;
                 if near && failed.get_untracked().is_none() {
                     load();
                 }
@@ -367,7 +375,14 @@ fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Optio
     }
     let item_params = params.clone();
     let more_href = move || {
-        next.get().map(|offset| params.with(|p| { p.page = offset / PAGE + 1; p.film = None; }).href())
+        next.get().map(|offset| {
+            params
+                .with(|p| {
+                    p.page = offset / PAGE + 1;
+                    p.film = None;
+                })
+                .href()
+        })
     };
     let load_click = load.clone();
     view! {
@@ -403,7 +418,8 @@ fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoView {
         Some(_) => "On the list".to_string(),
         None => "Candidate".to_string(),
     };
-    let meta = [row.year.map(|y| y.to_string()), row.director.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let meta =
+        [row.year.map(|y| y.to_string()), row.director.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let likelihood = row.likelihood;
     view! {
         <li class="prediction" data-rank=row.rank data-imdb=row.imdb_id.clone()>
@@ -440,12 +456,26 @@ fn WeightControls(params: Params, active: ActiveWeights, profiles: Vec<ProfileIn
         move || {
             if total() == 100 {
                 let w = values.iter().map(|v| v.get_untracked().to_string()).collect::<Vec<_>>().join(",");
-                let href = params.with(|p| { p.w = Some(w); p.profile = None; p.page = 1; p.film = None; }).href();
+                let href = params
+                    .with(|p| {
+                        p.w = Some(w);
+                        p.profile = None;
+                        p.page = 1;
+                        p.film = None;
+                    })
+                    .href();
                 navigate(&href, Default::default());
             }
         }
     };
-    let reset_href = params.with(|p| { p.w = None; p.profile = None; p.page = 1; p.film = None; }).href();
+    let reset_href = params
+        .with(|p| {
+            p.w = None;
+            p.profile = None;
+            p.page = 1;
+            p.film = None;
+        })
+        .href();
     let tab = params.tab;
     view! {
         <section class="weights" aria-label="Weights">
@@ -644,7 +674,8 @@ fn ComparisonSection(deferred: bool) -> impl IntoView {
 #[component]
 fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
     let q = params.query();
-    let breakdown = Resource::new_blocking(move || (), move |_| get_breakdown(film.clone(), q.profile.clone(), q.w.clone()));
+    let breakdown =
+        Resource::new_blocking(move || (), move |_| get_breakdown(film.clone(), q.profile.clone(), q.w.clone()));
     let close = params.with(|p| p.film = None).href();
     view! {
         <Suspense fallback=Loading>

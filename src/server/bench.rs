@@ -43,7 +43,9 @@ async fn timed_get(addr: std::net::SocketAddr, path: &str) -> Result<(Duration, 
     let started = Instant::now();
     let mut socket = tokio::net::TcpStream::connect(addr).await?;
     socket
-        .write_all(format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n").as_bytes())
+        .write_all(
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
         .await?;
     let mut buf = vec![0u8; 1 << 16];
     let mut seen = Vec::new();
@@ -116,7 +118,12 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
             (0..5)
                 .map(|k| {
                     let t = Instant::now();
-                    std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200)));
+                    std::hint::black_box(scoring::backtest(
+                        &index.packed,
+                        &index.years,
+                        &index.on_list,
+                        &custom(k + 200),
+                    ));
                     t.elapsed()
                 })
                 .collect(),

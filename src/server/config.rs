@@ -125,12 +125,7 @@ impl Default for CacheConfig {
 
 impl Default for ImdbConfig {
     fn default() -> Self {
-        Self {
-            base_url: "https://api.imdbapi.dev".into(),
-            timeout_ms: 3000,
-            fresh_hours: 24,
-            requests_per_second: 2.0,
-        }
+        Self { base_url: "https://api.imdbapi.dev".into(), timeout_ms: 3000, fresh_hours: 24, requests_per_second: 2.0 }
     }
 }
 
@@ -193,8 +188,7 @@ impl Config {
             None => (PathBuf::from("Leptos.toml"), false),
         };
         let mut config = match std::fs::read_to_string(&path) {
-            Ok(text) => Self::from_toml(&text)
-                .map_err(|message| ConfigError::Parse { path: path.clone(), message })?,
+            Ok(text) => Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.clone(), message })?,
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
@@ -219,11 +213,7 @@ impl Config {
 
     fn set(&mut self, var: &'static str, key: &str, value: String) -> Result<(), ConfigError> {
         fn num<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, ConfigError> {
-            v.trim().parse().map_err(|_| ConfigError::Env {
-                var,
-                value: v.to_string(),
-                expected: "expected a number",
-            })
+            v.trim().parse().map_err(|_| ConfigError::Env { var, value: v.to_string(), expected: "expected a number" })
         }
         fn flag(var: &'static str, v: &str) -> Result<bool, ConfigError> {
             match v.trim().to_ascii_lowercase().as_str() {
@@ -328,9 +318,7 @@ mod tests {
     #[test]
     fn bad_environment_value_names_the_variable() {
         let mut config = Config::default();
-        let err = config
-            .apply_env(|var| (var == "MARQUEE_DB_MAX_CONNECTIONS").then(|| "many".into()))
-            .unwrap_err();
+        let err = config.apply_env(|var| (var == "MARQUEE_DB_MAX_CONNECTIONS").then(|| "many".into())).unwrap_err();
         assert!(err.to_string().contains("MARQUEE_DB_MAX_CONNECTIONS"), "{err}");
     }
 

@@ -25,10 +25,30 @@ pub fn reference_festivals() -> Vec<Festival> {
 
 pub fn reference_lists() -> Vec<ListDef> {
     [
-        (TARGET_LIST, "1001 Movies You Must See Before You Die", "The book's list, with the edition in which each film was added.", true),
-        ("sight-and-sound-2022", "Sight and Sound Greatest Films of All Time (2022)", "The critics' poll top 100.", false),
-        ("afi-100-2007", "AFI's 100 Years...100 Movies (2007)", "The American Film Institute's 10th-anniversary list.", false),
-        ("ebert-great-movies", "Roger Ebert's Great Movies", "Films Roger Ebert wrote about in his Great Movies series.", false),
+        (
+            TARGET_LIST,
+            "1001 Movies You Must See Before You Die",
+            "The book's list, with the edition in which each film was added.",
+            true,
+        ),
+        (
+            "sight-and-sound-2022",
+            "Sight and Sound Greatest Films of All Time (2022)",
+            "The critics' poll top 100.",
+            false,
+        ),
+        (
+            "afi-100-2007",
+            "AFI's 100 Years...100 Movies (2007)",
+            "The American Film Institute's 10th-anniversary list.",
+            false,
+        ),
+        (
+            "ebert-great-movies",
+            "Roger Ebert's Great Movies",
+            "Films Roger Ebert wrote about in his Great Movies series.",
+            false,
+        ),
     ]
     .into_iter()
     .map(|(slug, name, description, is_target)| ListDef {
@@ -104,7 +124,10 @@ pub fn parse_films(text: &str) -> Result<Vec<NewMovie>, ParseError> {
             }
         };
         let imdb_id = cols[0];
-        if !(imdb_id.starts_with("tt") && (9..=10).contains(&imdb_id.len()) && imdb_id[2..].bytes().all(|b| b.is_ascii_digit())) {
+        if !(imdb_id.starts_with("tt")
+            && (9..=10).contains(&imdb_id.len())
+            && imdb_id[2..].bytes().all(|b| b.is_ascii_digit()))
+        {
             return Err(err(format!("{imdb_id:?} is not an IMDb id like tt0111161")));
         }
         let year = cols[2].parse::<i32>().map_err(|_| err(format!("year {:?} is not a number", cols[2])))?;
@@ -124,18 +147,26 @@ pub fn parse_films(text: &str) -> Result<Vec<NewMovie>, ParseError> {
         let mut nominations = Vec::new();
         for item in cols[10].split_whitespace() {
             let (code, result) = item.split_once(':').ok_or_else(|| err(format!("award {item:?} needs :W or :N")))?;
-            let (festival, category, offset) = award(code).ok_or_else(|| err(format!("unknown award code {code:?}")))?;
+            let (festival, category, offset) =
+                award(code).ok_or_else(|| err(format!("unknown award code {code:?}")))?;
             let won = match result {
                 "W" => true,
                 "N" => false,
                 _ => return Err(err(format!("award {item:?} must end in :W or :N"))),
             };
-            nominations.push(NewNomination { festival: festival.into(), category: category.into(), year: year + offset, won });
+            nominations.push(NewNomination {
+                festival: festival.into(),
+                category: category.into(),
+                year: year + offset,
+                won,
+            });
         }
         let mut lists = Vec::new();
         for item in cols[11].split_whitespace() {
             let (code, edition) = match item.split_once(':') {
-                Some((c, e)) => (c, Some(e.parse::<i32>().map_err(|_| err(format!("list edition {e:?} is not a year")))?)),
+                Some((c, e)) => {
+                    (c, Some(e.parse::<i32>().map_err(|_| err(format!("list edition {e:?} is not a year")))?))
+                }
                 None => (item, None),
             };
             let list = list_slug(code).ok_or_else(|| err(format!("unknown list code {code:?}")))?;
@@ -159,7 +190,12 @@ pub fn parse_films(text: &str) -> Result<Vec<NewMovie>, ParseError> {
                 .split(',')
                 .map(str::trim)
                 .filter(|n| !n.is_empty())
-                .map(|name| NewCredit { person_key: person_key_for_name(name), name: name.into(), role: "director".into(), quality: None })
+                .map(|name| NewCredit {
+                    person_key: person_key_for_name(name),
+                    name: name.into(),
+                    role: "director".into(),
+                    quality: None,
+                })
                 .collect(),
             metrics,
             nominations,
@@ -179,7 +215,11 @@ fn club() -> (Vec<NewUser>, Vec<NewProposal>) {
         ("farid", "Farid", "member"),
     ]
     .into_iter()
-    .map(|(username, display_name, role)| NewUser { username: username.into(), display_name: display_name.into(), role })
+    .map(|(username, display_name, role)| NewUser {
+        username: username.into(),
+        display_name: display_name.into(),
+        role,
+    })
     .collect();
     let proposal = |imdb_id: &str, proposer: &str, status: &'static str, age_hours: i64, voters: &[&str]| NewProposal {
         imdb_id: imdb_id.into(),

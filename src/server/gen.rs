@@ -4,19 +4,35 @@ use super::dataset::*;
 use super::demo::{reference_festivals, reference_lists, TARGET_LIST};
 
 const ADJECTIVES: &[&str] = &[
-    "Silent", "Crimson", "Last", "Hidden", "Golden", "Broken", "Distant", "Burning", "Quiet", "Wild",
-    "Electric", "Frozen", "Lost", "Midnight", "Northern", "Paper", "Restless", "Secret", "Velvet", "Winter",
+    "Silent", "Crimson", "Last", "Hidden", "Golden", "Broken", "Distant", "Burning", "Quiet", "Wild", "Electric",
+    "Frozen", "Lost", "Midnight", "Northern", "Paper", "Restless", "Secret", "Velvet", "Winter",
 ];
 const NOUNS: &[&str] = &[
-    "River", "City", "Garden", "Mirror", "Harbor", "Season", "Station", "Letter", "Horizon", "Orchard",
-    "Empire", "Signal", "Shadow", "Island", "Promise", "Machine", "Daughter", "Stranger", "Frontier", "Summer",
+    "River", "City", "Garden", "Mirror", "Harbor", "Season", "Station", "Letter", "Horizon", "Orchard", "Empire",
+    "Signal", "Shadow", "Island", "Promise", "Machine", "Daughter", "Stranger", "Frontier", "Summer",
 ];
 const GENRES: &[&str] = &[
-    "Drama", "Comedy", "Thriller", "Romance", "Crime", "Horror", "Sci-Fi", "Adventure", "Animation",
-    "Documentary", "Fantasy", "Mystery", "War", "Western", "Musical", "Action",
+    "Drama",
+    "Comedy",
+    "Thriller",
+    "Romance",
+    "Crime",
+    "Horror",
+    "Sci-Fi",
+    "Adventure",
+    "Animation",
+    "Documentary",
+    "Fantasy",
+    "Mystery",
+    "War",
+    "Western",
+    "Musical",
+    "Action",
 ];
-const FIRST: &[&str] = &["Ada", "Bruno", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kaia", "Luis"];
-const LAST: &[&str] = &["Moreau", "Okafor", "Lindqvist", "Tanaka", "Varga", "Rossi", "Novak", "Haddad", "Silva", "Kowalski"];
+const FIRST: &[&str] =
+    &["Ada", "Bruno", "Chen", "Dana", "Emil", "Fatima", "Goran", "Hana", "Ivo", "Jun", "Kaia", "Luis"];
+const LAST: &[&str] =
+    &["Moreau", "Okafor", "Lindqvist", "Tanaka", "Varga", "Rossi", "Novak", "Haddad", "Silva", "Kowalski"];
 
 /// `movies` films with metrics, credits, festival records and list memberships.
 pub fn generate(movies: usize, seed: u64) -> Dataset {
@@ -47,7 +63,11 @@ pub fn generate(movies: usize, seed: u64) -> Dataset {
         let imdb = (4.0 + 5.0 * merit + noise(&mut rng, 1.6)).clamp(1.0, 9.8);
         let mut metrics = vec![
             NewMetric { source: IMDB, metric: "rating", value: (imdb * 10.0).round() / 10.0 },
-            NewMetric { source: IMDB, metric: "votes", value: (10f64.powf(2.0 + 4.0 * rng.f64() * (0.5 + merit / 2.0))).round() },
+            NewMetric {
+                source: IMDB,
+                metric: "votes",
+                value: (10f64.powf(2.0 + 4.0 * rng.f64() * (0.5 + merit / 2.0))).round(),
+            },
         ];
         if rng.f64() < 0.8 {
             let tmdb = (imdb + noise(&mut rng, 1.0)).clamp(1.0, 10.0);
@@ -183,7 +203,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!((a.users.len(), a.proposals.len()), (40, 120));
         let names: std::collections::HashSet<&str> = a.users.iter().map(|u| u.username.as_str()).collect();
-        assert!(a.proposals.iter().all(|p| p.voters.len() <= 10 && p.voters.iter().all(|v| names.contains(v.as_str()))));
+        assert!(a
+            .proposals
+            .iter()
+            .all(|p| p.voters.len() <= 10 && p.voters.iter().all(|v| names.contains(v.as_str()))));
     }
 
     #[test]

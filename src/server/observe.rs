@@ -120,7 +120,8 @@ pub fn init_tracing() {
     use tracing_subscriber::prelude::*;
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
-        let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+        let filter =
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
         let _ = tracing_subscriber::registry()
             .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(filter))
             .with(QueryCounter.with_filter(Targets::new().with_target("sqlx::query", LevelFilter::TRACE)))
@@ -135,7 +136,12 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let seconds = &[0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
         let builder = PrometheusBuilder::new()
             .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), seconds)
-            .and_then(|b| b.set_buckets_for_metric(Matcher::Full("http_request_sql_queries".into()), &[0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 50.0, 100.0]))
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("http_request_sql_queries".into()),
+                    &[0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 50.0, 100.0],
+                )
+            })
             .expect("bucket lists are not empty");
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
@@ -268,7 +274,8 @@ impl Drop for TrackedBody {
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     // Route templates, not raw paths, keep the label set small.
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "fallback".into());
+    let route =
+        req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "fallback".into());
     let method = req.method().to_string();
     let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
     let stats = Arc::new(RequestStats::default());
@@ -318,14 +325,13 @@ pub async fn metrics_endpoint(
     }
     // Cache sizes and compute time are read now rather than counted as they happen.
     for figures in state.predictions.stats().caches {
-        metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone()).set(figures.compute_ms / 1000.0);
+        metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone())
+            .set(figures.compute_ms / 1000.0);
         metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);
         metrics::gauge!("cache_misses", "cache" => figures.name).set(figures.misses as f64);
     }
     let mut res = prometheus().render().into_response();
-    res.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
+    res.headers_mut()
+        .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     res
 }

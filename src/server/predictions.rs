@@ -72,7 +72,8 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
         .collect();
 
     // Per person: sum and count of their films' ratings quality, to leave one film out cheaply.
-    let quality: HashMap<i64, Option<f64>> = raw.films.iter().zip(&inputs).map(|(f, i)| (f.id, ratings_quality(i))).collect();
+    let quality: HashMap<i64, Option<f64>> =
+        raw.films.iter().zip(&inputs).map(|(f, i)| (f.id, ratings_quality(i))).collect();
     let mut person_totals: HashMap<i64, (f64, u32)> = HashMap::new();
     for (film, credits) in &raw.credits {
         if let Some(q) = quality.get(film).copied().flatten() {
@@ -118,7 +119,12 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
             let w = Weights::new([p.w_popular, p.w_critical, p.w_industry, p.w_cultural, p.w_people])
                 .unwrap_or(Weights::EQUAL);
             (
-                ProfileInfo { slug: p.slug.clone(), name: p.name.clone(), percentages: w.percentages(), is_default: p.is_default },
+                ProfileInfo {
+                    slug: p.slug.clone(),
+                    name: p.name.clone(),
+                    percentages: w.percentages(),
+                    is_default: p.is_default,
+                },
                 w,
             )
         })
@@ -136,7 +142,18 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
             poster_url: f.poster_url,
         })
         .collect();
-    PredictionIndex { films, inputs, dims, packed, years, on_list, by_imdb, profiles, target_list: raw.target_list, version }
+    PredictionIndex {
+        films,
+        inputs,
+        dims,
+        packed,
+        years,
+        on_list,
+        by_imdb,
+        profiles,
+        target_list: raw.target_list,
+        version,
+    }
 }
 
 impl PredictionIndex {
@@ -328,7 +345,10 @@ impl Predictions {
             None => match index.profiles.iter().find(|(p, _)| p.is_default).or(index.profiles.first()) {
                 Some(p) => p,
                 None => {
-                    return Ok((ActiveWeights { profile: None, percentages: Weights::EQUAL.percentages() }, Weights::EQUAL))
+                    return Ok((
+                        ActiveWeights { profile: None, percentages: Weights::EQUAL.percentages() },
+                        Weights::EQUAL,
+                    ))
                 }
             },
         };
@@ -336,7 +356,13 @@ impl Predictions {
     }
 
     /// `limit` ranked films of `set` from `offset` on.
-    pub fn page(&self, q: &PredictionQuery, set: CandidateSet, offset: u32, limit: u32) -> Result<PredictionPage, AppError> {
+    pub fn page(
+        &self,
+        q: &PredictionQuery,
+        set: CandidateSet,
+        offset: u32,
+        limit: u32,
+    ) -> Result<PredictionPage, AppError> {
         if !(1..=MAX_LIMIT).contains(&limit) {
             return Err(AppError::BadRequest(format!("Page size must be between 1 and {MAX_LIMIT}.")));
         }
@@ -440,38 +466,37 @@ impl Predictions {
 
     fn comparison_of(&self, index: &PredictionIndex) -> Arc<ComparisonView> {
         self.comparison_stats.get(&self.comparisons, index.version, || {
-                let decades: Vec<i32> = scoring::BACKTEST_DECADES.step_by(10).collect();
-                let profiles: Vec<ProfileScore> = index
-                    .profiles
-                    .iter()
-                    .map(|(info, w)| {
-                        let bt = self.backtest_of(index, w);
-                        ProfileScore {
-                            profile: info.clone(),
-                            accuracies: bt.decades.iter().map(|d| d.accuracy()).collect(),
-                            micro: bt.micro(),
-                            macro_avg: bt.macro_avg(),
-                            std_dev: bt.std_dev(),
-                        }
-                    })
-                    .collect();
-                let best_by = |key: &dyn Fn(&ProfileScore) -> f64| {
-                    profiles
-                        .iter()
-                        .enumerate()
-                        .max_by(|(ia, a), (ib, b)| key(a).total_cmp(&key(b)).then(ib.cmp(ia)))
-                        .map(|(_, p)| p.profile.slug.clone())
-                        .unwrap_or_default()
-                };
-                let best_per_decade =
-                    (0..decades.len()).map(|d| best_by(&|p: &ProfileScore| p.accuracies[d])).collect();
-                Arc::new(ComparisonView {
-                    best_overall: best_by(&|p: &ProfileScore| p.macro_avg),
-                    most_consistent: best_by(&|p: &ProfileScore| -p.std_dev),
-                    best_per_decade,
-                    decades,
-                    profiles,
+            let decades: Vec<i32> = scoring::BACKTEST_DECADES.step_by(10).collect();
+            let profiles: Vec<ProfileScore> = index
+                .profiles
+                .iter()
+                .map(|(info, w)| {
+                    let bt = self.backtest_of(index, w);
+                    ProfileScore {
+                        profile: info.clone(),
+                        accuracies: bt.decades.iter().map(|d| d.accuracy()).collect(),
+                        micro: bt.micro(),
+                        macro_avg: bt.macro_avg(),
+                        std_dev: bt.std_dev(),
+                    }
                 })
+                .collect();
+            let best_by = |key: &dyn Fn(&ProfileScore) -> f64| {
+                profiles
+                    .iter()
+                    .enumerate()
+                    .max_by(|(ia, a), (ib, b)| key(a).total_cmp(&key(b)).then(ib.cmp(ia)))
+                    .map(|(_, p)| p.profile.slug.clone())
+                    .unwrap_or_default()
+            };
+            let best_per_decade = (0..decades.len()).map(|d| best_by(&|p: &ProfileScore| p.accuracies[d])).collect();
+            Arc::new(ComparisonView {
+                best_overall: best_by(&|p: &ProfileScore| p.macro_avg),
+                most_consistent: best_by(&|p: &ProfileScore| -p.std_dev),
+                best_per_decade,
+                decades,
+                profiles,
+            })
         })
     }
 

@@ -62,9 +62,7 @@ pub async fn backends() -> Vec<TestDb> {
 /// The runtime all test servers share, like the one runtime of a real server process.
 fn server_runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap()
-    })
+    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(4).enable_all().build().unwrap())
 }
 
 pub struct TestServer {

@@ -27,11 +27,8 @@ pub async fn load_dataset(
     let mut summary = LoadSummary::default();
 
     // Reference rows first, so each movie batch can look their ids up in memory.
-    let ceremonies: BTreeSet<(&str, i32)> = data
-        .movies
-        .iter()
-        .flat_map(|m| m.nominations.iter().map(|n| (n.festival.as_str(), n.year)))
-        .collect();
+    let ceremonies: BTreeSet<(&str, i32)> =
+        data.movies.iter().flat_map(|m| m.nominations.iter().map(|n| (n.festival.as_str(), n.year))).collect();
     let categories: BTreeSet<(&str, &str)> = data
         .movies
         .iter()
@@ -56,12 +53,21 @@ pub async fn load_dataset(
             q.push(" ON CONFLICT (slug) DO NOTHING");
             q.build().execute(&mut *tx).await?;
         }
-        let festival_ids: HashMap<String, i64> =
-            sqlx::query_as::<_, (String, i64)>("SELECT slug, id FROM festivals").fetch_all(&mut *tx).await?.into_iter().collect();
-        let list_ids: HashMap<String, i64> =
-            sqlx::query_as::<_, (String, i64)>("SELECT slug, id FROM canonical_lists").fetch_all(&mut *tx).await?.into_iter().collect();
+        let festival_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT slug, id FROM festivals")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+        let list_ids: HashMap<String, i64> = sqlx::query_as::<_, (String, i64)>("SELECT slug, id FROM canonical_lists")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
         let festival = |slug: &str| {
-            festival_ids.get(slug).copied().ok_or_else(|| sqlx::Error::Protocol(format!("unknown festival {slug:?} in dataset")))
+            festival_ids
+                .get(slug)
+                .copied()
+                .ok_or_else(|| sqlx::Error::Protocol(format!("unknown festival {slug:?} in dataset")))
         };
         for chunk in ceremonies.iter().collect::<Vec<_>>().chunks(BATCH) {
             let rows = chunk.iter().map(|(f, y)| Ok((festival(f)?, *y))).collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -132,7 +138,8 @@ pub async fn load_dataset(
                 ids.push_bind(&m.imdb_id);
             }
             q.push(")");
-            let movie_ids: HashMap<String, i64> = q.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
+            let movie_ids: HashMap<String, i64> =
+                q.build_query_as::<(String, i64)>().fetch_all(&mut *tx).await?.into_iter().collect();
             let movie_id = |m: &NewMovie| movie_ids[&m.imdb_id];
 
             let genres: Vec<(i64, &str)> =
@@ -167,10 +174,15 @@ pub async fn load_dataset(
             people.dedup_by(|a, b| a.0 == b.0);
             let mut person_ids: HashMap<String, i64> = HashMap::new();
             for part in people.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO people (person_key, imdb_id, name, quality, quality_updated_at) ");
+                let mut q =
+                    QueryBuilder::new("INSERT INTO people (person_key, imdb_id, name, quality, quality_updated_at) ");
                 q.push_values(part, |mut b, (key, name, quality)| {
                     let imdb_id = key.starts_with("nm").then_some(*key);
-                    b.push_bind(*key).push_bind(imdb_id).push_bind(*name).push_bind(*quality).push_bind(quality.map(|_| now));
+                    b.push_bind(*key)
+                        .push_bind(imdb_id)
+                        .push_bind(*name)
+                        .push_bind(*quality)
+                        .push_bind(quality.map(|_| now));
                 });
                 q.push(" ON CONFLICT (person_key) DO NOTHING");
                 q.build().execute(&mut *tx).await?;
@@ -186,7 +198,10 @@ pub async fn load_dataset(
                 .iter()
                 .flat_map(|m| {
                     let person_ids = &person_ids;
-                    m.credits.iter().enumerate().map(move |(i, c)| (movie_id(m), person_ids[&c.person_key], c.role.as_str(), i as i32))
+                    m.credits
+                        .iter()
+                        .enumerate()
+                        .map(move |(i, c)| (movie_id(m), person_ids[&c.person_key], c.role.as_str(), i as i32))
                 })
                 .collect();
             for part in credits.chunks(BATCH) {
@@ -202,7 +217,12 @@ pub async fn load_dataset(
             for m in chunk {
                 for n in &m.nominations {
                     let f = festival(&n.festival)?;
-                    nominations.push((ceremony_ids[&(f, n.year)], category_ids[&(f, n.category.clone())], movie_id(m), n.won));
+                    nominations.push((
+                        ceremony_ids[&(f, n.year)],
+                        category_ids[&(f, n.category.clone())],
+                        movie_id(m),
+                        n.won,
+                    ));
                 }
             }
             for part in nominations.chunks(BATCH) {
@@ -217,7 +237,10 @@ pub async fn load_dataset(
             let mut memberships = Vec::new();
             for m in chunk {
                 for l in &m.lists {
-                    let list = list_ids.get(&l.list).copied().ok_or_else(|| sqlx::Error::Protocol(format!("unknown list {:?} in dataset", l.list)))?;
+                    let list = list_ids
+                        .get(&l.list)
+                        .copied()
+                        .ok_or_else(|| sqlx::Error::Protocol(format!("unknown list {:?} in dataset", l.list)))?;
                     memberships.push((list, movie_id(m), l.edition_year));
                 }
             }
@@ -237,9 +260,14 @@ pub async fn load_dataset(
         // Club data: members, their proposals (with metadata copied from the catalogue) and votes.
         if !data.users.is_empty() {
             let mut tx = pool.begin().await?;
-            let mut q = QueryBuilder::new("INSERT INTO users (username, username_key, display_name, role, created_at) ");
+            let mut q =
+                QueryBuilder::new("INSERT INTO users (username, username_key, display_name, role, created_at) ");
             q.push_values(&data.users, |mut b, u| {
-                b.push_bind(&u.username).push_bind(u.username.to_lowercase()).push_bind(&u.display_name).push_bind(u.role).push_bind(now);
+                b.push_bind(&u.username)
+                    .push_bind(u.username.to_lowercase())
+                    .push_bind(&u.display_name)
+                    .push_bind(u.role)
+                    .push_bind(now);
             });
             q.push(" ON CONFLICT (username_key) DO NOTHING");
             summary.users_added = q.build().execute(&mut *tx).await?.rows_affected();

@@ -33,10 +33,7 @@ pub async fn page(
 ) -> Result<(Vec<MovieCard>, i64), sqlx::Error> {
     let (from, to) = years.unwrap_or((i32::MIN, i32::MAX));
     let filter = if years.is_some() { "WHERE m.year BETWEEN $1 AND $2" } else { "WHERE $1 <= $2" };
-    let sql = format!(
-        "SELECT {CARD_COLUMNS} FROM movies m {filter} ORDER BY {} LIMIT $3 OFFSET $4",
-        order.sql()
-    );
+    let sql = format!("SELECT {CARD_COLUMNS} FROM movies m {filter} ORDER BY {} LIMIT $3 OFFSET $4", order.sql());
     let count_sql = format!("SELECT COUNT(*) FROM movies m {filter}");
     on_pool!(db, |pool| {
         let items = sqlx::query_as::<_, MovieCard>(&sql)

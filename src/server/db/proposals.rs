@@ -20,9 +20,8 @@ pub async fn active_page(db: &Db, limit: u32, offset: u64) -> Result<(Vec<Propos
         .bind(offset as i64)
         .fetch_all(pool)
         .await?;
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE status = 'active'")
-            .fetch_one(pool)
-            .await?;
+        let total: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE status = 'active'").fetch_one(pool).await?;
         if !cards.is_empty() {
             let mut q = sqlx::QueryBuilder::new(
                 "SELECT v.proposal_id, u.display_name FROM votes v JOIN users u ON u.id = v.user_id \

@@ -139,11 +139,7 @@ pub async fn inputs_fingerprint(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
 }
 
 /// Stores the scores that differ from what is stored; returns how many rows were written.
-pub async fn store_dimension_scores(
-    db: &Db,
-    list_id: i64,
-    scores: &[(i64, Dims, f64)],
-) -> Result<usize, sqlx::Error> {
+pub async fn store_dimension_scores(db: &Db, list_id: i64, scores: &[(i64, Dims, f64)]) -> Result<usize, sqlx::Error> {
     type Stored = (i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<f64>, f64);
     let now = now();
     on_pool!(db, |pool| {
