@@ -68,13 +68,6 @@ pub struct HomeData {
     pub recent: Vec<MovieCard>,
 }
 
-/// A 2020s film and, if it has joined the target list, the edition that added it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RecentFilm {
-    pub movie: MovieCard,
-    pub edition: Option<i32>,
-}
-
 /// Which films a prediction list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum CandidateSet {

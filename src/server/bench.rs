@@ -19,6 +19,19 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// Median time of `rounds` runs of `work(round)`.
+fn median_time(rounds: usize, mut work: impl FnMut(usize)) -> Duration {
+    median(
+        (0..rounds)
+            .map(|k| {
+                let t = Instant::now();
+                work(k);
+                t.elapsed()
+            })
+            .collect(),
+    )
+}
+
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
 }
@@ -91,43 +104,16 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
 
         // Fresh weights each round, so every measurement is a cache miss computed from scratch.
         let custom = |k: usize| Weights::new([0.3, 0.1 + k as f64 * 1e-4, 0.2, 0.25, 0.15]).unwrap();
-        let cold_all = median(
-            (0..15)
-                .map(|k| {
-                    let t = Instant::now();
-                    std::hint::black_box(scoring::rank(&index.packed, |_| true, &custom(k), 100));
-                    t.elapsed()
-                })
-                .collect(),
-        );
-        let cold_candidates = median(
-            (0..15)
-                .map(|k| {
-                    let t = Instant::now();
-                    std::hint::black_box(scoring::rank(
-                        &index.packed,
-                        |i| index.is_candidate(i, CandidateSet::Candidates),
-                        &custom(k + 100),
-                        usize::MAX,
-                    ));
-                    t.elapsed()
-                })
-                .collect(),
-        );
-        let backtest = median(
-            (0..5)
-                .map(|k| {
-                    let t = Instant::now();
-                    std::hint::black_box(scoring::backtest(
-                        &index.packed,
-                        &index.years,
-                        &index.on_list,
-                        &custom(k + 200),
-                    ));
-                    t.elapsed()
-                })
-                .collect(),
-        );
+        let cold_all = median_time(15, |k| {
+            std::hint::black_box(scoring::rank(&index.packed, |_| true, &custom(k), 100));
+        });
+        let cold_candidates = median_time(15, |k| {
+            let candidate = |i| index.is_candidate(i, CandidateSet::Candidates);
+            std::hint::black_box(scoring::rank(&index.packed, candidate, &custom(k + 100), usize::MAX));
+        });
+        let backtest = median_time(5, |k| {
+            std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200)));
+        });
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;

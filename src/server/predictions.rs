@@ -37,6 +37,10 @@ pub struct PredictionIndex {
     pub profiles: Vec<(ProfileInfo, Weights)>,
     pub target_list: Option<i64>,
     pub version: u64,
+    /// Counted once per build: 2020s films not on the list, 2020s films on it, mean data completeness.
+    pub candidates: u32,
+    pub on_list_recent: u32,
+    pub mean_completeness: f64,
 }
 
 /// Ratings-only quality of a film (0..100), the raw material of people quality.
@@ -142,7 +146,7 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
             poster_url: f.poster_url,
         })
         .collect();
-    PredictionIndex {
+    let mut index = PredictionIndex {
         films,
         inputs,
         dims,
@@ -153,7 +157,19 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
         profiles,
         target_list: raw.target_list,
         version,
+        candidates: 0,
+        on_list_recent: 0,
+        mean_completeness: 0.0,
+    };
+    let count = |set| (0..index.films.len()).filter(|&i| index.is_candidate(i, set)).count() as u32;
+    let (candidates, on_list_recent) = (count(CandidateSet::Candidates), count(CandidateSet::OnList));
+    index.candidates = candidates;
+    index.on_list_recent = on_list_recent;
+    if !index.inputs.is_empty() {
+        index.mean_completeness =
+            index.inputs.iter().map(scoring::completeness).sum::<f64>() / index.inputs.len() as f64;
     }
+    index
 }
 
 impl PredictionIndex {
@@ -406,18 +422,11 @@ impl Predictions {
 
     pub fn stats(&self) -> PredictionStats {
         let index = self.index();
-        let candidates = (0..index.films.len()).filter(|&i| index.is_candidate(i, CandidateSet::Candidates)).count();
-        let on_list = (0..index.films.len()).filter(|&i| index.is_candidate(i, CandidateSet::OnList)).count();
-        let mean_completeness = if index.inputs.is_empty() {
-            0.0
-        } else {
-            index.inputs.iter().map(scoring::completeness).sum::<f64>() / index.inputs.len() as f64
-        };
         PredictionStats {
             films_scored: index.films.len() as u32,
-            candidates: candidates as u32,
-            on_list: on_list as u32,
-            mean_completeness,
+            candidates: index.candidates,
+            on_list: index.on_list_recent,
+            mean_completeness: index.mean_completeness,
             caches: [
                 ("rankings", &self.ranking_stats),
                 ("backtests", &self.backtest_stats),

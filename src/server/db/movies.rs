@@ -11,14 +11,12 @@ const CARD_COLUMNS: &str = "m.id, m.imdb_id, m.title, m.year, m.genres, m.poster
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MovieOrder {
     Popular,
-    Newest,
 }
 
 impl MovieOrder {
     fn sql(self) -> &'static str {
         match self {
             MovieOrder::Popular => "m.popularity DESC NULLS LAST, m.id",
-            MovieOrder::Newest => "m.year DESC NULLS LAST, m.popularity DESC NULLS LAST, m.id",
         }
     }
 }
@@ -45,33 +43,5 @@ pub async fn page(
             .await?;
         let total: i64 = sqlx::query_scalar(&count_sql).bind(from).bind(to).fetch_one(pool).await?;
         Ok((items, total))
-    })
-}
-
-/// A 2020s film with whether (and when) it joined the target list.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TargetStatusRow {
-    pub id: i64,
-    pub edition_year: Option<i32>,
-}
-
-/// Target-list editions for the given films, in one query.
-pub async fn target_editions(db: &Db, ids: &[i64]) -> Result<Vec<TargetStatusRow>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    on_pool!(db, |pool| {
-        let mut q = sqlx::QueryBuilder::new(
-            "SELECT lm.movie_id AS id, lm.edition_year FROM list_memberships lm \
-             JOIN canonical_lists l ON l.id = lm.list_id AND l.is_target = ",
-        );
-        q.push_bind(true);
-        q.push(" WHERE lm.movie_id IN (");
-        let mut sep = q.separated(", ");
-        for id in ids {
-            sep.push_bind(*id);
-        }
-        q.push(")");
-        q.build_query_as::<TargetStatusRow>().fetch_all(pool).await
     })
 }
