@@ -1,7 +1,15 @@
 use crate::components::layout::{Footer, Header};
 use crate::pages::{
-    dashboard::DashboardPage, home::HomePage, movies::MoviesPage, not_found::NotFound, predictions::PredictionsPage,
+    account::{AccountPage, RegisterPage, SignInPage},
+    admin::{AdminPage, AuditPage},
+    dashboard::DashboardPage,
+    home::HomePage,
+    movies::MoviesPage,
+    not_found::NotFound,
+    predictions::PredictionsPage,
+    propose::ProposePage,
     vote::VotePage,
+    watched::WatchedPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -53,6 +61,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
                     <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/vote") view=VotePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/vote/watched") view=WatchedPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/propose") view=ProposePage ssr=SsrMode::InOrder />
+                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::InOrder />
                     <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::InOrder />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
                 </Routes>

@@ -30,20 +30,200 @@ pub struct SiteStats {
     pub nominations: i64,
 }
 
-/// An active proposal on the vote page.
+/// An active proposal on the vote page, with its cached IMDb metadata (any of which may be missing
+/// until the refresher has fetched it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ProposalCard {
     pub id: i64,
     pub imdb_id: String,
+    pub status: String,
     pub title: Option<String>,
     pub year: Option<i32>,
-    pub poster_url: Option<String>,
+    pub runtime_minutes: Option<i32>,
     pub genres: Option<String>,
+    pub plot: Option<String>,
+    pub poster_url: Option<String>,
     pub imdb_rating: Option<f64>,
+    pub imdb_votes: Option<i64>,
+    pub proposer_id: i64,
     pub proposer: String,
     pub votes: i64,
-    pub voters: String,
+    pub created_at: i64,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub voters: Vec<String>,
+    /// Whether the member looking at the page has voted for it.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    pub voted: bool,
+}
+
+impl ProposalCard {
+    /// A card that knows only its id (to be filled in).
+    pub fn placeholder(id: i64) -> Self {
+        ProposalCard {
+            id,
+            imdb_id: String::new(),
+            status: "active".into(),
+            title: None,
+            year: None,
+            runtime_minutes: None,
+            genres: None,
+            plot: None,
+            poster_url: None,
+            imdb_rating: None,
+            imdb_votes: None,
+            proposer_id: 0,
+            proposer: String::new(),
+            votes: 0,
+            created_at: 0,
+            voters: Vec::new(),
+            voted: false,
+        }
+    }
+
+    pub fn display_title(&self) -> String {
+        self.title.clone().unwrap_or_else(|| self.imdb_id.clone())
+    }
+
+    /// True once the refresher (or the catalogue) has filled in the film's details.
+    pub fn has_metadata(&self) -> bool {
+        self.title.is_some()
+    }
+}
+
+/// The signed-in member, as pages and server functions see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Viewer {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+/// A proposal's votes after a vote or unvote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VoteState {
+    pub proposal_id: i64,
+    pub voted: bool,
+    pub votes: i64,
+    pub voters: Vec<String>,
+}
+
+/// The first screen of `/vote`: who is looking and the most-voted proposals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VoteBoard {
+    pub viewer: Option<Viewer>,
+    pub proposals: Vec<ProposalCard>,
+    pub total: i64,
+    /// How many of `proposals` belong in the page's first flush.
+    pub first_flush: u32,
+}
+
+/// "n of N used".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Quota {
+    pub used: i64,
+    pub limit: i64,
+}
+
+/// One line of the club's recent activity (from the audit log, public actions only).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ActivityItem {
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub title: Option<String>,
+    /// The server's clock when this was read, for "3 h ago".
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub now: i64,
+}
+
+/// A watched film with the club's star ratings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchedFilm {
+    pub proposal: ProposalCard,
+    pub watched_at: i64,
+    pub ratings: Vec<(String, i32)>,
+    pub my_stars: Option<i32>,
+}
+
+impl WatchedFilm {
+    pub fn average(&self) -> Option<f64> {
+        (!self.ratings.is_empty())
+            .then(|| self.ratings.iter().map(|(_, s)| *s as f64).sum::<f64>() / self.ratings.len() as f64)
+    }
+}
+
+/// The actions the audit log records, with the words the admin sees.
+pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
+    ("account.register", "registered"),
+    ("account.sign_in", "signed in"),
+    ("account.sign_in_failed", "failed to sign in"),
+    ("account.password", "changed their password"),
+    ("proposal.create", "proposed"),
+    ("proposal.withdraw", "withdrew"),
+    ("proposal.watched", "marked watched"),
+    ("vote.cast", "voted for"),
+    ("vote.remove", "took back a vote for"),
+    ("watched.rate", "rated"),
+    ("admin.set_limit", "changed a proposal limit"),
+    ("admin.invite", "created an invitation"),
+];
+
+/// One audit log entry for the admin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<String>,
+    pub details: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A member on the admin's members page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MemberRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub proposal_limit: Option<i32>,
+    pub active_proposals: i64,
+    pub created_at: i64,
+}
+
+/// A title found by the IMDb search.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub imdb_id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub kind: Option<String>,
+    pub poster_url: Option<String>,
+    pub imdb_rating: Option<f64>,
+}
+
+/// A run of a longer list starting at `offset`, with the list's full length.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Slice<T> {
+    pub items: Vec<T>,
+    pub offset: u32,
+    pub total: i64,
+}
+
+impl<T> Slice<T> {
+    /// Where the next run starts, if anything follows.
+    pub fn next_offset(&self) -> Option<u32> {
+        let end = self.offset as i64 + self.items.len() as i64;
+        (!self.items.is_empty() && end < self.total).then_some(end as u32)
+    }
 }
 
 /// One page of a longer list, with whether more follows.
@@ -255,4 +435,42 @@ pub struct JobRow {
     pub last_run: i64,
     pub last_success: Option<i64>,
     pub last_error: Option<String>,
+}
+
+/// A Unix time as an ISO date (UTC), the same on the server and in the browser.
+pub fn format_date(unix: i64) -> String {
+    // Civil-from-days (H. Hinnant's algorithm).
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_from_unix_times() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(951_782_400), "2000-02-29");
+        assert_eq!(format_date(1_795_000_000), "2026-11-18");
+        assert_eq!(format_date(-86_400), "1969-12-31");
+    }
+
+    #[test]
+    fn slices_know_what_follows() {
+        let s = Slice { items: vec![1, 2], offset: 20, total: 23 };
+        assert_eq!(s.next_offset(), Some(22));
+        let s = Slice { items: vec![1], offset: 22, total: 23 };
+        assert_eq!(s.next_offset(), None);
+        let s: Slice<i32> = Slice { items: vec![], offset: 40, total: 23 };
+        assert_eq!(s.next_offset(), None);
+    }
 }

@@ -21,9 +21,170 @@ pub fn parse_page(raw: Option<&str>) -> u32 {
     }
 }
 
+pub const MAX_OFFSET: u32 = 1_000_000;
+
+/// A position in a list (`?from=`, `offset`): 0 up to a million.
+pub fn list_offset(offset: u32) -> Result<u32, AppError> {
+    if offset <= MAX_OFFSET {
+        Ok(offset)
+    } else {
+        Err(AppError::BadRequest(format!("A list position must be from 0 to {MAX_OFFSET}.")))
+    }
+}
+
 /// Row offset of a page.
 pub fn offset(page: u32, per_page: u32) -> u64 {
     (page.saturating_sub(1) as u64) * per_page as u64
+}
+
+/// Reads an IMDb title id from what people paste: `tt0111161`, or a title URL with or without a
+/// language prefix, `www.` or `m.`, query string or fragment. Returns the id in canonical form.
+pub fn imdb_id(input: &str) -> Result<String, AppError> {
+    let text = input.trim();
+    let bad = || {
+        AppError::BadRequest(format!(
+            "{:?} is not an IMDb title id. Paste an id like tt0111161 or a link like https://www.imdb.com/title/tt0111161/, or search by title.",
+            shorten(text, 60)
+        ))
+    };
+    let candidate = if is_title_id(text) {
+        text
+    } else {
+        let rest = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")).unwrap_or(text);
+        let rest = rest.split(['?', '#']).next().unwrap_or_default();
+        let mut parts = rest.split('/').filter(|p| !p.is_empty());
+        let host = parts.next().ok_or_else(bad)?.to_ascii_lowercase();
+        if !matches!(host.as_str(), "imdb.com" | "www.imdb.com" | "m.imdb.com") {
+            return Err(bad());
+        }
+        let mut parts = parts.peekable();
+        // A language prefix such as /de/ comes before /title/.
+        if parts.peek().is_some_and(|p| p.len() == 2 && p.chars().all(|c| c.is_ascii_lowercase())) {
+            parts.next();
+        }
+        match (parts.next(), parts.next()) {
+            (Some("title"), Some(id)) => id,
+            _ => return Err(bad()),
+        }
+    };
+    if is_title_id(candidate) {
+        Ok(candidate.to_ascii_lowercase())
+    } else {
+        Err(bad())
+    }
+}
+
+/// Whether the text is shaped like an IMDb id (so the propose box treats it as one, not a search).
+pub fn looks_like_imdb_reference(input: &str) -> bool {
+    let t = input.trim().to_ascii_lowercase();
+    is_title_id(&t) || t.contains("imdb.com/") || (t.starts_with("tt") && t[2..].chars().all(|c| c.is_ascii_digit()))
+}
+
+fn is_title_id(s: &str) -> bool {
+    let s = s.as_bytes();
+    s.len() >= 9 && s.len() <= 10 && s[..2].eq_ignore_ascii_case(b"tt") && s[2..].iter().all(u8::is_ascii_digit)
+}
+
+pub const MAX_SEARCH_LEN: usize = 100;
+
+/// A title search: 2 to 100 characters after trimming.
+pub fn search_query(input: &str) -> Result<String, AppError> {
+    let q = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    let len = q.chars().count();
+    if len < 2 {
+        return Err(AppError::BadRequest("Type at least 2 characters of a title to search.".into()));
+    }
+    if len > MAX_SEARCH_LEN {
+        return Err(AppError::BadRequest(format!("A search can be at most {MAX_SEARCH_LEN} characters long.")));
+    }
+    Ok(q)
+}
+
+/// Usernames: 3 to 32 letters, digits, `.`, `_` or `-`; compared without regard to case.
+pub fn username(input: &str) -> Result<String, AppError> {
+    let name = input.trim();
+    let len = name.chars().count();
+    if !(3..=32).contains(&len) {
+        return Err(AppError::BadRequest("A username needs 3 to 32 characters.".into()));
+    }
+    if !name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-')) {
+        return Err(AppError::BadRequest("A username may hold only letters, digits, '.', '_' and '-'.".into()));
+    }
+    Ok(name.to_string())
+}
+
+/// The key usernames are unique by: case-folded.
+pub fn username_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
+/// What others see: 1 to 60 characters, no control characters; empty means "use the username".
+pub fn display_name(input: &str, username: &str) -> Result<String, AppError> {
+    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Ok(username.to_string());
+    }
+    if name.chars().count() > 60 {
+        return Err(AppError::BadRequest("A display name can be at most 60 characters long.".into()));
+    }
+    if name.chars().any(char::is_control) {
+        return Err(AppError::BadRequest("A display name cannot hold control characters.".into()));
+    }
+    Ok(name)
+}
+
+pub const MIN_PASSWORD: usize = 10;
+pub const MAX_PASSWORD: usize = 256;
+
+/// Passwords: long enough to resist guessing, short enough that hashing stays cheap.
+pub fn new_password(password: &str, username: &str) -> Result<(), AppError> {
+    let len = password.chars().count();
+    if len < MIN_PASSWORD {
+        return Err(AppError::BadRequest(format!("A password needs at least {MIN_PASSWORD} characters.")));
+    }
+    if len > MAX_PASSWORD {
+        return Err(AppError::BadRequest(format!("A password can be at most {MAX_PASSWORD} characters long.")));
+    }
+    if password.trim().eq_ignore_ascii_case(username.trim()) {
+        return Err(AppError::BadRequest("Choose a password that is not your username.".into()));
+    }
+    Ok(())
+}
+
+/// Watched-film stars: 1 to 5.
+pub fn stars(value: i32) -> Result<i32, AppError> {
+    if (1..=5).contains(&value) {
+        Ok(value)
+    } else {
+        Err(AppError::BadRequest("Rate a watched film from 1 to 5 stars.".into()))
+    }
+}
+
+/// A member's proposal limit set by an admin: 0 to 100.
+pub fn proposal_limit(value: i64) -> Result<i64, AppError> {
+    if (0..=100).contains(&value) {
+        Ok(value)
+    } else {
+        Err(AppError::BadRequest("A proposal limit must be from 0 to 100.".into()))
+    }
+}
+
+/// A local path to return to after signing in: never another site.
+pub fn return_path(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => {
+            p.to_string()
+        }
+        _ => "/vote".to_string(),
+    }
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        s.chars().take(max).collect::<String>() + "…"
+    }
 }
 
 #[cfg(test)]
@@ -52,5 +213,77 @@ mod tests {
         assert_eq!(parse_page(Some("abc")), 0);
         assert_eq!(parse_page(Some("-2")), 0);
         assert_eq!(offset(3, 24), 48);
+    }
+
+    #[test]
+    fn imdb_ids_from_ids_and_links() {
+        for (input, want) in [
+            ("tt0111161", "tt0111161"),
+            ("  TT15239678 ", "tt15239678"),
+            ("https://www.imdb.com/title/tt0111161/", "tt0111161"),
+            ("http://imdb.com/title/tt0111161", "tt0111161"),
+            ("https://m.imdb.com/title/tt0111161/?ref_=nv_sr_1", "tt0111161"),
+            ("https://www.imdb.com/de/title/tt0111161/reviews#x", "tt0111161"),
+            ("www.imdb.com/title/tt0111161/", "tt0111161"),
+        ] {
+            assert_eq!(imdb_id(input).unwrap(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn malformed_imdb_references_are_refused() {
+        for input in [
+            "",
+            "tt123",
+            "tt12345678901",
+            "nm0000209",
+            "https://www.imdb.com/name/nm0000209/",
+            "https://evil.example/title/tt0111161/",
+            "https://www.imdb.com/title/tt01111x1/",
+            "tt0111161; DROP TABLE proposals",
+        ] {
+            let err = imdb_id(input).unwrap_err();
+            assert_eq!(err.status(), 400, "{input}");
+            assert!(err.to_string().contains("IMDb title id"), "{err}");
+        }
+    }
+
+    #[test]
+    fn search_queries_are_trimmed_and_bounded() {
+        assert_eq!(search_query("  the   godfather ").unwrap(), "the godfather");
+        assert!(search_query(" a ").is_err());
+        assert!(search_query(&"x".repeat(101)).is_err());
+        assert!(looks_like_imdb_reference("https://www.imdb.com/title/tt1/"));
+        assert!(!looks_like_imdb_reference("Parasite"));
+    }
+
+    #[test]
+    fn account_fields() {
+        assert_eq!(username(" Ada_L ").unwrap(), "Ada_L");
+        assert!(username("ab").is_err());
+        assert!(username("ada lovelace").is_err());
+        assert!(username("<script>").is_err());
+        assert_eq!(username_key("Ada_L"), "ada_l");
+        assert_eq!(display_name("  ", "ada").unwrap(), "ada");
+        assert_eq!(display_name(" Ada   L. ", "ada").unwrap(), "Ada L.");
+        assert!(display_name(&"x".repeat(61), "ada").is_err());
+        assert!(new_password("short", "ada").is_err());
+        assert!(new_password("adalovelace", "AdaLovelace").is_err());
+        assert!(new_password(&"p".repeat(257), "ada").is_err());
+        assert!(new_password("correct horse", "ada").is_ok());
+    }
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        assert_eq!(return_path(Some("/propose?q=x")), "/propose?q=x");
+        for bad in [None, Some("https://evil.example/"), Some("//evil.example"), Some("/\\evil"), Some("vote")] {
+            assert_eq!(return_path(bad), "/vote");
+        }
+    }
+
+    #[test]
+    fn stars_and_limits() {
+        assert!(stars(0).is_err() && stars(6).is_err() && stars(3).is_ok());
+        assert!(proposal_limit(-1).is_err() && proposal_limit(101).is_err() && proposal_limit(10).is_ok());
     }
 }

@@ -89,12 +89,21 @@ async fn unknown_pages_get_a_friendly_404() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn bad_page_numbers_are_400_with_a_message() {
     for (label, server, _t) in servers().await {
-        for path in
-            ["/movies?page=0", "/movies?page=abc", "/vote?page=-1", "/movies?page=99999999", "/predictions?page=0"]
-        {
+        for path in [
+            "/movies?page=0",
+            "/movies?page=abc",
+            "/vote/watched?page=-1",
+            "/movies?page=99999999",
+            "/predictions?page=0",
+        ] {
             let (status, html) = server.get(path).await;
             assert_eq!(status, 400, "{label} {path}");
             assert!(html.contains("Page must be a whole number from 1 to"), "{label} {path}");
+        }
+        for path in ["/vote?from=-1", "/vote?from=abc", "/vote?from=99999999"] {
+            let (status, html) = server.get(path).await;
+            assert_eq!(status, 400, "{label} {path}");
+            assert!(html.contains("A list position must be from 0"), "{label} {path}");
         }
         // A page past the end is not an error: it is simply empty, with no "next" link.
         let (status, html) = server.get("/movies?page=500").await;

@@ -55,7 +55,8 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&deferred=false&w={w}");
         assert_eq!(server.get(&path).await.0, 200);
         assert_eq!(server.get(&path).await.0, 200);
-        // The vote page runs three statements (page, count, voters); a health check one; the
+        // The vote page runs three statements for a visitor (the first hundred proposals, their
+        // voters, recent activity); a health check one; the
         // predictions page none (it ranks in memory).
         assert_eq!(server.get("/vote").await.0, 200);
         assert_eq!(server.get("/predictions").await.0, 200);

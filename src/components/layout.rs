@@ -1,5 +1,8 @@
+use crate::pages::account::{whoami, SignOut};
 use leptos::prelude::*;
+use leptos::server_fn::ServerFn;
 use leptos_router::components::A;
+use leptos_router::hooks::use_location;
 
 #[component]
 pub fn Header() -> impl IntoView {
@@ -15,10 +18,47 @@ pub fn Header() -> impl IntoView {
                 <A href="/movies">"Movies"</A>
                 <A href="/dashboard">"Dashboard"</A>
             </nav>
-            <div class="session-state" title="Accounts open soon; browsing needs none.">
-                <span class="badge">"Guest"</span>
-            </div>
+            <UserMenu />
         </header>
+    }
+}
+
+/// Who is signed in, with their links; or the way to sign in.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let viewer = Resource::new_blocking(|| (), |_| whoami());
+    let location = use_location();
+    let here = move || {
+        let path = location.pathname.get();
+        if path.starts_with("/signin") || path.starts_with("/register") {
+            "/vote".to_string()
+        } else {
+            path
+        }
+    };
+    view! {
+        <div class="session-state">
+            <Suspense fallback=|| view! { <span class="badge">"Guest"</span> }>
+                {move || Suspend::new(async move {
+                    match viewer.await.ok().flatten() {
+                        Some(v) => view! {
+                            <a class="button small" href="/propose">"Propose"</a>
+                            {v.is_admin.then(|| view! { <a href="/admin" class="badge admin">"Admin"</a> })}
+                            <a href="/account" class="user-name" data-user=v.username.clone()>{v.display_name.clone()}</a>
+                            <form method="post" action={<SignOut as ServerFn>::PATH} class="inline">
+                                <button type="submit" class="link-button">"Sign out"</button>
+                            </form>
+                        }
+                        .into_any(),
+                        None => view! {
+                            <a href=move || format!("/signin?next={}", here())>"Sign in"</a>
+                            <a class="button small" href="/register">"Join"</a>
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }
 

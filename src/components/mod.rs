@@ -1,4 +1,5 @@
 pub mod error_view;
+pub mod infinite;
 pub mod layout;
 pub mod movie_card;
 pub mod pager;

@@ -1,10 +1,15 @@
+pub mod account;
+pub mod admin;
 pub mod dashboard;
 pub mod home;
 pub mod movies;
 pub mod not_found;
 pub mod predictions;
+pub mod propose;
 pub mod vote;
+pub mod watched;
 
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -18,4 +23,22 @@ pub fn page_from_query() -> impl Fn() -> u32 + Clone + Send + Sync + 'static {
 #[component]
 pub fn Loading() -> impl IntoView {
     view! { <p class="loading" aria-busy="true">"Loading…"</p> }
+}
+
+/// Runs `f` on each result of `action` the browser receives (not on an error carried in the
+/// address after a form post without JavaScript: the page shows that one once).
+pub fn on_action_result<S>(action: ServerAction<S>, f: impl Fn(&Result<S::Output, AppError>) + 'static)
+where
+    S: leptos::server_fn::ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::watch(
+        move || action.value().get(),
+        move |value, _, _| {
+            if let Some(result) = value {
+                f(result)
+            }
+        },
+        false,
+    );
 }

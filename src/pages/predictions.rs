@@ -351,28 +351,7 @@ fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Optio
         }
     };
     let sentinel = NodeRef::<leptos::html::Div>::new();
-    #[cfg(feature = "hydrate")]
-    {
-        let load = load.clone();
-        let check = move || {
-            if let Some(el) = sentinel.get_untracked() {
-                let near = el.get_bounding_client_rect().top()
-                    < window().inner_height().ok().and_then(|h| h.as_f64()).unwrap_or(800.0) + 600.0;
-                if near && failed.get_untracked().is_none() {
-                    load();
-                }
-            }
-        };
-        let on_scroll = check.clone();
-        let handle = window_event_listener(leptos::ev::scroll, move |_| on_scroll());
-        on_cleanup(move || handle.remove());
-        // Also check whenever a load finishes: a tall screen may need several pages at once.
-        Effect::new(move |_| {
-            if !loading.get() {
-                check();
-            }
-        });
-    }
+    crate::components::infinite::load_near_sentinel(sentinel, loading, failed, load.clone());
     let item_params = params.clone();
     let more_href = move || {
         next.get().map(|offset| {

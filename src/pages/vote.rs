@@ -1,82 +1,488 @@
+//! `/vote`: the club's proposals, most votes first. The first flush holds the top proposals with
+//! their cached metadata and the reader's own votes; the rest of the first hundred, the reader's
+//! quota and the club's recent activity stream in behind; further proposals load as one scrolls.
+
 use crate::components::error_view::ErrorView;
 use crate::components::movie_card::Poster;
-use crate::components::pager::Pager;
 use crate::error::AppError;
-use crate::model::{Page, ProposalCard};
-use crate::pages::{page_from_query, Loading};
+use crate::model::{ActivityItem, ProposalCard, Quota, Slice, Viewer, VoteBoard, VoteState};
+use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
-#[server(endpoint = "list_proposals", input = GetUrl)]
-pub async fn list_proposals(page: u32) -> Result<Page<ProposalCard>, AppError> {
-    use crate::server::db::proposals;
-    use crate::server::{http::respond, state::app_state};
-    use crate::validate;
+fn activity_words(action: &str) -> &'static str {
+    crate::model::AUDIT_ACTIONS.iter().find(|(a, _)| *a == action).map_or("updated", |(_, words)| words)
+}
+
+/// Proposals streamed with the page; more load on scroll.
+const STREAMED_TO: u32 = 100;
+
+#[server(endpoint = "vote_board", input = GetUrl)]
+pub async fn get_vote_board(from: u32) -> Result<VoteBoard, AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
     respond(async move {
-        let page = validate::page_number(page)?;
+        let from = crate::validate::list_offset(from)?;
         let state = app_state()?;
-        let per_page = state.config.pages.proposals;
-        let (items, total) = proposals::active_page(&state.db, per_page, validate::offset(page, per_page)).await?;
-        Ok(Page { items, page, per_page, total })
+        let viewer = auth::current_user().await?;
+        // The whole first hundred in one query (and their voters in one more): the page shows the
+        // top ones in its first flush and streams the others right behind.
+        let (proposals, total) =
+            proposals::active_page(&state.db, viewer.as_ref().map(|v| v.id), STREAMED_TO, from as u64).await?;
+        Ok(VoteBoard { viewer, proposals, total, first_flush: state.config.pages.proposals })
     })
     .await
 }
 
+#[server(endpoint = "list_proposals", input = GetUrl)]
+pub async fn list_proposals(offset: u32, limit: u32) -> Result<Slice<ProposalCard>, AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let offset = crate::validate::list_offset(offset)?;
+        let state = app_state()?;
+        let max = state.config.pages.max_page_size;
+        if !(1..=max).contains(&limit) {
+            return Err(AppError::BadRequest(format!("Ask for 1 to {max} proposals at a time.")));
+        }
+        let viewer = auth::current_user().await?;
+        let (items, total) = proposals::active_page(&state.db, viewer.map(|v| v.id), limit, offset as u64).await?;
+        Ok(Slice { items, offset, total })
+    })
+    .await
+}
+
+/// The signed-in member's "n of N used"; nothing for visitors.
+#[server(endpoint = "my_quota", input = GetUrl)]
+pub async fn my_quota() -> Result<Option<Quota>, AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let Some(viewer) = auth::current_user().await? else { return Ok(None) };
+        let state = app_state()?;
+        Ok(Some(proposals::quota(&state.db, viewer.id, state.config.accounts.proposal_limit).await?))
+    })
+    .await
+}
+
+#[server(endpoint = "recent_activity", input = GetUrl)]
+pub async fn recent_activity() -> Result<Vec<ActivityItem>, AppError> {
+    use crate::server::{db::audit, http::respond, state::app_state};
+    respond(async move { Ok(audit::recent_activity(&app_state()?.db, 10).await?) }).await
+}
+
+#[server(endpoint = "cast_vote")]
+pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        proposals::vote(&app_state()?.db, &viewer, proposal_id, vote, ip).await
+    })
+    .await
+}
+
+#[server(endpoint = "withdraw_proposal")]
+pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        proposals::withdraw(&app_state()?.db, &viewer, proposal_id, ip).await
+    })
+    .await
+}
+
+#[server(endpoint = "mark_watched")]
+pub async fn mark_watched(proposal_id: i64) -> Result<(), AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_admin().await?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        proposals::mark_watched(&app_state()?.db, &viewer, proposal_id, ip).await?;
+        crate::server::http::redirect_form_post("/vote/watched");
+        Ok(())
+    })
+    .await
+}
+
+/// Errors from forms posted without JavaScript come back in the address; shown once, on top.
 #[component]
-pub fn VotePage() -> impl IntoView {
-    let page = page_from_query();
-    let proposals = Resource::new_blocking(page, list_proposals);
-    view! {
-        <Title text="Vote" />
-        <h1>"What should the club watch next?"</h1>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
-                {move || Suspend::new(async move {
-                    proposals.await.map(|page| {
-                        let has_more = page.has_more();
-                        view! {
-                            <p class="muted">{format!("{} active proposals, most votes first", page.total)}</p>
-                            <ol class="proposal-list">
-                                {page.items.into_iter().map(|p| view! { <ProposalRow proposal=p /> }).collect_view()}
-                            </ol>
-                            <Pager base="/vote" page=page.page has_more />
-                        }
-                    })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+fn NoScriptErrors() -> impl IntoView {
+    let vote = ServerAction::<CastVote>::new();
+    let withdraw = ServerAction::<WithdrawProposal>::new();
+    let watched = ServerAction::<MarkWatched>::new();
+    move || {
+        let err = match (vote.value().get(), withdraw.value().get(), watched.value().get()) {
+            (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => Some(e),
+            _ => None,
+        };
+        err.map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
     }
 }
 
 #[component]
-fn ProposalRow(proposal: ProposalCard) -> impl IntoView {
-    let title = proposal.title.clone().unwrap_or_else(|| proposal.imdb_id.clone());
-    let meta = [
+pub fn VoteTabs(current: &'static str) -> impl IntoView {
+    let tab = move |href: &'static str, label: &'static str| {
+        view! { <a href=href aria-current=(href == current).then_some("page")>{label}</a> }
+    };
+    view! {
+        <nav class="tabs" aria-label="Club">
+            {tab("/vote", "Proposals")}
+            {tab("/vote/watched", "Watched")}
+            {tab("/propose", "Propose a film")}
+        </nav>
+    }
+}
+
+#[component]
+pub fn VotePage() -> impl IntoView {
+    let query = use_query_map();
+    // Not a number: past the limit, so the server refuses it with a message.
+    let from = move || query.read().get("from").map_or(0, |f| f.trim().parse::<u32>().unwrap_or(u32::MAX));
+    let board = Resource::new_blocking(from, get_vote_board);
+    view! {
+        <Title text="Vote" />
+        <h1>"What should the club watch next?"</h1>
+        <VoteTabs current="/vote" />
+        <NoScriptErrors />
+        <div class="vote-layout">
+            <div class="vote-main">
+                <Suspense fallback=Loading>
+                    <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                        {move || Suspend::new(async move {
+                            let from = from();
+                            board.await.map(|board| view! { <Board board from /> })
+                        })}
+                    </ErrorBoundary>
+                </Suspense>
+            </div>
+            <aside class="vote-side">
+                <QuotaPanel />
+                <ActivityPanel />
+            </aside>
+        </div>
+    }
+}
+
+#[component]
+fn Board(board: VoteBoard, from: u32) -> impl IntoView {
+    let viewer = board.viewer.clone();
+    let shown_to = from + board.proposals.len() as u32;
+    let next = ((shown_to as i64) < board.total).then_some(shown_to);
+    let summary = match board.total {
+        0 => "No proposals yet.".to_string(),
+        1 => "1 proposal".to_string(),
+        n => format!("{n} proposals, most votes first"),
+    };
+    let mut top = board.proposals;
+    let rest = top.split_off((board.first_flush as usize).min(top.len()));
+    let rest_start = from + top.len() as u32 + 1;
+    view! {
+        <p class="muted list-summary">
+            {summary}
+            {viewer.is_none().then(|| view! { " · " <a href="/signin?next=/vote">"Sign in"</a> " to vote and propose." })}
+        </p>
+        {(board.total == 0).then(|| view! {
+            <p class="empty">"Nothing to vote on. " <a href="/propose">"Propose a film"</a> " to start the list."</p>
+        })}
+        <ol class="proposal-list" start=from + 1>
+            {top.into_iter().map(|p| view! { <ProposalItem proposal=p viewer=viewer.clone() /> }).collect_view()}
+        </ol>
+        // The first flush ends here: the top proposals with the reader's own vote state.
+        <div hidden data-first-flush=""></div>
+        <ol class="proposal-list streamed" start=rest_start>
+            {rest.into_iter().map(|p| view! { <ProposalItem proposal=p viewer=viewer.clone() /> }).collect_view()}
+        </ol>
+        {match next {
+            None => view! { <p class="end-of-list">{(board.total > 0).then_some("That is every proposal.")}</p> }.into_any(),
+            Some(_) => view! {
+                <MoreProposals viewer next />
+                <noscript>
+                    <p class="nojs-more">
+                        <a class="button" rel="next" href=format!("/vote?from={shown_to}")>"More proposals"</a>
+                    </p>
+                </noscript>
+            }
+            .into_any(),
+        }}
+    }
+}
+
+/// Appends 20 more proposals at a time as the reader nears the end of the list.
+#[component]
+fn MoreProposals(viewer: Option<Viewer>, next: Option<u32>) -> impl IntoView {
+    const STEP: u32 = 20;
+    let items = RwSignal::new(Vec::<ProposalCard>::new());
+    let next = RwSignal::new(next);
+    let loading = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let load = move || {
+        let Some(offset) = next.get_untracked() else { return };
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        leptos::task::spawn_local(async move {
+            match list_proposals(offset, STEP).await {
+                Ok(slice) => {
+                    next.set(slice.next_offset());
+                    // A vote elsewhere can move a film across the boundary; never show it twice.
+                    items.update(|list| {
+                        let fresh: Vec<_> =
+                            slice.items.into_iter().filter(|p| !list.iter().any(|q| q.id == p.id)).collect();
+                        list.extend(fresh)
+                    });
+                    failed.set(None);
+                }
+                Err(e) => failed.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    };
+    let sentinel = NodeRef::<leptos::html::Div>::new();
+    crate::components::infinite::load_near_sentinel(sentinel, loading, failed, load);
+    view! {
+        <ol class="proposal-list appended">
+            <For each=move || items.get() key=|p| p.id let(proposal)>
+                <ProposalItem proposal viewer=viewer.clone() />
+            </For>
+        </ol>
+        <div class="more" node_ref=sentinel>
+            {move || failed.get().map(|msg| view! {
+                <p class="error-text" role="alert">{msg} " "
+                    <button class="link-button" on:click=move |_| { failed.set(None); load(); }>"Try again"</button>
+                </p>
+            })}
+            {move || match (next.get(), loading.get()) {
+                (_, true) => Some(view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Loading more proposals…"</p> }.into_any()),
+                (None, false) => Some(view! { <p class="end-of-list">"That is every proposal."</p> }.into_any()),
+                (Some(_), false) => None,
+            }}
+        </div>
+    }
+}
+
+/// One proposal: metadata, proposer, voters, and the reader's vote button.
+#[component]
+pub fn ProposalItem(proposal: ProposalCard, viewer: Option<Viewer>) -> impl IntoView {
+    let id = proposal.id;
+    let title = proposal.display_title();
+    let facts = [
         proposal.year.map(|y| y.to_string()),
+        proposal.runtime_minutes.map(|m| format!("{}h {:02}m", m / 60, m % 60)),
         proposal.genres.clone().filter(|g| !g.is_empty()),
-        proposal.imdb_rating.map(|r| format!("★ {r:.1}")),
+        proposal.imdb_rating.map(|r| match proposal.imdb_votes {
+            Some(v) => format!("IMDb ★ {r:.1} ({})", compact_count(v)),
+            None => format!("IMDb ★ {r:.1}"),
+        }),
     ]
     .into_iter()
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    let votes = proposal.votes;
+    let can_withdraw = viewer.as_ref().is_some_and(|v| v.id == proposal.proposer_id || v.is_admin);
+    let is_admin = viewer.as_ref().is_some_and(|v| v.is_admin);
+    let removed = RwSignal::new(false);
+    let imdb_url = format!("https://www.imdb.com/title/{}/", proposal.imdb_id);
     view! {
-        <li class="proposal" data-proposal=proposal.id>
+        <li class="proposal" id=format!("proposal-{id}") data-proposal=id hidden=move || removed.get()>
             <Poster title=title.clone() poster_url=proposal.poster_url.clone() seed=proposal.imdb_id.clone() />
             <div class="proposal-body">
-                <h3>{title}</h3>
-                <p class="card-meta">{meta}</p>
-                <p class="muted">"Proposed by " {proposal.proposer.clone()}</p>
-                <p class="voters">
-                    {if proposal.voters.is_empty() { "No votes yet".to_string() } else { format!("Voters: {}", proposal.voters) }}
-                </p>
+                <h3><a href=imdb_url rel="noopener noreferrer" target="_blank">{title.clone()}</a></h3>
+                {if proposal.has_metadata() {
+                    view! {
+                        <p class="card-meta">{facts}</p>
+                        <p class="plot">{proposal.plot.clone().unwrap_or_default()}</p>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="card-meta placeholder">"Details are on their way from IMDb."</p> }.into_any()
+                }}
+                <p class="muted">"Proposed by " <span class="proposer">{proposal.proposer.clone()}</span></p>
+                {viewer.is_some().then(|| view! {
+                    <div class="proposal-actions">
+                        {can_withdraw.then(|| view! { <WithdrawButton id removed /> })}
+                        {is_admin.then(|| view! { <WatchedButton id removed /> })}
+                    </div>
+                })}
             </div>
-            <div class="vote-count" aria-label=format!("{votes} votes")>
-                <strong>{votes}</strong>
-                <span>{if votes == 1 { "vote" } else { "votes" }}</span>
-            </div>
+            <VoteControl
+                id
+                voted=proposal.voted
+                votes=proposal.votes
+                voters=proposal.voters.clone()
+                signed_in=viewer.is_some()
+            />
         </li>
+    }
+}
+
+fn compact_count(n: i64) -> String {
+    match n {
+        n if n >= 1_000_000 => format!("{:.1}M", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{}k", n / 1_000),
+        n => n.to_string(),
+    }
+}
+
+/// The vote button and count. With JavaScript the button flips at once and rolls back (with a
+/// message) if the server refuses; without, it is a form that posts and returns to the page.
+#[component]
+fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in: bool) -> impl IntoView {
+    let action = ServerAction::<CastVote>::new();
+    let confirmed = RwSignal::new((voted, votes, voters));
+    let problem = RwSignal::new(None::<String>);
+    crate::pages::on_action_result(action, move |result| match result.clone() {
+        Ok(state) => {
+            confirmed.set((state.voted, state.votes, state.voters));
+            problem.set(None);
+        }
+        Err(err) => problem.set(Some(err.to_string())),
+    });
+    // While a vote is on its way, show what it will do; afterwards, what the server confirmed.
+    let shown = move || {
+        let (voted, votes, _) = confirmed.get();
+        match action.input().get() {
+            Some(pending) if pending.vote != voted => (pending.vote, votes + if pending.vote { 1 } else { -1 }),
+            _ => (voted, votes),
+        }
+    };
+    let voters_text = move || {
+        let voters = confirmed.with(|c| c.2.clone());
+        if voters.is_empty() {
+            "No votes yet".to_string()
+        } else {
+            format!("Voters: {}", voters.join(", "))
+        }
+    };
+    view! {
+        <div class="vote-box">
+            <div class="vote-count" aria-live="polite">
+                <strong class="count">{move || shown().1}</strong>
+                <span>{move || if shown().1 == 1 { "vote" } else { "votes" }}</span>
+            </div>
+            {if signed_in {
+                view! {
+                    <ActionForm action>
+                        <input type="hidden" name="proposal_id" value=id />
+                        <input type="hidden" name="vote" value=move || (!shown().0).to_string() />
+                        <button
+                            type="submit"
+                            class=move || if shown().0 { "button vote-button voted" } else { "button vote-button primary" }
+                            aria-pressed=move || shown().0.to_string()
+                        >
+                            {move || if shown().0 { "Voted ✓" } else { "Vote" }}
+                        </button>
+                    </ActionForm>
+                }
+                .into_any()
+            } else {
+                view! { <a class="button vote-button" href="/signin?next=/vote">"Sign in to vote"</a> }.into_any()
+            }}
+            <p class="voters">{voters_text}</p>
+            {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+        </div>
+    }
+}
+
+#[component]
+fn WithdrawButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
+    let action = ServerAction::<WithdrawProposal>::new();
+    let problem = RwSignal::new(None::<String>);
+    crate::pages::on_action_result(action, move |result| match result.clone() {
+        Ok(()) => removed.set(true),
+        Err(err) => problem.set(Some(err.to_string())),
+    });
+    view! {
+        <ActionForm action attr:class="inline">
+            <input type="hidden" name="proposal_id" value=id />
+            <button type="submit" class="link-button">"Withdraw"</button>
+        </ActionForm>
+        {move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })}
+    }
+}
+
+#[component]
+fn WatchedButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
+    let action = ServerAction::<MarkWatched>::new();
+    let problem = RwSignal::new(None::<String>);
+    crate::pages::on_action_result(action, move |result| match result.clone() {
+        Ok(()) => removed.set(true),
+        Err(err) => problem.set(Some(err.to_string())),
+    });
+    view! {
+        <ActionForm action attr:class="inline">
+            <input type="hidden" name="proposal_id" value=id />
+            <button type="submit" class="link-button">"Mark watched"</button>
+        </ActionForm>
+        {move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })}
+    }
+}
+
+#[component]
+fn QuotaPanel() -> impl IntoView {
+    let quota = Resource::new(|| (), |_| my_quota());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                quota.await.ok().flatten().map(|q| view! {
+                    <section class="panel quota">
+                        <h2>"Your proposals"</h2>
+                        <p><strong>{format!("{} of {} used", q.used, q.limit)}</strong></p>
+                        {if q.used < q.limit {
+                            view! { <a class="button small primary" href="/propose">"Propose a film"</a> }.into_any()
+                        } else {
+                            view! { <p class="muted">"All slots used: withdraw one to propose another."</p> }.into_any()
+                        }}
+                    </section>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ActivityPanel() -> impl IntoView {
+    let activity = Resource::new(|| (), |_| recent_activity());
+    view! {
+        <section class="panel activity">
+            <h2>"Recent activity"</h2>
+            <Suspense fallback=Loading>
+                <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                    {move || Suspend::new(async move {
+                        activity.await.map(|items| {
+                            if items.is_empty() {
+                                return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+                            }
+                            view! {
+                                <ul class="activity-list">
+                                    {items.into_iter().map(|a| view! {
+                                        <li>
+                                            <strong>{a.actor.clone().unwrap_or_else(|| "Someone".into())}</strong>
+                                            " " {activity_words(&a.action)} " "
+                                            <em>{a.title.clone().unwrap_or_default()}</em>
+                                            " " <time class="muted" data-at=a.at>{ago(a.at, a.now)}</time>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }
+                            .into_any()
+                        })
+                    })}
+                </ErrorBoundary>
+            </Suspense>
+        </section>
+    }
+}
+
+/// "3 h ago", as of `now` (the server's clock, sent with the data so both sides render alike).
+pub fn ago(at: i64, now: i64) -> String {
+    let secs = (now - at).max(0);
+    match secs {
+        s if s < 60 => "just now".into(),
+        s if s < 3600 => format!("{} min ago", s / 60),
+        s if s < 86_400 => format!("{} h ago", s / 3600),
+        s if s < 2 * 86_400 => "yesterday".into(),
+        s => format!("{} days ago", s / 86_400),
     }
 }

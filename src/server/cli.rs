@@ -51,6 +51,26 @@ pub enum Command {
         #[arg(long, default_value_t = 0)]
         proposals: usize,
     },
+    /// Manage admin accounts
+    Admin {
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+    /// Create an invitation for invite-only registration and print its link
+    Invite {
+        /// Days until the invitation expires
+        #[arg(long, default_value_t = 7)]
+        days: u32,
+    },
+    /// Fetch missing or stale IMDb metadata for proposals once and report what happened
+    RefreshImdbCache {
+        /// Refresh entries older than this many hours (default: imdb.fresh_hours)
+        #[arg(long)]
+        hours: Option<u64>,
+        /// Look at no more than this many films
+        #[arg(long, default_value_t = 500)]
+        limit: u32,
+    },
     /// Measure the predictions path on generated data (throwaway SQLite files) and print a table
     BenchPredictions {
         /// Catalogue sizes to measure, comma-separated
@@ -59,6 +79,19 @@ pub enum Command {
         /// Page requests per size for the latency medians
         #[arg(long, default_value_t = 50)]
         requests: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminAction {
+    /// Create an admin (or make an existing member an admin). The password is read from
+    /// MARQUEE_ADMIN_PASSWORD or, if that is unset, from the first line of standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// The name others see (default: the username)
+        #[arg(long, default_value = "")]
+        display_name: String,
     },
 }
 
@@ -76,6 +109,62 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let db = prepare_database(&config).await?;
             let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
             print_summary("demo data", &summary);
+            Ok(())
+        }
+        Command::Admin { action: AdminAction::Create { username, display_name } } => {
+            let username = crate::validate::username(&username)?;
+            let display_name = crate::validate::display_name(&display_name, &username)?;
+            let password = match std::env::var("MARQUEE_ADMIN_PASSWORD") {
+                Ok(p) if !p.is_empty() => p,
+                _ => {
+                    if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                        eprint!("Password for {username}: ");
+                    }
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            crate::validate::new_password(&password, &username)?;
+            let db = prepare_database(&config).await?;
+            let hash = super::auth::hash_password(password).await?;
+            let created = super::db::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
+            println!("{username} is {} admin", if created { "a new" } else { "now an" });
+            Ok(())
+        }
+        Command::Invite { days } => {
+            if !(1..=90).contains(&days) {
+                return Err("--days must be from 1 to 90".into());
+            }
+            let db = prepare_database(&config).await?;
+            let code = create_invite(&db, None, days).await?;
+            println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
+            Ok(())
+        }
+        Command::RefreshImdbCache { hours, limit } => {
+            let db = prepare_database(&config).await?;
+            let client = super::imdb::ImdbClient::new(&config.imdb);
+            let fresh_for = std::time::Duration::from_secs(hours.unwrap_or(config.imdb.fresh_hours) * 3600);
+            let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+                let bar = indicatif::ProgressBar::new(0);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} films ({eta} left)")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
+            let policy = super::refresher::RetryPolicy::default();
+            let report = super::refresher::refresh_once(&db, &client, fresh_for, limit, &policy, |done, total| {
+                if let Some(bar) = &bar {
+                    bar.set_length(total as u64);
+                    bar.set_position(done as u64);
+                }
+            })
+            .await?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            println!("IMDb refresh: {report}");
             Ok(())
         }
         Command::GenData { movies, seed, members, proposals } => {
@@ -105,6 +194,14 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
     }
 }
 
+/// A new invitation code (only its hash is stored).
+pub async fn create_invite(db: &super::db::Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
+    let (code, hash) = super::auth::new_token();
+    let expires = super::db::now() + days as i64 * 86_400;
+    super::db::accounts::create_invite(db, &hash, by, expires).await?;
+    Ok(code)
+}
+
 fn print_summary(what: &str, s: &LoadSummary) {
     println!(
         "{what}: {} films added, {} already present; {} members, {} proposals, {} votes added",
@@ -120,6 +217,13 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
         tracing::info!("empty catalogue: loading the demo data");
         let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
         tracing::info!(films = summary.movies_added, members = summary.users_added, "demo data loaded");
+        if summary.users_added > 0 {
+            // The demo's admin gets a fresh random password, shown once, so no two installs share one.
+            let password = super::auth::new_token().0[..20].to_string();
+            let hash = super::auth::hash_password(password.clone()).await?;
+            super::db::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
+            tracing::info!("demo admin: sign in as {:?} with password {password}", demo::ADMIN);
+        }
     }
     let site_root = std::path::Path::new(&config.site.root);
     if !site_root.join(&config.site.pkg_dir).exists() {
@@ -136,6 +240,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
         "predictions scored and cached"
     );
     state.watch_for_changes(std::time::Duration::from_secs(60));
+    state.refresh_imdb_in_background();
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");
     serve(listener, state).await?;

@@ -13,6 +13,40 @@ pub struct Config {
     pub pages: PagesConfig,
     pub demo: DemoConfig,
     pub metrics: MetricsConfig,
+    pub accounts: AccountsConfig,
+}
+
+/// Who may register, how long sessions last, how many proposals a member may have.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    /// "open": anyone may register; "invite": only with an invitation from an admin.
+    pub registration: String,
+    pub session_days: u64,
+    pub proposal_limit: i64,
+    /// Failed sign-ins allowed per account and per address within `lockout_minutes`.
+    pub failures_per_account: u32,
+    pub failures_per_ip: u32,
+    pub lockout_minutes: u64,
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self {
+            registration: "open".into(),
+            session_days: 30,
+            proposal_limit: 10,
+            failures_per_account: 5,
+            failures_per_ip: 20,
+            lockout_minutes: 15,
+        }
+    }
+}
+
+impl AccountsConfig {
+    pub fn invite_only(&self) -> bool {
+        self.registration == "invite"
+    }
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -60,6 +94,8 @@ pub struct ImdbConfig {
     pub timeout_ms: u64,
     pub fresh_hours: u64,
     pub requests_per_second: f64,
+    /// How often the server looks for stale or missing metadata.
+    pub refresh_interval_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -88,6 +124,7 @@ impl Default for Config {
             pages: PagesConfig::default(),
             demo: DemoConfig::default(),
             metrics: MetricsConfig::default(),
+            accounts: AccountsConfig::default(),
         }
     }
 }
@@ -125,7 +162,13 @@ impl Default for CacheConfig {
 
 impl Default for ImdbConfig {
     fn default() -> Self {
-        Self { base_url: "https://api.imdbapi.dev".into(), timeout_ms: 3000, fresh_hours: 24, requests_per_second: 2.0 }
+        Self {
+            base_url: "https://api.imdbapi.dev".into(),
+            timeout_ms: 3000,
+            fresh_hours: 24,
+            requests_per_second: 2.0,
+            refresh_interval_secs: 300,
+        }
     }
 }
 
@@ -172,6 +215,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_IMDB_TIMEOUT_MS", "imdb.timeout_ms"),
     ("MARQUEE_IMDB_FRESH_HOURS", "imdb.fresh_hours"),
     ("MARQUEE_IMDB_REQUESTS_PER_SECOND", "imdb.requests_per_second"),
+    ("MARQUEE_IMDB_REFRESH_INTERVAL_SECS", "imdb.refresh_interval_secs"),
+    ("MARQUEE_REGISTRATION", "accounts.registration"),
+    ("MARQUEE_SESSION_DAYS", "accounts.session_days"),
+    ("MARQUEE_PROPOSAL_LIMIT", "accounts.proposal_limit"),
     ("MARQUEE_PAGE_PREDICTIONS", "pages.predictions"),
     ("MARQUEE_PAGE_PROPOSALS", "pages.proposals"),
     ("MARQUEE_PAGE_MOVIES", "pages.movies"),
@@ -239,6 +286,10 @@ impl Config {
             "imdb.timeout_ms" => self.imdb.timeout_ms = num(var, &value)?,
             "imdb.fresh_hours" => self.imdb.fresh_hours = num(var, &value)?,
             "imdb.requests_per_second" => self.imdb.requests_per_second = num(var, &value)?,
+            "imdb.refresh_interval_secs" => self.imdb.refresh_interval_secs = num(var, &value)?,
+            "accounts.registration" => self.accounts.registration = value.trim().to_ascii_lowercase(),
+            "accounts.session_days" => self.accounts.session_days = num(var, &value)?,
+            "accounts.proposal_limit" => self.accounts.proposal_limit = num(var, &value)?,
             "pages.predictions" => self.pages.predictions = num(var, &value)?,
             "pages.proposals" => self.pages.proposals = num(var, &value)?,
             "pages.movies" => self.pages.movies = num(var, &value)?,
@@ -281,6 +332,33 @@ impl Config {
                 name: "imdb.base_url",
                 message: format!("{:?} must start with http:// or https://", self.imdb.base_url),
             });
+        }
+        if !matches!(self.accounts.registration.as_str(), "open" | "invite") {
+            return Err(ConfigError::Invalid {
+                name: "accounts.registration",
+                message: format!("{:?} must be \"open\" or \"invite\"", self.accounts.registration),
+            });
+        }
+        if !(1..=365).contains(&self.accounts.session_days) {
+            return Err(ConfigError::Invalid {
+                name: "accounts.session_days",
+                message: "must be from 1 to 365".into(),
+            });
+        }
+        if !(0..=100).contains(&self.accounts.proposal_limit) {
+            return Err(ConfigError::Invalid {
+                name: "accounts.proposal_limit",
+                message: "must be from 0 to 100".into(),
+            });
+        }
+        if !(self.imdb.requests_per_second > 0.0 && self.imdb.requests_per_second <= 50.0) {
+            return Err(ConfigError::Invalid {
+                name: "imdb.requests_per_second",
+                message: "must be above 0 and at most 50".into(),
+            });
+        }
+        if self.imdb.timeout_ms == 0 {
+            return Err(ConfigError::Invalid { name: "imdb.timeout_ms", message: "must be at least 1".into() });
         }
         Ok(())
     }

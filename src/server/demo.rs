@@ -5,6 +5,8 @@ use super::dataset::*;
 
 /// The list the predictions page forecasts.
 pub const TARGET_LIST: &str = "1001-movies";
+/// The demo member who is the club's admin.
+pub const ADMIN: &str = "ada";
 
 const FILMS: &str = include_str!("demo/films.tsv");
 

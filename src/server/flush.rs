@@ -12,7 +12,7 @@ use futures::StreamExt;
 pub const MARKER: &str = "data-first-flush";
 
 /// Paths whose first flush is cut at the marker.
-const PATHS: &[&str] = &["/predictions"];
+const PATHS: &[&str] = &["/predictions", "/vote"];
 
 fn position(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)

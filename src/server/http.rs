@@ -22,8 +22,32 @@ use tower_http::trace::TraceLayer;
 
 /// Gives the current response the error's status (a server function or a page).
 pub fn set_error_status(err: &AppError) {
+    if is_plain_form_post() {
+        // The browser gets a redirect back to the form, with the error in the address; a 4xx status
+        // would stop it from following that redirect.
+        return;
+    }
     if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
         options.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    }
+}
+
+/// A form submitted by the browser itself (no JavaScript): a POST that accepts HTML.
+pub fn is_plain_form_post() -> bool {
+    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+        parts.method == axum::http::Method::POST
+            && parts
+                .headers
+                .get(axum::http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// Sends a plain form post on to `path` on success (JavaScript callers get the result instead).
+pub fn redirect_form_post(path: &str) {
+    if is_plain_form_post() {
+        leptos_axum::redirect(path);
     }
 }
 
@@ -71,6 +95,23 @@ async fn api_not_found() -> AppError {
     AppError::NotFound("That API endpoint".into())
 }
 
+/// Pages and server-function answers carry live, often member-specific data: browsers and
+/// proxies must not reuse them (a reload after voting shows the new count at once).
+async fn no_store_pages(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let cacheable =
+        res.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+            v.starts_with("text/css")
+                || v.starts_with("application/wasm")
+                || v.contains("javascript")
+                || v.starts_with("image/")
+        });
+    if !cacheable && !res.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+        res.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    res
+}
+
 /// Short, ordered request ids: easier to follow in a log than UUIDs.
 #[derive(Clone, Default)]
 struct CountingRequestId(Arc<AtomicU64>);
@@ -109,6 +150,9 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn(super::flush::first_flush))
+        .layer(axum::middleware::from_fn(super::auth::attach_session))
+        .layer(axum::middleware::from_fn(super::auth::forgery_guard))
+        .layer(axum::middleware::from_fn(no_store_pages))
         .layer(axum::middleware::from_fn(super::observe::track))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

@@ -1,5 +1,6 @@
 //! Server-only code: configuration, the database, data loading, the HTTP server and the CLI.
 
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -9,6 +10,8 @@ pub mod demo;
 pub mod flush;
 pub mod gen;
 pub mod http;
+pub mod imdb;
 pub mod observe;
 pub mod predictions;
+pub mod refresher;
 pub mod state;

@@ -1,6 +1,9 @@
+use super::auth::SignInThrottle;
 use super::config::Config;
 use super::db::Db;
+use super::imdb::ImdbClient;
 use super::predictions::Predictions;
+use super::refresher::Refresher;
 use crate::error::AppError;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -15,6 +18,9 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub predictions: Arc<Predictions>,
+    pub imdb: Arc<ImdbClient>,
+    pub refresher: Arc<Refresher>,
+    pub throttle: Arc<SignInThrottle>,
 }
 
 impl AppState {
@@ -26,7 +32,32 @@ impl AppState {
         let warm = predictions.clone();
         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
         super::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
-        Ok(AppState { leptos_options: super::http::leptos_options(&config), db, config: Arc::new(config), predictions })
+        let accounts = &config.accounts;
+        let throttle = SignInThrottle::new(
+            accounts.failures_per_account,
+            accounts.failures_per_ip,
+            Duration::from_secs(accounts.lockout_minutes * 60),
+        );
+        Ok(AppState {
+            leptos_options: super::http::leptos_options(&config),
+            imdb: Arc::new(ImdbClient::new(&config.imdb)),
+            refresher: Arc::new(Refresher::default()),
+            throttle: Arc::new(throttle),
+            db,
+            config: Arc::new(config),
+            predictions,
+        })
+    }
+
+    /// Starts the background IMDb metadata refresher.
+    pub fn refresh_imdb_in_background(&self) {
+        let imdb = &self.config.imdb;
+        self.refresher.spawn(
+            self.db.clone(),
+            self.imdb.clone(),
+            Duration::from_secs(imdb.fresh_hours * 3600),
+            Duration::from_secs(imdb.refresh_interval_secs.max(1)),
+        );
     }
 
     /// Re-scores when another process changed the inputs (an import, `gen-data`), then re-warms.

@@ -2,6 +2,8 @@
 //! server named by MARQUEE_TEST_PG_URL (scripts/test.sh starts a throwaway cluster and sets it).
 #![allow(dead_code)]
 
+pub mod fake_imdb;
+
 use marquee::server::config::Config;
 use marquee::server::db::Db;
 use marquee::server::http::router;
@@ -68,6 +70,7 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
 pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
+    pub state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -75,17 +78,26 @@ impl TestServer {
     /// The real router on a free loopback port, over `db`. Every test server runs on one shared
     /// runtime, as in production, rather than on each test's own short-lived runtime.
     pub async fn start(db: Db) -> TestServer {
+        Self::start_with(db, |_| {}).await
+    }
+
+    /// Like `start`, with settings changed by `configure`.
+    pub async fn start_with(db: Db, configure: impl FnOnce(&mut Config)) -> TestServer {
         marquee::server::observe::init_tracing();
         let mut config = Config::default();
         config.site.addr = "127.0.0.1:0".into();
+        // Nothing in a test may reach the real API.
+        config.imdb.base_url = "http://127.0.0.1:9".into();
+        configure(&mut config);
         let state = AppState::build(config, db).await.unwrap();
+        let server_state = state.clone();
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         server_runtime().spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+            axum::serve(listener, router(server_state).into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .with_graceful_shutdown(async {
                     let _ = rx.await;
                 })
@@ -97,7 +109,65 @@ impl TestServer {
             .timeout(std::time::Duration::from_secs(20))
             .build()
             .unwrap();
-        TestServer { base, client, shutdown: Some(tx) }
+        TestServer { base, client, state, shutdown: Some(tx) }
+    }
+
+    pub async fn get_as(&self, path: &str, member: Option<&Member>) -> (u16, String) {
+        let mut req = self.client.get(format!("{}{}", self.base, path));
+        if let Some(m) = member {
+            req = req.header("cookie", &m.cookie);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
+        let status = res.status().as_u16();
+        (status, res.text().await.unwrap())
+    }
+
+    /// Posts a form to a server function as a script would (answers in JSON).
+    pub async fn post(&self, path: &str, form: &[(&str, &str)], member: Option<&Member>) -> Posted {
+        self.post_with(path, form, member, &[]).await
+    }
+
+    pub async fn post_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        member: Option<&Member>,
+        headers: &[(&str, &str)],
+    ) -> Posted {
+        let mut req = self.client.post(format!("{}{}", self.base, path)).form(form);
+        if let Some(m) = member {
+            req = req.header("cookie", &m.cookie);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let res = req.send().await.unwrap_or_else(|e| panic!("POST {path}: {e:?}"));
+        let status = res.status().as_u16();
+        let set_cookie = res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        Posted { status, body: res.text().await.unwrap(), set_cookie, location }
+    }
+
+    pub async fn register(&self, username: &str) -> Member {
+        let posted = self.post("/api/register", &[("username", username), ("password", PASSWORD)], None).await;
+        assert_eq!(posted.status, 200, "register {username}: {}", posted.body);
+        Member::from_posted(username, &posted)
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<Member, Posted> {
+        let posted = self.post("/api/sign_in", &[("username", username), ("password", password)], None).await;
+        if posted.status == 200 {
+            Ok(Member::from_posted(username, &posted))
+        } else {
+            Err(posted)
+        }
+    }
+
+    /// An admin account (made as `marquee admin create` makes one), signed in.
+    pub async fn admin(&self, username: &str) -> Member {
+        let hash = marquee::server::auth::hash_password(PASSWORD.to_string()).await.unwrap();
+        marquee::server::db::accounts::upsert_admin(&self.state.db, username, "", &hash).await.unwrap();
+        self.sign_in(username, PASSWORD).await.unwrap_or_else(|p| panic!("admin sign-in: {p:?}"))
     }
 
     pub async fn get(&self, path: &str) -> (u16, String) {
@@ -117,5 +187,34 @@ impl Drop for TestServer {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse 1";
+
+#[derive(Debug)]
+pub struct Posted {
+    pub status: u16,
+    pub body: String,
+    pub set_cookie: Vec<String>,
+    pub location: Option<String>,
+}
+
+/// A signed-in member: the session cookie a browser would send.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub username: String,
+    pub cookie: String,
+}
+
+impl Member {
+    fn from_posted(username: &str, posted: &Posted) -> Member {
+        let set = posted
+            .set_cookie
+            .iter()
+            .find(|c| c.starts_with("marquee_session="))
+            .unwrap_or_else(|| panic!("no session cookie for {username}: {posted:?}"));
+        let cookie = set.split(';').next().unwrap().to_string();
+        Member { username: username.to_string(), cookie }
     }
 }

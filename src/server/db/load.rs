@@ -310,6 +310,13 @@ pub async fn load_dataset(
                     .rows_affected();
                 }
             }
+            if summary.votes_added > 0 {
+                sqlx::query(
+                    "UPDATE proposals SET vote_count = (SELECT COUNT(*) FROM votes v WHERE v.proposal_id = proposals.id)",
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
         }
         Ok::<_, sqlx::Error>(())

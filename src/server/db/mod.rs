@@ -3,7 +3,10 @@
 //! Every query is written once with `$1` placeholders, which both drivers accept; `on_pool!`
 //! runs that one text on whichever pool is configured.
 
+pub mod accounts;
+pub mod audit;
 pub mod counted;
+pub mod imdb_cache;
 pub mod load;
 pub mod movies;
 pub mod proposals;

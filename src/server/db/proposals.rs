@@ -1,45 +1,426 @@
-//! The club's proposals and votes.
+//! The club's proposals, votes and watched history.
+//!
+//! Every change runs in one transaction that starts with a write, so SQLite takes its write lock
+//! up front (no lock upgrade to fail under concurrency) and PostgreSQL locks the rows it checks.
 
-use super::{on_pool, Db};
-use crate::model::ProposalCard;
+use super::{audit, now, on_pool, Db};
+use crate::error::AppError;
+use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
 use std::collections::HashMap;
 
-/// Active proposals, most votes first then newest, with their voters. Two queries for any page.
-pub async fn active_page(db: &Db, limit: u32, offset: u64) -> Result<(Vec<ProposalCard>, i64), sqlx::Error> {
-    on_pool!(db, |pool| {
-        let mut cards = sqlx::query_as::<_, ProposalCard>(
-            "SELECT p.id, p.imdb_id, p.title, p.year, p.poster_url, p.genres, p.imdb_rating, \
-                    u.display_name AS proposer, \
-                    (SELECT COUNT(*) FROM votes v WHERE v.proposal_id = p.id) AS votes, \
-                    '' AS voters \
+const CARD_COLUMNS: &str = "p.id, p.imdb_id, p.status, p.title, p.year, p.runtime_minutes, p.genres, p.plot, \
+     p.poster_url, p.imdb_rating, p.imdb_votes, p.proposer_id, u.display_name AS proposer, p.vote_count AS votes, \
+     p.created_at";
+
+#[derive(sqlx::FromRow)]
+struct CardWithTotal {
+    #[sqlx(flatten)]
+    card: ProposalCard,
+    total: i64,
+}
+
+/// Active proposals, most votes first then newest, with their voters and whether `viewer` voted:
+/// two queries for any page size.
+pub async fn active_page(
+    db: &Db,
+    viewer: Option<i64>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<ProposalCard>, i64), sqlx::Error> {
+    let rows = on_pool!(db, |pool| {
+        sqlx::query_as::<_, CardWithTotal>(&format!(
+            "SELECT {CARD_COLUMNS}, COUNT(*) OVER () AS total \
              FROM proposals p JOIN users u ON u.id = p.proposer_id \
              WHERE p.status = 'active' \
-             ORDER BY votes DESC, p.created_at DESC, p.id DESC LIMIT $1 OFFSET $2",
-        )
+             ORDER BY p.vote_count DESC, p.created_at DESC, p.id DESC LIMIT $1 OFFSET $2"
+        ))
         .bind(limit as i64)
         .bind(offset as i64)
         .fetch_all(pool)
-        .await?;
-        let total: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE status = 'active'").fetch_one(pool).await?;
-        if !cards.is_empty() {
-            let mut q = sqlx::QueryBuilder::new(
-                "SELECT v.proposal_id, u.display_name FROM votes v JOIN users u ON u.id = v.user_id \
-                 WHERE v.proposal_id IN (",
-            );
-            let mut sep = q.separated(", ");
-            for c in &cards {
-                sep.push_bind(c.id);
+        .await
+    })?;
+    let total = rows.first().map_or(0, |r| r.total);
+    let mut cards: Vec<ProposalCard> = rows.into_iter().map(|r| r.card).collect();
+    fill_voters(db, &mut cards, viewer).await?;
+    Ok((cards, total))
+}
+
+/// Voters of all the given proposals in one query.
+async fn fill_voters(db: &Db, cards: &mut [ProposalCard], viewer: Option<i64>) -> Result<(), sqlx::Error> {
+    if cards.is_empty() {
+        return Ok(());
+    }
+    let rows = on_pool!(db, |pool| {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT v.proposal_id, v.user_id, u.display_name FROM votes v JOIN users u ON u.id = v.user_id \
+             WHERE v.proposal_id IN (",
+        );
+        let mut ids = q.separated(", ");
+        for c in cards.iter() {
+            ids.push_bind(c.id);
+        }
+        q.push(") ORDER BY v.created_at, v.id");
+        q.build_query_as::<(i64, i64, String)>().fetch_all(pool).await
+    })?;
+    let mut voters: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
+    for (proposal, user, name) in rows {
+        voters.entry(proposal).or_default().push((user, name));
+    }
+    for card in cards.iter_mut() {
+        let list = voters.remove(&card.id).unwrap_or_default();
+        card.voted = viewer.is_some_and(|me| list.iter().any(|(u, _)| *u == me));
+        card.voters = list.into_iter().map(|(_, name)| name).collect();
+    }
+    Ok(())
+}
+
+/// How many active proposals the member has, and how many they may have.
+pub async fn quota(db: &Db, user_id: i64, default_limit: i64) -> Result<Quota, sqlx::Error> {
+    let (used, limit): (i64, Option<i32>) = on_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND status = 'active'), \
+                    (SELECT proposal_limit FROM users WHERE id = $1)",
+        )
+        .bind(user_id)
+        .fetch_one(pool)
+        .await
+    })?;
+    Ok(Quota { used, limit: limit.map(i64::from).unwrap_or(default_limit) })
+}
+
+/// Metadata a new proposal can start with (from the catalogue or a recent search).
+#[derive(Debug, Clone, Default)]
+pub struct Prefill {
+    pub title: Option<String>,
+    pub year: Option<i32>,
+    pub poster_url: Option<String>,
+    pub imdb_rating: Option<f64>,
+}
+
+/// Creates a proposal at once; its metadata is copied from the catalogue when the film is there,
+/// else from `prefill`, and the refresher fills in the rest.
+pub async fn create(
+    db: &Db,
+    viewer: &Viewer,
+    imdb_id: &str,
+    default_limit: i64,
+    prefill: Prefill,
+    ip: Option<String>,
+) -> Result<i64, AppError> {
+    let at = now();
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // Locks the member's row: two proposals sent at once cannot both take the last slot.
+        let limit: Option<Option<i32>> =
+            sqlx::query_scalar("UPDATE users SET disabled = disabled WHERE id = $1 RETURNING proposal_limit")
+                .bind(viewer.id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some(limit) = limit else { return Err(AppError::Unauthorized) };
+        let limit = limit.map(i64::from).unwrap_or(default_limit);
+        let existing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM proposals WHERE imdb_id = $1 AND status = 'active'")
+                .bind(imdb_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(id) = existing {
+            return Err(duplicate(id));
+        }
+        let used: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND status = 'active'")
+                .bind(viewer.id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if used >= limit {
+            return Err(AppError::Conflict(format!(
+                "You have used all {limit} of your proposal slots. Withdraw one of your proposals to make room."
+            )));
+        }
+        let inserted = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO proposals (imdb_id, movie_id, proposer_id, status, title, year, runtime_minutes, genres, plot, \
+                                    poster_url, imdb_rating, imdb_votes, cached_at, created_at, status_changed_at) \
+             SELECT $1, m.id, $2, 'active', COALESCE(m.title, $3), COALESCE(m.year, $4), m.runtime_minutes, \
+                    NULLIF(m.genres, ''), m.plot, COALESCE(m.poster_url, $5), COALESCE(m.rating, $6), \
+                    CAST(m.popularity AS BIGINT), m.imdb_cached_at, $7, $7 \
+             FROM (SELECT 1 AS one) one LEFT JOIN movies m ON m.imdb_id = $1 \
+             RETURNING id",
+        )
+        .bind(imdb_id)
+        .bind(viewer.id)
+        .bind(prefill.title)
+        .bind(prefill.year)
+        .bind(prefill.poster_url)
+        .bind(prefill.imdb_rating)
+        .bind(at)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                return Err(AppError::Conflict("Someone proposed this film a moment ago.".into()))
             }
-            q.push(") ORDER BY v.created_at, u.display_name");
-            let mut voters: HashMap<i64, Vec<String>> = HashMap::new();
-            for (proposal, name) in q.build_query_as::<(i64, String)>().fetch_all(pool).await? {
-                voters.entry(proposal).or_default().push(name);
+            Err(e) => return Err(e.into()),
+        };
+        sqlx::query(audit::INSERT)
+            .bind(at)
+            .bind(Some(viewer.id))
+            .bind("proposal.create")
+            .bind(Some("proposal"))
+            .bind(Some(id.to_string()))
+            .bind(Some(imdb_id.to_string()))
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    })
+}
+
+fn duplicate(id: i64) -> AppError {
+    AppError::Conflict(format!("This film is already proposed: see /vote#proposal-{id} and vote for it there."))
+}
+
+/// The proposal's proposer and status, read inside a change's transaction after its first write.
+#[derive(sqlx::FromRow)]
+struct Subject {
+    proposer_id: i64,
+    status: String,
+    title: Option<String>,
+    imdb_id: String,
+}
+
+/// Withdraws an active proposal: its proposer or an admin.
+pub async fn withdraw(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+    change_status(db, viewer, id, "withdrawn", ip).await
+}
+
+/// Marks a proposal watched (admins only; any proposal that is not already watched).
+pub async fn mark_watched(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+    if !viewer.is_admin {
+        return Err(AppError::Forbidden);
+    }
+    change_status(db, viewer, id, "watched", ip).await
+}
+
+async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<String>) -> Result<(), AppError> {
+    let at = now();
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        // A no-op write first: takes the row lock before the checks below.
+        let subject = sqlx::query_as::<_, Subject>(
+            "UPDATE proposals SET status = status WHERE id = $1 RETURNING proposer_id, status, title, imdb_id",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| AppError::NotFound("That proposal".into()))?;
+        let name = subject.title.clone().unwrap_or(subject.imdb_id.clone());
+        match to {
+            "withdrawn" => {
+                if subject.proposer_id != viewer.id && !viewer.is_admin {
+                    return Err(AppError::Forbidden);
+                }
+                if subject.status != "active" {
+                    return Err(AppError::Conflict(format!("{name} is no longer active, so it cannot be withdrawn.")));
+                }
             }
-            for card in &mut cards {
-                card.voters = voters.remove(&card.id).unwrap_or_default().join(", ");
+            _ => {
+                if subject.status == "watched" {
+                    return Err(AppError::Conflict(format!("{name} is already marked watched.")));
+                }
             }
         }
-        Ok((cards, total))
+        sqlx::query(
+            "UPDATE proposals SET status = $1, status_changed_at = $2, \
+                    watched_at = CASE WHEN $1 = 'watched' THEN $2 ELSE watched_at END \
+             WHERE id = $3",
+        )
+        .bind(to)
+        .bind(at)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let action = if to == "watched" { "proposal.watched" } else { "proposal.withdraw" };
+        sqlx::query(audit::INSERT)
+            .bind(at)
+            .bind(Some(viewer.id))
+            .bind(action)
+            .bind(Some("proposal"))
+            .bind(Some(id.to_string()))
+            .bind(Some(name))
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     })
+}
+
+/// Casts (`on`) or takes back a vote. A second vote for the same film is refused (409), as is
+/// voting on a proposal that is missing, withdrawn or watched.
+pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
+    let at = now();
+    let votes = on_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let changed = if on {
+            sqlx::query(
+                "INSERT INTO votes (proposal_id, user_id, created_at) \
+                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
+                 ON CONFLICT (proposal_id, user_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(viewer.id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?
+        } else {
+            sqlx::query(
+                "DELETE FROM votes WHERE proposal_id = $1 AND user_id = $2 \
+                   AND EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active')",
+            )
+            .bind(id)
+            .bind(viewer.id)
+            .execute(&mut *tx)
+            .await?
+        }
+        .rows_affected();
+        if changed == 0 {
+            let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            return Err(match status.as_deref() {
+                None => AppError::NotFound("That proposal".into()),
+                Some("watched") => AppError::Conflict("The club has watched this film; voting on it is closed.".into()),
+                Some("active") if on => AppError::Conflict("You have already voted for this film.".into()),
+                Some("active") => AppError::Conflict("You have not voted for this film.".into()),
+                Some(_) => AppError::Conflict("This proposal was withdrawn; voting on it is closed.".into()),
+            });
+        }
+        let delta: i64 = if on { 1 } else { -1 };
+        let votes: i64 =
+            sqlx::query_scalar("UPDATE proposals SET vote_count = vote_count + $1 WHERE id = $2 RETURNING vote_count")
+                .bind(delta)
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(audit::INSERT)
+            .bind(at)
+            .bind(Some(viewer.id))
+            .bind(if on { "vote.cast" } else { "vote.remove" })
+            .bind(Some("proposal"))
+            .bind(Some(id.to_string()))
+            .bind(None::<String>)
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok::<i64, AppError>(votes)
+    })?;
+    let mut card = vec![ProposalCard::placeholder(id)];
+    fill_voters(db, &mut card, Some(viewer.id)).await?;
+    let card = card.remove(0);
+    Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
+}
+
+/// Rates a watched film 1-5 stars (again: the new rating replaces the old).
+pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Option<String>) -> Result<(), AppError> {
+    let at = now();
+    on_pool!(db, |pool| {
+        let mut tx = pool.begin().await?;
+        let rated = sqlx::query(
+            "INSERT INTO watch_ratings (proposal_id, user_id, stars, rated_at) \
+             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'watched') \
+             ON CONFLICT (proposal_id, user_id) DO UPDATE SET stars = excluded.stars, rated_at = excluded.rated_at",
+        )
+        .bind(id)
+        .bind(viewer.id)
+        .bind(stars)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        if rated.rows_affected() == 0 {
+            let exists: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            return Err(match exists {
+                None => AppError::NotFound("That proposal".into()),
+                Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
+            });
+        }
+        sqlx::query(audit::INSERT)
+            .bind(at)
+            .bind(Some(viewer.id))
+            .bind("watched.rate")
+            .bind(Some("proposal"))
+            .bind(Some(id.to_string()))
+            .bind(Some(format!("{stars} stars")))
+            .bind(ip)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+}
+
+#[derive(sqlx::FromRow)]
+struct WatchedRow {
+    #[sqlx(flatten)]
+    card: ProposalCard,
+    watched_at: i64,
+    total: i64,
+}
+
+/// Watched films, latest first, with every member's stars: two queries.
+pub async fn watched_page(
+    db: &Db,
+    viewer: Option<i64>,
+    limit: u32,
+    offset: u64,
+) -> Result<(Vec<WatchedFilm>, i64), sqlx::Error> {
+    let rows = on_pool!(db, |pool| {
+        sqlx::query_as::<_, WatchedRow>(&format!(
+            "SELECT {CARD_COLUMNS}, COALESCE(p.watched_at, p.status_changed_at) AS watched_at, COUNT(*) OVER () AS total \
+             FROM proposals p JOIN users u ON u.id = p.proposer_id \
+             WHERE p.status = 'watched' \
+             ORDER BY p.watched_at DESC, p.id DESC LIMIT $1 OFFSET $2"
+        ))
+        .bind(limit as i64)
+        .bind(offset as i64)
+        .fetch_all(pool)
+        .await
+    })?;
+    let total = rows.first().map_or(0, |r| r.total);
+    if rows.is_empty() {
+        return Ok((Vec::new(), total));
+    }
+    let ratings = on_pool!(db, |pool| {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT r.proposal_id, r.user_id, u.display_name, r.stars FROM watch_ratings r \
+             JOIN users u ON u.id = r.user_id WHERE r.proposal_id IN (",
+        );
+        let mut ids = q.separated(", ");
+        for r in &rows {
+            ids.push_bind(r.card.id);
+        }
+        q.push(") ORDER BY u.display_name");
+        q.build_query_as::<(i64, i64, String, i32)>().fetch_all(pool).await
+    })?;
+    let mut by_proposal: HashMap<i64, Vec<(i64, String, i32)>> = HashMap::new();
+    for (proposal, user, name, stars) in ratings {
+        by_proposal.entry(proposal).or_default().push((user, name, stars));
+    }
+    let films = rows
+        .into_iter()
+        .map(|r| {
+            let list = by_proposal.remove(&r.card.id).unwrap_or_default();
+            let my_stars = viewer.and_then(|me| list.iter().find(|(u, _, _)| *u == me).map(|(_, _, s)| *s));
+            WatchedFilm {
+                proposal: r.card,
+                watched_at: r.watched_at,
+                ratings: list.into_iter().map(|(_, name, stars)| (name, stars)).collect(),
+                my_stars,
+            }
+        })
+        .collect();
+    Ok((films, total))
 }

@@ -1,0 +1,230 @@
+//! `/admin`: members and their proposal limits, invitations, and the audit log (admins only).
+
+use crate::components::error_view::ErrorView;
+use crate::error::AppError;
+use crate::model::{format_date, AuditEntry, MemberRow, Page, AUDIT_ACTIONS};
+use crate::pages::Loading;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[server(endpoint = "admin_members", input = GetUrl)]
+pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
+    use crate::server::{auth, db::accounts, http::respond, state::app_state};
+    respond(async move {
+        auth::require_admin().await?;
+        Ok(accounts::members(&app_state()?.db).await?)
+    })
+    .await
+}
+
+/// `limit` empty means "the default".
+#[server(endpoint = "set_member_limit")]
+pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppError> {
+    use crate::server::{auth, db::accounts, http::respond, state::app_state};
+    respond(async move {
+        let admin = auth::require_admin().await?;
+        let limit = match limit.trim() {
+            "" => None,
+            text => {
+                let n = text.parse::<i64>().map_err(|_| {
+                    AppError::BadRequest("A proposal limit must be a whole number from 0 to 100.".into())
+                })?;
+                Some(crate::validate::proposal_limit(n)? as i32)
+            }
+        };
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        accounts::set_proposal_limit(&app_state()?.db, &admin, user_id, limit, ip).await
+    })
+    .await
+}
+
+#[server(endpoint = "create_invitation")]
+pub async fn create_invitation() -> Result<String, AppError> {
+    use crate::server::{auth, db::audit, http::respond, state::app_state};
+    respond(async move {
+        let admin = auth::require_admin().await?;
+        let state = app_state()?;
+        let code = crate::server::cli::create_invite(&state.db, Some(admin.id), 7).await?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        audit::record(&state.db, Some(admin.id), "admin.invite", None, ip).await?;
+        Ok(format!("/register?invite={code}"))
+    })
+    .await
+}
+
+#[server(endpoint = "audit_log", input = GetUrl)]
+pub async fn audit_log(action: Option<String>, actor: Option<String>, page: u32) -> Result<Page<AuditEntry>, AppError> {
+    use crate::server::db::audit::{self, AuditFilter};
+    use crate::server::{auth, http::respond, state::app_state};
+    respond(async move {
+        auth::require_admin().await?;
+        let page = crate::validate::page_number(page)?;
+        let action = action.filter(|a| !a.is_empty());
+        if let Some(a) = &action {
+            if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
+                return Err(AppError::BadRequest(format!("{a:?} is not an action the log records.")));
+            }
+        }
+        let actor = actor.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        if actor.as_ref().is_some_and(|a| a.len() > 64) {
+            return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
+        }
+        let per_page = 50;
+        let filter = AuditFilter { action, actor, limit: per_page, offset: crate::validate::offset(page, per_page) };
+        let (items, total) = audit::entries(&app_state()?.db, &filter).await?;
+        Ok(Page { items, page, per_page, total })
+    })
+    .await
+}
+
+#[component]
+pub fn AdminPage() -> impl IntoView {
+    let members = Resource::new_blocking(|| (), |_| admin_members());
+    view! {
+        <Title text="Admin" />
+        <h1>"Club admin"</h1>
+        <nav class="tabs"><a href="/admin" aria-current="page">"Members"</a><a href="/admin/audit">"Audit log"</a></nav>
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    members.await.map(|rows| view! {
+                        <InviteBox />
+                        <h2>"Members"</h2>
+                        <table class="data-table members">
+                            <thead><tr><th>"Member"</th><th>"Role"</th><th>"Active proposals"</th><th>"Limit"</th><th>"Joined"</th></tr></thead>
+                            <tbody>
+                                {rows.into_iter().map(|m| view! { <MemberLine member=m /> }).collect_view()}
+                            </tbody>
+                        </table>
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn MemberLine(member: MemberRow) -> impl IntoView {
+    let action = ServerAction::<SetMemberLimit>::new();
+    view! {
+        <tr data-member=member.username.clone()>
+            <td>{member.display_name.clone()} <span class="muted">{format!(" @{}", member.username)}</span></td>
+            <td>{if member.is_admin { "admin" } else { "member" }}</td>
+            <td>{member.active_proposals}</td>
+            <td>
+                <ActionForm action attr:class="inline">
+                    <input type="hidden" name="user_id" value=member.id />
+                    <input name="limit" size="4" inputmode="numeric" aria-label="Proposal limit"
+                        placeholder="default" value=member.proposal_limit.map(|l| l.to_string()).unwrap_or_default() />
+                    <button type="submit" class="link-button">"Save"</button>
+                </ActionForm>
+                {move || action.value().get().map(|r| match r {
+                    Ok(()) => view! { <span class="form-ok">"Saved"</span> }.into_any(),
+                    Err(e) => view! { <span class="error-text" role="alert">{e.to_string()}</span> }.into_any(),
+                })}
+            </td>
+            <td>{format_date(member.created_at)}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn InviteBox() -> impl IntoView {
+    let action = ServerAction::<CreateInvitation>::new();
+    view! {
+        <section class="panel">
+            <h2>"Invitations"</h2>
+            <p class="muted">"An invitation link admits one new member and expires after 7 days."</p>
+            <ActionForm action>
+                <button class="button" type="submit">"Create an invitation link"</button>
+            </ActionForm>
+            {move || action.value().get().map(|r| match r {
+                Ok(link) => view! { <p>"Send this link: " <code class="invite-link">{link}</code></p> }.into_any(),
+                Err(e) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let params = move || {
+        query.with(|q| (q.get("action"), q.get("actor"), crate::validate::parse_page(q.get("page").as_deref())))
+    };
+    let entries = Resource::new_blocking(params, |(action, actor, page)| audit_log(action, actor, page));
+    view! {
+        <Title text="Audit log" />
+        <h1>"Audit log"</h1>
+        <nav class="tabs"><a href="/admin">"Members"</a><a href="/admin/audit" aria-current="page">"Audit log"</a></nav>
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    let (action, actor, _) = params();
+                    entries.await.map(|page| {
+                        let has_more = page.has_more();
+                        let next = has_more.then(|| audit_href(&action, &actor, page.page + 1));
+                        let prev = (page.page > 1).then(|| audit_href(&action, &actor, page.page - 1));
+                        view! {
+                            <form method="get" action="/admin/audit" class="filters">
+                                <label>"Action "
+                                    <select name="action">
+                                        <option value="">"All"</option>
+                                        {AUDIT_ACTIONS.iter().map(|(a, words)| {
+                                            let selected = action.as_deref() == Some(*a);
+                                            view! { <option value=*a selected=selected>{format!("{a} ({words})")}</option> }
+                                        }).collect_view()}
+                                    </select>
+                                </label>
+                                <label>"Member " <input name="actor" value=actor.clone().unwrap_or_default() size="12" /></label>
+                                <button class="button small" type="submit">"Filter"</button>
+                            </form>
+                            <p class="muted">{format!("{} entries", page.total)}</p>
+                            <table class="data-table audit">
+                                <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Subject"</th><th>"Details"</th><th>"Address"</th></tr></thead>
+                                <tbody>
+                                    {page.items.into_iter().map(|e| view! {
+                                        <tr data-action=e.action.clone()>
+                                            <td>{format_timestamp(e.at)}</td>
+                                            <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
+                                            <td>{e.action.clone()}</td>
+                                            <td>{e.subject_type.clone().zip(e.subject_id.clone()).map(|(t, id)| format!("{t} {id}"))}</td>
+                                            <td>{e.details.clone()}</td>
+                                            <td>{e.ip.clone()}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            <nav class="pager" aria-label="Pages">
+                                {prev.map(|href| view! { <a rel="prev" href=href>"← Newer"</a> })}
+                                <span class="pager-current">{format!("Page {}", page.page)}</span>
+                                {next.map(|href| view! { <a rel="next" href=href>"Older →"</a> })}
+                            </nav>
+                        }
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+fn audit_href(action: &Option<String>, actor: &Option<String>, page: u32) -> String {
+    let mut parts = vec![format!("page={page}")];
+    if let Some(a) = action {
+        parts.push(format!("action={a}"));
+    }
+    if let Some(a) = actor {
+        parts.push(format!(
+            "actor={}",
+            a.chars().filter(|c| c.is_alphanumeric() || "._-".contains(*c)).collect::<String>()
+        ));
+    }
+    format!("/admin/audit?{}", parts.join("&"))
+}
+
+fn format_timestamp(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{} {:02}:{:02}", format_date(unix), secs / 3600, (secs % 3600) / 60)
+}

@@ -1,0 +1,145 @@
+//! `/vote/watched`: the films the club has watched, with everyone's stars.
+
+use crate::components::error_view::ErrorView;
+use crate::components::movie_card::Poster;
+use crate::components::pager::Pager;
+use crate::error::AppError;
+use crate::model::{Page, Viewer, WatchedFilm};
+use crate::pages::vote::VoteTabs;
+use crate::pages::{page_from_query, Loading};
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WatchedView {
+    pub viewer: Option<Viewer>,
+    pub films: Page<WatchedFilm>,
+}
+
+#[server(endpoint = "watched_films", input = GetUrl)]
+pub async fn watched_films(page: u32) -> Result<WatchedView, AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let page = crate::validate::page_number(page)?;
+        let state = app_state()?;
+        let viewer = auth::current_user().await?;
+        let per_page = state.config.pages.proposals;
+        let offset = crate::validate::offset(page, per_page);
+        let (items, total) =
+            proposals::watched_page(&state.db, viewer.as_ref().map(|v| v.id), per_page, offset).await?;
+        Ok(WatchedView { viewer, films: Page { items, page, per_page, total } })
+    })
+    .await
+}
+
+#[server(endpoint = "rate_watched")]
+pub async fn rate_watched(proposal_id: i64, stars: i32) -> Result<(), AppError> {
+    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        let stars = crate::validate::stars(stars)?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        proposals::rate_watched(&app_state()?.db, &viewer, proposal_id, stars, ip).await
+    })
+    .await
+}
+
+#[component]
+pub fn WatchedPage() -> impl IntoView {
+    let page = page_from_query();
+    let data = Resource::new_blocking(page, watched_films);
+    let rate = ServerAction::<RateWatched>::new();
+    view! {
+        <Title text="Watched" />
+        <h1>"What the club has watched"</h1>
+        <VoteTabs current="/vote/watched" />
+        {move || rate.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    data.await.map(|data| {
+                        let has_more = data.films.has_more();
+                        let signed_in = data.viewer.is_some();
+                        view! {
+                            {data.films.items.is_empty().then(|| view! { <p class="empty">"No films watched yet."</p> })}
+                            <ol class="proposal-list watched">
+                                {data.films.items.into_iter().map(|film| view! { <WatchedItem film signed_in /> }).collect_view()}
+                            </ol>
+                            <Pager base="/vote/watched" page=data.films.page has_more />
+                        }
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+#[component]
+fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
+    let p = &film.proposal;
+    let title = p.display_title();
+    let average = film.average();
+    let who = film.ratings.iter().map(|(name, stars)| format!("{name}: {stars}★")).collect::<Vec<_>>().join(", ");
+    let id = p.id;
+    view! {
+        <li class="proposal" data-proposal=id>
+            <Poster title=title.clone() poster_url=p.poster_url.clone() seed=p.imdb_id.clone() />
+            <div class="proposal-body">
+                <h3>{title} {p.year.map(|y| format!(" ({y})"))}</h3>
+                <p class="muted">
+                    "Watched " {crate::model::format_date(film.watched_at)} " · proposed by " {p.proposer.clone()}
+                </p>
+                <p class="club-rating" title=who.clone()>
+                    {match average {
+                        Some(avg) => format!("Club rating {avg:.1}★ from {} ({who})", film.ratings.len()),
+                        None => "Not rated yet".to_string(),
+                    }}
+                </p>
+                {signed_in.then(|| view! { <StarForm id mine=film.my_stars /> })}
+            </div>
+        </li>
+    }
+}
+
+/// Five buttons, one per star count: a plain form post, enhanced when JavaScript runs.
+#[component]
+fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
+    let action = ServerAction::<RateWatched>::new();
+    let mine = RwSignal::new(mine);
+    let problem = RwSignal::new(None::<String>);
+    let sent = RwSignal::new(None::<i32>);
+    Effect::new(move |_| {
+        if let Some(input) = action.input().get() {
+            sent.set(Some(input.stars));
+        }
+    });
+    crate::pages::on_action_result(action, move |result| match result.clone() {
+        Ok(()) => {
+            mine.set(sent.get_untracked());
+            problem.set(None);
+        }
+        Err(err) => problem.set(Some(err.to_string())),
+    });
+    let shown = move || action.input().get().map(|i| i.stars).or(mine.get());
+    view! {
+        <ActionForm action attr:class="stars" attr:aria-label="Your rating">
+            <input type="hidden" name="proposal_id" value=id />
+            {(1..=5).map(|n| view! {
+                <button
+                    type="submit"
+                    name="stars"
+                    value=n
+                    class=move || if shown().is_some_and(|s| s >= n) { "star on" } else { "star" }
+                    aria-pressed=move || (shown() == Some(n)).to_string()
+                    title=format!("{n} star{}", if n == 1 { "" } else { "s" })
+                >
+                    "★"
+                </button>
+            }).collect_view()}
+            <span class="muted">{move || shown().map(|s| format!("You: {s}★")).unwrap_or_else(|| "Rate it".into())}</span>
+        </ActionForm>
+        {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+    }
+}

@@ -1,0 +1,355 @@
+//! Accounts on the server: password hashing, sessions in cookies, the signed-in member of a
+//! request, sign-in throttling and cross-site request forgery protection.
+
+use super::db::{accounts, Db};
+use super::state::app_state;
+use crate::error::AppError;
+use crate::model::Viewer;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub const COOKIE: &str = "marquee_session";
+
+/// Argon2id with the library's defaults (19 MiB, 2 passes): the OWASP recommendation, and about
+/// 20-40 ms per hash on this class of machine.
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+pub fn hash_password_now(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|err| {
+        tracing::error!(%err, "password hashing failed");
+        AppError::Internal
+    })
+}
+
+fn verify_password_now(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password)).await.map_err(|_| AppError::Internal)?
+}
+
+/// Verifies against the stored hash, or against a dummy hash when there is none, so that
+/// "no such user" takes as long as "wrong password".
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let ok = verify_password_now(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()));
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password_now("not a real password").unwrap_or_default())
+}
+
+/// A fresh random token (what the cookie holds) and its hash (what the database holds).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The session of one request: the cookie's token, and the member it names, looked up at most
+/// once and only if something asks.
+#[derive(Clone, Default)]
+pub struct SessionSlot {
+    token: Option<Arc<str>>,
+    viewer: Arc<tokio::sync::OnceCell<Option<Viewer>>>,
+}
+
+/// Middleware: notes the session cookie (if any) for `current_user`.
+pub async fn attach_session(mut req: Request, next: Next) -> Response {
+    let token = session_token(req.headers());
+    req.extensions_mut().insert(SessionSlot { token: token.map(Arc::from), ..Default::default() });
+    next.run(req).await
+}
+
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn request_parts() -> Option<axum::http::request::Parts> {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+}
+
+/// The hash of this request's session token, if it carries one.
+pub fn current_token_hash() -> Option<String> {
+    let parts = request_parts()?;
+    let slot = parts.extensions.get::<SessionSlot>()?;
+    slot.token.as_deref().map(token_hash)
+}
+
+/// The signed-in member of the current request (inside a server function or a rendered page).
+pub async fn current_user() -> Result<Option<Viewer>, AppError> {
+    let Some(parts) = request_parts() else { return Ok(None) };
+    let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(None) };
+    let Some(token) = slot.token.clone() else { return Ok(None) };
+    let db = app_state()?.db;
+    let viewer =
+        slot.viewer.get_or_try_init(|| async move { accounts::session_viewer(&db, &token_hash(&token)).await }).await?;
+    Ok(viewer.clone())
+}
+
+pub async fn require_member() -> Result<Viewer, AppError> {
+    current_user().await?.ok_or(AppError::Unauthorized)
+}
+
+pub async fn require_admin() -> Result<Viewer, AppError> {
+    let viewer = require_member().await?;
+    if viewer.is_admin {
+        Ok(viewer)
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// The caller's address as the server saw it (behind a proxy, the proxy's).
+pub fn client_ip() -> Option<IpAddr> {
+    request_parts()?.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+}
+
+pub fn user_agent() -> Option<String> {
+    request_parts()?.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string)
+}
+
+/// Sets the session cookie on the current response.
+pub fn set_session_cookie(token: &str, max_age: Duration, secure: bool) {
+    let cookie = cookie::Cookie::build((COOKIE, token.to_string()))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age.as_secs() as i64))
+        .build();
+    append_set_cookie(cookie.to_string());
+}
+
+pub fn clear_session_cookie(secure: bool) {
+    let cookie = cookie::Cookie::build((COOKIE, ""))
+        .path("/")
+        .http_only(true)
+        .same_site(cookie::SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
+    append_set_cookie(cookie.to_string());
+}
+
+fn append_set_cookie(value: String) {
+    if let (Some(options), Ok(value)) =
+        (leptos::prelude::use_context::<leptos_axum::ResponseOptions>(), header::HeaderValue::from_str(&value))
+    {
+        options.append_header(header::SET_COOKIE, value);
+    }
+}
+
+/// Counts failed sign-ins per account and per address; too many within the window pause further
+/// attempts for that account or address.
+pub struct SignInThrottle {
+    by_account: moka::sync::Cache<String, u32>,
+    by_ip: moka::sync::Cache<IpAddr, u32>,
+    per_account: u32,
+    per_ip: u32,
+}
+
+impl SignInThrottle {
+    pub fn new(per_account: u32, per_ip: u32, window: Duration) -> Self {
+        Self {
+            by_account: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build(),
+            by_ip: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build(),
+            per_account,
+            per_ip,
+        }
+    }
+
+    pub fn check(&self, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let account_blocked = self.by_account.get(username_key).is_some_and(|n| n >= self.per_account);
+        let ip_blocked = ip.and_then(|ip| self.by_ip.get(&ip)).is_some_and(|n| n >= self.per_ip);
+        if account_blocked || ip_blocked {
+            Err(AppError::TooManyRequests)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn record_failure(&self, username_key: &str, ip: Option<IpAddr>) {
+        // The window runs from the first failure: entries are not refreshed on update.
+        let bump = |n: Option<u32>| n.unwrap_or(0).saturating_add(1);
+        self.by_account.entry(username_key.to_string()).and_upsert_with(|e| bump(e.map(|e| e.into_value())));
+        if let Some(ip) = ip {
+            self.by_ip.entry(ip).and_upsert_with(|e| bump(e.map(|e| e.into_value())));
+        }
+    }
+
+    pub fn record_success(&self, username_key: &str) {
+        self.by_account.invalidate(username_key);
+    }
+}
+
+/// Refuses state-changing requests that a browser sent on behalf of another site: the
+/// `Sec-Fetch-Site` header when the browser sends it, else `Origin` compared with `Host`.
+/// Requests with neither come from non-browser clients, which carry no ambient cookies to abuse.
+pub async fn forgery_guard(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) || same_origin(req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "cross-site request refused");
+    let body = serde_json::json!({
+        "code": "cross_site_request",
+        "message": "This request came from another site and was refused. Use the form on this site.",
+    });
+    (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+}
+
+fn same_origin(headers: &HeaderMap) -> bool {
+    let text = |name| headers.get(name).and_then(|v: &header::HeaderValue| v.to_str().ok());
+    if let Some(site) = text("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
+    }
+    match text(header::ORIGIN.as_str()) {
+        None => true,
+        Some(origin) => {
+            let host = text(header::HOST.as_str()).unwrap_or_default();
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+        }
+    }
+}
+
+/// Signs a member in: throttled, audited, a new server-side session and its cookie.
+pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer, AppError> {
+    let state = app_state()?;
+    let key = crate::validate::username_key(username);
+    let ip = client_ip();
+    state.throttle.check(&key, ip)?;
+    let account = accounts::credentials(db, username).await?;
+    let (user_id, hash) = match &account {
+        Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
+        _ => (None, None),
+    };
+    if !verify_password(password, hash).await || user_id.is_none() {
+        state.throttle.record_failure(&key, ip);
+        let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
+        let _ =
+            super::db::audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
+        return Err(AppError::BadRequest("That username and password do not match.".into()));
+    }
+    state.throttle.record_success(&key);
+    let user_id = user_id.unwrap_or_default();
+    start_session(db, user_id).await?;
+    accounts::session_viewer_by_id(db, user_id).await?.ok_or(AppError::Internal)
+}
+
+/// Opens a session for the member and sets its cookie on the response.
+pub async fn start_session(db: &Db, user_id: i64) -> Result<(), AppError> {
+    let config = &app_state()?.config;
+    let lifetime = Duration::from_secs(config.accounts.session_days * 86_400);
+    let (token, hash) = new_token();
+    let expires = super::db::now() + lifetime.as_secs() as i64;
+    let ip = client_ip().map(|i| i.to_string());
+    accounts::create_session(db, &hash, user_id, expires, user_agent().as_deref(), ip.as_deref()).await?;
+    set_session_cookie(&token, lifetime, config.site.https);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password_now("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password_now("correct horse battery", &hash));
+        assert!(!verify_password_now("correct horse batterx", &hash));
+        assert!(!verify_password_now("correct horse battery", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(ha, token_hash(&a));
+        assert_ne!(ha, a);
+    }
+
+    #[test]
+    fn cookie_token_must_be_well_formed() {
+        let mut headers = HeaderMap::new();
+        let token = "ab".repeat(32);
+        headers.insert(header::COOKIE, format!("theme=dark; {COOKIE}={token}").parse().unwrap());
+        assert_eq!(session_token(&headers), Some(token));
+        headers.insert(header::COOKIE, format!("{COOKIE}=short").parse().unwrap());
+        assert_eq!(session_token(&headers), None);
+    }
+
+    #[test]
+    fn cross_site_requests_are_recognised() {
+        let headers = |pairs: &[(&str, &str)]| {
+            let mut h = HeaderMap::new();
+            for (k, v) in pairs {
+                h.insert(header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+            }
+            h
+        };
+        assert!(same_origin(&headers(&[("sec-fetch-site", "same-origin")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "cross-site")])));
+        assert!(!same_origin(&headers(&[("sec-fetch-site", "same-site")])));
+        assert!(same_origin(&headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")])));
+        assert!(!same_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
+        assert!(!same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
+        assert!(same_origin(&headers(&[])));
+    }
+
+    #[test]
+    fn throttle_pauses_after_repeated_failures() {
+        let throttle = SignInThrottle::new(3, 5, Duration::from_secs(60));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            assert!(throttle.check("ada", Some(ip)).is_ok());
+            throttle.record_failure("ada", Some(ip));
+        }
+        assert_eq!(throttle.check("ada", Some(ip)).unwrap_err().status(), 429);
+        assert!(throttle.check("ben", Some(ip)).is_ok(), "other accounts are not paused by one account's failures");
+        throttle.record_failure("ben", Some(ip));
+        throttle.record_failure("chloe", Some(ip));
+        assert_eq!(throttle.check("dev", Some(ip)).unwrap_err().status(), 429, "the address is paused after 5");
+        assert!(throttle.check("dev", Some("10.0.0.2".parse().unwrap())).is_ok());
+    }
+}
