@@ -1,8 +1,11 @@
 import { defineConfig, devices } from "@playwright/test";
+import { admin } from "./tests/helpers";
 
 // The app under test: the built server on its own port, over a fresh SQLite file with the demo data.
 const port = Number(process.env.MARQUEE_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
+const imdbPort = port + 99;
+
 
 const chromium = {
   // Debian's Chromium: nothing is downloaded. The flags keep it off the (closed) network.
@@ -42,17 +45,31 @@ export default defineConfig({
       use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
     },
   ],
-  webServer: {
-    cwd: "..",
-    command: `rm -rf target/e2e-data && exec ./target/marquee serve`,
-    env: {
-      DATABASE_URL: "sqlite://target/e2e-data/marquee.db",
-      MARQUEE_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: "target/site",
-      RUST_LOG: "warn",
+  webServer: [
+    {
+      command: "node fake-imdb.mjs",
+      env: { FAKE_IMDB_PORT: String(imdbPort) },
+      url: `http://127.0.0.1:${imdbPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 10_000,
     },
-    url: `${baseURL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-  },
+    {
+      cwd: "..",
+      command:
+        `rm -rf target/e2e-data && ./target/marquee admin create --username ${admin.username} && ` +
+        `exec ./target/marquee serve`,
+      env: {
+        DATABASE_URL: "sqlite://target/e2e-data/marquee.db",
+        MARQUEE_SITE_ADDR: `127.0.0.1:${port}`,
+        LEPTOS_SITE_ROOT: "target/site",
+        MARQUEE_ADMIN_PASSWORD: admin.password,
+        MARQUEE_IMDB_BASE_URL: `http://127.0.0.1:${imdbPort}`,
+        MARQUEE_IMDB_REFRESH_INTERVAL_SECS: "2",
+        RUST_LOG: "warn",
+      },
+      url: `${baseURL}/healthz`,
+      reuseExistingServer: false,
+      timeout: 60_000,
+    },
+  ],
 });

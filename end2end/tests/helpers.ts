@@ -6,3 +6,6 @@ export async function ready(page: Page, testInfo: TestInfo) {
     await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
   }
 }
+
+/** The admin the test server is started with (`marquee admin create`). */
+export const admin = { username: "e2e_admin", password: "e2e admin password" };

@@ -17,6 +17,7 @@ fn activity_words(action: &str) -> &'static str {
 }
 
 /// Proposals streamed with the page; more load on scroll.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 const STREAMED_TO: u32 = 100;
 
 #[server(endpoint = "vote_board", input = GetUrl)]

@@ -133,7 +133,7 @@ fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
                     value=n
                     class=move || if shown().is_some_and(|s| s >= n) { "star on" } else { "star" }
                     aria-pressed=move || (shown() == Some(n)).to_string()
-                    title=format!("{n} star{}", if n == 1 { "" } else { "s" })
+                    aria-label=format!("{n} star{}", if n == 1 { "" } else { "s" })
                 >
                     "★"
                 </button>
