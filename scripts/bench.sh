@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite, one command: release build, then
-#   1. the predictions micro-benchmarks (10k and 100k films), and
+#   1. the predictions micro-benchmarks (10k and 100k films), the vote page at 20 / 200 / 2,000
+#      proposals and sign-in, and
 #   2. the load suite: 100k films, 1,000 members, 2,000 proposals; wrk at 1 and 64 connections on
 #      loopback against every page and API, with a static-file ceiling for comparison.
 # Both tables are printed and saved to docs/benchmarks.md.
@@ -16,5 +17,7 @@ target_dir=${CARGO_TARGET_DIR:-target}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
 echo "==> predictions micro-benchmarks"
 RUST_LOG=warn "$target_dir/release/marquee" bench-predictions "$@"
+echo "==> voting benchmark"
+RUST_LOG=warn "$target_dir/release/marquee" bench-voting
 echo "==> load suite"
 python3 scripts/bench_suite.py --binary "$target_dir/release/marquee"

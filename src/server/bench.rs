@@ -53,11 +53,23 @@ fn memory() -> (String, String) {
 
 /// Time to the first body byte and to the last, for one GET over a fresh connection.
 async fn timed_get(addr: std::net::SocketAddr, path: &str) -> Result<(Duration, Duration, usize), BoxError> {
+    timed_get_with(addr, path, "").await
+}
+
+/// `timed_get` with extra header lines (each ending in `\r\n`).
+async fn timed_get_with(
+    addr: std::net::SocketAddr,
+    path: &str,
+    headers: &str,
+) -> Result<(Duration, Duration, usize), BoxError> {
     let started = Instant::now();
     let mut socket = tokio::net::TcpStream::connect(addr).await?;
     socket
         .write_all(
-            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n").as_bytes(),
+            format!(
+                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{headers}Connection: close\r\n\r\n"
+            )
+            .as_bytes(),
         )
         .await?;
     let mut buf = vec![0u8; 1 << 16];
@@ -144,5 +156,159 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
             size / 1024
         );
     }
+    Ok(())
+}
+
+/// Serves `state` on a free loopback port until the returned task is aborted.
+async fn serve_locally(state: AppState) -> Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>), BoxError> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok((addr, server))
+}
+
+/// Completed GETs per second from `clients` keep-alive connections for `duration`.
+async fn requests_per_second(
+    addr: std::net::SocketAddr,
+    path: &str,
+    cookie: Option<&str>,
+    clients: usize,
+    duration: Duration,
+) -> Result<f64, BoxError> {
+    let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build()?;
+    let url = format!("http://{addr}{path}");
+    let deadline = Instant::now() + duration;
+    let started = Instant::now();
+    let workers = (0..clients).map(|_| {
+        let (client, url, cookie) = (client.clone(), url.clone(), cookie.map(str::to_string));
+        tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                let mut req = client.get(&url);
+                if let Some(c) = &cookie {
+                    req = req.header("cookie", c);
+                }
+                let res = req.send().await?;
+                if !res.status().is_success() {
+                    return Err(format!("GET answered {}", res.status()).into());
+                }
+                res.bytes().await?;
+                done += 1;
+            }
+            Ok::<u64, BoxError>(done)
+        })
+    });
+    let mut total = 0;
+    for w in futures::future::join_all(workers).await {
+        total += w??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
+/// `marquee bench-voting`: the vote page at several club sizes (each proposal with ten votes),
+/// and sign-in, on a throwaway SQLite file.
+pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Result<(), BoxError> {
+    use super::db::accounts;
+    println!(
+        "| proposals | votes | /vote first byte, visitor (median) | /vote last byte, visitor | /vote first byte, member | \
+         /vote last byte, member | SQL per page (member) | page size | req/s visitor (8 conns) | req/s member (8 conns) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let mut sign_ins = Vec::new();
+    for &n in sizes {
+        let dir = std::env::temp_dir().join(format!("marquee-bench-vote-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let url = format!("sqlite://{}/bench.db", dir.display());
+        let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
+        db.migrate().await?;
+        let members = 20;
+        let mut data = gen::generate(n.max(100), 42);
+        gen::add_club(&mut data, members, n, 42);
+        for (i, p) in data.proposals.iter_mut().enumerate() {
+            p.voters = (0..10).map(|k| format!("member{:05}", (i + k) % members)).collect();
+        }
+        let summary = load_dataset(&db, &data, |_| {}).await?;
+
+        let hash = super::auth::hash_password("benchmark password".into()).await?;
+        let user = accounts::NewUser {
+            username: "bencher",
+            display_name: "Bencher",
+            password_hash: &hash,
+            is_admin: false,
+            invite_hash: None,
+            ip: None,
+        };
+        accounts::create_user(&db, &user).await?;
+        let mut config = Config::default();
+        config.database.url = url;
+        let state = AppState::build(config, db.clone()).await?;
+        let (addr, server) = serve_locally(state).await?;
+
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let sign_in = || async {
+            let started = Instant::now();
+            let res = client
+                .post(format!("http://{addr}/api/sign_in"))
+                .form(&[("username", "bencher"), ("password", "benchmark password")])
+                .send()
+                .await?;
+            let took = started.elapsed();
+            let cookie = res
+                .headers()
+                .get("set-cookie")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(';').next())
+                .map(str::to_string)
+                .ok_or("sign-in set no cookie")?;
+            Ok::<_, BoxError>((took, cookie))
+        };
+        let (_, cookie) = sign_in().await?;
+        for _ in 0..10 {
+            sign_ins.push(sign_in().await?.0);
+        }
+
+        let member = format!("Cookie: {cookie}\r\n");
+        timed_get(addr, "/vote").await?; // warm-up
+        let (mut visitor, mut signed_in) = (Vec::new(), Vec::new());
+        let mut size = 0;
+        for _ in 0..requests {
+            visitor.push(timed_get(addr, "/vote").await?);
+            let got = timed_get_with(addr, "/vote", &member).await?;
+            size = got.2;
+            signed_in.push(got);
+        }
+        let before = super::observe::route_queries("/vote");
+        timed_get_with(addr, "/vote", &member).await?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let per_page = super::observe::route_queries("/vote").map(|after| after - before.unwrap_or(0.0));
+        let window = Duration::from_secs(seconds);
+        let rps_visitor = requests_per_second(addr, "/vote", None, 8, window).await?;
+        let rps_member = requests_per_second(addr, "/vote", Some(&cookie), 8, window).await?;
+        server.abort();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let firsts = |v: &[(Duration, Duration, usize)]| median(v.iter().map(|x| x.0).collect());
+        let lasts = |v: &[(Duration, Duration, usize)]| median(v.iter().map(|x| x.1).collect());
+        println!(
+            "| {n} | {} | {} | {} | {} | {} | {} | {} KiB | {rps_visitor:.0} | {rps_member:.0} |",
+            summary.votes_added,
+            ms(firsts(&visitor)),
+            ms(lasts(&visitor)),
+            ms(firsts(&signed_in)),
+            ms(lasts(&signed_in)),
+            per_page.map_or("n/a".into(), |q| format!("{q:.0}")),
+            size / 1024,
+        );
+    }
+    println!();
+    println!(
+        "sign-in (argon2id, 19 MiB, 2 passes; POST /api/sign_in over loopback): median {}, slowest {} of {}",
+        ms(median(sign_ins.clone())),
+        ms(sign_ins.iter().max().copied().unwrap_or_default()),
+        sign_ins.len()
+    );
     Ok(())
 }

@@ -71,6 +71,18 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         limit: u32,
     },
+    /// Measure the vote page (20 / 200 / 2,000 proposals with ten votes each) and sign-in; print a table
+    BenchVoting {
+        /// Club sizes to measure (active proposals), comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "20,200,2000")]
+        proposals: Vec<usize>,
+        /// Page requests per size for the latency medians
+        #[arg(long, default_value_t = 30)]
+        requests: usize,
+        /// Seconds of load per throughput measurement
+        #[arg(long, default_value_t = 3)]
+        seconds: u64,
+    },
     /// Measure the predictions path on generated data (throwaway SQLite files) and print a table
     BenchPredictions {
         /// Catalogue sizes to measure, comma-separated
@@ -99,6 +111,9 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::BenchPredictions { movies, requests } => super::bench::run(&movies, requests.max(1)).await,
+        Command::BenchVoting { proposals, requests, seconds } => {
+            super::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
+        }
         Command::Serve => run_server(config).await,
         Command::Migrate => {
             prepare_database(&config).await?;

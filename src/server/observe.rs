@@ -174,6 +174,11 @@ fn routes() -> &'static std::sync::Mutex<std::collections::BTreeMap<String, Rout
     ROUTES.get_or_init(Default::default)
 }
 
+/// Statements run so far by all requests to `route` (for benchmarks).
+pub fn route_queries(route: &str) -> Option<f64> {
+    routes().lock().unwrap_or_else(|e| e.into_inner()).get(route).map(|t| t.queries as f64)
+}
+
 fn jobs() -> &'static std::sync::Mutex<std::collections::BTreeMap<&'static str, JobTotals>> {
     static JOBS: OnceLock<std::sync::Mutex<std::collections::BTreeMap<&'static str, JobTotals>>> = OnceLock::new();
     JOBS.get_or_init(Default::default)
