@@ -102,6 +102,14 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// Whether the request's session cookie belongs to an admin (for plain axum handlers).
+pub async fn is_admin_session(db: &Db, headers: &HeaderMap) -> bool {
+    match session_token(headers) {
+        Some(token) => matches!(accounts::session_viewer(db, &token_hash(&token)).await, Ok(Some(v)) if v.is_admin),
+        None => false,
+    }
+}
+
 fn request_parts() -> Option<axum::http::request::Parts> {
     leptos::prelude::use_context::<axum::http::request::Parts>()
 }

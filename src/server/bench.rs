@@ -66,10 +66,8 @@ async fn timed_get_with(
     let mut socket = tokio::net::TcpStream::connect(addr).await?;
     socket
         .write_all(
-            format!(
-                "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{headers}Connection: close\r\n\r\n"
-            )
-            .as_bytes(),
+            format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\n{headers}Connection: close\r\n\r\n")
+                .as_bytes(),
         )
         .await?;
     let mut buf = vec![0u8; 1 << 16];

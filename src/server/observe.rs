@@ -323,9 +323,16 @@ pub async fn track(req: Request, next: Next) -> Response {
 pub async fn metrics_endpoint(
     State(state): State<super::state::AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
-    if !peer.ip().is_loopback() && !state.config.metrics.allow_remote {
-        return (StatusCode::FORBIDDEN, "Metrics are only served to loopback clients (see metrics.allow_remote).")
+    let allowed = peer.ip().is_loopback()
+        || state.config.metrics.allow_remote
+        || super::auth::is_admin_session(&state.db, &headers).await;
+    if !allowed {
+        return (
+            StatusCode::FORBIDDEN,
+            "Metrics are served to loopback clients and signed-in admins only (see metrics.allow_remote).",
+        )
             .into_response();
     }
     // Cache sizes and compute time are read now rather than counted as they happen.
