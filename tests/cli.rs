@@ -1,6 +1,9 @@
 //! The `marquee` binary: help, and start-up failures that must say what to fix in one line.
 
-use std::process::{Command, Output};
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
 
 fn marquee(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_marquee"));
@@ -80,11 +83,11 @@ fn bad_settings_name_the_setting() {
 }
 
 /// A fresh database URL per backend: a new SQLite file, and a new database on the test PostgreSQL.
-fn fresh_databases(dir: &std::path::Path) -> Vec<String> {
+fn fresh_databases(dir: &std::path::Path, tag: &str) -> Vec<String> {
     let mut urls = vec![format!("sqlite://{}/data/marquee.db", dir.display())];
     match std::env::var("MARQUEE_TEST_PG_URL") {
         Ok(admin) if !admin.is_empty() => {
-            let name = format!("cli{}", std::process::id());
+            let name = format!("cli{}_{tag}", std::process::id());
             let status = Command::new("psql")
                 .args([admin.as_str(), "-q", "-c", &format!("CREATE DATABASE {name}")])
                 .status()
@@ -101,7 +104,7 @@ fn fresh_databases(dir: &std::path::Path) -> Vec<String> {
 #[test]
 fn migrate_seed_and_generate_on_both_backends() {
     let dir = tempfile::tempdir().unwrap();
-    for url in fresh_databases(dir.path()) {
+    for url in fresh_databases(dir.path(), "seed") {
         let env = [("DATABASE_URL", url.as_str())];
         assert!(marquee(&["migrate"], &env).status.success(), "{url}");
         let out = marquee(&["seed-demo"], &env);
@@ -112,5 +115,44 @@ fn migrate_seed_and_generate_on_both_backends() {
         let out = marquee(&["gen-data", "--movies", "2000", "--seed", "3"], &env);
         assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("2000 films added"), "{url}");
+    }
+}
+
+#[test]
+fn admin_create_and_imdb_refresh_on_both_backends() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let fake = runtime.block_on(common::fake_imdb::FakeImdb::start());
+    fake.add(common::fake_imdb::title("tt7160372", "The Zone of Interest", 2023));
+    let dir = tempfile::tempdir().unwrap();
+    for url in fresh_databases(dir.path(), "admin") {
+        let env = [("DATABASE_URL", url.as_str()), ("MARQUEE_IMDB_BASE_URL", fake.base.as_str())];
+        assert!(marquee(&["seed-demo"], &env).status.success(), "{url}");
+
+        // The password comes from standard input, never from the command line.
+        let mut child = Command::new(env!("CARGO_BIN_EXE_marquee"))
+            .args(["admin", "create", "--username", "boss"])
+            .env("DATABASE_URL", &url)
+            .env_remove("MARQUEE_ADMIN_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"a strong admin secret\n").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(String::from_utf8_lossy(&out.stdout).contains("boss is a new admin"), "{url}");
+        let weak = marquee(&["admin", "create", "--username", "boss2"], &[("DATABASE_URL", &url), ("MARQUEE_ADMIN_PASSWORD", "short")]);
+        assert_one_line_failure(&weak, "at least 10 characters");
+
+        // Everything counts as stale with --hours 0: one film is known to the API, the rest are not.
+        let out = marquee(&["refresh-imdb-cache", "--hours", "0", "--limit", "100"], &env);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(stdout.contains(" due: 1 fetched, ") && stdout.contains(" not found, 0 failed"), "{url}: {stdout}");
+        // Right away again: the unknown ones are backing off, so only the known one is tried.
+        let out = marquee(&["refresh-imdb-cache", "--hours", "0", "--limit", "100"], &env);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("IMDb refresh: 1 due: 1 fetched") && !stdout.contains(" 0 skipped"), "{url}: {stdout}");
     }
 }

@@ -1,5 +1,6 @@
 //! Members, sessions and invitations.
 
+use super::counted::CountedConn;
 use super::{now, on_pool, Db};
 use crate::error::AppError;
 use crate::model::{MemberRow, Viewer};
@@ -43,7 +44,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
         .bind(user.password_hash)
         .bind(role)
         .bind(at)
-        .fetch_one(&mut *tx)
+        .fetch_one(CountedConn(&mut *tx))
         .await;
         let id = match inserted {
             Ok(id) => id,
@@ -60,7 +61,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
             .bind(id)
             .bind(at)
             .bind(invite)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
             if used.rows_affected() != 1 {
                 return Err(AppError::BadRequest(
@@ -77,7 +78,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
             .bind(Some(id.to_string()))
             .bind(Some(format!("{} ({role})", user.username)))
             .bind(user.ip.clone())
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok(Viewer {
@@ -135,12 +136,12 @@ pub async fn change_password(db: &Db, user_id: i64, hash: &str, keep_session: &s
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
             .bind(user_id)
             .bind(keep_session)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await
     })
@@ -167,10 +168,10 @@ pub async fn create_session(
         .bind(expires_at)
         .bind(user_agent.map(|ua| ua.chars().take(200).collect::<String>()))
         .bind(ip)
-        .execute(&mut *tx)
+        .execute(CountedConn(&mut *tx))
         .await?;
         // Expired sessions are swept as new ones are made, so the table stays small without a job.
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(at).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(at).execute(CountedConn(&mut *tx)).await?;
         sqlx::query(super::audit::INSERT)
             .bind(at)
             .bind(Some(user_id))
@@ -179,7 +180,7 @@ pub async fn create_session(
             .bind(Some(user_id.to_string()))
             .bind(None::<String>)
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await
     })
@@ -262,7 +263,7 @@ pub async fn set_proposal_limit(
         let changed = sqlx::query("UPDATE users SET proposal_limit = $1 WHERE id = $2")
             .bind(limit)
             .bind(user_id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         if changed.rows_affected() == 0 {
             return Err(AppError::NotFound("That member".into()));
@@ -275,7 +276,7 @@ pub async fn set_proposal_limit(
             .bind(Some(user_id.to_string()))
             .bind(Some(limit.map_or("default".to_string(), |l| l.to_string())))
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok(())

@@ -73,3 +73,58 @@ where
         self.0.describe(sql)
     }
 }
+
+/// A connection (inside a transaction) whose statements are counted like `Counted`'s:
+/// `.execute(CountedConn(&mut *tx))`.
+#[derive(Debug)]
+pub struct CountedConn<'c, C>(pub &'c mut C);
+
+impl<'c, C> Executor<'c> for CountedConn<'c, C>
+where
+    C: Send + std::fmt::Debug,
+    &'c mut C: Executor<'c>,
+{
+    type Database = <&'c mut C as Executor<'c>>::Database;
+
+    fn fetch_many<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxStream<'e, Result<Either<<Self::Database as Database>::QueryResult, <Self::Database as Database>::Row>, Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Self::Database>,
+    {
+        crate::server::observe::count_statement();
+        self.0.fetch_many(query)
+    }
+
+    fn fetch_optional<'e, 'q: 'e, E>(
+        self,
+        query: E,
+    ) -> BoxFuture<'e, Result<Option<<Self::Database as Database>::Row>, Error>>
+    where
+        'c: 'e,
+        E: 'q + Execute<'q, Self::Database>,
+    {
+        crate::server::observe::count_statement();
+        self.0.fetch_optional(query)
+    }
+
+    fn prepare_with<'e, 'q: 'e>(
+        self,
+        sql: &'q str,
+        parameters: &'e [<Self::Database as Database>::TypeInfo],
+    ) -> BoxFuture<'e, Result<<Self::Database as Database>::Statement<'q>, Error>>
+    where
+        'c: 'e,
+    {
+        self.0.prepare_with(sql, parameters)
+    }
+
+    fn describe<'e, 'q: 'e>(self, sql: &'q str) -> BoxFuture<'e, Result<Describe<Self::Database>, Error>>
+    where
+        'c: 'e,
+    {
+        self.0.describe(sql)
+    }
+}

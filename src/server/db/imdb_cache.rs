@@ -1,5 +1,6 @@
 //! The IMDb metadata cache kept in proposal rows (and in the catalogue's movie rows).
 
+use super::counted::CountedConn;
 use super::{on_pool, Db};
 use crate::server::imdb::CachedTitle;
 
@@ -10,7 +11,7 @@ pub async fn due_ids(db: &Db, stale_before: i64, at: i64, limit: u32) -> Result<
         sqlx::query_scalar::<_, String>(
             "SELECT imdb_id FROM proposals \
              WHERE status IN ('active', 'watched') \
-               AND (cached_at IS NULL OR cached_at < $1) \
+               AND (cached_at IS NULL OR cached_at <= $1) \
                AND (next_fetch_at IS NULL OR next_fetch_at <= $2) \
              GROUP BY imdb_id \
              ORDER BY MIN(COALESCE(cached_at, 0)), imdb_id LIMIT $3",
@@ -28,7 +29,7 @@ pub async fn backing_off(db: &Db, stale_before: i64, at: i64) -> Result<i64, sql
     on_pool!(db, |pool| {
         sqlx::query_scalar(
             "SELECT COUNT(DISTINCT imdb_id) FROM proposals \
-             WHERE status IN ('active', 'watched') AND (cached_at IS NULL OR cached_at < $1) AND next_fetch_at > $2",
+             WHERE status IN ('active', 'watched') AND (cached_at IS NULL OR cached_at <= $1) AND next_fetch_at > $2",
         )
         .bind(stale_before)
         .bind(at)
@@ -69,7 +70,7 @@ pub async fn store_batch(
             .bind(&t.json)
             .bind(at)
             .bind(&t.imdb_id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
             sqlx::query(
                 "UPDATE movies SET poster_url = COALESCE($1, poster_url), plot = COALESCE($2, plot), \
@@ -81,7 +82,7 @@ pub async fn store_batch(
             .bind(t.runtime_minutes)
             .bind(at)
             .bind(&t.imdb_id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         }
         for (imdb_id, error) in failed {
@@ -94,12 +95,12 @@ pub async fn store_batch(
             .bind(error)
             .bind(at)
             .bind(imdb_id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
             sqlx::query("UPDATE movies SET imdb_last_error = $1 WHERE imdb_id = $2")
                 .bind(error)
                 .bind(imdb_id)
-                .execute(&mut *tx)
+                .execute(CountedConn(&mut *tx))
                 .await?;
         }
         tx.commit().await

@@ -3,6 +3,7 @@
 //! Every change runs in one transaction that starts with a write, so SQLite takes its write lock
 //! up front (no lock upgrade to fail under concurrency) and PostgreSQL locks the rows it checks.
 
+use super::counted::CountedConn;
 use super::{audit, now, on_pool, Db};
 use crate::error::AppError;
 use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
@@ -114,14 +115,14 @@ pub async fn create(
         let limit: Option<Option<i32>> =
             sqlx::query_scalar("UPDATE users SET disabled = disabled WHERE id = $1 RETURNING proposal_limit")
                 .bind(viewer.id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(CountedConn(&mut *tx))
                 .await?;
         let Some(limit) = limit else { return Err(AppError::Unauthorized) };
         let limit = limit.map(i64::from).unwrap_or(default_limit);
         let existing: Option<i64> =
             sqlx::query_scalar("SELECT id FROM proposals WHERE imdb_id = $1 AND status = 'active'")
                 .bind(imdb_id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(CountedConn(&mut *tx))
                 .await?;
         if let Some(id) = existing {
             return Err(duplicate(id));
@@ -129,7 +130,7 @@ pub async fn create(
         let used: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND status = 'active'")
                 .bind(viewer.id)
-                .fetch_one(&mut *tx)
+                .fetch_one(CountedConn(&mut *tx))
                 .await?;
         if used >= limit {
             return Err(AppError::Conflict(format!(
@@ -152,7 +153,7 @@ pub async fn create(
         .bind(prefill.poster_url)
         .bind(prefill.imdb_rating)
         .bind(at)
-        .fetch_one(&mut *tx)
+        .fetch_one(CountedConn(&mut *tx))
         .await;
         let id = match inserted {
             Ok(id) => id,
@@ -169,7 +170,7 @@ pub async fn create(
             .bind(Some(id.to_string()))
             .bind(Some(imdb_id.to_string()))
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok(id)
@@ -211,7 +212,7 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
             "UPDATE proposals SET status = status WHERE id = $1 RETURNING proposer_id, status, title, imdb_id",
         )
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(CountedConn(&mut *tx))
         .await?
         .ok_or_else(|| AppError::NotFound("That proposal".into()))?;
         let name = subject.title.clone().unwrap_or(subject.imdb_id.clone());
@@ -238,7 +239,7 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
         .bind(to)
         .bind(at)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(CountedConn(&mut *tx))
         .await?;
         let action = if to == "watched" { "proposal.watched" } else { "proposal.withdraw" };
         sqlx::query(audit::INSERT)
@@ -249,7 +250,7 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
             .bind(Some(id.to_string()))
             .bind(Some(name))
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok(())
@@ -271,7 +272,7 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             .bind(id)
             .bind(viewer.id)
             .bind(at)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?
         } else {
             sqlx::query(
@@ -280,14 +281,14 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             )
             .bind(id)
             .bind(viewer.id)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?
         }
         .rows_affected();
         if changed == 0 {
             let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
                 .bind(id)
-                .fetch_optional(&mut *tx)
+                .fetch_optional(CountedConn(&mut *tx))
                 .await?;
             return Err(match status.as_deref() {
                 None => AppError::NotFound("That proposal".into()),
@@ -302,7 +303,7 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             sqlx::query_scalar("UPDATE proposals SET vote_count = vote_count + $1 WHERE id = $2 RETURNING vote_count")
                 .bind(delta)
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(CountedConn(&mut *tx))
                 .await?;
         sqlx::query(audit::INSERT)
             .bind(at)
@@ -312,7 +313,7 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             .bind(Some(id.to_string()))
             .bind(None::<String>)
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok::<i64, AppError>(votes)
@@ -337,11 +338,11 @@ pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Opt
         .bind(viewer.id)
         .bind(stars)
         .bind(at)
-        .execute(&mut *tx)
+        .execute(CountedConn(&mut *tx))
         .await?;
         if rated.rows_affected() == 0 {
             let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+                sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1").bind(id).fetch_optional(CountedConn(&mut *tx)).await?;
             return Err(match exists {
                 None => AppError::NotFound("That proposal".into()),
                 Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
@@ -355,7 +356,7 @@ pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Opt
             .bind(Some(id.to_string()))
             .bind(Some(format!("{stars} stars")))
             .bind(ip)
-            .execute(&mut *tx)
+            .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
         Ok(())
