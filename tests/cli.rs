@@ -142,7 +142,10 @@ fn admin_create_and_imdb_refresh_on_both_backends() {
         let out = child.wait_with_output().unwrap();
         assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(String::from_utf8_lossy(&out.stdout).contains("boss is a new admin"), "{url}");
-        let weak = marquee(&["admin", "create", "--username", "boss2"], &[("DATABASE_URL", &url), ("MARQUEE_ADMIN_PASSWORD", "short")]);
+        let weak = marquee(
+            &["admin", "create", "--username", "boss2"],
+            &[("DATABASE_URL", &url), ("MARQUEE_ADMIN_PASSWORD", "short")],
+        );
         assert_one_line_failure(&weak, "at least 10 characters");
 
         // Everything counts as stale with --hours 0: one film is known to the API, the rest are not.

@@ -386,37 +386,40 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
     }
 }
 
-#[component]
-fn WithdrawButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
-    let action = ServerAction::<WithdrawProposal>::new();
+/// Hides the card once `action` succeeds; otherwise says why, beside the button.
+fn remove_on_success<S>(action: ServerAction<S>, removed: RwSignal<bool>) -> impl IntoView
+where
+    S: leptos::server_fn::ServerFn<Error = AppError, Output = ()> + Clone + Send + Sync + 'static,
+{
     let problem = RwSignal::new(None::<String>);
-    crate::pages::on_action_result(action, move |result| match result.clone() {
+    crate::pages::on_action_result(action, move |result| match result {
         Ok(()) => removed.set(true),
         Err(err) => problem.set(Some(err.to_string())),
     });
+    move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })
+}
+
+#[component]
+fn WithdrawButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
+    let action = ServerAction::<WithdrawProposal>::new();
     view! {
         <ActionForm action attr:class="inline">
             <input type="hidden" name="proposal_id" value=id />
             <button type="submit" class="link-button">"Withdraw"</button>
         </ActionForm>
-        {move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })}
+        {remove_on_success(action, removed)}
     }
 }
 
 #[component]
 fn WatchedButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
     let action = ServerAction::<MarkWatched>::new();
-    let problem = RwSignal::new(None::<String>);
-    crate::pages::on_action_result(action, move |result| match result.clone() {
-        Ok(()) => removed.set(true),
-        Err(err) => problem.set(Some(err.to_string())),
-    });
     view! {
         <ActionForm action attr:class="inline">
             <input type="hidden" name="proposal_id" value=id />
             <button type="submit" class="link-button">"Mark watched"</button>
         </ActionForm>
-        {move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })}
+        {remove_on_success(action, removed)}
     }
 }
 

@@ -89,7 +89,10 @@ where
     fn fetch_many<'e, 'q: 'e, E>(
         self,
         query: E,
-    ) -> BoxStream<'e, Result<Either<<Self::Database as Database>::QueryResult, <Self::Database as Database>::Row>, Error>>
+    ) -> BoxStream<
+        'e,
+        Result<Either<<Self::Database as Database>::QueryResult, <Self::Database as Database>::Row>, Error>,
+    >
     where
         'c: 'e,
         E: 'q + Execute<'q, Self::Database>,

@@ -341,8 +341,10 @@ pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Opt
         .execute(CountedConn(&mut *tx))
         .await?;
         if rated.rows_affected() == 0 {
-            let exists: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1").bind(id).fetch_optional(CountedConn(&mut *tx)).await?;
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1")
+                .bind(id)
+                .fetch_optional(CountedConn(&mut *tx))
+                .await?;
             return Err(match exists {
                 None => AppError::NotFound("That proposal".into()),
                 Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
