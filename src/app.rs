@@ -2,8 +2,10 @@ use crate::components::layout::{Footer, Header};
 use crate::pages::{
     account::{AccountPage, RegisterPage, SignInPage},
     admin::{AdminPage, AuditPage},
+    api_docs::ApiDocsPage,
     dashboard::DashboardPage,
     home::HomePage,
+    movie::{ForYouPage, MoviePageView},
     movies::MoviesPage,
     not_found::NotFound,
     predictions::PredictionsPage,
@@ -68,7 +70,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
                     <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder />
                     <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/api/docs") view=ApiDocsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/movies/for-you") view=ForYouPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/movies/:id") view=MoviePageView ssr=SsrMode::InOrder />
                     <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
                 </Routes>
             </main>

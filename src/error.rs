@@ -16,6 +16,8 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    TooLarge(String),
     #[error("Too many attempts; try again in a little while.")]
     TooManyRequests,
     /// Details stay in the server log; people see a plain apology.
@@ -33,6 +35,7 @@ impl AppError {
             AppError::Forbidden => 403,
             AppError::NotFound(_) => 404,
             AppError::Conflict(_) => 409,
+            AppError::TooLarge(_) => 413,
             AppError::TooManyRequests => 429,
             AppError::Internal => 500,
             AppError::Unavailable => 503,
@@ -47,6 +50,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Conflict(_) => "conflict",
+            AppError::TooLarge(_) => "too_large",
             AppError::TooManyRequests => "too_many_requests",
             AppError::Internal => "internal",
             AppError::Unavailable => "unavailable",

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A film as it appears on a poster card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct MovieCard {
     pub id: i64,
     pub imdb_id: String,
@@ -16,9 +16,264 @@ pub struct MovieCard {
     pub director: Option<String>,
 }
 
+/// How the catalogue is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum MovieSort {
+    #[default]
+    Popular,
+    Rating,
+    Year,
+    Title,
+}
+
+impl MovieSort {
+    pub const ALL: [MovieSort; 4] = [MovieSort::Popular, MovieSort::Rating, MovieSort::Year, MovieSort::Title];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            MovieSort::Popular => "popular",
+            MovieSort::Rating => "rating",
+            MovieSort::Year => "year",
+            MovieSort::Title => "title",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MovieSort::Popular => "Most rated",
+            MovieSort::Rating => "Highest rated",
+            MovieSort::Year => "Newest",
+            MovieSort::Title => "Title A-Z",
+        }
+    }
+}
+
+/// A checked catalogue filter (see `validate::movie_filter`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub struct MovieFilter {
+    pub genre: Option<String>,
+    /// First year of the decade (1990 = the 1990s).
+    pub decade: Option<i32>,
+    pub on_list: bool,
+    pub search: Option<String>,
+    pub sort: MovieSort,
+}
+
+impl MovieFilter {
+    /// The query string that reproduces this filter (for links; page numbers are added by callers).
+    pub fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(g) = &self.genre {
+            parts.push(format!("genre={}", encode_component(g)));
+        }
+        if let Some(d) = self.decade {
+            parts.push(format!("decade={d}"));
+        }
+        if self.on_list {
+            parts.push("on_list=true".to_string());
+        }
+        if let Some(q) = &self.search {
+            parts.push(format!("q={}", encode_component(q)));
+        }
+        if self.sort != MovieSort::Popular {
+            parts.push(format!("sort={}", self.sort.slug()));
+        }
+        parts.join("&")
+    }
+}
+
+/// Percent-encodes a query-string value (everything but unreserved characters).
+pub fn encode_component(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Where a cursor-paged list resumes: after the row with this sort key and id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MovieCursor {
+    pub sort: MovieSort,
+    pub num: f64,
+    pub text: String,
+    pub id: i64,
+}
+
+impl MovieCursor {
+    /// An opaque, URL-safe token.
+    pub fn encode(&self) -> String {
+        let json = serde_json::to_string(self).unwrap_or_default();
+        json.bytes().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub fn decode(token: &str) -> Option<MovieCursor> {
+        if token.len() % 2 != 0 || token.len() > 2_000 {
+            return None;
+        }
+        let bytes: Option<Vec<u8>> =
+            (0..token.len()).step_by(2).map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok()).collect();
+        serde_json::from_slice(&bytes?).ok()
+    }
+}
+
+/// A page of films in a cursor-paged list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MovieList {
+    pub items: Vec<MovieCard>,
+    pub total: i64,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A film's own facts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct MovieInfo {
+    pub id: i64,
+    pub imdb_id: String,
+    pub title: String,
+    pub original_title: Option<String>,
+    pub year: Option<i32>,
+    pub runtime_minutes: Option<i32>,
+    pub genres: String,
+    pub plot: Option<String>,
+    pub poster_url: Option<String>,
+    /// IMDb average (0-10).
+    pub rating: Option<f64>,
+    /// How many people rated it on IMDb.
+    pub popularity: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct CreditRow {
+    pub name: String,
+    pub role: String,
+    pub job: Option<String>,
+}
+
+/// One figure from one source (imdb rating, metacritic metascore, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct MetricRow {
+    pub source: String,
+    pub metric: String,
+    pub value: f64,
+}
+
+/// A festival or award nomination (or win).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct AwardRow {
+    pub festival: String,
+    pub year: i32,
+    pub category: String,
+    pub won: bool,
+}
+
+/// A canonical list the film is on, with the edition that added it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct ListRow {
+    pub name: String,
+    pub edition: Option<i32>,
+    pub is_target: bool,
+}
+
+/// What the club has done with the film.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct ClubRecord {
+    pub active_proposals: i64,
+    pub votes: i64,
+    pub watched_at: Option<i64>,
+    /// Average of members' 1-5 stars after watching it together.
+    pub watch_stars: Option<f64>,
+    /// Average of members' catalogue ratings (0.5-5 stars).
+    pub member_stars: Option<f64>,
+    pub member_ratings: i64,
+}
+
+/// Everything `/movies/:id` shows that is the same for every reader.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MovieDetail {
+    pub movie: MovieInfo,
+    pub credits: Vec<CreditRow>,
+    pub metrics: Vec<MetricRow>,
+    pub awards: Vec<AwardRow>,
+    pub lists: Vec<ListRow>,
+    pub club: ClubRecord,
+    pub similar: Vec<MovieCard>,
+}
+
+/// The film page: the shared detail, the prediction breakdown, and the reader's own rating.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MoviePage {
+    pub detail: MovieDetail,
+    pub breakdown: Option<Breakdown>,
+    pub viewer: Option<Viewer>,
+    /// The reader's rating in half stars (1-10).
+    pub my_rating: Option<i32>,
+}
+
+/// A film recommended to a member, with the reason in one line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RecommendedFilm {
+    pub movie: MovieCard,
+    pub reason: String,
+    pub score: f32,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub created: usize,
+    pub updated: usize,
+    /// Rows left out; each (up to 1,000) is listed in `problems` with its line.
+    pub skipped: usize,
+    /// Films whose IMDb rating and votes came from a ratings file.
+    pub ratings_updated: usize,
+    pub batches: usize,
+    pub problems: Vec<ImportProblem>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ImportProblem {
+    /// Line in the file (for JSON: the film's position in the array, from 1).
+    pub line: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}{} created, {} updated, {} skipped{}",
+            if self.dry_run { "dry run (nothing written): " } else { "" },
+            self.created,
+            self.updated,
+            self.skipped,
+            if self.ratings_updated > 0 {
+                format!(", {} ratings updated", self.ratings_updated)
+            } else {
+                String::new()
+            }
+        )
+    }
+}
+
 /// The numbers the home page and the dashboard show; one aggregate query fills it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct SiteStats {
     pub movies: i64,
     pub candidates: i64,
@@ -28,12 +283,16 @@ pub struct SiteStats {
     pub ratings: i64,
     pub list_entries: i64,
     pub nominations: i64,
+    /// Proposals whose IMDb details are missing or older than the freshness setting.
+    pub stale_imdb: i64,
+    /// Proposals whose last IMDb fetch failed.
+    pub failed_imdb: i64,
 }
 
 /// An active proposal on the vote page, with its cached IMDb metadata (any of which may be missing
 /// until the refresher has fetched it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct ProposalCard {
     pub id: i64,
     pub imdb_id: String,
@@ -93,7 +352,7 @@ impl ProposalCard {
 
 /// The signed-in member, as pages and server functions see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct Viewer {
     pub id: i64,
     pub username: String,
@@ -103,6 +362,7 @@ pub struct Viewer {
 
 /// A proposal's votes after a vote or unvote.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoteState {
     pub proposal_id: i64,
     pub voted: bool,
@@ -122,6 +382,7 @@ pub struct VoteBoard {
 
 /// "n of N used".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Quota {
     pub used: i64,
     pub limit: i64,
@@ -212,6 +473,7 @@ pub struct SearchHit {
 
 /// A run of a longer list starting at `offset`, with the list's full length.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Slice<T> {
     pub items: Vec<T>,
     pub offset: u32,
@@ -250,6 +512,7 @@ pub struct HomeData {
 
 /// Which films a prediction list shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum CandidateSet {
     /// 2020s films not yet on the list.
     Candidates,
@@ -267,6 +530,7 @@ pub struct PredictionQuery {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileInfo {
     pub slug: String,
     pub name: String,
@@ -277,12 +541,14 @@ pub struct ProfileInfo {
 
 /// The weights in force for a request: a named profile or custom.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ActiveWeights {
     pub profile: Option<ProfileInfo>,
     pub percentages: [u32; 5],
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PredictionRow {
     pub rank: u32,
     pub imdb_id: String,
@@ -299,6 +565,7 @@ pub struct PredictionRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PredictionPage {
     pub active: ActiveWeights,
     pub profiles: Vec<ProfileInfo>,

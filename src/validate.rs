@@ -32,6 +32,77 @@ pub fn list_offset(offset: u32) -> Result<u32, AppError> {
     }
 }
 
+/// Checks the catalogue's filters. `genres` are the genres the catalogue has.
+pub fn movie_filter(
+    genre: Option<&str>,
+    decade: Option<&str>,
+    on_list: Option<&str>,
+    sort: Option<&str>,
+    search: Option<&str>,
+    genres: &[String],
+) -> Result<crate::model::MovieFilter, AppError> {
+    use crate::model::{MovieFilter, MovieSort};
+    let genre = match genre.map(str::trim).filter(|g| !g.is_empty()) {
+        None => None,
+        Some(g) => Some(genres.iter().find(|known| known.eq_ignore_ascii_case(g)).cloned().ok_or_else(|| {
+            AppError::BadRequest(format!("Unknown genre {:?}. Choose one of: {}.", shorten(g, 40), genres.join(", ")))
+        })?),
+    };
+    let decade = match decade.map(str::trim).filter(|d| !d.is_empty()) {
+        None => None,
+        Some(d) => {
+            let year = d.trim_end_matches('s').parse::<i32>().ok().filter(|y| (1870..=2030).contains(y) && y % 10 == 0);
+            Some(year.ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Decade {:?} is not one like 1990 or 1990s (1870 to 2030).",
+                    shorten(d, 20)
+                ))
+            })?)
+        }
+    };
+    let on_list = match on_list.map(str::trim).filter(|v| !v.is_empty()) {
+        None => false,
+        Some("true" | "1" | "yes" | "on") => true,
+        Some("false" | "0" | "no" | "off") => false,
+        Some(v) => {
+            return Err(AppError::BadRequest(format!("on_list must be true or false, not {:?}.", shorten(v, 20))))
+        }
+    };
+    let sort = match sort.map(str::trim).filter(|s| !s.is_empty()) {
+        None => MovieSort::Popular,
+        Some(s) => MovieSort::ALL.into_iter().find(|k| k.slug() == s).ok_or_else(|| {
+            AppError::BadRequest(format!("Unknown sort {:?}. Choose popular, rating, year or title.", shorten(s, 20)))
+        })?,
+    };
+    let search = match search.map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|q| !q.is_empty()) {
+        None => None,
+        Some(q) if q.chars().count() > MAX_SEARCH_LEN => {
+            return Err(AppError::BadRequest(format!("A search can be at most {MAX_SEARCH_LEN} characters long.")))
+        }
+        Some(q) => Some(q),
+    };
+    Ok(MovieFilter { genre, decade, on_list, search, sort })
+}
+
+/// A catalogue rating in stars: 0.5 to 5 in half stars; returned as half stars (1-10).
+pub fn half_stars(stars: f64) -> Result<i32, AppError> {
+    let half = stars * 2.0;
+    if stars.is_finite() && (1.0..=10.0).contains(&half) && half.fract() == 0.0 {
+        Ok(half as i32)
+    } else {
+        Err(AppError::BadRequest("Rate a film from 0.5 to 5 stars, in half stars.".into()))
+    }
+}
+
+/// How many items a list call may ask for: 1 to `max`.
+pub fn limit(limit: u32, max: u32) -> Result<u32, AppError> {
+    if (1..=max).contains(&limit) {
+        Ok(limit)
+    } else {
+        Err(AppError::BadRequest(format!("limit must be from 1 to {max}.")))
+    }
+}
+
 /// Row offset of a page.
 pub fn offset(page: u32, per_page: u32) -> u64 {
     (page.saturating_sub(1) as u64) * per_page as u64
@@ -278,6 +349,38 @@ mod tests {
         assert_eq!(return_path(Some("/propose?q=x")), "/propose?q=x");
         for bad in [None, Some("https://evil.example/"), Some("//evil.example"), Some("/\\evil"), Some("vote")] {
             assert_eq!(return_path(bad), "/vote");
+        }
+    }
+
+    #[test]
+    fn catalogue_filters() {
+        use crate::model::MovieSort;
+        let genres = vec!["Drama".to_string(), "Horror".to_string()];
+        let f = movie_filter(Some("drama"), Some("1990s"), Some("true"), Some("rating"), Some("  Ame  lie "), &genres)
+            .unwrap();
+        assert_eq!(f.genre.as_deref(), Some("Drama"));
+        assert_eq!((f.decade, f.on_list, f.sort), (Some(1990), true, MovieSort::Rating));
+        assert_eq!(f.search.as_deref(), Some("Ame lie"));
+        assert_eq!(movie_filter(None, None, None, None, None, &genres).unwrap(), Default::default());
+        for (g, d, l, s) in [
+            (Some("Western"), None, None, None),
+            (None, Some("1995"), None, None),
+            (None, Some("abc"), None, None),
+            (None, None, Some("maybe"), None),
+            (None, None, None, Some("random")),
+        ] {
+            assert_eq!(movie_filter(g, d, l, s, None, &genres).unwrap_err().status(), 400);
+        }
+        assert!(movie_filter(None, None, None, None, Some(&"x".repeat(101)), &genres).is_err());
+    }
+
+    #[test]
+    fn catalogue_ratings_are_half_stars() {
+        assert_eq!(half_stars(0.5).unwrap(), 1);
+        assert_eq!(half_stars(5.0).unwrap(), 10);
+        assert_eq!(half_stars(3.5).unwrap(), 7);
+        for bad in [0.0, 5.5, 3.3, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(half_stars(bad).is_err(), "{bad}");
         }
     }
 

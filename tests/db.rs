@@ -106,7 +106,7 @@ async fn demo_loader_is_idempotent() {
 async fn demo_data_is_rich_enough_for_every_page() {
     for t in common::backends().await {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
-        let s = stats::site_stats(&t.db).await.unwrap();
+        let s = stats::site_stats(&t.db, 86_400).await.unwrap();
         assert!(s.movies >= 300 && s.candidates >= 100, "{}: {s:?}", t.label);
         assert!(s.members >= 5 && s.active_proposals >= 5 && s.votes >= 10, "{}: {s:?}", t.label);
         assert!(s.list_entries > 300 && s.nominations > 100, "{}: {s:?}", t.label);

@@ -74,6 +74,7 @@ pub async fn register(
             ip: auth::client_ip().map(|ip| ip.to_string()),
         };
         let viewer = accounts::create_user(&state.db, &user).await?;
+        state.catalogue.counts_changed();
         auth::start_session(&state.db, viewer.id).await?;
         http::redirect_form_post(&validate::return_path(next.as_deref()));
         Ok(viewer)

@@ -9,15 +9,18 @@ use leptos_meta::Title;
 
 #[server(endpoint = "get_stats", input = GetUrl)]
 pub async fn get_stats() -> Result<SiteStats, AppError> {
-    use crate::server::db::stats;
     use crate::server::{http::respond, state::app_state};
-    respond(async move { Ok(stats::site_stats(&app_state()?.db).await?) }).await
+    respond(async move {
+        let state = app_state()?;
+        state.catalogue.stats(&state.db).await
+    })
+    .await
 }
 
 #[server(endpoint = "get_operations", input = GetUrl)]
 pub async fn get_operations() -> Result<OperationsView, AppError> {
     use crate::server::{http::respond, observe, state::app_state};
-    respond(async move { Ok(observe::operations(&app_state()?.predictions)) }).await
+    respond(async move { Ok(observe::operations(&app_state()?)) }).await
 }
 
 #[component]
@@ -40,6 +43,8 @@ pub fn DashboardPage() -> impl IntoView {
                             ("Ratings", s.ratings),
                             ("List entries", s.list_entries),
                             ("Award nominations", s.nominations),
+                            ("Stale IMDb entries", s.stale_imdb),
+                            ("Failed IMDb fetches", s.failed_imdb),
                         ];
                         view! {
                             <dl class="tiles">
@@ -52,6 +57,9 @@ pub fn DashboardPage() -> impl IntoView {
                 })}
             </ErrorBoundary>
         </Suspense>
+        <AdminLinks />
+        <h2 class="section-title">"Recent activity"</h2>
+        <section class="panel"><crate::pages::vote::RecentActivity /></section>
         <h2 class="section-title">"Since the server started"</h2>
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
@@ -59,6 +67,24 @@ pub fn DashboardPage() -> impl IntoView {
                     operations.await.map(|ops| view! { <Operations ops /> })
                 })}
             </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// Only admins see the way to the audit log and members' limits.
+#[component]
+fn AdminLinks() -> impl IntoView {
+    let viewer = Resource::new_blocking(|| (), |_| crate::pages::account::whoami());
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                viewer.await.ok().flatten().filter(|v| v.is_admin).map(|_| view! {
+                    <p class="panel admin-links">
+                        "Admin: " <a href="/admin/audit">"audit log"</a> " · " <a href="/admin">"members and proposal limits"</a>
+                        " · " <a href="/metrics">"metrics"</a>
+                    </p>
+                })
+            })}
         </Suspense>
     }
 }

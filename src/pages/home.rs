@@ -9,12 +9,11 @@ use leptos_meta::Title;
 
 #[server(endpoint = "get_home", input = GetUrl)]
 pub async fn get_home() -> Result<HomeData, AppError> {
-    use crate::server::db::{movies, stats};
     use crate::server::{http::respond, state::app_state};
     respond(async move {
         let state = app_state()?;
-        let stats = stats::site_stats(&state.db).await?;
-        let (recent, _) = movies::page(&state.db, movies::MovieOrder::Popular, Some((2020, 2029)), 12, 0).await?;
+        let stats = state.catalogue.stats(&state.db).await?;
+        let recent = state.catalogue.popular(&state.db, Some(2020), 12).await?.as_ref().clone();
         Ok(HomeData { stats, recent })
     })
     .await

@@ -1,7 +1,9 @@
 pub mod account;
 pub mod admin;
+pub mod api_docs;
 pub mod dashboard;
 pub mod home;
+pub mod movie;
 pub mod movies;
 pub mod not_found;
 pub mod predictions;

@@ -50,6 +50,7 @@ pub async fn propose(imdb: String) -> Result<i64, AppError> {
         let limit = state.config.accounts.proposal_limit;
         let id = proposals::create(&state.db, &viewer, &imdb_id, limit, prefill, ip).await?;
         state.refresher.nudge();
+        state.catalogue.club_changed(None).await;
         http::redirect_form_post(&format!("/vote#proposal-{id}"));
         Ok(id)
     })

@@ -77,7 +77,10 @@ pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppErr
     respond(async move {
         let viewer = auth::require_member().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        proposals::vote(&app_state()?.db, &viewer, proposal_id, vote, ip).await
+        let state = app_state()?;
+        let (result, movie_id) = proposals::vote(&state.db, &viewer, proposal_id, vote, ip).await?;
+        state.catalogue.club_changed(movie_id).await;
+        Ok(result)
     })
     .await
 }
@@ -88,7 +91,10 @@ pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
     respond(async move {
         let viewer = auth::require_member().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        proposals::withdraw(&app_state()?.db, &viewer, proposal_id, ip).await
+        let state = app_state()?;
+        proposals::withdraw(&state.db, &viewer, proposal_id, ip).await?;
+        state.catalogue.club_changed(None).await;
+        Ok(())
     })
     .await
 }
@@ -99,7 +105,9 @@ pub async fn mark_watched(proposal_id: i64) -> Result<(), AppError> {
     respond(async move {
         let viewer = auth::require_admin().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        proposals::mark_watched(&app_state()?.db, &viewer, proposal_id, ip).await?;
+        let state = app_state()?;
+        proposals::mark_watched(&state.db, &viewer, proposal_id, ip).await?;
+        state.catalogue.club_changed(None).await;
         crate::server::http::redirect_form_post("/vote/watched");
         Ok(())
     })
@@ -447,35 +455,43 @@ fn QuotaPanel() -> impl IntoView {
 
 #[component]
 fn ActivityPanel() -> impl IntoView {
-    let activity = Resource::new(|| (), |_| recent_activity());
     view! {
         <section class="panel activity">
             <h2>"Recent activity"</h2>
-            <Suspense fallback=Loading>
-                <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
-                    {move || Suspend::new(async move {
-                        activity.await.map(|items| {
-                            if items.is_empty() {
-                                return view! { <p class="muted">"Nothing yet."</p> }.into_any();
-                            }
-                            view! {
-                                <ul class="activity-list">
-                                    {items.into_iter().map(|a| view! {
-                                        <li>
-                                            <strong>{a.actor.clone().unwrap_or_else(|| "Someone".into())}</strong>
-                                            " " {activity_words(&a.action)} " "
-                                            <em>{a.title.clone().unwrap_or_default()}</em>
-                                            " " <time class="muted" data-at=a.at>{ago(a.at, a.now)}</time>
-                                        </li>
-                                    }).collect_view()}
-                                </ul>
-                            }
-                            .into_any()
-                        })
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+            <RecentActivity />
         </section>
+    }
+}
+
+/// The club's latest public actions, streamed in after the page's main content.
+#[component]
+pub fn RecentActivity() -> impl IntoView {
+    let activity = Resource::new(|| (), |_| recent_activity());
+    view! {
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || Suspend::new(async move {
+                    activity.await.map(|items| {
+                        if items.is_empty() {
+                            return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+                        }
+                        view! {
+                            <ul class="activity-list">
+                                {items.into_iter().map(|a| view! {
+                                    <li>
+                                        <strong>{a.actor.clone().unwrap_or_else(|| "Someone".into())}</strong>
+                                        " " {activity_words(&a.action)} " "
+                                        <em>{a.title.clone().unwrap_or_default()}</em>
+                                        " " <time class="muted" data-at=a.at>{ago(a.at, a.now)}</time>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }
+                        .into_any()
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
     }
 }
 

@@ -41,7 +41,10 @@ pub async fn rate_watched(proposal_id: i64, stars: i32) -> Result<(), AppError> 
         let viewer = auth::require_member().await?;
         let stars = crate::validate::stars(stars)?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        proposals::rate_watched(&app_state()?.db, &viewer, proposal_id, stars, ip).await
+        let state = app_state()?;
+        proposals::rate_watched(&state.db, &viewer, proposal_id, stars, ip).await?;
+        state.catalogue.club_changed(None).await;
+        Ok(())
     })
     .await
 }

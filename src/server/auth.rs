@@ -102,6 +102,33 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
+/// The signed-in member of a plain axum request (the JSON API), if any; looked up once per request.
+pub struct Caller(pub Option<Viewer>);
+
+impl axum::extract::FromRequestParts<super::state::AppState> for Caller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &super::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(Caller(None)) };
+        let Some(token) = slot.token.clone() else { return Ok(Caller(None)) };
+        let db = state.db.clone();
+        let viewer = slot
+            .viewer
+            .get_or_try_init(|| async move { accounts::session_viewer(&db, &token_hash(&token)).await })
+            .await?;
+        Ok(Caller(viewer.clone()))
+    }
+}
+
+impl Caller {
+    pub fn member(self) -> Result<Viewer, AppError> {
+        self.0.ok_or(AppError::Unauthorized)
+    }
+}
+
 /// Whether the request's session cookie belongs to an admin (for plain axum handlers).
 pub async fn is_admin_session(db: &Db, headers: &HeaderMap) -> bool {
     match session_token(headers) {

@@ -71,6 +71,20 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         limit: u32,
     },
+    /// Import films with metrics from a CSV or JSON file, or IMDb's title.basics.tsv(.gz)
+    Import {
+        /// csv, json or imdb-tsv
+        #[arg(long)]
+        format: String,
+        /// The file to read
+        file: PathBuf,
+        /// With --format imdb-tsv: title.ratings.tsv(.gz) to take ratings and votes from
+        #[arg(long)]
+        ratings: Option<PathBuf>,
+        /// Check every row and report, without writing anything
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Measure the vote page (20 / 200 / 2,000 proposals with ten votes each) and sign-in; print a table
     BenchVoting {
         /// Club sizes to measure (active proposals), comma-separated
@@ -156,6 +170,48 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
             Ok(())
         }
+        Command::Import { format, file, ratings, dry_run } => {
+            let format = super::import::Format::parse(&format)?;
+            if ratings.is_some() && format != super::import::Format::ImdbTsv {
+                return Err("--ratings goes with --format imdb-tsv".into());
+            }
+            let open =
+                |path: &PathBuf| std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
+            let input = open(&file)?;
+            let ratings = ratings.as_ref().map(open).transpose()?;
+            let db = prepare_database(&config).await?;
+            let size = input.metadata().map(|m| m.len()).unwrap_or(0);
+            let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
+                let bar = indicatif::ProgressBar::new(size);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({eta} left) {msg}")
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
+            let reader: Box<dyn std::io::Read + Send> = match &bar {
+                Some(bar) => Box::new(bar.wrap_read(input)),
+                None => Box::new(input),
+            };
+            let report =
+                super::import::import_reader(&db, format, std::io::BufReader::new(reader), ratings, dry_run, |done| {
+                    if let Some(bar) = &bar {
+                        bar.set_message(format!("{done} rows"));
+                    }
+                })
+                .await?;
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
+            }
+            for p in &report.problems {
+                println!("line {}: {}", p.line, p.message);
+            }
+            if report.skipped > report.problems.len() {
+                println!("... and {} more skipped rows", report.skipped - report.problems.len());
+            }
+            println!("import: {report}");
+            Ok(())
+        }
         Command::RefreshImdbCache { hours, limit } => {
             let db = prepare_database(&config).await?;
             let client = super::imdb::ImdbClient::new(&config.imdb);
@@ -228,7 +284,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
     // Bind first: a port in use is the most common start-up problem and needs no database.
     let listener = bind(&config.site.addr).await?;
     let db = prepare_database(&config).await?;
-    if config.demo.seed_on_first_start && super::db::stats::site_stats(&db).await?.movies == 0 {
+    if config.demo.seed_on_first_start && super::db::stats::site_stats(&db, 0).await?.movies == 0 {
         tracing::info!("empty catalogue: loading the demo data");
         let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
         tracing::info!(films = summary.movies_added, members = summary.users_added, "demo data loaded");

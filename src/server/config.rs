@@ -174,7 +174,7 @@ impl Default for ImdbConfig {
 
 impl Default for PagesConfig {
     fn default() -> Self {
-        Self { predictions: 25, proposals: 20, movies: 24, max_page_size: 100 }
+        Self { predictions: 25, proposals: 20, movies: 20, max_page_size: 100 }
     }
 }
 

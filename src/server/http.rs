@@ -91,10 +91,6 @@ fn unavailable() -> Response {
         .into_response()
 }
 
-async fn api_not_found() -> AppError {
-    AppError::NotFound("That API endpoint".into())
-}
-
 /// Pages and server-function answers carry live, often member-specific data: browsers and
 /// proxies must not reuse them (a reload after voting shows the new count at once).
 async fn no_store_pages(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
@@ -142,8 +138,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(super::observe::metrics_endpoint))
-        .route("/api/v1", get(api_not_found))
-        .route("/api/v1/{*rest}", get(api_not_found).post(api_not_found))
+        .merge(super::api::routes())
         .leptos_routes_with_context(&state, routes, || {}, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())

@@ -1,7 +1,9 @@
 //! Server-only code: configuration, the database, data loading, the HTTP server and the CLI.
 
+pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod catalogue;
 pub mod cli;
 pub mod config;
 pub mod dataset;
@@ -11,6 +13,7 @@ pub mod flush;
 pub mod gen;
 pub mod http;
 pub mod imdb;
+pub mod import;
 pub mod observe;
 pub mod predictions;
 pub mod refresher;

@@ -211,7 +211,7 @@ pub fn job_finished(job: &'static str, took: std::time::Duration, result: Result
 }
 
 /// The figures the dashboard shows, for people who do not run Prometheus.
-pub fn operations(predictions: &super::predictions::Predictions) -> crate::model::OperationsView {
+pub fn operations(state: &super::state::AppState) -> crate::model::OperationsView {
     use crate::model::{JobRow, RouteRow};
     let routes = routes()
         .lock()
@@ -240,7 +240,9 @@ pub fn operations(predictions: &super::predictions::Predictions) -> crate::model
             last_error: t.last_error.clone(),
         })
         .collect();
-    crate::model::OperationsView { routes, caches: predictions.stats().caches, jobs }
+    let mut caches = state.predictions.stats().caches;
+    caches.extend(state.catalogue.cache_figures());
+    crate::model::OperationsView { routes, caches, jobs }
 }
 
 /// A body that keeps counting for its request while it streams, and reports when it ends.
@@ -336,7 +338,7 @@ pub async fn metrics_endpoint(
             .into_response();
     }
     // Cache sizes and compute time are read now rather than counted as they happen.
-    for figures in state.predictions.stats().caches {
+    for figures in state.predictions.stats().caches.into_iter().chain(state.catalogue.cache_figures()) {
         metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone())
             .set(figures.compute_ms / 1000.0);
         metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);

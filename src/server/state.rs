@@ -1,4 +1,5 @@
 use super::auth::SignInThrottle;
+use super::catalogue::Catalogue;
 use super::config::Config;
 use super::db::Db;
 use super::imdb::ImdbClient;
@@ -21,6 +22,7 @@ pub struct AppState {
     pub imdb: Arc<ImdbClient>,
     pub refresher: Arc<Refresher>,
     pub throttle: Arc<SignInThrottle>,
+    pub catalogue: Arc<Catalogue>,
 }
 
 impl AppState {
@@ -38,7 +40,9 @@ impl AppState {
             accounts.failures_per_ip,
             Duration::from_secs(accounts.lockout_minutes * 60),
         );
+        let catalogue = Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours).await?);
         Ok(AppState {
+            catalogue,
             leptos_options: super::http::leptos_options(&config),
             imdb: Arc::new(ImdbClient::new(&config.imdb)),
             refresher: Arc::new(Refresher::default()),
@@ -72,6 +76,9 @@ impl AppState {
                 let result = match state.predictions.refresh_if_changed(&state.db).await {
                     Ok(true) => {
                         tracing::info!("inputs changed: predictions rebuilt");
+                        if let Err(err) = state.catalogue.catalogue_changed(&state.db).await {
+                            tracing::warn!(%err, "could not reload the catalogue");
+                        }
                         let warm = state.predictions.clone();
                         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
                         Ok(())

@@ -258,8 +258,15 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
 }
 
 /// Casts (`on`) or takes back a vote. A second vote for the same film is refused (409), as is
-/// voting on a proposal that is missing, withdrawn or watched.
-pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
+/// voting on a proposal that is missing, withdrawn or watched. Also returns the proposal's film
+/// in the catalogue, if it is there.
+pub async fn vote(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+    on: bool,
+    ip: Option<String>,
+) -> Result<(VoteState, Option<i64>), AppError> {
     let at = now();
     let votes = on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -299,12 +306,13 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             });
         }
         let delta: i64 = if on { 1 } else { -1 };
-        let votes: i64 =
-            sqlx::query_scalar("UPDATE proposals SET vote_count = vote_count + $1 WHERE id = $2 RETURNING vote_count")
-                .bind(delta)
-                .bind(id)
-                .fetch_one(CountedConn(&mut *tx))
-                .await?;
+        let (votes, movie_id): (i64, Option<i64>) = sqlx::query_as(
+            "UPDATE proposals SET vote_count = vote_count + $1 WHERE id = $2 RETURNING vote_count, movie_id",
+        )
+        .bind(delta)
+        .bind(id)
+        .fetch_one(CountedConn(&mut *tx))
+        .await?;
         sqlx::query(audit::INSERT)
             .bind(at)
             .bind(Some(viewer.id))
@@ -316,12 +324,25 @@ pub async fn vote(db: &Db, viewer: &Viewer, id: i64, on: bool, ip: Option<String
             .execute(CountedConn(&mut *tx))
             .await?;
         tx.commit().await?;
-        Ok::<i64, AppError>(votes)
+        Ok::<(i64, Option<i64>), AppError>((votes, movie_id))
     })?;
+    let (votes, movie_id) = votes;
     let mut card = vec![ProposalCard::placeholder(id)];
     fill_voters(db, &mut card, Some(viewer.id)).await?;
     let card = card.remove(0);
-    Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
+    Ok((VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }, movie_id))
+}
+
+/// A proposal's votes as `viewer` sees them; `None` if there is no such proposal.
+pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<VoteState>, sqlx::Error> {
+    let votes: Option<i64> = on_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT vote_count FROM proposals WHERE id = $1").bind(id).fetch_optional(pool).await
+    })?;
+    let Some(votes) = votes else { return Ok(None) };
+    let mut card = vec![ProposalCard::placeholder(id)];
+    fill_voters(db, &mut card, viewer).await?;
+    let card = card.remove(0);
+    Ok(Some(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }))
 }
 
 /// Rates a watched film 1-5 stars (again: the new rating replaces the old).

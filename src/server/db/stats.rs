@@ -3,7 +3,8 @@
 use super::{on_pool, Db};
 use crate::model::SiteStats;
 
-pub async fn site_stats(db: &Db) -> Result<SiteStats, sqlx::Error> {
+/// `fresh_secs`: how old IMDb metadata may be before it counts as stale.
+pub async fn site_stats(db: &Db, fresh_secs: i64) -> Result<SiteStats, sqlx::Error> {
     on_pool!(db, |pool| {
         sqlx::query_as::<_, SiteStats>(
             "SELECT \
@@ -14,9 +15,14 @@ pub async fn site_stats(db: &Db) -> Result<SiteStats, sqlx::Error> {
                (SELECT COUNT(*) FROM votes) AS votes, \
                (SELECT COUNT(*) FROM ratings) + (SELECT COUNT(*) FROM watch_ratings) AS ratings, \
                (SELECT COUNT(*) FROM list_memberships) AS list_entries, \
-               (SELECT COUNT(*) FROM nominations) AS nominations",
+               (SELECT COUNT(*) FROM nominations) AS nominations, \
+               (SELECT COUNT(*) FROM proposals WHERE status IN ('active', 'watched') \
+                  AND (cached_at IS NULL OR cached_at <= $2)) AS stale_imdb, \
+               (SELECT COUNT(*) FROM proposals WHERE status IN ('active', 'watched') \
+                  AND last_fetch_error IS NOT NULL) AS failed_imdb",
         )
         .bind(false)
+        .bind(super::now() - fresh_secs)
         .fetch_one(pool)
         .await
     })

@@ -1,0 +1,168 @@
+//! `/api/docs`: the JSON API's reference, read from the OpenAPI document the server generates,
+//! with a "Try it" form per endpoint (the answer is shown below it).
+
+use crate::error::AppError;
+use crate::pages::Loading;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_meta::Title;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Endpoint {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub tag: String,
+    /// (name, where: path or query, description)
+    pub params: Vec<(String, String, String)>,
+    pub has_body: bool,
+    pub statuses: Vec<String>,
+}
+
+#[server(endpoint = "api_endpoints", input = GetUrl)]
+pub async fn api_endpoints() -> Result<Vec<Endpoint>, AppError> {
+    use utoipa::OpenApi;
+    let doc = serde_json::to_value(crate::server::api::ApiDoc::openapi()).map_err(|_| AppError::Internal)?;
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let params = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| {
+                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                    (text("name"), text("in"), text("description"))
+                })
+                .collect();
+            out.push(Endpoint {
+                method: method.to_uppercase(),
+                path: path.clone(),
+                summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or_default().to_string(),
+                tag: op["tags"][0].as_str().unwrap_or_default().to_string(),
+                params,
+                has_body: op.get("requestBody").is_some(),
+                statuses: op["responses"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[component]
+pub fn ApiDocsPage() -> impl IntoView {
+    let endpoints = Resource::new_blocking(|| (), |_| api_endpoints());
+    view! {
+        <Title text="API" />
+        <h1>"The Marquee API"</h1>
+        <p>
+            "Version 1, under " <code>"/api/v1"</code> ". The machine-readable description is "
+            <a href="/api/v1/openapi.json">"/api/v1/openapi.json"</a> " (OpenAPI 3.1). Errors are "
+            <code>"{\"code\": ..., \"message\": ...}"</code> " with the HTTP status. Calls that change something need "
+            "the site's session cookie (sign in first) and are refused when sent from another site."
+        </p>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                endpoints.await.map(|list| view! {
+                    <div class="api-endpoints">
+                        {list.into_iter().map(|e| view! { <EndpointView endpoint=e /> }).collect_view()}
+                    </div>
+                })
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn EndpointView(endpoint: Endpoint) -> impl IntoView {
+    let answer = RwSignal::new(None::<String>);
+    let values = StoredValue::new(std::collections::HashMap::<String, String>::new());
+    let body = RwSignal::new(String::from("{\"stars\": 4.5}"));
+    let e = endpoint.clone();
+    let try_it = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let mut path = e.path.clone();
+            let mut query = Vec::new();
+            values.with_value(|v| {
+                for (name, place, _) in &e.params {
+                    let value = v.get(name).cloned().unwrap_or_default();
+                    if place == "path" {
+                        path = path.replace(&format!("{{{name}}}"), &crate::model::encode_component(&value));
+                    } else if !value.is_empty() {
+                        query.push(format!("{name}={}", crate::model::encode_component(&value)));
+                    }
+                }
+            });
+            if !query.is_empty() {
+                path = format!("{path}?{}", query.join("&"));
+            }
+            let (method, has_body, body) = (e.method.clone(), e.has_body, body.get_untracked());
+            leptos::task::spawn_local(async move {
+                answer.set(Some(crate::pages::api_docs::fetch_text(&method, &path, has_body.then_some(body)).await));
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (&e, values, body);
+    };
+    let id = format!("{}-{}", endpoint.method.to_lowercase(), endpoint.path.replace(['/', '{', '}'], "-"));
+    view! {
+        <section class="panel api-endpoint" id=id>
+            <h2><code class="method">{endpoint.method.clone()}</code> " " <code>{endpoint.path.clone()}</code></h2>
+            <p>{endpoint.summary.clone()}</p>
+            <p class="muted">{format!("Answers: {}", endpoint.statuses.join(", "))}</p>
+            <form class="try-it" on:submit=try_it>
+                {endpoint.params.iter().cloned().map(|(name, place, description)| {
+                    let key = name.clone();
+                    view! {
+                        <label>
+                            <code>{name.clone()}</code> <span class="muted">{format!(" ({place}) {description}")}</span>
+                            <input name=name on:input=move |ev| {
+                                let v = event_target_value(&ev);
+                                values.update_value(|m| { m.insert(key.clone(), v); });
+                            } />
+                        </label>
+                    }
+                }).collect_view()}
+                {endpoint.has_body.then(|| view! {
+                    <label>"Body " <textarea rows="3" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
+                })}
+                <button class="button small" type="submit">"Try it"</button>
+            </form>
+            {move || answer.get().map(|a| view! { <pre class="api-answer">{a}</pre> })}
+        </section>
+    }
+}
+
+/// Sends the request from the browser (with the session cookie) and returns status and body.
+#[cfg(feature = "hydrate")]
+pub async fn fetch_text(method: &str, path: &str, body: Option<String>) -> String {
+    use wasm_bindgen::JsCast;
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    if let Some(b) = body {
+        init.set_body(&wasm_bindgen::JsValue::from_str(&b));
+        let headers = web_sys::Headers::new().ok();
+        if let Some(h) = &headers {
+            let _ = h.set("content-type", "application/json");
+            init.set_headers(h);
+        }
+    }
+    let promise = window().fetch_with_str_and_init(path, &init);
+    let Ok(response) = wasm_bindgen_futures::JsFuture::from(promise).await else {
+        return "The request failed.".into();
+    };
+    let response: web_sys::Response = response.unchecked_into();
+    let status = response.status();
+    let text = match response.text() {
+        Ok(p) => wasm_bindgen_futures::JsFuture::from(p).await.ok().and_then(|t| t.as_string()).unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let pretty = serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| serde_json::to_string_pretty(&v).ok())
+        .unwrap_or(text);
+    format!("HTTP {status}\n{pretty}")
+}

@@ -1,0 +1,317 @@
+//! `/movies/:id`: one film, everything known about it, the club's record, its prediction breakdown,
+//! similar films, and the reader's own rating. `/movies/for-you`: recommendations.
+
+use crate::components::error_view::ErrorView;
+use crate::components::movie_card::{MovieCardView, Poster};
+use crate::error::AppError;
+use crate::model::{format_date, MovieDetail, MoviePage, RecommendedFilm};
+use crate::pages::Loading;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[server(endpoint = "movie_page", input = GetUrl)]
+pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
+    use crate::server::db::movies::{self, MovieKey};
+    use crate::server::{auth, http::respond, state::app_state};
+    respond(async move {
+        let key = MovieKey::parse(&id)?;
+        let state = app_state()?;
+        let detail = state.catalogue.detail(&state.db, &key).await?.as_ref().clone();
+        let viewer = auth::current_user().await?;
+        let my_rating = match &viewer {
+            Some(v) => movies::my_rating(&state.db, v.id, detail.movie.id).await?,
+            None => None,
+        };
+        let breakdown = state.predictions.breakdown(&detail.movie.imdb_id, &Default::default()).ok();
+        Ok(MoviePage { detail, breakdown, viewer, my_rating })
+    })
+    .await
+}
+
+/// Rates a film 0.5-5 stars; an empty `stars` removes the rating. Returns the rating in half stars.
+#[server(endpoint = "rate_movie")]
+pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, AppError> {
+    use crate::server::db::movies;
+    use crate::server::{auth, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        let half = match stars.trim() {
+            "" | "remove" => None,
+            text => Some(crate::validate::half_stars(
+                text.parse::<f64>()
+                    .map_err(|_| AppError::BadRequest("Rate a film from 0.5 to 5 stars, in half stars.".into()))?,
+            )?),
+        };
+        let state = app_state()?;
+        movies::rate(&state.db, viewer.id, movie_id, half).await?;
+        state.catalogue.rated(viewer.id, movie_id).await;
+        Ok(half)
+    })
+    .await
+}
+
+#[server(endpoint = "recommendations", input = GetUrl)]
+pub async fn recommendations() -> Result<Vec<RecommendedFilm>, AppError> {
+    use crate::server::{auth, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        let state = app_state()?;
+        Ok(state.catalogue.recommendations(&state.db, viewer.id, 24).await?.as_ref().clone())
+    })
+    .await
+}
+
+#[component]
+pub fn MoviePageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let page = Resource::new_blocking(id, get_movie_page);
+    view! {
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <Title text="Film not found" /> <ErrorView errors /> }>
+                {move || Suspend::new(async move { page.await.map(|page| view! { <Film page /> }) })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+fn stars_text(stars: f64) -> String {
+    format!("{stars:.1}★")
+}
+
+#[component]
+fn Film(page: MoviePage) -> impl IntoView {
+    let MovieDetail { movie, credits, metrics, awards, lists, club, similar } = page.detail;
+    let facts = [
+        movie.year.map(|y| y.to_string()),
+        movie.runtime_minutes.map(|m| format!("{}h {:02}m", m / 60, m % 60)),
+        (!movie.genres.is_empty()).then(|| movie.genres.clone()),
+        movie.rating.map(|r| format!("IMDb ★ {r:.1}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let wins: Vec<_> = awards.iter().filter(|a| a.won).cloned().collect();
+    let noms: Vec<_> = awards.iter().filter(|a| !a.won).cloned().collect();
+    let predictions_href = format!("/predictions?film={}", movie.imdb_id);
+    view! {
+        <Title text=movie.title.clone() />
+        <article class="film" data-movie=movie.id>
+            <div class="film-head">
+                <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />
+                <div>
+                    <h1>{movie.title.clone()}</h1>
+                    {movie.original_title.clone().filter(|t| *t != movie.title).map(|t| view! { <p class="muted">{t}</p> })}
+                    <p class="card-meta">{facts}</p>
+                    <p class="plot">{movie.plot.clone().unwrap_or_else(|| "No plot summary yet.".into())}</p>
+                    <p>
+                        <a href=format!("https://www.imdb.com/title/{}/", movie.imdb_id) rel="noopener noreferrer">"IMDb"</a>
+                    </p>
+                    <RatingControl movie_id=movie.id mine=page.my_rating signed_in=page.viewer.is_some() />
+                </div>
+            </div>
+
+            <section class="panel">
+                <h2>"The club"</h2>
+                <ul class="facts">
+                    <li>{format!("{} active proposal(s), {} vote(s)", club.active_proposals, club.votes)}</li>
+                    <li>{club.watched_at.map_or("Not watched together yet".to_string(), |at| format!("Watched together on {}", format_date(at)))}</li>
+                    {club.watch_stars.map(|s| view! { <li>{format!("Club night rating {}", stars_text(s))}</li> })}
+                    <li class="member-rating">
+                        {match club.member_stars {
+                            Some(s) => format!("Members' rating {} from {}", stars_text(s), club.member_ratings),
+                            None => "No member ratings yet".to_string(),
+                        }}
+                    </li>
+                </ul>
+            </section>
+
+            {page.breakdown.map(|b| view! {
+                <section class="panel">
+                    <h2>"Canon prediction"</h2>
+                    <p>
+                        {format!("Score {:.1} · {:.0}% likely", b.score, b.likelihood * 100.0)}
+                        {b.rank.map(|r| format!(" · rank {r}"))}
+                        {format!(" · data {:.0}% complete", b.completeness * 100.0)}
+                    </p>
+                    <table class="data-table">
+                        <thead><tr><th>"Dimension"</th><th>"Score"</th><th>"Weight"</th><th>"Points"</th></tr></thead>
+                        <tbody>
+                            {b.dimensions.into_iter().map(|d| view! {
+                                <tr>
+                                    <td>{d.label.clone()}</td>
+                                    <td>{d.score.map_or("—".to_string(), |s| format!("{:.0}", s * 100.0))}</td>
+                                    <td>{format!("{:.0}%", d.weight_pct)}</td>
+                                    <td>{format!("{:.1}", d.points)}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <p><a href=predictions_href>"Open in predictions"</a></p>
+                </section>
+            })}
+
+            {(!credits.is_empty()).then(|| view! {
+                <section class="panel">
+                    <h2>"Credits"</h2>
+                    <ul class="credits">
+                        {credits.into_iter().map(|c| view! {
+                            <li><strong>{c.name}</strong> <span class="muted">{format!(" {}", c.role)}{c.job.map(|j| format!(" ({j})"))}</span></li>
+                        }).collect_view()}
+                    </ul>
+                </section>
+            })}
+
+            <section class="panel">
+                <h2>"Ratings by source"</h2>
+                {if metrics.is_empty() {
+                    view! { <p class="muted">"No ratings recorded."</p> }.into_any()
+                } else {
+                    view! {
+                        <table class="data-table metrics">
+                            <thead><tr><th>"Source"</th><th>"Figure"</th><th>"Value"</th></tr></thead>
+                            <tbody>
+                                {metrics.into_iter().map(|m| view! {
+                                    <tr><td>{m.source}</td><td>{m.metric}</td><td>{format_metric(m.value)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                    .into_any()
+                }}
+            </section>
+
+            <section class="panel">
+                <h2>"Festivals and awards"</h2>
+                {(wins.is_empty() && noms.is_empty()).then(|| view! { <p class="muted">"No festival or award record."</p> })}
+                {(!wins.is_empty()).then(|| view! {
+                    <h3>"Wins"</h3>
+                    <ul class="awards wins">{wins.into_iter().map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> }).collect_view()}</ul>
+                })}
+                {(!noms.is_empty()).then(|| view! {
+                    <h3>"Nominations"</h3>
+                    <ul class="awards">{noms.into_iter().map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> }).collect_view()}</ul>
+                })}
+            </section>
+
+            <section class="panel">
+                <h2>"Canonical lists"</h2>
+                {if lists.is_empty() {
+                    view! { <p class="muted">"On no canonical list yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="lists">
+                            {lists.into_iter().map(|l| view! {
+                                <li>{l.name}{l.edition.filter(|e| *e > 0).map(|e| format!(" (added in the {e} edition)"))}</li>
+                            }).collect_view()}
+                        </ul>
+                    }
+                    .into_any()
+                }}
+            </section>
+
+            {(!similar.is_empty()).then(|| view! {
+                <h2 class="section-title">"Similar films"</h2>
+                <div class="poster-grid similar">
+                    {similar.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
+                </div>
+            })}
+        </article>
+    }
+}
+
+fn format_metric(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{v:.0}")
+    } else if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// Half-star buttons (0.5-5) and "remove": plain form posts, instant with JavaScript.
+#[component]
+fn RatingControl(movie_id: i64, mine: Option<i32>, signed_in: bool) -> impl IntoView {
+    let action = ServerAction::<RateMovie>::new();
+    let mine = RwSignal::new(mine);
+    let problem = RwSignal::new(None::<String>);
+    crate::pages::on_action_result(action, move |result| match result {
+        Ok(half) => {
+            mine.set(*half);
+            problem.set(None);
+        }
+        Err(err) => problem.set(Some(err.to_string())),
+    });
+    if !signed_in {
+        return view! {
+            <p class="muted"><a href=format!("/signin?next=/movies/{movie_id}")>"Sign in"</a> " to rate this film."</p>
+        }
+        .into_any();
+    }
+    let shown = move || {
+        action
+            .input()
+            .get()
+            .map(|i| crate::validate::half_stars(i.stars.parse().unwrap_or(0.0)).ok())
+            .unwrap_or(mine.get())
+    };
+    view! {
+        <div class="my-rating">
+            <ActionForm action attr:class="half-stars" attr:aria-label="Your rating">
+                <input type="hidden" name="movie_id" value=movie_id />
+                {(1..=10).map(|h| {
+                    let stars = h as f64 / 2.0;
+                    view! {
+                        <button
+                            type="submit"
+                            name="stars"
+                            value=stars.to_string()
+                            class=move || if shown().is_some_and(|s| s >= h) { "half on" } else { "half" }
+                            aria-label=format!("{stars} stars")
+                            aria-pressed=move || (shown() == Some(h)).to_string()
+                        >
+                            {if h % 2 == 1 { "⯨" } else { "⯩" }}
+                        </button>
+                    }
+                }).collect_view()}
+                <button type="submit" name="stars" value="" class="link-button" disabled=move || shown().is_none()>"Remove"</button>
+            </ActionForm>
+            <p class="your-rating">{move || shown().map_or("Not rated by you".to_string(), |h| format!("Your rating: {}★", h as f64 / 2.0))}</p>
+            {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+        </div>
+    }
+    .into_any()
+}
+
+#[component]
+pub fn ForYouPage() -> impl IntoView {
+    let recs = Resource::new_blocking(|| (), |_| recommendations());
+    view! {
+        <Title text="Recommended for you" />
+        <h1>"Recommended for you"</h1>
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! {
+                <ErrorView errors />
+                <p><a href="/signin?next=/movies/for-you">"Sign in"</a> " to see recommendations."</p>
+            }>
+                {move || Suspend::new(async move {
+                    recs.await.map(|films| view! {
+                        <p class="muted">"Films you have not rated, picked from the genres and directors of the films you rated highly."</p>
+                        <div class="poster-grid recommendations">
+                            {films.into_iter().map(|r| view! {
+                                <div class="recommendation">
+                                    <MovieCardView movie=r.movie />
+                                    <p class="reason">{r.reason}</p>
+                                </div>
+                            }).collect_view()}
+                        </div>
+                    })
+                })}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}

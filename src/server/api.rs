@@ -1,0 +1,362 @@
+//! The versioned JSON API under `/api/v1`, described by an OpenAPI document generated from these
+//! handlers (`/api/v1/openapi.json`, browsable at `/api/docs`). Same sessions as the site; changes
+//! need a signed-in member and pass the cross-site check like every form.
+
+use super::auth::Caller;
+use super::db::movies::{self, MovieKey, Start};
+use super::db::proposals;
+use super::state::AppState;
+use crate::error::AppError;
+use crate::model::*;
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// The error body every endpoint uses.
+#[derive(Serialize, ToSchema)]
+pub struct ApiError {
+    /// Stable machine-readable code: bad_request, unauthorized, forbidden, not_found, conflict,
+    /// too_large, too_many_requests, internal, unavailable.
+    pub code: String,
+    /// What went wrong, in words a person can act on.
+    pub message: String,
+}
+
+/// `Query` whose rejections are JSON errors with a useful message.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e: QueryRejection| AppError::BadRequest(format!("Invalid query: {}", e.body_text())))
+    }
+}
+
+/// `Json` whose rejections (malformed, wrong type, too large) are JSON errors.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        Json::<T>::from_request(req, state).await.map(|j| ApiJson(j.0)).map_err(|e: JsonRejection| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge("The request body is too large.".into())
+            } else {
+                AppError::BadRequest(format!("Invalid JSON body: {}", e.body_text()))
+            }
+        })
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MovieListParams {
+    /// A genre the catalogue has (see `/api/v1/genres`).
+    genre: Option<String>,
+    /// First year of a decade: 1990 or 1990s.
+    decade: Option<String>,
+    /// Only films on a canonical list.
+    on_list: Option<String>,
+    /// popular (default), rating, year or title.
+    sort: Option<String>,
+    /// Words in the title; case and accents do not matter.
+    q: Option<String>,
+    /// From a previous page's `next_cursor`.
+    cursor: Option<String>,
+    /// 1-100, default 20.
+    limit: Option<u32>,
+}
+
+/// List films: filtered, sorted, cursor-paged.
+#[utoipa::path(get, path = "/api/v1/movies", tag = "movies", params(MovieListParams),
+    responses((status = 200, body = MovieList), (status = 400, body = ApiError)))]
+async fn list_movies(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<MovieListParams>,
+) -> Result<Json<MovieList>, AppError> {
+    let genres = state.catalogue.genres();
+    let filter = crate::validate::movie_filter(
+        p.genre.as_deref(),
+        p.decade.as_deref(),
+        p.on_list.as_deref(),
+        p.sort.as_deref(),
+        p.q.as_deref(),
+        &genres,
+    )?;
+    let limit = crate::validate::limit(p.limit.unwrap_or(20), state.config.pages.max_page_size)?;
+    let start = match p.cursor.as_deref().filter(|c| !c.is_empty()) {
+        None => Start::Offset(0),
+        Some(token) => {
+            let cursor = MovieCursor::decode(token)
+                .ok_or_else(|| AppError::BadRequest("The cursor is not one this API gave out.".into()))?;
+            if cursor.sort != filter.sort {
+                return Err(AppError::BadRequest("The cursor belongs to another sort order.".into()));
+            }
+            Start::After(cursor)
+        }
+    };
+    Ok(Json(state.catalogue.list_page(&state.db, &filter, start, limit).await?))
+}
+
+/// The genres the catalogue has.
+#[utoipa::path(get, path = "/api/v1/genres", tag = "movies", responses((status = 200, body = Vec<String>)))]
+async fn genres(State(state): State<AppState>) -> Json<Vec<String>> {
+    Json(state.catalogue.genres())
+}
+
+/// Everything about one film (by catalogue id or IMDb id).
+#[utoipa::path(get, path = "/api/v1/movies/{id}", tag = "movies",
+    params(("id" = String, Path, description = "Catalogue id (123) or IMDb id (tt0111161)")),
+    responses((status = 200, body = MovieDetail), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn movie_detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<MovieDetail>, AppError> {
+    let key = MovieKey::parse(&id)?;
+    Ok(Json(state.catalogue.detail(&state.db, &key).await?.as_ref().clone()))
+}
+
+#[derive(Deserialize, Serialize, ToSchema)]
+pub struct RatingBody {
+    /// 0.5 to 5, in half stars.
+    stars: f64,
+}
+
+/// The caller's rating of a film.
+#[derive(Serialize, ToSchema)]
+pub struct MyRating {
+    movie_id: i64,
+    /// 0.5-5, or null when not rated.
+    stars: Option<f64>,
+}
+
+async fn movie_id_of(state: &AppState, id: &str) -> Result<i64, AppError> {
+    match MovieKey::parse(id)? {
+        MovieKey::Id(id) => Ok(id),
+        key => Ok(movies::info(&state.db, &key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?.id),
+    }
+}
+
+/// Rate a film (or change the rating).
+#[utoipa::path(put, path = "/api/v1/movies/{id}/rating", tag = "ratings", request_body = RatingBody,
+    params(("id" = String, Path, description = "Catalogue id or IMDb id")),
+    responses((status = 200, body = MyRating), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 404, body = ApiError), (status = 413, body = ApiError)))]
+async fn put_rating(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<RatingBody>,
+) -> Result<Json<MyRating>, AppError> {
+    let viewer = caller.member()?;
+    let movie_id = movie_id_of(&state, &id).await?;
+    let half = crate::validate::half_stars(body.stars)?;
+    movies::rate(&state.db, viewer.id, movie_id, Some(half)).await?;
+    state.catalogue.rated(viewer.id, movie_id).await;
+    Ok(Json(MyRating { movie_id, stars: Some(half as f64 / 2.0) }))
+}
+
+/// Remove the caller's rating of a film.
+#[utoipa::path(delete, path = "/api/v1/movies/{id}/rating", tag = "ratings",
+    params(("id" = String, Path, description = "Catalogue id or IMDb id")),
+    responses((status = 200, body = MyRating), (status = 401, body = ApiError), (status = 404, body = ApiError)))]
+async fn delete_rating(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<MyRating>, AppError> {
+    let viewer = caller.member()?;
+    let movie_id = movie_id_of(&state, &id).await?;
+    movies::rate(&state.db, viewer.id, movie_id, None).await?;
+    state.catalogue.rated(viewer.id, movie_id).await;
+    Ok(Json(MyRating { movie_id, stars: None }))
+}
+
+/// The caller's ratings, newest first.
+#[utoipa::path(get, path = "/api/v1/ratings", tag = "ratings",
+    responses((status = 200, body = Vec<MyRating>), (status = 401, body = ApiError)))]
+async fn my_ratings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MyRating>>, AppError> {
+    let viewer = caller.member()?;
+    let rows = movies::ratings_of(&state.db, viewer.id).await?;
+    Ok(Json(rows.into_iter().map(|(movie_id, half)| MyRating { movie_id, stars: Some(half as f64 / 2.0) }).collect()))
+}
+
+/// Films recommended to the caller, each with a one-line reason.
+#[utoipa::path(get, path = "/api/v1/recommendations", tag = "ratings",
+    responses((status = 200, body = Vec<RecommendedFilm>), (status = 401, body = ApiError)))]
+async fn recommendations(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<RecommendedFilm>>, AppError> {
+    let viewer = caller.member()?;
+    Ok(Json(state.catalogue.recommendations(&state.db, viewer.id, 24).await?.as_ref().clone()))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PredictionParams {
+    /// A weight profile's slug (balanced, award-winner, ...); default: the default profile.
+    profile: Option<String>,
+    /// Custom weights as five percentages summing to 100: "20,20,20,20,20".
+    w: Option<String>,
+    /// Candidates (default) or OnList.
+    set: Option<CandidateSet>,
+    /// Default 0.
+    offset: Option<u32>,
+    /// 1-100, default 25.
+    limit: Option<u32>,
+}
+
+/// Ranked canon predictions under a profile or custom weights.
+#[utoipa::path(get, path = "/api/v1/predictions", tag = "predictions", params(PredictionParams),
+    responses((status = 200, body = PredictionPage), (status = 400, body = ApiError)))]
+async fn predictions(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<PredictionParams>,
+) -> Result<Json<PredictionPage>, AppError> {
+    let q = PredictionQuery { profile: p.profile, w: p.w };
+    let predictions = state.predictions.clone();
+    let page = tokio::task::spawn_blocking(move || {
+        predictions.page(&q, p.set.unwrap_or(CandidateSet::Candidates), p.offset.unwrap_or(0), p.limit.unwrap_or(25))
+    })
+    .await
+    .map_err(|_| AppError::Internal)??;
+    Ok(Json(page))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProposalParams {
+    /// Default 0.
+    offset: Option<u32>,
+    /// 1-100, default 20.
+    limit: Option<u32>,
+}
+
+/// Active proposals, most votes first, with their voters.
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "club", params(ProposalParams),
+    responses((status = 200, body = Slice<ProposalCard>), (status = 400, body = ApiError)))]
+async fn list_proposals(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ProposalParams>,
+) -> Result<Json<Slice<ProposalCard>>, AppError> {
+    let offset = crate::validate::list_offset(p.offset.unwrap_or(0))?;
+    let limit = crate::validate::limit(p.limit.unwrap_or(20), state.config.pages.max_page_size)?;
+    let (items, total) = proposals::active_page(&state.db, caller.0.map(|v| v.id), limit, offset as u64).await?;
+    Ok(Json(Slice { items, offset, total }))
+}
+
+/// Who voted for one proposal.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/votes", tag = "club",
+    params(("id" = i64, Path, description = "Proposal id")),
+    responses((status = 200, body = VoteState), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn proposal_votes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<VoteState>, AppError> {
+    let id: i64 = id.trim().parse().map_err(|_| AppError::BadRequest(format!("{id:?} is not a proposal number.")))?;
+    let state_of = proposals::vote_state(&state.db, id, caller.0.map(|v| v.id)).await?;
+    Ok(Json(state_of.ok_or_else(|| AppError::NotFound("That proposal".into()))?))
+}
+
+/// The site's counts.
+#[utoipa::path(get, path = "/api/v1/stats", tag = "club", responses((status = 200, body = SiteStats)))]
+async fn stats(State(state): State<AppState>) -> Result<Json<SiteStats>, AppError> {
+    Ok(Json(state.catalogue.stats(&state.db).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportParams {
+    /// csv or json.
+    format: String,
+    /// Check every row and report, without writing anything.
+    dry_run: Option<bool>,
+}
+
+/// Import films with metrics (admins): the body is the CSV or JSON file.
+#[utoipa::path(post, path = "/api/v1/import", tag = "admin", params(ImportParams),
+    request_body(content = String, description = "The file's contents", content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 413, body = ApiError)))]
+async fn import(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(p): ApiQuery<ImportParams>,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportReport>, AppError> {
+    let viewer = caller.member()?;
+    if !viewer.is_admin {
+        return Err(AppError::Forbidden);
+    }
+    let format = super::import::Format::parse(&p.format)?;
+    let dry_run = p.dry_run.unwrap_or(false);
+    let report = super::import::import_bytes(&state.db, format, &body, dry_run, |_| {}).await?;
+    if !dry_run && (report.created + report.updated) > 0 {
+        state.catalogue.catalogue_changed(&state.db).await?;
+        if let Err(err) = state.predictions.refresh_if_changed(&state.db).await {
+            tracing::warn!(%err, "could not rescore after an import");
+        }
+    }
+    Ok(Json(report))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Marquee API", version = "1", description = "Films, canon predictions, the club's proposals and votes, ratings and recommendations. Errors are `{code, message}` with the HTTP status. Changes need a signed-in session (the site's cookie) and are refused when sent from another site."),
+    paths(list_movies, genres, movie_detail, put_rating, delete_rating, my_ratings, recommendations, predictions,
+          list_proposals, proposal_votes, stats, import),
+    components(schemas(ApiError, MovieList, MovieCard, MovieDetail, RatingBody, MyRating, RecommendedFilm,
+                       PredictionPage, Slice<ProposalCard>, VoteState, SiteStats, ImportReport)),
+    tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "admin"))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("That API endpoint".into())
+}
+
+/// Bodies larger than this are refused (413), except imports.
+const MAX_BODY: usize = 16 * 1024;
+const MAX_IMPORT: usize = 64 * 1024 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    use axum::extract::DefaultBodyLimit;
+    use axum::routing::{post, put};
+    Router::new()
+        .route("/api/v1/movies", get(list_movies))
+        .route("/api/v1/genres", get(genres))
+        .route("/api/v1/movies/{id}", get(movie_detail))
+        .route("/api/v1/movies/{id}/rating", put(put_rating).delete(delete_rating))
+        .route("/api/v1/ratings", get(my_ratings))
+        .route("/api/v1/recommendations", get(recommendations))
+        .route("/api/v1/predictions", get(predictions))
+        .route("/api/v1/proposals", get(list_proposals))
+        .route("/api/v1/proposals/{id}/votes", get(proposal_votes))
+        .route("/api/v1/stats", get(stats))
+        .route("/api/v1/openapi.json", get(openapi))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .route("/api/v1/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT)))
+        .route("/api/v1", get(not_found))
+        .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).delete(not_found))
+}

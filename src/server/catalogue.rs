@@ -1,0 +1,334 @@
+//! The catalogue service: film lists, film details, recommendations and site counts, each cached
+//! (moka) for its configured time and invalidated by the writes that change it.
+
+use super::config::CacheConfig;
+use super::dataset::fold_text;
+use super::db::movies::{self, MovieKey, Start};
+use super::db::{stats, Db};
+use crate::error::AppError;
+use crate::model::{CacheFigures, MovieCard, MovieDetail, MovieFilter, MovieList, RecommendedFilm, SiteStats};
+use crate::recommend::{self, Reason, TasteFilm};
+use moka::future::Cache;
+use std::collections::HashMap;
+use std::future::Future;
+use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// A moka cache with hit, miss and compute-time counters.
+pub struct Counted<K, V> {
+    name: &'static str,
+    cache: Cache<K, V>,
+    lookups: AtomicU64,
+    misses: AtomicU64,
+    compute_micros: AtomicU64,
+}
+
+impl<K, V> Counted<K, V>
+where
+    K: Hash + Eq + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
+    fn new(name: &'static str, capacity: u64, ttl_secs: u64) -> Self {
+        Counted {
+            name,
+            cache: Cache::builder().max_capacity(capacity).time_to_live(Duration::from_secs(ttl_secs.max(1))).build(),
+            lookups: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+            compute_micros: AtomicU64::new(0),
+        }
+    }
+
+    /// The cached value, or `compute`'s (once, however many ask at the same time). Errors are not cached.
+    async fn get(&self, key: K, compute: impl Future<Output = Result<V, AppError>>) -> Result<V, AppError> {
+        self.lookups.fetch_add(1, Ordering::Relaxed);
+        let missed = std::sync::atomic::AtomicBool::new(false);
+        let result = self
+            .cache
+            .try_get_with(key, async {
+                missed.store(true, Ordering::Relaxed);
+                let started = Instant::now();
+                let value = compute.await;
+                self.compute_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                value
+            })
+            .await
+            .map_err(|e: Arc<AppError>| (*e).clone());
+        let missed = missed.load(Ordering::Relaxed);
+        if missed {
+            self.misses.fetch_add(1, Ordering::Relaxed);
+        }
+        super::observe::cache_lookup(self.name, !missed);
+        result
+    }
+
+    async fn invalidate(&self, key: &K) {
+        self.cache.invalidate(key).await;
+    }
+
+    fn clear(&self) {
+        self.cache.invalidate_all();
+    }
+
+    fn figures(&self) -> CacheFigures {
+        let lookups = self.lookups.load(Ordering::Relaxed);
+        let misses = self.misses.load(Ordering::Relaxed);
+        CacheFigures {
+            name: self.name.to_string(),
+            hits: lookups.saturating_sub(misses),
+            misses,
+            compute_ms: self.compute_micros.load(Ordering::Relaxed) as f64 / 1000.0,
+        }
+    }
+}
+
+/// Every film as the recommender sees it, with the ids to map back.
+pub struct TasteIndex {
+    pub films: Vec<TasteFilm>,
+    pub ids: Vec<i64>,
+    pub by_id: HashMap<i64, usize>,
+    pub genres: Vec<String>,
+}
+
+impl TasteIndex {
+    pub async fn load(db: &Db) -> Result<TasteIndex, sqlx::Error> {
+        let rows = movies::taste_rows(db).await?;
+        let mut genres: Vec<String> = movies::genres(db).await?;
+        genres.truncate(64);
+        let bit = |g: &str| genres.iter().position(|k| k == g.trim()).map_or(0u64, |i| 1u64 << i);
+        let mut index = TasteIndex { films: Vec::new(), ids: Vec::new(), by_id: HashMap::new(), genres: Vec::new() };
+        for (id, film_genres, directors, rating, votes) in rows {
+            index.by_id.insert(id, index.ids.len());
+            index.ids.push(id);
+            index.films.push(TasteFilm {
+                genres: film_genres.split(',').filter(|g| !g.trim().is_empty()).fold(0, |acc, g| acc | bit(g)),
+                directors: directors
+                    .unwrap_or_default()
+                    .split(',')
+                    .filter_map(|d| d.trim().parse::<i64>().ok())
+                    .map(|d| d as u32)
+                    .collect(),
+                rating: rating.map(|r| r as f32),
+                votes: votes.map(|v| v as f32),
+            });
+        }
+        index.genres = genres;
+        Ok(index)
+    }
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ListKey {
+    filter: MovieFilter,
+    start: String,
+    limit: u32,
+}
+
+type ListValue = (Vec<MovieCard>, i64, Option<crate::model::MovieCursor>);
+
+pub struct Catalogue {
+    index: RwLock<Arc<TasteIndex>>,
+    lists: Counted<ListKey, Arc<ListValue>>,
+    popular: Counted<(Option<i32>, u32), Arc<Vec<MovieCard>>>,
+    details: Counted<i64, Arc<MovieDetail>>,
+    recommendations: Counted<i64, Arc<Vec<RecommendedFilm>>>,
+    stats: Counted<(), SiteStats>,
+    imdb_fresh_secs: i64,
+}
+
+impl Catalogue {
+    pub async fn load(db: &Db, ttl: &CacheConfig, imdb_fresh_hours: u64) -> Result<Catalogue, sqlx::Error> {
+        Ok(Catalogue {
+            imdb_fresh_secs: imdb_fresh_hours as i64 * 3600,
+            index: RwLock::new(Arc::new(TasteIndex::load(db).await?)),
+            lists: Counted::new("movie_lists", 5_000, ttl.movie_list_ttl_secs),
+            popular: Counted::new("popular", 100, ttl.popular_ttl_secs),
+            details: Counted::new("movie_details", 10_000, ttl.movie_detail_ttl_secs),
+            recommendations: Counted::new("recommendations", 10_000, ttl.recommendations_ttl_secs),
+            stats: Counted::new("site_stats", 1, ttl.stats_ttl_secs),
+        })
+    }
+
+    pub fn index(&self) -> Arc<TasteIndex> {
+        self.index.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn genres(&self) -> Vec<String> {
+        self.index().genres.clone()
+    }
+
+    /// A page of the catalogue (cached per filter and position).
+    pub async fn list(
+        &self,
+        db: &Db,
+        filter: &MovieFilter,
+        start: Start,
+        limit: u32,
+    ) -> Result<Arc<ListValue>, AppError> {
+        let start_key = match &start {
+            Start::Offset(n) => format!("o{n}"),
+            Start::After(c) => format!("c{}", c.encode()),
+        };
+        let key = ListKey { filter: filter.clone(), start: start_key, limit };
+        self.lists
+            .get(key, async {
+                let folded = filter.search.as_deref().map(fold_text);
+                Ok(Arc::new(movies::list(db, filter, folded.as_deref(), &start, limit).await?))
+            })
+            .await
+    }
+
+    /// The JSON API's cursor-paged list.
+    pub async fn list_page(
+        &self,
+        db: &Db,
+        filter: &MovieFilter,
+        start: Start,
+        limit: u32,
+    ) -> Result<MovieList, AppError> {
+        let page = self.list(db, filter, start, limit).await?;
+        Ok(MovieList { items: page.0.clone(), total: page.1, next_cursor: page.2.as_ref().map(|c| c.encode()) })
+    }
+
+    /// The most-rated films (of a decade), for the home page and as a fallback.
+    pub async fn popular(&self, db: &Db, decade: Option<i32>, limit: u32) -> Result<Arc<Vec<MovieCard>>, AppError> {
+        self.popular
+            .get((decade, limit), async {
+                let filter = MovieFilter { decade, ..Default::default() };
+                Ok(Arc::new(movies::list(db, &filter, None, &Start::Offset(0), limit).await?.0))
+            })
+            .await
+    }
+
+    /// The shared part of a film's page (cached for an hour, or until something about it changes).
+    pub async fn detail(&self, db: &Db, key: &MovieKey) -> Result<Arc<MovieDetail>, AppError> {
+        let movie_id = match key {
+            MovieKey::Id(id) => *id,
+            MovieKey::Imdb(_) => movies::info(db, key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?.id,
+        };
+        self.details
+            .get(movie_id, async move {
+                let movie = movies::info(db, &MovieKey::Id(movie_id))
+                    .await?
+                    .ok_or_else(|| AppError::NotFound("That film".into()))?;
+                let (credits, metrics, awards, lists, club) = movies::facts(db, movie_id).await?;
+                let index = self.index();
+                let similar_ids: Vec<i64> = index
+                    .by_id
+                    .get(&movie_id)
+                    .map(|&i| recommend::similar(&index.films, i, 8).into_iter().map(|j| index.ids[j]).collect())
+                    .unwrap_or_default();
+                let similar = movies::cards(db, &similar_ids).await?;
+                Ok(Arc::new(MovieDetail { movie, credits, metrics, awards, lists, club, similar }))
+            })
+            .await
+    }
+
+    /// Films for the member, with a reason each (cached per member until they rate something).
+    pub async fn recommendations(
+        &self,
+        db: &Db,
+        user_id: i64,
+        limit: usize,
+    ) -> Result<Arc<Vec<RecommendedFilm>>, AppError> {
+        self.recommendations
+            .get(user_id, async move {
+                let index = self.index();
+                let ratings: Vec<(usize, f32)> = movies::ratings_of(db, user_id)
+                    .await?
+                    .into_iter()
+                    .filter_map(|(movie, half)| index.by_id.get(&movie).map(|&i| (i, half as f32 / 2.0)))
+                    .collect();
+                let recs = recommend::recommend(&index.films, &ratings, limit);
+                let ids: Vec<i64> = recs.iter().map(|r| index.ids[r.film]).collect();
+                let mut cards: HashMap<i64, MovieCard> =
+                    movies::cards(db, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
+                let rated_titles: HashMap<usize, String> = {
+                    let wanted: Vec<i64> = recs
+                        .iter()
+                        .filter_map(|r| match r.reason {
+                            Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(index.ids[i]),
+                            Reason::Popular => None,
+                        })
+                        .collect();
+                    movies::cards(db, &wanted)
+                        .await?
+                        .into_iter()
+                        .filter_map(|c| index.by_id.get(&c.id).map(|&i| (i, c.title)))
+                        .collect()
+                };
+                let out = recs
+                    .iter()
+                    .filter_map(|r| {
+                        let movie = cards.remove(&index.ids[r.film])?;
+                        let reason = match r.reason {
+                            Reason::SameDirector(i) => format!(
+                                "Because you rated {} highly (same director)",
+                                rated_titles.get(&i).map_or("a film", String::as_str)
+                            ),
+                            Reason::SimilarTo(i) => format!(
+                                "Because you rated {} highly",
+                                rated_titles.get(&i).map_or("a film", String::as_str)
+                            ),
+                            Reason::Popular if ratings.is_empty() => {
+                                "Popular and well rated: rate a few films to make this yours".to_string()
+                            }
+                            Reason::Popular => "Popular and well rated".to_string(),
+                        };
+                        Some(RecommendedFilm { movie, reason, score: r.score })
+                    })
+                    .collect();
+                Ok(Arc::new(out))
+            })
+            .await
+    }
+
+    /// The site's counts: one aggregate query, cached for a minute and dropped on every write.
+    pub async fn stats(&self, db: &Db) -> Result<SiteStats, AppError> {
+        self.stats.get((), async { Ok(stats::site_stats(db, self.imdb_fresh_secs).await?) }).await
+    }
+
+    /// A member rated (or unrated) a film.
+    pub async fn rated(&self, user_id: i64, movie_id: i64) {
+        self.details.invalidate(&movie_id).await;
+        self.recommendations.invalidate(&user_id).await;
+        self.stats.clear();
+    }
+
+    /// Club data changed (a proposal, a vote, a watched film, a new member): film pages show it.
+    pub async fn club_changed(&self, movie_id: Option<i64>) {
+        match movie_id {
+            Some(id) => self.details.invalidate(&id).await,
+            None => self.details.clear(),
+        }
+        self.stats.clear();
+    }
+
+    /// Something the site's counts include changed (a new member).
+    pub fn counts_changed(&self) {
+        self.stats.clear();
+    }
+
+    /// Films were added or changed (an import): everything is rebuilt.
+    pub async fn catalogue_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
+        let index = TasteIndex::load(db).await?;
+        *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
+        self.lists.clear();
+        self.popular.clear();
+        self.details.clear();
+        self.recommendations.clear();
+        self.stats.clear();
+        Ok(())
+    }
+
+    pub fn cache_figures(&self) -> Vec<CacheFigures> {
+        vec![
+            self.lists.figures(),
+            self.popular.figures(),
+            self.details.figures(),
+            self.recommendations.figures(),
+            self.stats.figures(),
+        ]
+    }
+}
