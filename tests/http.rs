@@ -118,7 +118,7 @@ async fn server_functions_answer_json_with_proper_statuses() {
         let (status, body) = server.get("/api/list_movies?page=1").await;
         assert_eq!(status, 200, "{label}: {body}");
         let page: serde_json::Value = serde_json::from_str(&body).unwrap();
-        assert_eq!(page["items"].as_array().unwrap().len(), 24, "{label}");
+        assert_eq!(page["items"].as_array().unwrap().len(), 20, "{label}");
         assert_eq!(page["total"], 381, "{label}");
 
         let (status, body) = server.get("/api/list_movies?page=0").await;

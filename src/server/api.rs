@@ -322,8 +322,10 @@ async fn import(
     info(title = "Marquee API", version = "1", description = "Films, canon predictions, the club's proposals and votes, ratings and recommendations. Errors are `{code, message}` with the HTTP status. Changes need a signed-in session (the site's cookie) and are refused when sent from another site."),
     paths(list_movies, genres, movie_detail, put_rating, delete_rating, my_ratings, recommendations, predictions,
           list_proposals, proposal_votes, stats, import),
-    components(schemas(ApiError, MovieList, MovieCard, MovieDetail, RatingBody, MyRating, RecommendedFilm,
-                       PredictionPage, Slice<ProposalCard>, VoteState, SiteStats, ImportReport)),
+    components(schemas(ApiError, MovieList, MovieCard, MovieDetail, MovieInfo, CreditRow, MetricRow, AwardRow, ListRow,
+                       ClubRecord, RatingBody, MyRating, RecommendedFilm, PredictionPage, PredictionRow, ActiveWeights,
+                       ProfileInfo, CandidateSet, Slice<ProposalCard>, ProposalCard, VoteState, SiteStats, ImportReport,
+                       ImportProblem)),
     tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "admin"))
 )]
 pub struct ApiDoc;
