@@ -22,7 +22,7 @@ test("navigation moves between pages", async ({ page }, testInfo) => {
   await nav.getByRole("link", { name: "Movies" }).click();
   await expect(page).toHaveURL(/\/movies$/);
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Movies");
-  await expect(page.locator(".poster-grid .card")).toHaveCount(24);
+  await expect(page.locator(".poster-grid[data-page] .card")).toHaveCount(20);
   await expect(nav.getByRole("link", { name: "Movies" })).toHaveAttribute("aria-current", "page");
 
   await nav.getByRole("link", { name: "Vote" }).click();
@@ -40,6 +40,7 @@ test("navigation moves between pages", async ({ page }, testInfo) => {
 });
 
 test("paging through the catalogue keeps the page in the URL", async ({ page }, testInfo) => {
+  test.skip(testInfo.project.use.javaScriptEnabled !== false, "with JavaScript the list scrolls on (catalogue spec)");
   await page.goto("/movies");
   await ready(page, testInfo);
   const first = await page.locator(".card-title").first().textContent();
