@@ -17,6 +17,8 @@ target_dir=${CARGO_TARGET_DIR:-target}
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
 echo "==> predictions micro-benchmarks"
 RUST_LOG=warn "$target_dir/release/marquee" bench-predictions "$@"
+echo "==> catalogue benchmark"
+RUST_LOG=warn "$target_dir/release/marquee" bench-catalogue --movies 10000,100000
 echo "==> voting benchmark"
 RUST_LOG=warn "$target_dir/release/marquee" bench-voting
 echo "==> load suite"

@@ -85,6 +85,12 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Measure catalogue lists, search, film pages and recommendations on generated films; print a table
+    BenchCatalogue {
+        /// Catalogue sizes to measure, comma-separated
+        #[arg(long, value_delimiter = ',', default_value = "100000")]
+        movies: Vec<usize>,
+    },
     /// Measure the vote page (20 / 200 / 2,000 proposals with ten votes each) and sign-in; print a table
     BenchVoting {
         /// Club sizes to measure (active proposals), comma-separated
@@ -125,6 +131,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::BenchPredictions { movies, requests } => super::bench::run(&movies, requests.max(1)).await,
+        Command::BenchCatalogue { movies } => super::bench::run_catalogue(&movies).await,
         Command::BenchVoting { proposals, requests, seconds } => {
             super::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
         }
