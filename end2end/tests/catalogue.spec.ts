@@ -1,5 +1,5 @@
 import { expect, Page, test, TestInfo } from "@playwright/test";
-import { ready } from "./helpers";
+import { admin, ready } from "./helpers";
 
 const PASSWORD = "a long enough password";
 const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
@@ -71,4 +71,26 @@ test("open a film, rate it, and see recommendations change", async ({ page }, te
   const after = await page.locator(".recommendation .card-title").allTextContents();
   expect(after).not.toEqual(before);
   expect(after).not.toContain("The Shining");
+});
+
+test("an admin uploads a CSV of films and finds them in the catalogue", async ({ page }, testInfo) => {
+  test.skip(!jsOn(testInfo), "the upload sends the file with JavaScript; without it, `marquee import` does the job");
+  await page.goto("/signin");
+  await ready(page, testInfo);
+  await page.getByLabel("Username").fill(admin.username);
+  await page.getByLabel("Password").fill(admin.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.locator(".user-name")).toBeVisible();
+  await page.goto("/admin");
+  await ready(page, testInfo);
+  const csv = "imdb_id,title,year,genres,imdb_rating\ntt0000901,Uploaded In The Browser,2024,Drama,7.1\nbad,row,,,\n";
+  await page.getByLabel("File to import").setInputFiles({ name: "films.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+  await page.getByLabel("Dry run (check and report, write nothing)").uncheck();
+  await page.getByRole("button", { name: "Upload" }).click();
+  const answer = page.locator(".api-answer");
+  await expect(answer).toContainText("HTTP 200");
+  await expect(answer).toContainText('"created": 1');
+  await expect(answer).toContainText('"line": 3');
+  await page.goto("/movies?q=uploaded%20in%20the");
+  await expect(page.locator(".card-title").first()).toHaveText("Uploaded In The Browser");
 });

@@ -91,6 +91,7 @@ pub fn AdminPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     members.await.map(|rows| view! {
                         <InviteBox />
+                        <ImportBox />
                         <h2>"Members"</h2>
                         <table class="data-table members">
                             <thead><tr><th>"Member"</th><th>"Role"</th><th>"Active proposals"</th><th>"Limit"</th><th>"Joined"</th></tr></thead>
@@ -144,6 +145,59 @@ fn InviteBox() -> impl IntoView {
                 Ok(link) => view! { <p>"Send this link: " <code class="invite-link">{link}</code></p> }.into_any(),
                 Err(e) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
             })}
+        </section>
+    }
+}
+
+/// Upload a CSV or JSON file of films to `/api/v1/import` (needs JavaScript to send the file).
+#[component]
+fn ImportBox() -> impl IntoView {
+    let answer = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let file_input = NodeRef::<leptos::html::Input>::new();
+    let format = RwSignal::new("csv".to_string());
+    let dry_run = RwSignal::new(true);
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        {
+            let Some(file) = file_input.get_untracked().and_then(|i| i.files()).and_then(|f| f.get(0)) else {
+                answer.set(Some("Choose a file first.".into()));
+                return;
+            };
+            busy.set(true);
+            let path = format!("/api/v1/import?format={}&dry_run={}", format.get_untracked(), dry_run.get_untracked());
+            leptos::task::spawn_local(async move {
+                answer.set(Some(crate::pages::api_docs::send_file(&path, file).await));
+                busy.set(false);
+            });
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (file_input, format, dry_run);
+    };
+    view! {
+        <section class="panel">
+            <h2>"Import films"</h2>
+            <p class="muted">
+                "A CSV or JSON file with the columns imdb_id, title, year, genres (separated by |), runtime_minutes, plot, "
+                "poster_url, imdb_rating, imdb_votes, metascore, tomatometer, tmdb_rating, tmdb_popularity. "
+                "Large files and IMDb's dataset files: " <code>"marquee import"</code> " on the server."
+            </p>
+            <form class="try-it" on:submit=upload>
+                <input type="file" accept=".csv,.json,text/csv,application/json" node_ref=file_input aria-label="File to import" />
+                <label>"Format "
+                    <select on:change=move |ev| format.set(event_target_value(&ev))>
+                        <option value="csv">"CSV"</option>
+                        <option value="json">"JSON"</option>
+                    </select>
+                </label>
+                <label class="check">
+                    <input type="checkbox" prop:checked=move || dry_run.get() on:change=move |ev| dry_run.set(event_target_checked(&ev)) />
+                    " Dry run (check and report, write nothing)"
+                </label>
+                <button class="button" type="submit" disabled=move || busy.get()>"Upload"</button>
+            </form>
+            {move || answer.get().map(|a| view! { <pre class="api-answer">{a}</pre> })}
         </section>
     }
 }

@@ -139,18 +139,32 @@ fn EndpointView(endpoint: Endpoint) -> impl IntoView {
 /// Sends the request from the browser (with the session cookie) and returns status and body.
 #[cfg(feature = "hydrate")]
 pub async fn fetch_text(method: &str, path: &str, body: Option<String>) -> String {
-    use wasm_bindgen::JsCast;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(b) = body {
         init.set_body(&wasm_bindgen::JsValue::from_str(&b));
-        let headers = web_sys::Headers::new().ok();
-        if let Some(h) = &headers {
+        if let Ok(h) = web_sys::Headers::new() {
             let _ = h.set("content-type", "application/json");
-            init.set_headers(h);
+            init.set_headers(&h);
         }
     }
-    let promise = window().fetch_with_str_and_init(path, &init);
+    send(path, &init).await
+}
+
+/// Posts a file as the request body (the admin import).
+#[cfg(feature = "hydrate")]
+pub async fn send_file(path: &str, file: web_sys::File) -> String {
+    use wasm_bindgen::JsCast;
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_body(file.unchecked_ref());
+    send(path, &init).await
+}
+
+#[cfg(feature = "hydrate")]
+async fn send(path: &str, init: &web_sys::RequestInit) -> String {
+    use wasm_bindgen::JsCast;
+    let promise = window().fetch_with_str_and_init(path, init);
     let Ok(response) = wasm_bindgen_futures::JsFuture::from(promise).await else {
         return "The request failed.".into();
     };
