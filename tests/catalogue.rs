@@ -380,7 +380,7 @@ async fn the_openapi_document_is_valid_and_complete() {
 
 const CSV: &str = "imdb_id,title,year,genres,imdb_rating,imdb_votes,metascore\n\
 tt0000101,First Import,2021,Drama|Horror,7.5,1200,70\n\
-tt0000102,Second Import,2022,Comedy,6.1,300,\n\
+tt0000102,Second Import,2022,Comedy,,,\n\
 nm0000001,Not A Title,2020,,,,\n\
 tt0000103,,2020,,,,\n\
 tt0000104,Bad Rating,2020,Drama,12,,\n\
@@ -541,6 +541,13 @@ async fn admins_upload_imports_and_the_catalogue_shows_them_at_once() {
             "{}",
             t.label
         );
+        // A film without ratings or votes sorts last, in every order.
+        for sort in ["popular", "rating", "year", "title"] {
+            let (status, body) = json(&server, &format!("/api/v1/movies?q=second%20import&sort={sort}"), None).await;
+            assert_eq!((status, body["total"].as_i64()), (200, Some(1)), "{}: {sort}: {body}", t.label);
+        }
+        let (status, _) = server.get("/movies?q=second%20import").await;
+        assert_eq!(status, 200);
         let (_, genres) = json(&server, "/api/v1/genres", None).await;
         assert!(genres.as_array().unwrap().iter().any(|g| g == "Horror"));
     }

@@ -90,6 +90,7 @@ test("an admin uploads a CSV of films and finds them in the catalogue", async ({
   const answer = page.locator(".api-answer");
   await expect(answer).toContainText("HTTP 200");
   await expect(answer).toContainText('"created": 1');
+  await expect(answer).toContainText('"dry_run": false');
   await expect(answer).toContainText('"line": 3');
   await page.goto("/movies?q=uploaded%20in%20the");
   await expect(page.locator(".card-title").first()).toHaveText("Uploaded In The Browser");

@@ -10,7 +10,7 @@ test("home page shows the shell and the catalogue at a glance", async ({ page },
   for (const name of ["Predictions", "Vote", "Movies", "Dashboard"]) {
     await expect(nav.getByRole("link", { name })).toBeVisible();
   }
-  await expect(page.getByLabel("Catalogue at a glance")).toContainText("381 films");
+  await expect(page.getByLabel("Catalogue at a glance")).toContainText(/\d{3,} films/);
   await expect(page.locator(".poster-grid .card")).toHaveCount(12);
 });
 
@@ -36,7 +36,7 @@ test("navigation moves between pages", async ({ page }, testInfo) => {
 
   await nav.getByRole("link", { name: "Dashboard" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Dashboard");
-  await expect(page.locator(".tile").filter({ hasText: "Films" }).first()).toContainText("381");
+  await expect(page.locator(".tile").filter({ hasText: "Films" }).first()).toContainText(/Films\d{3,}/);
 });
 
 test("paging through the catalogue keeps the page in the URL", async ({ page }, testInfo) => {

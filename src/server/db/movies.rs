@@ -74,7 +74,8 @@ pub async fn list(
             }};
         }
         let mut q = sqlx::QueryBuilder::new(format!(
-            "SELECT {CARD_COLUMNS}, {num_key} AS sort_num, {text_key} AS sort_text FROM movies m WHERE 1 = 1"
+            "SELECT {CARD_COLUMNS}, CAST({num_key} AS DOUBLE PRECISION) AS sort_num, {text_key} AS sort_text \
+             FROM movies m WHERE 1 = 1"
         ));
         filters!(q);
         if let Start::After(c) = start {
