@@ -98,11 +98,7 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
     println!("| films | load + score | cold ranking (all films, custom weights) | cold ranking (2020s candidates) | backtest, all decades | /predictions first byte (warm, median) | /predictions last byte (warm, median) | page size | peak memory |");
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in sizes {
-        let dir = std::env::temp_dir().join(format!("marquee-bench-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let url = format!("sqlite://{}/bench.db", dir.display());
-        let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
-        db.migrate().await?;
+        let (db, url, dir) = scratch_database("predictions", n).await?;
         load_dataset(&db, &gen::generate(n, 42), |_| {}).await?;
 
         let mut config = Config::default();
@@ -125,10 +121,7 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
             std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200)));
         });
 
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let addr = listener.local_addr()?;
-        let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (addr, server) = serve_locally(state).await?;
         timed_get(addr, "/predictions").await?; // warm-up
         let mut firsts = Vec::new();
         let mut lasts = Vec::new();
@@ -155,6 +148,52 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
         );
     }
     Ok(())
+}
+
+/// A throwaway SQLite database for one benchmark run: (db, its URL, its directory).
+async fn scratch_database(tag: &str, n: usize) -> Result<(Db, String, std::path::PathBuf), BoxError> {
+    let dir = std::env::temp_dir().join(format!("marquee-bench-{tag}-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let url = format!("sqlite://{}/bench.db", dir.display());
+    let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
+    db.migrate().await?;
+    Ok((db, url, dir))
+}
+
+const BENCH_USER: &str = "bencher";
+const BENCH_PASSWORD: &str = "benchmark password";
+
+/// The member the benchmarks sign in as.
+async fn bench_member(db: &Db) -> Result<crate::model::Viewer, BoxError> {
+    let hash = super::auth::hash_password(BENCH_PASSWORD.into()).await?;
+    let user = super::db::accounts::NewUser {
+        username: BENCH_USER,
+        display_name: "Bencher",
+        password_hash: &hash,
+        is_admin: false,
+        invite_hash: None,
+        ip: None,
+    };
+    Ok(super::db::accounts::create_user(db, &user).await?)
+}
+
+/// Signs the benchmark member in over HTTP: (time taken, session cookie).
+async fn sign_in(client: &reqwest::Client, addr: std::net::SocketAddr) -> Result<(Duration, String), BoxError> {
+    let started = Instant::now();
+    let res = client
+        .post(format!("http://{addr}/api/sign_in"))
+        .form(&[("username", BENCH_USER), ("password", BENCH_PASSWORD)])
+        .send()
+        .await?;
+    let took = started.elapsed();
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::to_string)
+        .ok_or("sign-in set no cookie")?;
+    Ok((took, cookie))
 }
 
 /// Serves `state` on a free loopback port until the returned task is aborted.
@@ -214,7 +253,6 @@ async fn requests_per_second(
 /// `marquee bench-voting`: the vote page at several club sizes (each proposal with ten votes),
 /// and sign-in, on a throwaway SQLite file.
 pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Result<(), BoxError> {
-    use super::db::accounts;
     println!(
         "| proposals | votes | /vote first byte, visitor (median) | /vote last byte, visitor | /vote first byte, member | \
          /vote last byte, member | SQL per page (member) | page size | req/s visitor (8 conns) | req/s member (8 conns) |"
@@ -222,11 +260,7 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut sign_ins = Vec::new();
     for &n in sizes {
-        let dir = std::env::temp_dir().join(format!("marquee-bench-vote-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let url = format!("sqlite://{}/bench.db", dir.display());
-        let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
-        db.migrate().await?;
+        let (db, url, dir) = scratch_database("vote", n).await?;
         let members = 20;
         let mut data = gen::generate(n.max(100), 42);
         gen::add_club(&mut data, members, n, 42);
@@ -235,42 +269,16 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
         }
         let summary = load_dataset(&db, &data, |_| {}).await?;
 
-        let hash = super::auth::hash_password("benchmark password".into()).await?;
-        let user = accounts::NewUser {
-            username: "bencher",
-            display_name: "Bencher",
-            password_hash: &hash,
-            is_admin: false,
-            invite_hash: None,
-            ip: None,
-        };
-        accounts::create_user(&db, &user).await?;
+        bench_member(&db).await?;
         let mut config = Config::default();
         config.database.url = url;
         let state = AppState::build(config, db.clone()).await?;
         let (addr, server) = serve_locally(state).await?;
 
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-        let sign_in = || async {
-            let started = Instant::now();
-            let res = client
-                .post(format!("http://{addr}/api/sign_in"))
-                .form(&[("username", "bencher"), ("password", "benchmark password")])
-                .send()
-                .await?;
-            let took = started.elapsed();
-            let cookie = res
-                .headers()
-                .get("set-cookie")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(';').next())
-                .map(str::to_string)
-                .ok_or("sign-in set no cookie")?;
-            Ok::<_, BoxError>((took, cookie))
-        };
-        let (_, cookie) = sign_in().await?;
+        let (_, cookie) = sign_in(&client, addr).await?;
         for _ in 0..10 {
-            sign_ins.push(sign_in().await?.0);
+            sign_ins.push(sign_in(&client, addr).await?.0);
         }
 
         let member = format!("Cookie: {cookie}\r\n");
@@ -344,29 +352,15 @@ async fn median_gets(
 /// `marquee bench-catalogue`: list, search, film page and recommendations at catalogue scale,
 /// cold (first request for that key) and warm (cached), and the dashboard's SQL statement count.
 pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
-    use super::db::accounts;
     println!(
         "| films | list page (API), cold | warm | /movies page, cold | warm | search, cold | warm | film detail, cold | warm | \
          recommendations (20 ratings), cold | warm | dashboard SQL statements |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for &n in sizes {
-        let dir = std::env::temp_dir().join(format!("marquee-bench-cat-{}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let url = format!("sqlite://{}/bench.db", dir.display());
-        let db = Db::connect(&url, 8, Duration::from_secs(5)).await?;
-        db.migrate().await?;
+        let (db, url, dir) = scratch_database("catalogue", n).await?;
         load_dataset(&db, &gen::generate(n, 42), |_| {}).await?;
-        let hash = super::auth::hash_password("benchmark password".into()).await?;
-        let user = accounts::NewUser {
-            username: "bencher",
-            display_name: "Bencher",
-            password_hash: &hash,
-            is_admin: false,
-            invite_hash: None,
-            ip: None,
-        };
-        let viewer = accounts::create_user(&db, &user).await?;
+        let viewer = bench_member(&db).await?;
         // Twenty ratings spread over the catalogue.
         for k in 0..20i64 {
             let movie = 1 + (k * 7919) % n as i64;
@@ -379,18 +373,7 @@ pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
         let (addr, server) = serve_locally(state).await?;
         let base = format!("http://{addr}");
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
-        let res = client
-            .post(format!("{base}/api/sign_in"))
-            .form(&[("username", "bencher"), ("password", "benchmark password")])
-            .send()
-            .await?;
-        let cookie = res
-            .headers()
-            .get("set-cookie")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(str::to_string)
-            .ok_or("sign-in set no cookie")?;
+        let (_, cookie) = sign_in(&client, addr).await?;
 
         let genres = ["Drama", "Comedy", "Thriller", "Romance", "Crime", "Horror"];
         let lists: Vec<String> = (0..12)
