@@ -124,8 +124,11 @@ def main():
             ("infinite-scroll page (ranks 101-125)", "/api/predictions?set=Candidates&offset=100&limit=25&deferred=false", None),
             ("custom-weights re-rank (new weights each request)", "/api/predictions", "custom"),
             ("/vote", "/vote", None),
-            ("/vote page 50 (server function)", "/api/list_proposals?page=50", None),
+            ("/vote, proposals 1001-1020 (server function)", "/api/list_proposals?offset=1000&limit=20", None),
             ("/movies", "/movies", None),
+            ("/movies/:id (film page)", "/movies/1", None),
+            ("/api/v1/movies (genre filter)", "/api/v1/movies?genre=Drama&sort=rating", None),
+            ("/api/v1/movies/:id", "/api/v1/movies/1", None),
             ("/dashboard", "/dashboard", None),
             ("/healthz", "/healthz", None),
         ]
