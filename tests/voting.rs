@@ -492,3 +492,23 @@ async fn the_admin_reads_and_filters_the_audit_log() {
         assert_eq!(server.get_as("/admin/audit", Some(&ben)).await.0, 403, "{}", t.label);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_recorded() {
+    for t in common::backends().await {
+        let server = TestServer::start_with(t.db.clone(), |c| c.site.trusted_proxies = vec!["127.0.0.1".into()]).await;
+        server.register("dana").await;
+        let form = [("username", "dana"), ("password", "not the password")];
+        for who in ["203.0.113.7", "198.51.100.1, 203.0.113.8"] {
+            let p = server.post_with("/api/sign_in", &form, None, &[("x-forwarded-for", who)]).await;
+            assert_eq!(p.status, 400);
+        }
+        let ips: Vec<Option<String>> = on_pool!(&t.db, |pool| sqlx::query_scalar(
+            "SELECT ip FROM audit_log WHERE action = 'account.sign_in_failed' ORDER BY id"
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap());
+        assert_eq!(ips, vec![Some("203.0.113.7".to_string()), Some("203.0.113.8".to_string())], "{}", t.label);
+    }
+}

@@ -172,9 +172,28 @@ pub async fn require_admin() -> Result<Viewer, AppError> {
     }
 }
 
-/// The caller's address as the server saw it (behind a proxy, the proxy's).
+/// The caller's address: the peer's, or, when the peer is a trusted proxy, the one it forwarded.
 pub fn client_ip() -> Option<IpAddr> {
-    request_parts()?.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())
+    let parts = request_parts()?;
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
+    let trusted = app_state().map(|s| s.config.site.trusted_proxies.clone()).unwrap_or_default();
+    if trusted.is_empty() {
+        return Some(peer);
+    }
+    let trusted: Vec<IpAddr> = trusted.iter().filter_map(|a| a.parse().ok()).collect();
+    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(forwarded_client(peer, forwarded, &trusted))
+}
+
+/// Walks `X-Forwarded-For` from the right (the hop nearest to us) past trusted proxies; the first
+/// address that is not one is the client. Only a trusted peer's header is believed at all.
+pub fn forwarded_client(peer: IpAddr, forwarded_for: Option<&str>, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> =
+        forwarded_for.unwrap_or("").split(',').filter_map(|h| h.trim().parse::<IpAddr>().ok()).collect();
+    hops.iter().rev().find(|ip| !trusted.contains(ip)).copied().or(hops.first().copied()).unwrap_or(peer)
 }
 
 pub fn user_agent() -> Option<String> {
@@ -370,6 +389,20 @@ mod tests {
         assert!(!same_origin(&headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")])));
         assert!(!same_origin(&headers(&[("origin", "null"), ("host", "127.0.0.1:3000")])));
         assert!(same_origin(&headers(&[])));
+    }
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let lb = ip("10.0.0.5");
+        let trusted = [lb, ip("10.0.0.6")];
+        assert_eq!(forwarded_client(lb, Some("203.0.113.7"), &trusted), ip("203.0.113.7"));
+        // A client cannot pose as someone else by sending its own header through the proxy.
+        assert_eq!(forwarded_client(lb, Some("198.51.100.1, 203.0.113.7"), &trusted), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(lb, Some("203.0.113.7, 10.0.0.6"), &trusted), ip("203.0.113.7"));
+        assert_eq!(forwarded_client(ip("192.0.2.9"), Some("203.0.113.7"), &trusted), ip("192.0.2.9"));
+        assert_eq!(forwarded_client(lb, None, &trusted), lb);
+        assert_eq!(forwarded_client(lb, Some("garbage"), &trusted), lb);
     }
 
     #[test]

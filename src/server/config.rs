@@ -66,6 +66,9 @@ pub struct SiteConfig {
     pub output_name: String,
     /// Mark cookies `Secure`; turn on when served over https.
     pub https: bool,
+    /// Addresses of the load balancers or proxies in front of the server: from these, the client's
+    /// address is read from `X-Forwarded-For` (for sign-in throttling and the audit log).
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +140,7 @@ impl Default for SiteConfig {
             pkg_dir: "pkg".into(),
             output_name: "marquee".into(),
             https: false,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -202,6 +206,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("LEPTOS_SITE_ADDR", "site.addr"),
     ("LEPTOS_SITE_ROOT", "site.root"),
     ("MARQUEE_HTTPS", "site.https"),
+    ("MARQUEE_TRUSTED_PROXIES", "site.trusted_proxies"),
     ("DATABASE_URL", "database.url"),
     ("MARQUEE_DB_MAX_CONNECTIONS", "database.max_connections"),
     ("MARQUEE_DB_ACQUIRE_TIMEOUT_SECS", "database.acquire_timeout_secs"),
@@ -273,6 +278,10 @@ impl Config {
             "site.addr" => self.site.addr = value,
             "site.root" => self.site.root = value,
             "site.https" => self.site.https = flag(var, &value)?,
+            "site.trusted_proxies" => {
+                self.site.trusted_proxies =
+                    value.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect()
+            }
             "database.url" => self.database.url = value,
             "database.max_connections" => self.database.max_connections = num(var, &value)?,
             "database.acquire_timeout_secs" => self.database.acquire_timeout_secs = num(var, &value)?,
@@ -306,6 +315,12 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "site.addr",
                 message: format!("{:?} is not an address like 127.0.0.1:3000", self.site.addr),
+            });
+        }
+        if let Some(bad) = self.site.trusted_proxies.iter().find(|a| a.parse::<std::net::IpAddr>().is_err()) {
+            return Err(ConfigError::Invalid {
+                name: "site.trusted_proxies",
+                message: format!("{bad:?} is not an IP address like 10.0.0.5"),
             });
         }
         if self.database.max_connections == 0 {
