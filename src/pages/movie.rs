@@ -132,24 +132,7 @@ fn Film(page: MoviePage) -> impl IntoView {
             {page.breakdown.map(|b| view! {
                 <section class="panel">
                     <h2>"Canon prediction"</h2>
-                    <p>
-                        {format!("Score {:.1} · {:.0}% likely", b.score, b.likelihood * 100.0)}
-                        {b.rank.map(|r| format!(" · rank {r}"))}
-                        {format!(" · data {:.0}% complete", b.completeness * 100.0)}
-                    </p>
-                    <table class="data-table">
-                        <thead><tr><th>"Dimension"</th><th>"Score"</th><th>"Weight"</th><th>"Points"</th></tr></thead>
-                        <tbody>
-                            {b.dimensions.into_iter().map(|d| view! {
-                                <tr>
-                                    <td>{d.label.clone()}</td>
-                                    <td>{d.score.map_or("—".to_string(), |s| format!("{:.0}", s * 100.0))}</td>
-                                    <td>{format!("{:.0}%", d.weight_pct)}</td>
-                                    <td>{format!("{:.1}", d.points)}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
+                    <crate::pages::predictions::BreakdownFigures breakdown=b />
                     <p><a href=predictions_href>"Open in predictions"</a></p>
                 </section>
             })}

@@ -1,6 +1,7 @@
 //! The catalogue service: film lists, film details, recommendations and site counts, each cached
 //! (moka) for its configured time and invalidated by the writes that change it.
 
+use super::cache_stats::CacheStats;
 use super::config::CacheConfig;
 use super::dataset::fold_text;
 use super::db::movies::{self, MovieKey, Start};
@@ -12,17 +13,13 @@ use moka::future::Cache;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-/// A moka cache with hit, miss and compute-time counters.
+/// A moka cache (async computation) with hit, miss and compute-time counters.
 pub struct Counted<K, V> {
-    name: &'static str,
     cache: Cache<K, V>,
-    lookups: AtomicU64,
-    misses: AtomicU64,
-    compute_micros: AtomicU64,
+    stats: CacheStats,
 }
 
 impl<K, V> Counted<K, V>
@@ -32,34 +29,26 @@ where
 {
     fn new(name: &'static str, capacity: u64, ttl_secs: u64) -> Self {
         Counted {
-            name,
             cache: Cache::builder().max_capacity(capacity).time_to_live(Duration::from_secs(ttl_secs.max(1))).build(),
-            lookups: AtomicU64::new(0),
-            misses: AtomicU64::new(0),
-            compute_micros: AtomicU64::new(0),
+            stats: CacheStats::new(name),
         }
     }
 
     /// The cached value, or `compute`'s (once, however many ask at the same time). Errors are not cached.
     async fn get(&self, key: K, compute: impl Future<Output = Result<V, AppError>>) -> Result<V, AppError> {
-        self.lookups.fetch_add(1, Ordering::Relaxed);
         let missed = std::sync::atomic::AtomicBool::new(false);
         let result = self
             .cache
             .try_get_with(key, async {
-                missed.store(true, Ordering::Relaxed);
+                missed.store(true, std::sync::atomic::Ordering::Relaxed);
                 let started = Instant::now();
                 let value = compute.await;
-                self.compute_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+                self.stats.add_compute(started.elapsed());
                 value
             })
             .await
             .map_err(|e: Arc<AppError>| (*e).clone());
-        let missed = missed.load(Ordering::Relaxed);
-        if missed {
-            self.misses.fetch_add(1, Ordering::Relaxed);
-        }
-        super::observe::cache_lookup(self.name, !missed);
+        self.stats.looked_up(missed.load(std::sync::atomic::Ordering::Relaxed));
         result
     }
 
@@ -72,14 +61,7 @@ where
     }
 
     fn figures(&self) -> CacheFigures {
-        let lookups = self.lookups.load(Ordering::Relaxed);
-        let misses = self.misses.load(Ordering::Relaxed);
-        CacheFigures {
-            name: self.name.to_string(),
-            hits: lookups.saturating_sub(misses),
-            misses,
-            compute_ms: self.compute_micros.load(Ordering::Relaxed) as f64 / 1000.0,
-        }
+        self.stats.figures()
     }
 }
 
@@ -203,15 +185,22 @@ impl Catalogue {
 
     /// The shared part of a film's page (cached for an hour, or until something about it changes).
     pub async fn detail(&self, db: &Db, key: &MovieKey) -> Result<Arc<MovieDetail>, AppError> {
-        let movie_id = match key {
-            MovieKey::Id(id) => *id,
-            MovieKey::Imdb(_) => movies::info(db, key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?.id,
+        // An IMDb id is resolved by reading the film's row, which a miss then uses as it is.
+        let (movie_id, known) = match key {
+            MovieKey::Id(id) => (*id, None),
+            MovieKey::Imdb(_) => {
+                let movie = movies::info(db, key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?;
+                (movie.id, Some(movie))
+            }
         };
         self.details
             .get(movie_id, async move {
-                let movie = movies::info(db, &MovieKey::Id(movie_id))
-                    .await?
-                    .ok_or_else(|| AppError::NotFound("That film".into()))?;
+                let movie = match known {
+                    Some(movie) => movie,
+                    None => movies::info(db, &MovieKey::Id(movie_id))
+                        .await?
+                        .ok_or_else(|| AppError::NotFound("That film".into()))?,
+                };
                 let (credits, metrics, awards, lists, club) = movies::facts(db, movie_id).await?;
                 let index = self.index();
                 let similar_ids: Vec<i64> = index
@@ -241,23 +230,22 @@ impl Catalogue {
                     .filter_map(|(movie, half)| index.by_id.get(&movie).map(|&i| (i, half as f32 / 2.0)))
                     .collect();
                 let recs = recommend::recommend(&index.films, &ratings, limit);
-                let ids: Vec<i64> = recs.iter().map(|r| index.ids[r.film]).collect();
+                // One query for the recommended films and the rated films their reasons name.
+                let named = recs.iter().filter_map(|r| match r.reason {
+                    Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(index.ids[i]),
+                    Reason::Popular => None,
+                });
+                let ids: Vec<i64> = recs.iter().map(|r| index.ids[r.film]).chain(named).collect();
                 let mut cards: HashMap<i64, MovieCard> =
                     movies::cards(db, &ids).await?.into_iter().map(|c| (c.id, c)).collect();
-                let rated_titles: HashMap<usize, String> = {
-                    let wanted: Vec<i64> = recs
-                        .iter()
-                        .filter_map(|r| match r.reason {
-                            Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(index.ids[i]),
-                            Reason::Popular => None,
-                        })
-                        .collect();
-                    movies::cards(db, &wanted)
-                        .await?
-                        .into_iter()
-                        .filter_map(|c| index.by_id.get(&c.id).map(|&i| (i, c.title)))
-                        .collect()
-                };
+                let rated_titles: HashMap<usize, String> = recs
+                    .iter()
+                    .filter_map(|r| match r.reason {
+                        Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(i),
+                        Reason::Popular => None,
+                    })
+                    .filter_map(|i| cards.get(&index.ids[i]).map(|c| (i, c.title.clone())))
+                    .collect();
                 let out = recs
                     .iter()
                     .filter_map(|r| {

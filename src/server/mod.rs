@@ -3,6 +3,7 @@
 pub mod api;
 pub mod auth;
 pub mod bench;
+pub mod cache_stats;
 pub mod catalogue;
 pub mod cli;
 pub mod config;

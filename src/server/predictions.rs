@@ -1,6 +1,7 @@
 //! The predictions service: the scored films held in memory as compact arrays, rankings and
 //! backtests cached per weights (moka, coalesced), rebuilt when the inputs change.
 
+use super::cache_stats::CacheStats;
 use super::db::scores::{self, RawInputs};
 use super::db::Db;
 use crate::error::AppError;
@@ -10,7 +11,7 @@ use moka::sync::Cache;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Largest page a caller may ask for.
 pub const MAX_LIMIT: u32 = 100;
@@ -180,54 +181,6 @@ impl PredictionIndex {
     fn film_ref(&self, i: u32) -> FilmRef {
         let f = &self.films[i as usize];
         FilmRef { imdb_id: f.imdb_id.clone(), title: f.title.clone(), year: f.year }
-    }
-}
-
-/// Hits, misses and compute time of one cache.
-pub struct CacheStats {
-    name: &'static str,
-    lookups: AtomicU64,
-    misses: AtomicU64,
-    compute_micros: AtomicU64,
-}
-
-impl CacheStats {
-    fn new(name: &'static str) -> CacheStats {
-        CacheStats { name, lookups: AtomicU64::new(0), misses: AtomicU64::new(0), compute_micros: AtomicU64::new(0) }
-    }
-
-    /// Reads `key` from `cache`, computing (and timing) it on a miss; concurrent misses compute once.
-    fn get<K, V>(&self, cache: &Cache<K, V>, key: K, compute: impl FnOnce() -> V) -> V
-    where
-        K: std::hash::Hash + Eq + Send + Sync + 'static,
-        V: Clone + Send + Sync + 'static,
-    {
-        self.lookups.fetch_add(1, Ordering::Relaxed);
-        let mut missed = false;
-        let value = cache.get_with(key, || {
-            missed = true;
-            let started = Instant::now();
-            let value = compute();
-            self.compute_micros.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
-            value
-        });
-        if missed {
-            self.misses.fetch_add(1, Ordering::Relaxed);
-        }
-        super::observe::cache_lookup(self.name, !missed);
-        value
-    }
-
-    pub fn hits(&self) -> u64 {
-        self.lookups.load(Ordering::Relaxed).saturating_sub(self.misses())
-    }
-
-    pub fn misses(&self) -> u64 {
-        self.misses.load(Ordering::Relaxed)
-    }
-
-    pub fn compute_time(&self) -> Duration {
-        Duration::from_micros(self.compute_micros.load(Ordering::Relaxed))
     }
 }
 
@@ -433,12 +386,7 @@ impl Predictions {
                 ("comparison", &self.comparison_stats),
             ]
             .into_iter()
-            .map(|(name, c)| CacheFigures {
-                name: name.into(),
-                hits: c.hits(),
-                misses: c.misses(),
-                compute_ms: c.compute_time().as_secs_f64() * 1000.0,
-            })
+            .map(|(_, c)| c.figures())
             .collect(),
         }
     }

@@ -70,16 +70,18 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
                 ));
             }
         }
-        sqlx::query(super::audit::INSERT)
-            .bind(at)
-            .bind(Some(id))
-            .bind("account.register")
-            .bind(Some("user"))
-            .bind(Some(id.to_string()))
-            .bind(Some(format!("{} ({role})", user.username)))
-            .bind(user.ip.clone())
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        let details = Some(format!("{} ({role})", user.username));
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(id),
+            "account.register",
+            Some("user"),
+            Some(id.to_string()),
+            details,
+            user.ip.clone()
+        )
+        .await?;
         tx.commit().await?;
         Ok(Viewer {
             id,
@@ -172,16 +174,17 @@ pub async fn create_session(
         .await?;
         // Expired sessions are swept as new ones are made, so the table stays small without a job.
         sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(at).execute(CountedConn(&mut *tx)).await?;
-        sqlx::query(super::audit::INSERT)
-            .bind(at)
-            .bind(Some(user_id))
-            .bind("account.sign_in")
-            .bind(Some("user"))
-            .bind(Some(user_id.to_string()))
-            .bind(None::<String>)
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(user_id),
+            "account.sign_in",
+            Some("user"),
+            Some(user_id.to_string()),
+            None::<String>,
+            ip
+        )
+        .await?;
         tx.commit().await
     })
 }
@@ -268,16 +271,18 @@ pub async fn set_proposal_limit(
         if changed.rows_affected() == 0 {
             return Err(AppError::NotFound("That member".into()));
         }
-        sqlx::query(super::audit::INSERT)
-            .bind(at)
-            .bind(Some(admin.id))
-            .bind("admin.set_limit")
-            .bind(Some("user"))
-            .bind(Some(user_id.to_string()))
-            .bind(Some(limit.map_or("default".to_string(), |l| l.to_string())))
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        let details = Some(limit.map_or("default".to_string(), |l| l.to_string()));
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(admin.id),
+            "admin.set_limit",
+            Some("user"),
+            Some(user_id.to_string()),
+            details,
+            ip
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     })

@@ -7,6 +7,23 @@ use crate::model::{ActivityItem, AuditEntry};
 pub const INSERT: &str = "INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, details, ip) \
                           VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+/// Writes one entry with `$exec` (a change's transaction, so the entry commits with the change):
+/// `audit_entry!(exec, at, actor, action, subject_type, subject_id, details, ip)`.
+#[macro_export]
+macro_rules! audit_entry {
+    ($exec:expr, $at:expr, $actor:expr, $action:expr, $subject_type:expr, $subject_id:expr, $details:expr, $ip:expr) => {
+        sqlx::query($crate::server::db::audit::INSERT)
+            .bind($at)
+            .bind($actor)
+            .bind($action)
+            .bind($subject_type)
+            .bind($subject_id)
+            .bind($details)
+            .bind($ip)
+            .execute($exec)
+    };
+}
+
 /// Writes one entry outside any other change (failed sign-ins).
 pub async fn record(
     db: &Db,
@@ -16,15 +33,7 @@ pub async fn record(
     ip: Option<String>,
 ) -> Result<(), sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query(INSERT)
-            .bind(super::now())
-            .bind(actor)
-            .bind(action)
-            .bind(None::<String>)
-            .bind(None::<String>)
-            .bind(details)
-            .bind(ip)
-            .execute(pool)
+        crate::audit_entry!(pool, super::now(), actor, action, None::<String>, None::<String>, details, ip)
             .await
             .map(|_| ())
     })?;

@@ -4,7 +4,7 @@
 //! up front (no lock upgrade to fail under concurrency) and PostgreSQL locks the rows it checks.
 
 use super::counted::CountedConn;
-use super::{audit, now, on_pool, Db};
+use super::{now, on_pool, Db};
 use crate::error::AppError;
 use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
 use std::collections::HashMap;
@@ -162,16 +162,17 @@ pub async fn create(
             }
             Err(e) => return Err(e.into()),
         };
-        sqlx::query(audit::INSERT)
-            .bind(at)
-            .bind(Some(viewer.id))
-            .bind("proposal.create")
-            .bind(Some("proposal"))
-            .bind(Some(id.to_string()))
-            .bind(Some(imdb_id.to_string()))
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(viewer.id),
+            "proposal.create",
+            Some("proposal"),
+            Some(id.to_string()),
+            Some(imdb_id.to_string()),
+            ip
+        )
+        .await?;
         tx.commit().await?;
         Ok(id)
     })
@@ -242,16 +243,17 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
         .execute(CountedConn(&mut *tx))
         .await?;
         let action = if to == "watched" { "proposal.watched" } else { "proposal.withdraw" };
-        sqlx::query(audit::INSERT)
-            .bind(at)
-            .bind(Some(viewer.id))
-            .bind(action)
-            .bind(Some("proposal"))
-            .bind(Some(id.to_string()))
-            .bind(Some(name))
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(viewer.id),
+            action,
+            Some("proposal"),
+            Some(id.to_string()),
+            Some(name),
+            ip
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     })
@@ -313,24 +315,22 @@ pub async fn vote(
         .bind(id)
         .fetch_one(CountedConn(&mut *tx))
         .await?;
-        sqlx::query(audit::INSERT)
-            .bind(at)
-            .bind(Some(viewer.id))
-            .bind(if on { "vote.cast" } else { "vote.remove" })
-            .bind(Some("proposal"))
-            .bind(Some(id.to_string()))
-            .bind(None::<String>)
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(viewer.id),
+            if on { "vote.cast" } else { "vote.remove" },
+            Some("proposal"),
+            Some(id.to_string()),
+            None::<String>,
+            ip
+        )
+        .await?;
         tx.commit().await?;
         Ok::<(i64, Option<i64>), AppError>((votes, movie_id))
     })?;
     let (votes, movie_id) = votes;
-    let mut card = vec![ProposalCard::placeholder(id)];
-    fill_voters(db, &mut card, Some(viewer.id)).await?;
-    let card = card.remove(0);
-    Ok((VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }, movie_id))
+    Ok((vote_state_with(db, id, votes, Some(viewer.id)).await?, movie_id))
 }
 
 /// A proposal's votes as `viewer` sees them; `None` if there is no such proposal.
@@ -339,10 +339,15 @@ pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<
         sqlx::query_scalar("SELECT vote_count FROM proposals WHERE id = $1").bind(id).fetch_optional(pool).await
     })?;
     let Some(votes) = votes else { return Ok(None) };
-    let mut card = vec![ProposalCard::placeholder(id)];
+    Ok(Some(vote_state_with(db, id, votes, viewer).await?))
+}
+
+/// A proposal's vote state once its count is known: its voters are read in one query.
+async fn vote_state_with(db: &Db, id: i64, votes: i64, viewer: Option<i64>) -> Result<VoteState, sqlx::Error> {
+    let mut card = [ProposalCard::placeholder(id)];
     fill_voters(db, &mut card, viewer).await?;
-    let card = card.remove(0);
-    Ok(Some(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }))
+    let [card] = card;
+    Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
 }
 
 /// Rates a watched film 1-5 stars (again: the new rating replaces the old).
@@ -371,16 +376,17 @@ pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Opt
                 Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
             });
         }
-        sqlx::query(audit::INSERT)
-            .bind(at)
-            .bind(Some(viewer.id))
-            .bind("watched.rate")
-            .bind(Some("proposal"))
-            .bind(Some(id.to_string()))
-            .bind(Some(format!("{stars} stars")))
-            .bind(ip)
-            .execute(CountedConn(&mut *tx))
-            .await?;
+        crate::audit_entry!(
+            CountedConn(&mut *tx),
+            at,
+            Some(viewer.id),
+            "watched.rate",
+            Some("proposal"),
+            Some(id.to_string()),
+            Some(format!("{stars} stars")),
+            ip
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     })
