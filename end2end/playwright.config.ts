@@ -56,12 +56,13 @@ export default defineConfig({
     {
       cwd: "..",
       command:
-        `rm -rf target/e2e-data && ./target/marquee admin create --username ${admin.username} && ` +
-        `exec ./target/marquee serve`,
+        `rm -rf target/e2e-data && ./target/e2e/marquee admin create --username ${admin.username} && ` +
+        `exec ./target/e2e/marquee serve`,
       env: {
         DATABASE_URL: "sqlite://target/e2e-data/marquee.db",
         MARQUEE_SITE_ADDR: `127.0.0.1:${port}`,
-        LEPTOS_SITE_ROOT: "target/site",
+        // The tests' own build (scripts/test.sh builds it there), never the app scripts/run.sh serves.
+        LEPTOS_SITE_ROOT: "target/e2e/site",
         MARQUEE_ADMIN_PASSWORD: admin.password,
         MARQUEE_IMDB_BASE_URL: `http://127.0.0.1:${imdbPort}`,
         MARQUEE_IMDB_REFRESH_INTERVAL_SECS: "2",

@@ -1,13 +1,25 @@
 #!/usr/bin/env bash
-# Builds the browser bundle (wasm + CSS + public files) into target/site and the server binary.
-#   scripts/build.sh            debug build
-#   scripts/build.sh --release  optimised build
+# Builds the browser bundle (wasm + CSS + public files) and the server binary.
+#   scripts/build.sh                      debug build into target/site and target/marquee
+#   scripts/build.sh --release            optimised build, same places (what scripts/run.sh serves)
+#   scripts/build.sh --out target/e2e     into target/e2e/site and target/e2e/marquee instead
+#                                         (the tests build there, so they never touch a running app)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
-site=target/site
+release=false
+out=target
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --release) release=true ;;
+    --out) out=${2:?--out needs a directory}; shift ;;
+    *) echo "build.sh: unknown option $1 (use --release, --out DIR)" >&2; exit 2 ;;
+  esac
+  shift
+done
+site=$out/site
 
-if [ "${1:-}" = "--release" ]; then
+if $release; then
   wasm_profile=(--profile wasm-release); wasm_out=wasm-release
   server_profile=(--release); server_out=release
 else
@@ -30,6 +42,6 @@ cp -r public/. "$site/"
 
 echo "==> building the server"
 cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
-mkdir -p target
-ln -sf "$(cd "$target_dir" && pwd)/$server_out/marquee" target/marquee
-echo "==> built: target/marquee and $site"
+mkdir -p "$out"
+ln -sf "$(cd "$target_dir" && pwd)/$server_out/marquee" "$out/marquee"
+echo "==> built: $out/marquee and $site"

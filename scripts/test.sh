@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 scripts/setup.sh --test
-scripts/build.sh
+# The tests' own build and server live in target/e2e: an app that scripts/run.sh serves from
+# target/site and target/marquee keeps running untouched.
+scripts/build.sh --out target/e2e
 
 logs=target/test-logs; rm -rf "$logs"; mkdir -p "$logs"
 

@@ -39,6 +39,16 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
+/// The document title. On the server it is written into the HTML as it is (leptos_meta does not
+/// escape it), so outside text such as a film's title is escaped here; the browser sets
+/// `document.title`, which takes plain text.
+fn page_title(title: String) -> String {
+    let title = if title.is_empty() { "Marquee".to_string() } else { format!("{title} · Marquee") };
+    #[cfg(feature = "ssr")]
+    let title = html_escape::encode_text(&title).into_owned();
+    title
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -51,9 +61,7 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Stylesheet id="leptos" href="/pkg/marquee.css" />
-        <Title formatter=|title: String| {
-            if title.is_empty() { "Marquee".to_string() } else { format!("{title} · Marquee") }
-        } />
+        <Title formatter=page_title />
         <Router>
             <Header />
             <main class="page">

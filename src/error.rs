@@ -66,6 +66,16 @@ impl FromServerFnError for AppError {
             // The caller sent arguments we could not read: their mistake, not ours.
             ServerFnErrorErr::Args(msg) => AppError::BadRequest(format!("Invalid request: {msg}")),
             ServerFnErrorErr::MissingArg(arg) => AppError::BadRequest(format!("Missing parameter: {arg}")),
+            // On the server this is a request body that could not be read: too large, not UTF-8,
+            // or cut off. In the browser it is an answer that could not be read.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(msg) if msg.contains("length limit exceeded") => {
+                AppError::TooLarge("The request is too large.".into())
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(_) => {
+                AppError::BadRequest("The request could not be read: send a form or JSON body in UTF-8.".into())
+            }
             ServerFnErrorErr::Request(_) => AppError::Unavailable,
             _ => AppError::Internal,
         };

@@ -97,9 +97,34 @@ pub fn encode_component(s: &str) -> String {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MovieCursor {
     pub sort: MovieSort,
+    /// Written as text: a JSON number would not always read back as the very same float, and the
+    /// next page must start exactly after this row.
+    #[serde(with = "exact_f64")]
     pub num: f64,
     pub text: String,
     pub id: i64,
+}
+
+mod exact_f64 {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        // Rust writes the shortest text that parses back to the same float.
+        s.serialize_str(&value.to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Num {
+            Text(String),
+            Number(f64),
+        }
+        match Num::deserialize(d)? {
+            Num::Number(n) => Ok(n),
+            Num::Text(t) => t.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| serde::de::Error::custom("not a number")),
+        }
+    }
 }
 
 impl MovieCursor {

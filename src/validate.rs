@@ -76,6 +76,7 @@ pub fn movie_filter(
     };
     let search = match search.map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|q| !q.is_empty()) {
         None => None,
+        Some(q) if has_control(&q) => return Err(AppError::BadRequest("A search cannot hold control characters.".into())),
         Some(q) if q.chars().count() > MAX_SEARCH_LEN => {
             return Err(AppError::BadRequest(format!("A search can be at most {MAX_SEARCH_LEN} characters long.")))
         }
@@ -162,6 +163,9 @@ pub const MAX_SEARCH_LEN: usize = 100;
 pub fn search_query(input: &str) -> Result<String, AppError> {
     let q = input.split_whitespace().collect::<Vec<_>>().join(" ");
     let len = q.chars().count();
+    if has_control(&q) {
+        return Err(AppError::BadRequest("A search cannot hold control characters.".into()));
+    }
     if len < 2 {
         return Err(AppError::BadRequest("Type at least 2 characters of a title to search.".into()));
     }
@@ -240,14 +244,33 @@ pub fn proposal_limit(value: i64) -> Result<i64, AppError> {
     }
 }
 
-/// A local path to return to after signing in: never another site.
+/// The longest return path kept after signing in; anything longer goes to the default.
+pub const MAX_RETURN_PATH: usize = 512;
+
+/// A local path to return to after signing in: never another site, and nothing a browser would
+/// rewrite into another site (it drops tabs and newlines and reads `\` as `/`).
 pub fn return_path(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && !p.contains("://") => {
-            p.to_string()
-        }
+    match next {
+        Some(p) if is_local_path(p) => p.to_string(),
         _ => "/vote".to_string(),
     }
+}
+
+/// A path on this site that is safe to send in a `Location` header as it is.
+pub fn is_local_path(p: &str) -> bool {
+    p.len() <= MAX_RETURN_PATH
+        && p.starts_with('/')
+        && !p.starts_with("//")
+        && !p.contains("://")
+        // Only visible ASCII: no control characters, white space, backslashes or raw non-ASCII
+        // (which a header value cannot carry); percent-encoding stays allowed.
+        && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
+/// Control characters (NUL among them, which PostgreSQL refuses in text) have no place in names,
+/// titles or searches.
+pub fn has_control(s: &str) -> bool {
+    s.chars().any(char::is_control)
 }
 
 fn shorten(s: &str, max: usize) -> String {
@@ -347,9 +370,22 @@ mod tests {
     #[test]
     fn return_paths_stay_on_this_site() {
         assert_eq!(return_path(Some("/propose?q=x")), "/propose?q=x");
-        for bad in [None, Some("https://evil.example/"), Some("//evil.example"), Some("/\\evil"), Some("vote")] {
-            assert_eq!(return_path(bad), "/vote");
+        for bad in [
+            None,
+            Some("https://evil.example/"),
+            Some("//evil.example"),
+            Some("/\\evil"),
+            Some("vote"),
+            Some("/\t/evil.example/"),
+            Some("/\n/x"),
+            Some("/vote\r\nSet-Cookie: x=1"),
+            Some(" /vote"),
+            Some("/ü"),
+            Some("/%09/ok but spaced"),
+        ] {
+            assert_eq!(return_path(bad), "/vote", "{bad:?}");
         }
+        assert_eq!(return_path(Some("/movies?q=caf%C3%A9")), "/movies?q=caf%C3%A9");
     }
 
     #[test]

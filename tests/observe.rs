@@ -79,9 +79,18 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert!(after.iter().any(|(s, _)| s.starts_with("http_request_duration_seconds_bucket{")), "{}", t.label);
         assert!(after.iter().any(|(s, _)| s == r#"cache_hits{cache="rankings"}"#), "{}", t.label);
 
-        // The dashboard shows the same figures.
+        // The dashboard shows the same figures, to admins only: the jobs' errors are private.
         let (status, body) = server.get("/api/get_operations").await;
+        assert_eq!(status, 401, "{}: {body}", t.label);
+        let member = server.register("opsreader").await;
+        assert_eq!(server.get_as("/api/get_operations", Some(&member)).await.0, 403, "{}", t.label);
+        let (_, page) = server.get_as("/dashboard", Some(&member)).await;
+        assert!(!page.contains("Background jobs"), "{}: members do not see the operations panel", t.label);
+        let admin = server.admin("opsadmin").await;
+        let (status, body) = server.get_as("/api/get_operations", Some(&admin)).await;
         assert_eq!(status, 200, "{}: {body}", t.label);
+        let (_, page) = server.get_as("/dashboard", Some(&admin)).await;
+        assert!(page.contains("Background jobs"), "{}: admins do", t.label);
         let ops: marquee::model::OperationsView = serde_json::from_str(&body).unwrap();
         let vote = ops.routes.iter().find(|r| r.route == "/vote").expect("the vote page is listed");
         assert_eq!(vote.mean_queries, 3.0, "{}", t.label);

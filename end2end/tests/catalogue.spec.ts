@@ -1,4 +1,5 @@
-import { expect, Page, test, TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { admin, ready } from "./helpers";
 
 const PASSWORD = "a long enough password";

@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ready } from "./helpers";
 
 test("pages fit the screen without sideways scrolling", async ({ page }, testInfo) => {

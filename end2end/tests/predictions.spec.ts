@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ready } from "./helpers";
 
 const rows = ".predictions .prediction";

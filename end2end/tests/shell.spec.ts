@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { ready } from "./helpers";
 
 test("home page shows the shell and the catalogue at a glance", async ({ page }, testInfo) => {
@@ -66,4 +66,26 @@ test("a bad page number explains itself", async ({ page }) => {
   const response = await page.goto("/movies?page=0");
   expect(response?.status()).toBe(400);
   await expect(page.getByRole("alert")).toContainText("Page must be a whole number from 1 to");
+});
+
+test("pages carry their security headers and work under the Content-Security-Policy", async ({ page }, testInfo) => {
+  for (const path of ["/", "/predictions", "/vote", "/movies", "/signin", "/api/docs"]) {
+    const response = await page.goto(path);
+    expect(response?.status(), path).toBe(200);
+    const headers = response!.headers();
+    const policy = headers["content-security-policy"] ?? "";
+    const nonce = /'nonce-([^']+)'/.exec(policy)?.[1];
+    expect(nonce, `${path}: the policy names a nonce`).toBeTruthy();
+    expect(policy).toContain("frame-ancestors 'none'");
+    expect(headers["x-content-type-options"]).toBe("nosniff");
+    expect(headers["x-frame-options"]).toBe("DENY");
+    expect(headers["referrer-policy"]).toBe("same-origin");
+    expect(headers["cross-origin-opener-policy"]).toBe("same-origin");
+    // Every script on the page carries this response's nonce (another would be refused).
+    const nonces = await page.locator("script").evaluateAll((scripts) => scripts.map((s) => s.nonce || s.getAttribute("nonce")));
+    expect(nonces.length, path).toBeGreaterThan(0);
+    for (const n of nonces) expect(n, path).toBe(nonce);
+    // Hydrated under the policy (the fixture fails the test on any reported violation).
+    await ready(page, testInfo);
+  }
 });

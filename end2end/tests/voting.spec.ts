@@ -1,4 +1,5 @@
-import { expect, Page, test, TestInfo } from "@playwright/test";
+import type { Page, TestInfo } from "@playwright/test";
+import { expect, test } from "./fixtures";
 import { admin, ready } from "./helpers";
 
 const PASSWORD = "a long enough password";
@@ -105,6 +106,8 @@ test("vote and unvote: the button and count change at once and survive a reload"
   await card.getByRole("button", { name: "Vote" }).click();
   await expect(card.locator(".vote-button")).toHaveText("Voted ✓");
   await expect(count).toHaveText(String(before + 1));
+  // The change is shown at once, but only the server's answer makes it stick: wait for that.
+  await expect(card.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
   if (jsOn(testInfo)) {
     expect(await page.evaluate(() => (window as unknown as { stay?: boolean }).stay)).toBe(true);
   }
@@ -116,6 +119,7 @@ test("vote and unvote: the button and count change at once and survive a reload"
   await same.getByRole("button", { name: "Voted ✓" }).click();
   await expect(same.locator(".vote-button")).toHaveText("Vote");
   await expect(same.locator(".vote-count .count")).toHaveText(String(before));
+  await expect(same.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
   await page.reload();
   await expect(page.locator(`#${await card.getAttribute("id")} .vote-count .count`)).toHaveText(String(before));
 });

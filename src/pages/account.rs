@@ -29,7 +29,11 @@ pub async fn sign_in(username: String, password: String, next: Option<String>) -
         if username.trim().is_empty() || password.is_empty() {
             return Err(AppError::BadRequest("Enter your username and password.".into()));
         }
-        if username.len() > 64 || password.chars().count() > crate::validate::MAX_PASSWORD {
+        if username.len() > 64
+            || crate::validate::has_control(&username)
+            || password.chars().count() > crate::validate::MAX_PASSWORD
+            || password.contains('\0')
+        {
             return Err(AppError::BadRequest("That username and password do not match.".into()));
         }
         let state = app_state()?;

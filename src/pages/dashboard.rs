@@ -17,15 +17,29 @@ pub async fn get_stats() -> Result<SiteStats, AppError> {
     .await
 }
 
+/// Request, cache and background-job figures (with the jobs' last errors): for admins only.
 #[server(endpoint = "get_operations", input = GetUrl)]
 pub async fn get_operations() -> Result<OperationsView, AppError> {
-    use crate::server::{http::respond, observe, state::app_state};
-    respond(async move { Ok(observe::operations(&app_state()?)) }).await
+    use crate::server::{auth, http::respond, observe, state::app_state};
+    respond(async move {
+        auth::require_admin().await?;
+        Ok(observe::operations(&app_state()?))
+    })
+    .await
 }
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
-    let operations = Resource::new_blocking(|| (), |_| get_operations());
+    // Only an admin's page asks for the operations figures (anyone else would be refused).
+    let operations = Resource::new_blocking(
+        || (),
+        |_| async {
+            match crate::pages::account::whoami().await? {
+                Some(viewer) if viewer.is_admin => get_operations().await.map(Some),
+                _ => Ok(None),
+            }
+        },
+    );
     let stats = Resource::new_blocking(|| (), |_| get_stats());
     view! {
         <Title text="Dashboard" />
@@ -60,11 +74,13 @@ pub fn DashboardPage() -> impl IntoView {
         <AdminLinks />
         <h2 class="section-title">"Recent activity"</h2>
         <section class="panel"><crate::pages::vote::RecentActivity /></section>
-        <h2 class="section-title">"Since the server started"</h2>
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
-                    operations.await.map(|ops| view! { <Operations ops /> })
+                    operations.await.map(|ops| ops.map(|ops| view! {
+                        <h2 class="section-title">"Since the server started"</h2>
+                        <Operations ops />
+                    }))
                 })}
             </ErrorBoundary>
         </Suspense>

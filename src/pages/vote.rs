@@ -364,8 +364,10 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
             format!("Voters: {}", voters.join(", "))
         }
     };
+    // Until the server answers, the box says so (a reload now may show the count from before).
+    let state = move || if action.pending().get() { "pending" } else { "confirmed" };
     view! {
-        <div class="vote-box">
+        <div class="vote-box" data-state=state aria-busy=move || action.pending().get().to_string()>
             <div class="vote-count" aria-live="polite">
                 <strong class="count">{move || shown().1}</strong>
                 <span>{move || if shown().1 == 1 { "vote" } else { "votes" }}</span>

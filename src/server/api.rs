@@ -65,6 +65,41 @@ where
     }
 }
 
+/// The raw body, with a too-large or unreadable one answered as a JSON error.
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
+        axum::body::Bytes::from_request(req, state).await.map(ApiBytes).map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::TooLarge("The request body is too large.".into())
+            } else {
+                AppError::BadRequest(format!("The request body could not be read: {}", e.body_text()))
+            }
+        })
+    }
+}
+
+/// A path segment; one that is not UTF-8 is a bad request with the API's error shape.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|e| AppError::BadRequest(format!("Invalid address: {}", e.body_text())))
+    }
+}
+
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MovieListParams {
@@ -125,7 +160,7 @@ async fn genres(State(state): State<AppState>) -> Json<Vec<String>> {
 #[utoipa::path(get, path = "/api/v1/movies/{id}", tag = "movies",
     params(("id" = String, Path, description = "Catalogue id (123) or IMDb id (tt0111161)")),
     responses((status = 200, body = MovieDetail), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
-async fn movie_detail(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<MovieDetail>, AppError> {
+async fn movie_detail(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<MovieDetail>, AppError> {
     let key = MovieKey::parse(&id)?;
     Ok(Json(state.catalogue.detail(&state.db, &key).await?.as_ref().clone()))
 }
@@ -159,7 +194,7 @@ async fn movie_id_of(state: &AppState, id: &str) -> Result<i64, AppError> {
 async fn put_rating(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<RatingBody>,
 ) -> Result<Json<MyRating>, AppError> {
     let viewer = caller.member()?;
@@ -177,7 +212,7 @@ async fn put_rating(
 async fn delete_rating(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MyRating>, AppError> {
     let viewer = caller.member()?;
     let movie_id = movie_id_of(&state, &id).await?;
@@ -268,9 +303,11 @@ async fn list_proposals(
 async fn proposal_votes(
     State(state): State<AppState>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<VoteState>, AppError> {
-    let id: i64 = id.trim().parse().map_err(|_| AppError::BadRequest(format!("{id:?} is not a proposal number.")))?;
+    let id: i64 = id.trim().parse().map_err(|_| {
+        AppError::BadRequest(format!("{:?} is not a proposal number.", id.chars().take(40).collect::<String>()))
+    })?;
     let state_of = proposals::vote_state(&state.db, id, caller.0.map(|v| v.id)).await?;
     Ok(Json(state_of.ok_or_else(|| AppError::NotFound("That proposal".into()))?))
 }
@@ -297,14 +334,11 @@ pub struct ImportParams {
         (status = 403, body = ApiError), (status = 413, body = ApiError)))]
 async fn import(
     State(state): State<AppState>,
-    caller: Caller,
+    // Checked before the body (up to 64 MiB) is read.
+    _admin: super::auth::AdminCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
-    body: axum::body::Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> Result<Json<ImportReport>, AppError> {
-    let viewer = caller.member()?;
-    if !viewer.is_admin {
-        return Err(AppError::Forbidden);
-    }
     let format = super::import::Format::parse(&p.format)?;
     let dry_run = p.dry_run.unwrap_or(false);
     let report = super::import::import_bytes(&state.db, format, &body, dry_run, |_| {}).await?;

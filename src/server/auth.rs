@@ -129,6 +129,25 @@ impl Caller {
     }
 }
 
+/// A signed-in admin, or a 401/403 before anything else of the request (such as its body) is read.
+pub struct AdminCaller(pub Viewer);
+
+impl axum::extract::FromRequestParts<super::state::AppState> for AdminCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &super::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let viewer = Caller::from_request_parts(parts, state).await?.member()?;
+        if viewer.is_admin {
+            Ok(AdminCaller(viewer))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// Whether the request's session cookie belongs to an admin (for plain axum handlers).
 pub async fn is_admin_session(db: &Db, headers: &HeaderMap) -> bool {
     match session_token(headers) {
@@ -250,28 +269,48 @@ impl SignInThrottle {
         }
     }
 
-    pub fn check(&self, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-        let account_blocked = self.by_account.get(username_key).is_some_and(|n| n >= self.per_account);
-        let ip_blocked = ip.and_then(|ip| self.by_ip.get(&ip)).is_some_and(|n| n >= self.per_ip);
-        if account_blocked || ip_blocked {
-            Err(AppError::TooManyRequests)
-        } else {
-            Ok(())
+    /// Takes one attempt from the account's and the address's allowance, or refuses when either
+    /// is used up. It is taken before the password is checked, so that guesses sent in parallel
+    /// cannot all be checked before the first failure is counted; a success gives it back.
+    pub fn begin(&self, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        if !take(&self.by_account, username_key.to_string(), self.per_account) {
+            return Err(AppError::TooManyRequests);
         }
-    }
-
-    pub fn record_failure(&self, username_key: &str, ip: Option<IpAddr>) {
-        // The window runs from the first failure: entries are not refreshed on update.
-        let bump = |n: Option<u32>| n.unwrap_or(0).saturating_add(1);
-        self.by_account.entry(username_key.to_string()).and_upsert_with(|e| bump(e.map(|e| e.into_value())));
         if let Some(ip) = ip {
-            self.by_ip.entry(ip).and_upsert_with(|e| bump(e.map(|e| e.into_value())));
+            if !take(&self.by_ip, ip, self.per_ip) {
+                give_back(&self.by_account, username_key.to_string());
+                return Err(AppError::TooManyRequests);
+            }
         }
+        Ok(())
     }
 
-    pub fn record_success(&self, username_key: &str) {
+    /// The attempt succeeded: the account's count starts again, and the address gets its attempt back.
+    pub fn succeeded(&self, username_key: &str, ip: Option<IpAddr>) {
         self.by_account.invalidate(username_key);
+        if let Some(ip) = ip {
+            give_back(&self.by_ip, ip);
+        }
     }
+}
+
+/// Adds one to `key`'s count unless it has reached `limit`; atomic per key.
+fn take<K: std::hash::Hash + Eq + Send + Sync + 'static>(cache: &moka::sync::Cache<K, u32>, key: K, limit: u32) -> bool {
+    use moka::ops::compute::{CompResult, Op};
+    let result = cache.entry(key).and_compute_with(|entry| match entry.map(|e| e.into_value()).unwrap_or(0) {
+        n if n >= limit => Op::Nop,
+        n => Op::Put(n + 1),
+    });
+    matches!(result, CompResult::Inserted(_) | CompResult::ReplacedWith(_))
+}
+
+fn give_back<K: std::hash::Hash + Eq + Send + Sync + 'static>(cache: &moka::sync::Cache<K, u32>, key: K) {
+    use moka::ops::compute::Op;
+    cache.entry(key).and_compute_with(|entry| match entry.map(|e| e.into_value()) {
+        Some(n) if n > 1 => Op::Put(n - 1),
+        Some(_) => Op::Remove,
+        None => Op::Nop,
+    });
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site: the
@@ -309,20 +348,19 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
     let state = app_state()?;
     let key = crate::validate::username_key(username);
     let ip = client_ip();
-    state.throttle.check(&key, ip)?;
+    state.throttle.begin(&key, ip)?;
     let account = accounts::credentials(db, username).await?;
     let (user_id, hash) = match &account {
         Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
         _ => (None, None),
     };
     if !verify_password(password, hash).await || user_id.is_none() {
-        state.throttle.record_failure(&key, ip);
         let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
         let _ =
             super::db::audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
         return Err(AppError::BadRequest("That username and password do not match.".into()));
     }
-    state.throttle.record_success(&key);
+    state.throttle.succeeded(&key, ip);
     let user_id = user_id.unwrap_or_default();
     start_session(db, user_id).await?;
     accounts::session_viewer_by_id(db, user_id).await?.ok_or(AppError::Internal)
@@ -410,14 +448,38 @@ mod tests {
         let throttle = SignInThrottle::new(3, 5, Duration::from_secs(60));
         let ip: IpAddr = "127.0.0.1".parse().unwrap();
         for _ in 0..3 {
-            assert!(throttle.check("ada", Some(ip)).is_ok());
-            throttle.record_failure("ada", Some(ip));
+            assert!(throttle.begin("ada", Some(ip)).is_ok());
         }
-        assert_eq!(throttle.check("ada", Some(ip)).unwrap_err().status(), 429);
-        assert!(throttle.check("ben", Some(ip)).is_ok(), "other accounts are not paused by one account's failures");
-        throttle.record_failure("ben", Some(ip));
-        throttle.record_failure("chloe", Some(ip));
-        assert_eq!(throttle.check("dev", Some(ip)).unwrap_err().status(), 429, "the address is paused after 5");
-        assert!(throttle.check("dev", Some("10.0.0.2".parse().unwrap())).is_ok());
+        assert_eq!(throttle.begin("ada", Some(ip)).unwrap_err().status(), 429);
+        assert!(throttle.begin("ben", Some(ip)).is_ok(), "other accounts are not paused by one account's failures");
+        assert!(throttle.begin("chloe", Some(ip)).is_ok());
+        assert_eq!(throttle.begin("dev", Some(ip)).unwrap_err().status(), 429, "the address is paused after 5");
+        assert!(throttle.begin("dev", Some("10.0.0.2".parse().unwrap())).is_ok());
+    }
+
+    #[test]
+    fn a_success_starts_the_count_again() {
+        let throttle = SignInThrottle::new(2, 3, Duration::from_secs(60));
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..5 {
+            assert!(throttle.begin("ada", Some(ip)).is_ok());
+            throttle.succeeded("ada", Some(ip));
+        }
+        assert!(throttle.begin("ada", Some(ip)).is_ok());
+    }
+
+    #[test]
+    fn parallel_attempts_cannot_pass_the_limit() {
+        let throttle = Arc::new(SignInThrottle::new(5, 100, Duration::from_secs(60)));
+        let admitted: usize = (0..16)
+            .map(|_| {
+                let throttle = throttle.clone();
+                std::thread::spawn(move || (0..4).filter(|_| throttle.begin("ada", None).is_ok()).count())
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .map(|t| t.join().unwrap())
+            .sum();
+        assert_eq!(admitted, 5);
     }
 }

@@ -14,6 +14,23 @@ pub struct Config {
     pub demo: DemoConfig,
     pub metrics: MetricsConfig,
     pub accounts: AccountsConfig,
+    pub limits: LimitsConfig,
+}
+
+/// How much work the server takes on at once; past that it answers 503 quickly rather than slowly.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Requests handled at the same time (health checks and metrics are not counted).
+    pub max_in_flight: u32,
+    /// How long a request may wait for one of those places before it gets 503 with `Retry-After`.
+    pub queue_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_in_flight: 64, queue_timeout_ms: 250 }
+    }
 }
 
 /// Who may register, how long sessions last, how many proposals a member may have.
@@ -69,6 +86,9 @@ pub struct SiteConfig {
     /// Addresses of the load balancers or proxies in front of the server: from these, the client's
     /// address is read from `X-Forwarded-For` (for sign-in throttling and the audit log).
     pub trusted_proxies: Vec<String>,
+    /// Signs the error messages carried in links after a form post. Empty: a random key per process
+    /// (give several instances behind one load balancer the same value).
+    pub secret: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -128,6 +148,7 @@ impl Default for Config {
             demo: DemoConfig::default(),
             metrics: MetricsConfig::default(),
             accounts: AccountsConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -141,6 +162,7 @@ impl Default for SiteConfig {
             output_name: "marquee".into(),
             https: false,
             trusted_proxies: Vec::new(),
+            secret: String::new(),
         }
     }
 }
@@ -230,6 +252,9 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_MAX_PAGE_SIZE", "pages.max_page_size"),
     ("MARQUEE_SEED_DEMO", "demo.seed_on_first_start"),
     ("MARQUEE_METRICS_ALLOW_REMOTE", "metrics.allow_remote"),
+    ("MARQUEE_SECRET", "site.secret"),
+    ("MARQUEE_MAX_IN_FLIGHT", "limits.max_in_flight"),
+    ("MARQUEE_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms"),
 ];
 
 impl Config {
@@ -305,6 +330,9 @@ impl Config {
             "pages.max_page_size" => self.pages.max_page_size = num(var, &value)?,
             "demo.seed_on_first_start" => self.demo.seed_on_first_start = flag(var, &value)?,
             "metrics.allow_remote" => self.metrics.allow_remote = flag(var, &value)?,
+            "site.secret" => self.site.secret = value,
+            "limits.max_in_flight" => self.limits.max_in_flight = num(var, &value)?,
+            "limits.queue_timeout_ms" => self.limits.queue_timeout_ms = num(var, &value)?,
             other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
         }
         Ok(())
@@ -322,6 +350,9 @@ impl Config {
                 name: "site.trusted_proxies",
                 message: format!("{bad:?} is not an IP address like 10.0.0.5"),
             });
+        }
+        if self.limits.max_in_flight == 0 {
+            return Err(ConfigError::Invalid { name: "limits.max_in_flight", message: "must be at least 1".into() });
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid {

@@ -2,6 +2,7 @@
 
 use super::config::Config;
 use super::db::Db;
+use super::guard;
 use super::state::AppState;
 use crate::app::{shell, App};
 use crate::error::AppError;
@@ -47,7 +48,8 @@ pub fn is_plain_form_post() -> bool {
 /// Sends a plain form post on to `path` on success (JavaScript callers get the result instead).
 pub fn redirect_form_post(path: &str) {
     if is_plain_form_post() {
-        leptos_axum::redirect(path);
+        // Callers pass validated paths; anything else (which a header could not carry) goes home.
+        leptos_axum::redirect(if crate::validate::is_local_path(path) { path } else { "/" });
     }
 }
 
@@ -135,19 +137,26 @@ pub fn router(state: AppState) -> Router {
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
     let request_id = axum::http::HeaderName::from_static("x-request-id");
+    let limits = guard::Guard::new(&state.config);
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(super::observe::metrics_endpoint))
         .merge(super::api::routes())
-        .leptos_routes_with_context(&state, routes, || {}, {
+        .leptos_routes_with_context(&state, routes, guard::provide_page_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(guard::provide_page_nonce, shell))
+        .layer(axum::extract::DefaultBodyLimit::max(guard::SERVER_FN_MAX_BODY))
         .layer(axum::middleware::from_fn(super::flush::first_flush))
         .layer(axum::middleware::from_fn(super::auth::attach_session))
         .layer(axum::middleware::from_fn(super::auth::forgery_guard))
         .layer(axum::middleware::from_fn(no_store_pages))
+        .layer(axum::middleware::from_fn(guard::body_limit))
+        .layer(axum::middleware::from_fn_with_state(limits.clone(), guard::error_links))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(guard::panic_response))
+        .layer(axum::middleware::from_fn_with_state(limits.clone(), guard::admission))
+        .layer(axum::middleware::from_fn_with_state(limits, guard::security_headers))
         .layer(axum::middleware::from_fn(super::observe::track))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(

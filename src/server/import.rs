@@ -105,6 +105,9 @@ pub fn check(line: usize, raw: RawRow) -> Result<ImportRow, String> {
         Some(id) => crate::validate::imdb_id(&id).map_err(|_| format!("imdb_id {id:?} is not an IMDb title id"))?,
     };
     let title = text(raw.title).ok_or("title is missing")?;
+    if crate::validate::has_control(&title) {
+        return Err("title holds control characters".into());
+    }
     if title.chars().count() > 500 {
         return Err("title is longer than 500 characters".into());
     }
@@ -142,7 +145,18 @@ pub fn check(line: usize, raw: RawRow) -> Result<ImportRow, String> {
     if genres.iter().any(|g| g.chars().count() > 40) {
         return Err("a genre is longer than 40 characters".into());
     }
-    Ok(ImportRow { line, imdb_id, title, year, genres, runtime_minutes, plot: text(raw.plot), poster_url, metrics })
+    if genres.iter().any(|g| crate::validate::has_control(g)) {
+        return Err("a genre holds control characters".into());
+    }
+    if poster_url.as_deref().is_some_and(crate::validate::has_control) {
+        return Err("poster_url holds control characters".into());
+    }
+    // Line breaks and tabs are fine in a plot; other control characters are not.
+    let plot = text(raw.plot);
+    if plot.as_deref().is_some_and(|p| p.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))) {
+        return Err("plot holds control characters".into());
+    }
+    Ok(ImportRow { line, imdb_id, title, year, genres, runtime_minutes, plot, poster_url, metrics })
 }
 
 /// Collects checked rows into batches and writes (or, in a dry run, classifies) each.

@@ -12,6 +12,7 @@ pub mod db;
 pub mod demo;
 pub mod flush;
 pub mod gen;
+pub mod guard;
 pub mod http;
 pub mod imdb;
 pub mod import;

@@ -146,6 +146,13 @@ pub fn prometheus() -> &'static PrometheusHandle {
         let recorder = builder.build_recorder();
         let handle = recorder.handle();
         let _ = metrics::set_global_recorder(recorder);
+        // Histogram samples wait in buffers until upkeep folds them into the buckets. A scrape
+        // does that too, but a server nobody scrapes must not grow: fold them every few seconds.
+        let upkeep = handle.clone();
+        let _ = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || loop {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            upkeep.run_upkeep();
+        });
         handle
     })
 }

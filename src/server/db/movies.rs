@@ -145,7 +145,7 @@ impl MovieKey {
                 return Ok(MovieKey::Id(id));
             }
         }
-        if text.len() >= 2 && text[..2].eq_ignore_ascii_case("tt") {
+        if text.get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case("tt")) {
             return crate::validate::imdb_id(text).map(MovieKey::Imdb);
         }
         Err(AppError::BadRequest(format!(

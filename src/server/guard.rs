@@ -1,0 +1,431 @@
+//! What every request and response passes through to keep hostile or excessive traffic harmless:
+//! a bounded number of requests in flight (past it, a quick 503), body size limits, security
+//! headers with a per-response Content-Security-Policy nonce, redirects that stay on this site,
+//! error messages in links that only this server can have written, and a last-resort answer
+//! when a handler panics.
+
+use super::config::Config;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use password_hash::rand_core::{OsRng, RngCore};
+use sha2::Sha256;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Server functions take small form or JSON bodies; more than this is refused with 413.
+pub const SERVER_FN_MAX_BODY: usize = 16 * 1024;
+
+/// How long an error link written after a form post stays valid.
+const ERROR_LINK_SECS: i64 = 600;
+
+/// The cookie an error link is bound to, so a link made in one browser shows nothing in another.
+pub const FLASH_COOKIE: &str = "marquee_flash";
+
+/// What the middleware needs: the admission limit and the key that signs error links.
+pub struct Guard {
+    permits: Arc<Semaphore>,
+    queue_timeout: Duration,
+    key: [u8; 32],
+    https: bool,
+}
+
+impl Guard {
+    pub fn new(config: &Config) -> Arc<Guard> {
+        let mut key = [0u8; 32];
+        if config.site.secret.is_empty() {
+            OsRng.fill_bytes(&mut key);
+        } else {
+            use sha2::Digest;
+            key.copy_from_slice(&Sha256::digest(config.site.secret.as_bytes()));
+        }
+        Arc::new(Guard {
+            permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
+            queue_timeout: Duration::from_millis(config.limits.queue_timeout_ms),
+            key,
+            https: config.site.https,
+        })
+    }
+
+    fn sign(&self, expires: i64, binding: &str, path: &str, err: &str) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        for part in [expires.to_string().as_str(), binding, path, err] {
+            mac.update(&(part.len() as u64).to_be_bytes());
+            mac.update(part.as_bytes());
+        }
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..18])
+    }
+
+    fn verify(&self, sig: &str, binding: &str, path: &str, err: &str, now: i64) -> bool {
+        let Some((expires, mac)) = sig.split_once('.') else { return false };
+        let Ok(expires) = expires.parse::<i64>() else { return false };
+        if expires < now || expires > now + ERROR_LINK_SECS {
+            return false;
+        }
+        let want = self.sign(expires, binding, path, err);
+        // Constant-time comparison through the MAC library would need the raw bytes; the encoded
+        // forms have equal length, so compare them without an early exit.
+        want.len() == mac.len() && want.bytes().zip(mac.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Admission: a bounded number of requests at once, a bounded wait, then a quick 503.
+
+/// Requests refused because the server was full (also in `/metrics` as `http_requests_shed_total`).
+pub static SHED: AtomicU64 = AtomicU64::new(0);
+
+pub async fn admission(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    // A load balancer's health check and the operator's metrics must answer even under overload.
+    if matches!(req.uri().path(), "/healthz" | "/metrics") {
+        return next.run(req).await;
+    }
+    let permit = match tokio::time::timeout(guard.queue_timeout, guard.permits.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            SHED.fetch_add(1, Ordering::Relaxed);
+            metrics::counter!("http_requests_shed_total").increment(1);
+            let mut res = plain_error(
+                req.headers(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "The server is busy. Please try again in a moment.",
+            );
+            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return res;
+        }
+    };
+    // The place is held until the body has been sent: a streamed page does most of its work then.
+    next.run(req).await.map(|body| Body::new(HeldBody { inner: body, _permit: permit }))
+}
+
+struct HeldBody {
+    inner: Body,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl http_body::Body for HeldBody {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.inner).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request bodies.
+
+/// Refuses a server-function body that is not a form, or that announces more than the limit,
+/// before anything is read. (Bodies without a length are cut at the same limit while being read.)
+pub async fn body_limit(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let is_server_fn = path.starts_with("/api/") && !path.starts_with("/api/v1/");
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let is_form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    // Every server function that takes a body takes a form: anything else is not for it.
+    if is_server_fn && req.method() == Method::POST && !is_form {
+        return closing(plain_error(
+            req.headers(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "bad_request",
+            "Send this as a form (application/x-www-form-urlencoded).",
+        ));
+    }
+    if is_server_fn && announced.is_some_and(|n| n > SERVER_FN_MAX_BODY as u64) {
+        return closing(plain_error(
+            req.headers(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            &format!("The request is too large: at most {} KiB.", SERVER_FN_MAX_BODY / 1024),
+        ));
+    }
+    let has_body = announced.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let mut res = next.run(req).await;
+    // A refusal may leave the body unread (an import refused before its upload is read); the
+    // connection cannot carry another request then, so the client is told to open a new one.
+    if has_body && res.status().is_client_error() {
+        res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    res
+}
+
+// ---------------------------------------------------------------------------------------------
+// Security headers.
+
+/// The nonce of one page response: the page's scripts carry it and its CSP names it.
+#[derive(Clone)]
+pub struct PageNonce(pub Arc<str>);
+
+fn new_nonce() -> PageNonce {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    PageNonce(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes).into())
+}
+
+/// The policy of an HTML page: scripts only with this response's nonce (and what they load),
+/// WebAssembly allowed to compile, everything else from this site, posters from https.
+pub fn page_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' https: data:; font-src 'self'; \
+         connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Everything that is not a page (JSON, files) runs nothing and embeds nothing.
+const OTHER_POLICY: &str = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+pub async fn security_headers(State(guard): State<Arc<Guard>>, mut req: Request, next: Next) -> Response {
+    let nonce = new_nonce();
+    req.extensions_mut().insert(nonce.clone());
+    let mut res = next.run(req).await;
+    let is_html = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = if is_html { page_policy(&nonce.0) } else { OTHER_POLICY.to_string() };
+    let headers = res.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    let fixed: [(header::HeaderName, &'static str); 5] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+        (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if guard.https {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    res
+}
+
+/// Inside a page's rendering: hands this response's nonce to Leptos, which puts it on every
+/// script it writes (so the header and the page agree).
+pub fn provide_page_nonce() {
+    let nonce = leptos::prelude::use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<PageNonce>().cloned());
+    if let Some(PageNonce(value)) = nonce {
+        leptos::prelude::provide_context(leptos::nonce::Nonce::from_value(value));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redirects and error links.
+
+const ERROR_PARAMS: [&str; 3] = ["__path", "__err", "__sig"];
+
+/// A form posted without JavaScript that fails is sent back to its page with the error in the
+/// link (`__path`, `__err`). Such links are signed here and bound to the browser, and a link this
+/// server did not write (or wrote for another browser, or long ago) is sent on without them, so
+/// nobody can put words of their own on a page through a link. Every `Location` stays on this site.
+pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
+    let now = super::db::now();
+    let binding = flash_cookie(req.headers());
+    if matches!(*req.method(), Method::GET | Method::HEAD) {
+        if let Some(query) = req.uri().query().filter(|q| ERROR_PARAMS.iter().any(|p| q.contains(p))) {
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+            let genuine = match (get("__path"), get("__err"), get("__sig"), binding.as_deref()) {
+                (Some(path), Some(err), Some(sig), Some(binding)) => guard.verify(sig, binding, path, err, now),
+                _ => false,
+            };
+            if !genuine {
+                let rest: Vec<&(String, String)> =
+                    pairs.iter().filter(|(k, _)| !ERROR_PARAMS.contains(&k.as_str())).collect();
+                let mut target = req.uri().path().to_string();
+                if !rest.is_empty() {
+                    target.push('?');
+                    target.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish());
+                }
+                let target = if crate::validate::is_local_path(&target) { target } else { "/".to_string() };
+                return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
+            }
+        }
+    }
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut res = next.run(req).await;
+    let Some(location) = res.headers().get(header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    else {
+        return res;
+    };
+    let mut target = local_location(&location, host.as_deref());
+    let mut new_binding = None;
+    if let Some((path, query)) = target.split_once('?') {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        if let (Some(fn_path), Some(err)) = (get("__path"), get("__err")) {
+            let binding = binding.clone().unwrap_or_else(|| {
+                let fresh = random_hex();
+                new_binding = Some(fresh.clone());
+                fresh
+            });
+            let expires = now + ERROR_LINK_SECS;
+            let sig = format!("{expires}.{}", guard.sign(expires, &binding, &fn_path, &err));
+            let kept = pairs.iter().filter(|(k, _)| k != "__sig").map(|(k, v)| (k.as_str(), v.as_str()));
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(kept)
+                .append_pair("__sig", &sig)
+                .finish();
+            target = format!("{path}?{query}");
+        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&target) {
+        res.headers_mut().insert(header::LOCATION, value);
+    }
+    if let Some(binding) = new_binding {
+        let cookie = cookie::Cookie::build((FLASH_COOKIE, binding))
+            .path("/")
+            .http_only(true)
+            .same_site(cookie::SameSite::Lax)
+            .secure(guard.https)
+            .build();
+        if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
+            res.headers_mut().append(header::SET_COOKIE, value);
+        }
+    }
+    res
+}
+
+fn flash_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == FLASH_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+fn random_hex() -> String {
+    let mut bytes = [0u8; 16];
+    OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A redirect target on this site: a local path as it is, this host's absolute URL as its path,
+/// anything else the home page.
+pub fn local_location(location: &str, host: Option<&str>) -> String {
+    if crate::validate::is_local_path(location) {
+        return location.to_string();
+    }
+    let rest = location.strip_prefix("http://").or_else(|| location.strip_prefix("https://"));
+    if let (Some(rest), Some(host)) = (rest, host) {
+        let (authority, path) = rest.find('/').map(|i| rest.split_at(i)).unwrap_or((rest, "/"));
+        if authority.eq_ignore_ascii_case(host) && crate::validate::is_local_path(path) {
+            return path.to_string();
+        }
+    }
+    "/".to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared pieces.
+
+/// Handler panics caught by the last-resort layer (also `http_handler_panics_total`).
+pub static PANICS: AtomicU64 = AtomicU64::new(0);
+
+/// The last-resort answer when a handler panics: the connection gets a 500 with the usual error
+/// shape instead of being dropped, and the panic is logged and counted.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    PANICS.fetch_add(1, Ordering::Relaxed);
+    metrics::counter!("http_handler_panics_total").increment(1);
+    tracing::error!(panic = %detail, "a request handler panicked");
+    crate::error::AppError::Internal.into_response()
+}
+
+fn closing(mut res: Response) -> Response {
+    res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    res
+}
+
+/// An error answered before any handler ran: JSON for scripts, a short page for browsers.
+fn plain_error(headers: &HeaderMap, status: StatusCode, code: &str, message: &str) -> Response {
+    let wants_html = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if wants_html {
+        let body = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Marquee</title></head>\
+             <body><p>{}</p><p><a href=\"/\">Marquee</a></p></body></html>",
+            html_escape::encode_text(message)
+        );
+        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    } else {
+        (status, axum::Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn guard() -> Arc<Guard> {
+        Guard::new(&Config::default())
+    }
+
+    #[test]
+    fn error_links_verify_only_as_written() {
+        let g = guard();
+        let now = 1_000_000;
+        let sig = format!("{}.{}", now + 60, g.sign(now + 60, "b", "/api/sign_in", "e"));
+        assert!(g.verify(&sig, "b", "/api/sign_in", "e", now));
+        assert!(!g.verify(&sig, "other browser", "/api/sign_in", "e", now));
+        assert!(!g.verify(&sig, "b", "/api/sign_in", "other words", now));
+        assert!(!g.verify(&sig, "b", "/api/sign_in", "e", now + 61), "expired");
+        assert!(!g.verify("garbage", "b", "/api/sign_in", "e", now));
+        assert!(!guard().verify(&sig, "b", "/api/sign_in", "e", now), "another key");
+    }
+
+    #[test]
+    fn redirects_stay_on_this_site() {
+        let host = Some("127.0.0.1:3000");
+        assert_eq!(local_location("/vote?x=1", host), "/vote?x=1");
+        assert_eq!(local_location("http://127.0.0.1:3000/signin?__err=x", host), "/signin?__err=x");
+        assert_eq!(local_location("http://127.0.0.1:3000", host), "/");
+        for bad in ["https://evil.example/", "//evil.example", "/\t/evil.example/", "http://127.0.0.1:3000@evil/"] {
+            assert_eq!(local_location(bad, host), "/", "{bad}");
+        }
+    }
+}
