@@ -43,5 +43,9 @@ cp -r public/. "$site/"
 echo "==> building the server"
 cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
 mkdir -p "$out"
-ln -sf "$(cd "$target_dir" && pwd)/$server_out/marquee" "$out/marquee"
+# A copy, not a link: a later build (another profile, or the tests') never swaps the binary of a
+# server that is running from here. Replaced in one step, so a starting server never reads half.
+rm -f "$out/marquee.new"
+cp "$target_dir/$server_out/marquee" "$out/marquee.new"
+mv -f "$out/marquee.new" "$out/marquee"
 echo "==> built: $out/marquee and $site"

@@ -129,6 +129,33 @@ async fn failed_sign_ins_are_throttled_per_account() {
     }
 }
 
+/// Guesses sent all at once cannot slip past the limit while the first ones are being checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_wrong_passwords_hit_the_limit() {
+    for t in common::backends().await {
+        let server = TestServer::start(t.db.clone()).await;
+        server.register("ben").await;
+        let guesses: Vec<_> = (0..8)
+            .map(|i| {
+                let client = server.client.clone();
+                let url = format!("{}/api/sign_in", server.base);
+                tokio::spawn(async move {
+                    let form = [("username", "ben".to_string()), ("password", format!("wrong guess {i}"))];
+                    client.post(url).form(&form).send().await.unwrap().status().as_u16()
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for g in guesses {
+            statuses.push(g.await.unwrap());
+        }
+        statuses.sort_unstable();
+        assert_eq!(statuses, [400, 400, 400, 400, 400, 429, 429, 429], "{}: five checked, the rest paused", t.label);
+        let checked = count(&t.db, "SELECT COUNT(*) FROM audit_log WHERE action = 'account.sign_in_failed'").await;
+        assert_eq!(checked, 5, "{}", t.label);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn invite_only_registration_needs_an_unused_invitation() {
     for t in common::backends().await {
