@@ -418,6 +418,21 @@ mod tests {
         assert!(!guard().verify(&sig, "b", "/api/sign_in", "e", now), "another key");
     }
 
+    #[tokio::test]
+    async fn a_panicking_handler_still_gets_an_answer() {
+        let app = axum::Router::new()
+            .route("/boom", axum::routing::get(|| async { panic!("boom") as &str }))
+            .layer(tower_http::catch_panic::CatchPanicLayer::custom(panic_response));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let before = PANICS.load(Ordering::Relaxed);
+        let res = reqwest::get(format!("http://{addr}/boom")).await.expect("an answer, not a dropped connection");
+        assert_eq!(res.status(), 500);
+        assert!(res.text().await.unwrap().contains("\"code\":\"internal\""));
+        assert_eq!(PANICS.load(Ordering::Relaxed), before + 1);
+    }
+
     #[test]
     fn redirects_stay_on_this_site() {
         let host = Some("127.0.0.1:3000");
