@@ -122,7 +122,9 @@ mod exact_f64 {
         }
         match Num::deserialize(d)? {
             Num::Number(n) => Ok(n),
-            Num::Text(t) => t.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| serde::de::Error::custom("not a number")),
+            Num::Text(t) => {
+                t.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| serde::de::Error::custom("not a number"))
+            }
         }
     }
 }

@@ -76,7 +76,9 @@ pub fn movie_filter(
     };
     let search = match search.map(|q| q.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|q| !q.is_empty()) {
         None => None,
-        Some(q) if has_control(&q) => return Err(AppError::BadRequest("A search cannot hold control characters.".into())),
+        Some(q) if has_control(&q) => {
+            return Err(AppError::BadRequest("A search cannot hold control characters.".into()))
+        }
         Some(q) if q.chars().count() > MAX_SEARCH_LEN => {
             return Err(AppError::BadRequest(format!("A search can be at most {MAX_SEARCH_LEN} characters long.")))
         }

@@ -200,7 +200,11 @@ fn server_fns(proposal: i64, movie: i64, user: i64) -> Vec<(ServerFn, Vec<(&'sta
     let u = user.to_string();
     vec![
         (
-            ServerFn { path: "/api/cast_vote", who: Who::Member, args: &[("proposal_id", Kind::Id), ("vote", Kind::Bool)] },
+            ServerFn {
+                path: "/api/cast_vote",
+                who: Who::Member,
+                args: &[("proposal_id", Kind::Id), ("vote", Kind::Bool)],
+            },
             vec![("proposal_id", p.clone()), ("vote", "true".into())],
         ),
         (
@@ -280,8 +284,16 @@ fn cases(proposal: i64, movie: i64, user: i64) -> Vec<Case> {
         all.push(Case::get("API film id", format!("/api/v1/movies/{id}"), Who::Anonymous).refused());
         all.push(Case::get("film page fn id", format!("/api/movie_page?id={id}"), Who::Member).refused());
         all.push(Case::get("votes of proposal id", format!("/api/v1/proposals/{id}/votes"), Who::Anonymous).refused());
-        all.push(Case::get("breakdown id", format!("/api/prediction_breakdown?imdb_id={id}"), Who::Anonymous).refused());
-        all.push(Case::send("API rating id", "PUT", format!("/api/v1/movies/{id}/rating"), JSON, br#"{"stars":3}"#.to_vec()));
+        all.push(
+            Case::get("breakdown id", format!("/api/prediction_breakdown?imdb_id={id}"), Who::Anonymous).refused(),
+        );
+        all.push(Case::send(
+            "API rating id",
+            "PUT",
+            format!("/api/v1/movies/{id}/rating"),
+            JSON,
+            br#"{"stars":3}"#.to_vec(),
+        ));
         let mut delete = Case::get("API rating id", format!("/api/v1/movies/{id}/rating"), Who::Member).refused();
         delete.method = reqwest::Method::DELETE;
         all.push(delete);
@@ -335,7 +347,8 @@ fn cases(proposal: i64, movie: i64, user: i64) -> Vec<Case> {
     }
 
     // A form post without JavaScript whose body cannot be read still gets an answer, not a 500.
-    let mut browser = Case::send("browser form", "POST", "/api/cast_vote", FORM, b"proposal_id=\xff&vote=true".to_vec());
+    let mut browser =
+        Case::send("browser form", "POST", "/api/cast_vote", FORM, b"proposal_id=\xff&vote=true".to_vec());
     browser.browser = true;
     all.push(browser);
 
@@ -355,7 +368,13 @@ fn cases(proposal: i64, movie: i64, user: i64) -> Vec<Case> {
     for body in bodies {
         all.push(Case::send("API JSON body", "PUT", format!("/api/v1/movies/{movie}/rating"), JSON, body));
     }
-    all.push(Case::send("API JSON body", "PUT", format!("/api/v1/movies/{movie}/rating"), "text/plain", br#"{"stars":3}"#.to_vec()));
+    all.push(Case::send(
+        "API JSON body",
+        "PUT",
+        format!("/api/v1/movies/{movie}/rating"),
+        "text/plain",
+        br#"{"stars":3}"#.to_vec(),
+    ));
 
     // Imports: refused for anyone but an admin before the body is read, and bad formats.
     for (who, query, body) in [
@@ -497,10 +516,11 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
         .unwrap();
     let report = res.text().await.unwrap();
     assert!(report.contains("\"created\":1"), "{}: import: {report}", t.label);
-    let movie: i64 = on_pool!(&t.db, |pool| sqlx::query_scalar::<_, i64>("SELECT id FROM movies WHERE imdb_id = 'tt7000121'")
-        .fetch_one(pool)
-        .await
-        .unwrap());
+    let movie: i64 =
+        on_pool!(&t.db, |pool| sqlx::query_scalar::<_, i64>("SELECT id FROM movies WHERE imdb_id = 'tt7000121'")
+            .fetch_one(pool)
+            .await
+            .unwrap());
     // A member whose display name is a payload, proposing and voting for that film.
     let p = server
         .post("/api/register", &[("username", "mallory"), ("display_name", PAYLOADS[1]), ("password", PASSWORD)], None)
@@ -516,10 +536,11 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
     // A failed sign-in whose username is a payload lands in the audit log.
     let failed = server.post("/api/sign_in", &[("username", PAYLOADS[0]), ("password", "wrong password")], None).await;
     assert_eq!(failed.status, 400, "{}", t.label);
-    let user: i64 = on_pool!(&t.db, |pool| sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = 'mallory'")
-        .fetch_one(pool)
-        .await
-        .unwrap());
+    let user: i64 =
+        on_pool!(&t.db, |pool| sqlx::query_scalar::<_, i64>("SELECT id FROM users WHERE username = 'mallory'")
+            .fetch_one(pool)
+            .await
+            .unwrap());
     (server, member, admin, proposal, movie, user)
 }
 
@@ -574,9 +595,21 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
             }
         }
         let after = snapshot(&t.db).await;
-        assert!(failures.is_empty(), "{}: {} of {} cases failed:\n{}", t.label, failures.len(), all.len(), failures.join("\n"));
+        assert!(
+            failures.is_empty(),
+            "{}: {} of {} cases failed:\n{}",
+            t.label,
+            failures.len(),
+            all.len(),
+            failures.join("\n")
+        );
         assert_eq!(before, after, "{}: a refused request changed data", t.label);
-        assert_eq!(marquee::server::guard::PANICS.load(Ordering::Relaxed), panics_before, "{}: a handler panicked", t.label);
+        assert_eq!(
+            marquee::server::guard::PANICS.load(Ordering::Relaxed),
+            panics_before,
+            "{}: a handler panicked",
+            t.label
+        );
         println!("{}: {} hostile cases: {by_group:?}", t.label, all.len());
     }
 }
@@ -609,7 +642,9 @@ async fn stored_payloads_are_shown_as_text_on_every_page() {
                 let label = format!("{}: {page} as {:?}", t.label, who.map(|m| &m.username));
                 assert!(status < 500, "{label}: {status}");
                 check_html(&label, &html).unwrap_or_else(|e| panic!("{e}"));
-                shown_escaped += usize::from(html.contains("&lt;script&gt;alert(121)") || html.contains("&lt;img src=x onerror=alert(122)&gt;"));
+                shown_escaped += usize::from(
+                    html.contains("&lt;script&gt;alert(121)") || html.contains("&lt;img src=x onerror=alert(122)&gt;"),
+                );
             }
         }
         // The payloads really are on those pages, as text.
@@ -683,12 +718,14 @@ async fn crafted_error_links_show_nothing() {
         assert_eq!(refused.status, 302, "{}", t.label);
         let back = refused.location.clone().unwrap();
         assert!(back.starts_with("/") && back.contains("__sig="), "{}: {back}", t.label);
-        let flash = refused.set_cookie.iter().find(|c| c.starts_with("marquee_flash=")).unwrap().split(';').next().unwrap();
+        let flash =
+            refused.set_cookie.iter().find(|c| c.starts_with("marquee_flash=")).unwrap().split(';').next().unwrap();
         let own = Member { username: member.username.clone(), cookie: format!("{}; {flash}", member.cookie) };
         let (status, html) = server.get_as(&back, Some(&own)).await;
         assert_eq!(status, 200, "{}", t.label);
         assert!(html.contains("is not an IMDb title id"), "{}: the server's own message is shown", t.label);
-        let res = server.client.get(format!("{}{back}", server.base)).header("cookie", &admin.cookie).send().await.unwrap();
+        let res =
+            server.client.get(format!("{}{back}", server.base)).header("cookie", &admin.cookie).send().await.unwrap();
         assert_eq!(res.status(), 303, "{}: another browser gets the page without it", t.label);
     }
 }
@@ -723,7 +760,10 @@ async fn return_paths_never_leave_the_site_or_lose_the_session() {
                 let location = p.location.unwrap_or_default();
                 assert!(marquee::validate::is_local_path(&location), "{label}: {location:?}");
                 assert!(!location.contains("evil"), "{label}: {location:?}");
-                assert!(p.set_cookie.iter().any(|c| c.starts_with("marquee_session=")), "{label}: the session cookie is sent");
+                assert!(
+                    p.set_cookie.iter().any(|c| c.starts_with("marquee_session=")),
+                    "{label}: the session cookie is sent"
+                );
                 assert!(!p.set_cookie.iter().any(|c| c.starts_with("x=")), "{label}: no injected header");
             }
         }

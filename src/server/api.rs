@@ -160,7 +160,10 @@ async fn genres(State(state): State<AppState>) -> Json<Vec<String>> {
 #[utoipa::path(get, path = "/api/v1/movies/{id}", tag = "movies",
     params(("id" = String, Path, description = "Catalogue id (123) or IMDb id (tt0111161)")),
     responses((status = 200, body = MovieDetail), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
-async fn movie_detail(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<MovieDetail>, AppError> {
+async fn movie_detail(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<MovieDetail>, AppError> {
     let key = MovieKey::parse(&id)?;
     Ok(Json(state.catalogue.detail(&state.db, &key).await?.as_ref().clone()))
 }

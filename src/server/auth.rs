@@ -91,15 +91,20 @@ pub async fn attach_session(mut req: Request, next: Next) -> Response {
 }
 
 fn session_token(headers: &HeaderMap) -> Option<String> {
+    hex_cookie(headers, COOKIE, 64)
+}
+
+/// The value of the request's cookie `name` if it is `len` hex digits (what this server sets).
+pub fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_string())
-        .filter(|t| t.len() == 64 && t.bytes().all(|b| b.is_ascii_hexdigit()))
+        .filter(|t| t.len() == len && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The signed-in member of a plain axum request (the JSON API), if any; looked up once per request.
@@ -295,7 +300,11 @@ impl SignInThrottle {
 }
 
 /// Adds one to `key`'s count unless it has reached `limit`; atomic per key.
-fn take<K: std::hash::Hash + Eq + Send + Sync + 'static>(cache: &moka::sync::Cache<K, u32>, key: K, limit: u32) -> bool {
+fn take<K: std::hash::Hash + Eq + Send + Sync + 'static>(
+    cache: &moka::sync::Cache<K, u32>,
+    key: K,
+    limit: u32,
+) -> bool {
     use moka::ops::compute::{CompResult, Op};
     let result = cache.entry(key).and_compute_with(|entry| match entry.map(|e| e.into_value()).unwrap_or(0) {
         n if n >= limit => Op::Nop,

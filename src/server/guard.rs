@@ -221,14 +221,18 @@ pub async fn security_headers(State(guard): State<Arc<Guard>>, mut req: Request,
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "same-origin"),
-        (header::HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
+        (
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+        ),
         (header::HeaderName::from_static("cross-origin-opener-policy"), "same-origin"),
     ];
     for (name, value) in fixed {
         headers.insert(name, HeaderValue::from_static(value));
     }
     if guard.https {
-        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+        headers
+            .insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
     }
     res
 }
@@ -278,7 +282,8 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
     let mut res = next.run(req).await;
-    let Some(location) = res.headers().get(header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    let Some(location) =
+        res.headers().get(header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
     else {
         return res;
     };
@@ -296,10 +301,8 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
             let expires = now + ERROR_LINK_SECS;
             let sig = format!("{expires}.{}", guard.sign(expires, &binding, &fn_path, &err));
             let kept = pairs.iter().filter(|(k, _)| k != "__sig").map(|(k, v)| (k.as_str(), v.as_str()));
-            let query = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(kept)
-                .append_pair("__sig", &sig)
-                .finish();
+            let query =
+                form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).append_pair("__sig", &sig).finish();
             target = format!("{path}?{query}");
         }
     }
@@ -321,15 +324,7 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
 }
 
 fn flash_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(cookie::Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == FLASH_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 32 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+    super::auth::hex_cookie(headers, FLASH_COOKIE, 32)
 }
 
 fn random_hex() -> String {
@@ -381,10 +376,7 @@ fn closing(mut res: Response) -> Response {
 
 /// An error answered before any handler ran: JSON for scripts, a short page for browsers.
 fn plain_error(headers: &HeaderMap, status: StatusCode, code: &str, message: &str) -> Response {
-    let wants_html = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if wants_html {
         let body = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Marquee</title></head>\
