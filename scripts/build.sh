@@ -33,19 +33,48 @@ mkdir -p "$site/pkg"
 wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name marquee \
   "$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
 mv "$site/pkg/marquee_bg.wasm" "$site/pkg/marquee.wasm"
-if command -v wasm-opt >/dev/null && [ "$wasm_out" = wasm-release ]; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \
-    "$site/pkg/marquee.wasm" -o "$site/pkg/marquee.wasm" || echo "wasm-opt failed; keeping the unoptimised bundle"
-fi
 cp style/main.css "$site/pkg/marquee.css"
 cp -r public/. "$site/"
 
 echo "==> building the server"
 cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
+server="$target_dir/$server_out/marquee"
+
+rm -f "$out/hash.txt"
+if $release; then
+  tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
+  wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
+  if [ -z "$wasm_opt" ]; then
+    echo "build.sh: wasm-opt is missing; run scripts/setup.sh (it installs npm's binaryen)" >&2
+    exit 1
+  fi
+  echo "==> optimising the browser bundle (wasm-opt -Oz, debug names stripped)"
+  "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+    --enable-sign-ext --enable-mutable-globals \
+    "$site/pkg/marquee.wasm" -o "$site/pkg/marquee.opt.wasm"
+  mv "$site/pkg/marquee.opt.wasm" "$site/pkg/marquee.wasm"
+  # Content-hashed names: browsers keep them for a year, and a new build is a new name.
+  echo "==> naming the bundle by content"
+  find "$site/pkg" -name 'marquee.*.*' -delete
+  : > "$site/pkg/hash.txt.new"
+  for kind in js wasm css; do
+    hash=$(sha256sum "$site/pkg/marquee.$kind" | cut -c1-16)
+    mv "$site/pkg/marquee.$kind" "$site/pkg/marquee.$hash.$kind"
+    echo "$kind: $hash" >> "$site/pkg/hash.txt.new"
+  done
+  budget=$(awk -F'= *' '/^wasm-budget-brotli/ {print $2}' Cargo.toml)
+  echo "==> compressing the bundle (brotli, gzip) and checking its budget"
+  "$server" compress-assets "$site/pkg" --wasm-budget "$budget"
+else
+  rm -f "$site/pkg"/*.br "$site/pkg"/*.gz "$site"/pkg/marquee.*.*
+fi
+
 mkdir -p "$out"
 # A copy, not a link: a later build (another profile, or the tests') never swaps the binary of a
 # server that is running from here. Replaced in one step, so a starting server never reads half.
 rm -f "$out/marquee.new"
-cp "$target_dir/$server_out/marquee" "$out/marquee.new"
+cp "$server" "$out/marquee.new"
 mv -f "$out/marquee.new" "$out/marquee"
+# The hash file lives beside the binary, where the server looks for it.
+if [ -f "$site/pkg/hash.txt.new" ]; then mv "$site/pkg/hash.txt.new" "$out/hash.txt"; fi
 echo "==> built: $out/marquee and $site"

@@ -21,6 +21,18 @@ if [ "$have" != "$want" ]; then
     || cargo install wasm-bindgen-cli --version "$want"
 fi
 
+# wasm-opt shrinks the release bundle (Debian's binaryen is too old for today's rustc output; npm's
+# package ships a current one). Installed once into a tools folder outside the work tree.
+tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
+binaryen_version=132.0.0
+if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || \
+   [ "$(cat "$tools/binaryen.version" 2>/dev/null)" != "$binaryen_version" ]; then
+  say "installing wasm-opt (npm binaryen $binaryen_version)"
+  mkdir -p "$tools"
+  npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "binaryen@$binaryen_version"
+  echo "$binaryen_version" > "$tools/binaryen.version"
+fi
+
 if [ "${1:-}" = "--test" ]; then
   need=()
   command -v chromium >/dev/null || need+=(chromium)

@@ -26,8 +26,8 @@ e2e_status=${PIPESTATUS[0]}
 set -e
 
 # Totals from the runners' own closing lines ("test result: ok. N passed; M failed", "N passed").
-count() { grep -oE "$1" "$2" | grep -oE '[0-9]+' | awk '{s+=$1} END {print s+0}' || true; }
-unit=$(awk '/Running unittests src\/lib.rs/ {f=1} f && /test result/ {print; exit}' "$logs/cargo.log" | grep -oE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
+count() { grep -aoE "$1" "$2" | grep -aoE '[0-9]+' | awk '{s+=$1} END {print s+0}' || true; }
+unit=$(awk '/Running unittests src\/lib.rs/ {f=1} f && /test result/ {print; exit}' "$logs/cargo.log" | grep -aoE '[0-9]+ passed' | grep -oE '[0-9]+' || echo 0)
 cargo_passed=$(count '[0-9]+ passed;' "$logs/cargo.log")
 cargo_failed=$(count '[0-9]+ failed;' "$logs/cargo.log")
 e2e_passed=$(count '^ +[0-9]+ passed' "$logs/e2e.log")

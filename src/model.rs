@@ -336,6 +336,7 @@ pub struct ProposalCard {
     pub proposer: String,
     pub votes: i64,
     pub created_at: i64,
+    /// The first voters, in vote order: at most `VOTERS_SHOWN` (`votes` is how many there are).
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub voters: Vec<String>,
     /// Whether the member looking at the page has voted for it.
@@ -387,7 +388,24 @@ pub struct Viewer {
     pub is_admin: bool,
 }
 
-/// A proposal's votes after a vote or unvote.
+/// How many voters a card names; "and N more" stands for the rest, so a card costs the same
+/// however many votes it has.
+pub const VOTERS_SHOWN: usize = 5;
+
+/// "Voters: Ada, Ben and 3 more" for a card that names `shown` of its `votes` voters.
+pub fn voters_line(shown: &[String], votes: i64) -> String {
+    if shown.is_empty() {
+        return "No votes yet".to_string();
+    }
+    let rest = votes - shown.len() as i64;
+    if rest > 0 {
+        format!("Voters: {} and {rest} more", shown.join(", "))
+    } else {
+        format!("Voters: {}", shown.join(", "))
+    }
+}
+
+/// A proposal's votes after a vote or unvote (`voters`: the first few, or all where an endpoint says so).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoteState {

@@ -146,6 +146,7 @@ const QUERY_TARGETS: &[(&str, Who)] = &[
     ("/api/v1/predictions?w=", Who::Anonymous),
     ("/api/list_proposals?offset=0&limit=", Who::Anonymous),
     ("/api/watched_films?page=", Who::Member),
+    ("/api/all_voters?proposal_id=", Who::Anonymous),
 ];
 
 /// What each server function that changes something takes, and a valid value for each argument.

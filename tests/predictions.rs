@@ -233,10 +233,18 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
 
 /// The body of an HTTP/1.1 response split the way the server flushed it (its chunked encoding).
 async fn http1_chunks(base: &str, path: &str) -> Vec<String> {
+    http1_frames(base, path, "identity", "").await.iter().map(|f| String::from_utf8_lossy(f).to_string()).collect()
+}
+
+/// The raw frames of a response asked for with `Accept-Encoding: encoding`, as the server flushed them.
+async fn http1_frames(base: &str, path: &str, encoding: &str, cookie: &str) -> Vec<Vec<u8>> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let addr = base.trim_start_matches("http://");
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nConnection: close\r\n\r\n");
+    let cookie = if cookie.is_empty() { String::new() } else { format!("Cookie: {cookie}\r\n") };
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: text/html\r\nAccept-Encoding: {encoding}\r\n{cookie}Connection: close\r\n\r\n"
+    );
     socket.write_all(request.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     socket.read_to_end(&mut raw).await.unwrap();
@@ -244,6 +252,9 @@ async fn http1_chunks(base: &str, path: &str) -> Vec<String> {
     let head = String::from_utf8_lossy(&raw[..split]).to_string();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert!(head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "a streamed response: {head}");
+    if encoding != "identity" {
+        assert!(head.to_ascii_lowercase().contains(&format!("content-encoding: {encoding}")), "{head}");
+    }
     let mut body = &raw[split + 4..];
     let mut frames = Vec::new();
     loop {
@@ -252,10 +263,55 @@ async fn http1_chunks(base: &str, path: &str) -> Vec<String> {
         if size == 0 {
             break;
         }
-        frames.push(String::from_utf8_lossy(&body[eol + 2..eol + 2 + size]).to_string());
+        frames.push(body[eol + 2..eol + 2 + size].to_vec());
         body = &body[eol + 2 + size + 2..];
     }
     frames
+}
+
+/// What the first compressed frame alone decodes to.
+fn decode_prefix(encoding: &str, frame: &[u8]) -> String {
+    use std::io::Read;
+    let mut out = Vec::new();
+    // The stream is not finished after one frame: read what it decodes to so far.
+    let _ = match encoding {
+        "br" => brotli::Decompressor::new(frame, 4096).read_to_end(&mut out),
+        _ => flate2::read::GzDecoder::new(frame).read_to_end(&mut out),
+    };
+    String::from_utf8_lossy(&out).to_string()
+}
+
+fn ranks_in(html: &str) -> Vec<String> {
+    html.match_indices("data-rank=\"")
+        .map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().to_string())
+        .collect()
+}
+
+/// Compressed, the first frame of a streamed page still decodes to the part that matters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn compressed_pages_keep_their_first_flush() {
+    let t = common::sqlite().await;
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    let server = TestServer::start(t.db.clone()).await;
+    let member = server.register("reader").await;
+    for encoding in ["br", "gzip"] {
+        let frames = http1_frames(&server.base, "/predictions", encoding, "").await;
+        assert!(frames.len() >= 2, "{encoding}: the response streams in more than one flush");
+        let first = decode_prefix(encoding, &frames[0]);
+        assert!(first.contains("site-header"), "{encoding}: the first flush carries the header");
+        assert_eq!(ranks_in(&first), (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(), "{encoding}: top 25");
+        let whole = decode_prefix(encoding, &frames.concat());
+        assert_eq!(ranks_in(&whole).len(), 100, "{encoding}: the whole page decodes");
+        assert!(whole.contains("</html>"), "{encoding}");
+
+        let frames = http1_frames(&server.base, "/vote", encoding, &member.cookie).await;
+        let first = decode_prefix(encoding, &frames[0]);
+        let whole = decode_prefix(encoding, &frames.concat());
+        let cards = |html: &str| html.matches("data-proposal=").count();
+        assert!(first.contains("data-first-flush"), "{encoding}: the vote page's first flush ends at its marker");
+        assert!(cards(&whole) > 0, "{encoding}: the demo has proposals");
+        assert_eq!(cards(&first), cards(&whole).min(20), "{encoding}: the first flush of /vote holds the top 20");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -543,3 +543,54 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_recorded() {
         assert_eq!(ips, vec![Some("203.0.113.7".to_string()), Some("203.0.113.8".to_string())], "{}", t.label);
     }
 }
+
+/// A card names its first few voters and says how many more there are; the vote page and a vote's
+/// answer read no more than that, however many votes a proposal has. The full list is on request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cards_name_a_bounded_number_of_voters() {
+    use marquee::model::{VoteState, VOTERS_SHOWN};
+    for t in common::backends().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let proposer = server.register("proposer").await;
+        let posted = server.post("/api/propose", &[("imdb", "tt0111161")], Some(&proposer)).await;
+        let id: i64 = posted.body.parse().unwrap_or_else(|_| panic!("{}: {}", t.label, posted.body));
+        let mut members = Vec::new();
+        for i in 0..12 {
+            let m = server.register(&format!("voter{i:02}")).await;
+            let p =
+                server.post("/api/cast_vote", &[("proposal_id", &id.to_string()), ("vote", "true")], Some(&m)).await;
+            assert_eq!(p.status, 200, "{}: {}", t.label, p.body);
+            members.push(m);
+        }
+        // The last voter's answer: the count, the first few names, and their own vote.
+        let last = server
+            .post("/api/cast_vote", &[("proposal_id", &id.to_string()), ("vote", "false")], Some(&members[11]))
+            .await;
+        let state: VoteState = serde_json::from_str(&last.body).unwrap();
+        assert_eq!((state.voted, state.votes, state.voters.len()), (false, 11, VOTERS_SHOWN), "{}", t.label);
+        assert_eq!(state.voters[0], "voter00", "{}: in vote order", t.label);
+        let again = server
+            .post("/api/cast_vote", &[("proposal_id", &id.to_string()), ("vote", "true")], Some(&members[11]))
+            .await;
+        let state: VoteState = serde_json::from_str(&again.body).unwrap();
+        assert!(
+            state.voted && !state.voters.contains(&"voter11".to_string()),
+            "{}: own vote known beyond the first few",
+            t.label
+        );
+
+        let (_, html) = server.get_as("/vote", Some(&members[11])).await;
+        let card = &html[html.find(&format!("id=\"proposal-{id}\"")).expect("card")..];
+        assert!(card.contains("Voters: voter00, voter01, voter02, voter03, voter04 and 7 more"), "{}", t.label);
+        assert!(card.contains("aria-pressed=\"true\""), "{}: the reader's own vote is shown", t.label);
+        assert!(!card[..card.find("</li>").unwrap()].contains("voter05"), "{}: the rest are not sent", t.label);
+
+        let (status, body) = server.get(&format!("/api/all_voters?proposal_id={id}")).await;
+        assert_eq!(status, 200, "{}", t.label);
+        let all: Vec<String> = serde_json::from_str(&body).unwrap();
+        assert_eq!(all.len(), 12, "{}: everyone on request", t.label);
+        let (_, body) = server.get(&format!("/api/v1/proposals/{id}/votes")).await;
+        let state: VoteState = serde_json::from_str(&body).unwrap();
+        assert_eq!(state.voters.len(), 12, "{}: the API lists every voter", t.label);
+    }
+}

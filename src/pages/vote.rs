@@ -85,6 +85,18 @@ pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppErr
     .await
 }
 
+/// Every voter of one proposal, in vote order (the card names only the first few).
+#[server(endpoint = "all_voters", input = GetUrl)]
+pub async fn all_voters(proposal_id: i64) -> Result<Vec<String>, AppError> {
+    use crate::server::{db::proposals, http::respond, state::app_state};
+    respond(async move {
+        let state = app_state()?;
+        let found = proposals::vote_state(&state.db, proposal_id, None).await?;
+        Ok(found.ok_or_else(|| AppError::NotFound("That proposal".into()))?.voters)
+    })
+    .await
+}
+
 #[server(endpoint = "withdraw_proposal")]
 pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
     use crate::server::{auth, db::proposals, http::respond, state::app_state};
@@ -356,14 +368,13 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
             _ => (voted, votes),
         }
     };
-    let voters_text = move || {
-        let voters = confirmed.with(|c| c.2.clone());
-        if voters.is_empty() {
-            "No votes yet".to_string()
-        } else {
-            format!("Voters: {}", voters.join(", "))
-        }
-    };
+    let voters_text = move || confirmed.with(|(_, votes, shown)| crate::model::voters_line(shown, *votes));
+    // The card names the first few voters; everyone else on request.
+    let everyone = Action::new(move |_: &()| all_voters(id));
+    let hidden_voters = move || confirmed.with(|(_, votes, shown)| *votes > shown.len() as i64);
+    // The button needs the browser's code; without it the card just says how many more there are.
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
     // Until the server answers, the box says so (a reload now may show the count from before).
     let state = move || if action.pending().get() { "pending" } else { "confirmed" };
     view! {
@@ -390,7 +401,20 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
             } else {
                 view! { <a class="button vote-button" href="/signin?next=/vote">"Sign in to vote"</a> }.into_any()
             }}
-            <p class="voters">{voters_text}</p>
+            {move || match everyone.value().get() {
+                Some(Ok(all)) => view! { <p class="voters">{format!("Voters: {}", all.join(", "))}</p> }.into_any(),
+                _ => view! {
+                    <p class="voters">
+                        {voters_text}
+                        {move || (hidden_voters() && interactive.get()).then(|| view! {
+                            " "
+                            <button type="button" class="link-button" on:click=move |_| { everyone.dispatch(()); }>
+                                "(show all)"
+                            </button>
+                        })}
+                    </p>
+                }.into_any(),
+            }}
             {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
         </div>
     }

@@ -112,6 +112,14 @@ pub enum Command {
         #[arg(long, default_value_t = 50)]
         requests: usize,
     },
+    /// Write NAME.br and NAME.gz beside each file of a built bundle (run by scripts/build.sh)
+    CompressAssets {
+        /// The bundle's folder, e.g. target/site/pkg
+        dir: PathBuf,
+        /// Fail when the brotli-compressed wasm is larger than this many bytes
+        #[arg(long)]
+        wasm_budget: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +144,22 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             super::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
         }
         Command::Serve => run_server(config).await,
+        Command::CompressAssets { dir, wasm_budget } => {
+            let sizes = super::compress::compress_assets(&dir)?;
+            println!("{:<40} {:>10} {:>10} {:>10}", "file", "bytes", "brotli", "gzip");
+            for s in &sizes {
+                println!("{:<40} {:>10} {:>10} {:>10}", s.path, s.raw, s.brotli, s.gzip);
+            }
+            let wasm: u64 = sizes.iter().filter(|s| s.path.ends_with(".wasm")).map(|s| s.brotli).sum();
+            match wasm_budget {
+                Some(budget) if wasm > budget => Err(format!(
+                    "the browser bundle is {wasm} bytes brotli-compressed, over its budget of {budget} bytes \
+                     (package.metadata.marquee.wasm-budget-brotli in Cargo.toml): make it smaller or raise the budget"
+                )
+                .into()),
+                _ => Ok(()),
+            }
+        }
         Command::Migrate => {
             prepare_database(&config).await?;
             println!("migrations applied to {}", super::db::redact_url(&config.database.url));

@@ -94,20 +94,43 @@ fn unavailable() -> Response {
 }
 
 /// Pages and server-function answers carry live, often member-specific data: browsers and
-/// proxies must not reuse them (a reload after voting shows the new count at once).
-async fn no_store_pages(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// proxies must not reuse them (a reload after voting shows the new count at once). The bundle's
+/// files carry their content's hash in their names, so they never change and are kept for a year;
+/// other files are checked with the server on each use.
+async fn cache_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let hashed = is_hashed_asset(req.uri().path());
     let mut res = next.run(req).await;
-    let cacheable =
+    let static_file =
         res.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
             v.starts_with("text/css")
                 || v.starts_with("application/wasm")
                 || v.contains("javascript")
                 || v.starts_with("image/")
         });
-    if !cacheable && !res.headers().contains_key(axum::http::header::CACHE_CONTROL) {
-        res.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let policy = match (static_file, hashed && res.status().is_success()) {
+        (_, true) => "public, max-age=31536000, immutable",
+        (true, false) => "no-cache",
+        (false, _) => "no-store",
+    };
+    if !res.headers().contains_key(axum::http::header::CACHE_CONTROL) {
+        res.headers_mut().insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static(policy));
     }
     res
+}
+
+/// `/pkg/marquee.0123456789abcdef.wasm`: a bundle file named by its content.
+fn is_hashed_asset(path: &str) -> bool {
+    path.strip_prefix("/pkg/").is_some_and(|name| {
+        let parts: Vec<&str> = name.split('.').collect();
+        parts.len() == 3 && parts[1].len() == 16 && parts[1].bytes().all(|b| b.is_ascii_hexdigit())
+    })
+}
+
+/// The built bundle, sent precompressed (`.br`, `.gz`, written at build time) when the browser takes it.
+fn bundle_files(options: &LeptosOptions) -> tower_http::services::ServeDir {
+    tower_http::services::ServeDir::new(format!("{}/{}", options.site_root, options.site_pkg_dir))
+        .precompressed_br()
+        .precompressed_gzip()
 }
 
 /// Short, ordered request ids: easier to follow in a log than UUIDs.
@@ -122,7 +145,11 @@ impl MakeRequestId for CountingRequestId {
 }
 
 pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // A release build writes the bundle's content hashes beside the binary (as cargo-leptos does);
+    // then the pages ask for the hashed file names.
+    let hashed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("hash.txt").exists()));
     LeptosOptions::builder()
+        .hash_files(hashed.unwrap_or(false))
         .output_name(config.site.output_name.as_str())
         .site_root(config.site.root.as_str())
         .site_pkg_dir(config.site.pkg_dir.as_str())
@@ -142,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(super::observe::metrics_endpoint))
         .merge(super::api::routes())
+        .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, guard::provide_page_nonce, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -151,7 +179,8 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(super::flush::first_flush))
         .layer(axum::middleware::from_fn(super::auth::attach_session))
         .layer(axum::middleware::from_fn(super::auth::forgery_guard))
-        .layer(axum::middleware::from_fn(no_store_pages))
+        .layer(axum::middleware::from_fn(cache_headers))
+        .layer(axum::middleware::from_fn(super::compress::compress))
         .layer(axum::middleware::from_fn(guard::body_limit))
         .layer(axum::middleware::from_fn_with_state(limits.clone(), guard::error_links))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(guard::panic_response))

@@ -6,6 +6,7 @@ pub mod bench;
 pub mod cache_stats;
 pub mod catalogue;
 pub mod cli;
+pub mod compress;
 pub mod config;
 pub mod dataset;
 pub mod db;

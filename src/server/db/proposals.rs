@@ -42,35 +42,71 @@ pub async fn active_page(
     })?;
     let total = rows.first().map_or(0, |r| r.total);
     let mut cards: Vec<ProposalCard> = rows.into_iter().map(|r| r.card).collect();
-    fill_voters(db, &mut cards, viewer).await?;
+    fill_voters(db, &mut cards, viewer, Some(crate::model::VOTERS_SHOWN)).await?;
     Ok((cards, total))
 }
 
-/// Voters of all the given proposals in one query.
-async fn fill_voters(db: &Db, cards: &mut [ProposalCard], viewer: Option<i64>) -> Result<(), sqlx::Error> {
+/// Each card's first `first` voters (all of them with `None`) and whether `viewer` voted, in one
+/// query. With a limit, each proposal's voters are read from the `votes_in_order` index, so the
+/// cost does not grow with its votes.
+async fn fill_voters(
+    db: &Db,
+    cards: &mut [ProposalCard],
+    viewer: Option<i64>,
+    first: Option<usize>,
+) -> Result<(), sqlx::Error> {
     if cards.is_empty() {
         return Ok(());
     }
+    const VOTER: &str =
+        "SELECT v.proposal_id, v.user_id, u.display_name, v.created_at, v.id, CAST(0 AS BIGINT) AS mine \
+                         FROM votes v JOIN users u ON u.id = v.user_id WHERE v.proposal_id";
     let rows = on_pool!(db, |pool| {
-        let mut q = sqlx::QueryBuilder::new(
-            "SELECT v.proposal_id, v.user_id, u.display_name FROM votes v JOIN users u ON u.id = v.user_id \
-             WHERE v.proposal_id IN (",
-        );
-        let mut ids = q.separated(", ");
-        for c in cards.iter() {
-            ids.push_bind(c.id);
+        let mut q = sqlx::QueryBuilder::new("SELECT proposal_id, user_id, display_name, mine FROM (");
+        match first {
+            None => {
+                q.push(VOTER).push(" IN (");
+                let mut ids = q.separated(", ");
+                for c in cards.iter() {
+                    ids.push_bind(c.id);
+                }
+                q.push(")");
+            }
+            Some(n) => {
+                for (i, c) in cards.iter().enumerate() {
+                    if i > 0 {
+                        q.push(" UNION ALL ");
+                    }
+                    q.push("SELECT * FROM (").push(VOTER).push(" = ").push_bind(c.id);
+                    q.push(" ORDER BY v.created_at, v.id LIMIT ").push_bind(n as i64);
+                    q.push(format!(") AS first{i}"));
+                }
+            }
         }
-        q.push(") ORDER BY v.created_at, v.id");
-        q.build_query_as::<(i64, i64, String)>().fetch_all(pool).await
+        if let Some(me) = viewer {
+            q.push(" UNION ALL SELECT v.proposal_id, v.user_id, '', v.created_at, v.id, CAST(1 AS BIGINT) FROM votes v WHERE v.user_id = ");
+            q.push_bind(me).push(" AND v.proposal_id IN (");
+            let mut ids = q.separated(", ");
+            for c in cards.iter() {
+                ids.push_bind(c.id);
+            }
+            q.push(")");
+        }
+        q.push(") AS t ORDER BY proposal_id, created_at, id");
+        q.build_query_as::<(i64, i64, String, i64)>().fetch_all(pool).await
     })?;
-    let mut voters: HashMap<i64, Vec<(i64, String)>> = HashMap::new();
-    for (proposal, user, name) in rows {
-        voters.entry(proposal).or_default().push((user, name));
+    let mut voters: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut mine = std::collections::HashSet::new();
+    for (proposal, _user, name, is_mine) in rows {
+        if is_mine == 1 {
+            mine.insert(proposal);
+        } else {
+            voters.entry(proposal).or_default().push(name);
+        }
     }
     for card in cards.iter_mut() {
-        let list = voters.remove(&card.id).unwrap_or_default();
-        card.voted = viewer.is_some_and(|me| list.iter().any(|(u, _)| *u == me));
-        card.voters = list.into_iter().map(|(_, name)| name).collect();
+        card.voted = mine.contains(&card.id);
+        card.voters = voters.remove(&card.id).unwrap_or_default();
     }
     Ok(())
 }
@@ -333,19 +369,22 @@ pub async fn vote(
     Ok((vote_state_with(db, id, votes, Some(viewer.id)).await?, movie_id))
 }
 
-/// A proposal's votes as `viewer` sees them; `None` if there is no such proposal.
+/// A proposal's votes as `viewer` sees them, with every voter; `None` if there is no such proposal.
 pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<VoteState>, sqlx::Error> {
     let votes: Option<i64> = on_pool!(db, |pool| {
         sqlx::query_scalar("SELECT vote_count FROM proposals WHERE id = $1").bind(id).fetch_optional(pool).await
     })?;
     let Some(votes) = votes else { return Ok(None) };
-    Ok(Some(vote_state_with(db, id, votes, viewer).await?))
+    let mut card = [ProposalCard::placeholder(id)];
+    fill_voters(db, &mut card, viewer, None).await?;
+    let [card] = card;
+    Ok(Some(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }))
 }
 
-/// A proposal's vote state once its count is known: its voters are read in one query.
+/// A proposal's vote state once its count is known, with its first few voters: one query.
 async fn vote_state_with(db: &Db, id: i64, votes: i64, viewer: Option<i64>) -> Result<VoteState, sqlx::Error> {
     let mut card = [ProposalCard::placeholder(id)];
-    fill_voters(db, &mut card, viewer).await?;
+    fill_voters(db, &mut card, viewer, Some(crate::model::VOTERS_SHOWN)).await?;
     let [card] = card;
     Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
 }
