@@ -7,19 +7,19 @@
 # Both tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test
 command -v wrk >/dev/null || {
   sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq wrk >/dev/null
 }
 scripts/build.sh --release
-target_dir=${CARGO_TARGET_DIR:-target}
+# target/marquee, not the cargo output: the bundle's hash file lives beside it.
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(uname -sr)"
 echo "==> predictions micro-benchmarks"
-RUST_LOG=warn "$target_dir/release/marquee" bench-predictions "$@"
+RUST_LOG=warn target/marquee bench-predictions "$@"
 echo "==> catalogue benchmark"
-RUST_LOG=warn "$target_dir/release/marquee" bench-catalogue --movies 10000,100000
+RUST_LOG=warn target/marquee bench-catalogue --movies 10000,100000
 echo "==> voting benchmark"
-RUST_LOG=warn "$target_dir/release/marquee" bench-voting
+RUST_LOG=warn target/marquee bench-voting
 echo "==> load suite"
-python3 scripts/bench_suite.py --binary "$target_dir/release/marquee"
+python3 scripts/bench_suite.py --binary target/marquee

@@ -15,7 +15,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 import urllib.request
+import json
 
 
 def free_port():
@@ -79,6 +81,23 @@ request = function()
     .. a .. "," .. b .. "," .. c .. "," .. d .. "," .. e)
 end
 """
+
+
+def phone_profile(port):
+    """The phone benchmark (end2end/bench/phone.mjs) against the running server, as a signed-in member."""
+    if not os.path.isdir("end2end/node_modules/@playwright/test") or not shutil.which("chromium"):
+        print("  phone profile skipped: run scripts/setup.sh --test for Chromium and Playwright", file=sys.stderr)
+        return []
+    body = urllib.parse.urlencode({"username": "phonebench", "password": "phone bench password"}).encode()
+    res = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/api/register", data=body))
+    cookie = re.search(r"marquee_session=([0-9a-f]{64})", res.headers.get("set-cookie", "")).group(1)
+    out = subprocess.run(["node", "bench/phone.mjs", f"http://127.0.0.1:{port}", cookie], cwd="end2end",
+                         capture_output=True, text=True, timeout=900)
+    if out.returncode != 0:
+        print(f"  phone profile failed: {out.stderr[-2000:]}", file=sys.stderr)
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.startswith("{")]
+    print(f"  measured the phone profile ({len(rows)} rows)", file=sys.stderr)
+    return rows
 
 
 def main():
@@ -154,6 +173,8 @@ def main():
             results[name] = {c: wrk(port, path, c, args.seconds, lua if script else None) for c in (1, 64)}
             print(f"  measured {name}", file=sys.stderr)
 
+        phone = phone_profile(port)
+
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
         sums = dict(re.findall(r'^http_request_sql_queries_sum\{route="([^"]+)"\} (\S+)', metrics, re.M))
         counts = dict(re.findall(r'^http_request_sql_queries_count\{route="([^"]+)"\} (\S+)', metrics, re.M))
@@ -189,6 +210,18 @@ def main():
     summary = (f"/predictions first byte {fb:.2f} ms, last byte {lb:.2f} ms (median of 30, warm, one connection). "
                f"Peak server memory (VmHWM): {peak} MiB.")
     table = "\n".join(lines)
+    if phone:
+        targets = {("cold", "content"): 1500, ("cold", "hydrated"): 3500, ("repeat", "hydrated"): 1000}
+        table += ("\n\n**Phone profile** (Chromium 390×844, 1.6 Mbit/s down, 750 kbit/s up, 150 ms round trip, CPU 4× "
+                  "slower; signed in for /vote). Targets: cold top content ≤ 1.5 s, hydrated ≤ 3.5 s, ≤ 500 KB for "
+                  "/predictions; repeat visit hydrated ≤ 1.0 s.\n\n"
+                  "| page | visit | top content on screen | hydrated | bytes transferred |\n|---|---|---:|---:|---:|")
+        for r in phone:
+            def mark(kind, value):
+                limit = targets.get((r["visit"], kind))
+                return f"{value / 1000:.2f} s" + ("" if limit is None else (" ✓" if value <= limit else " ✗"))
+            table += (f"\n| {r['page']} | {r['visit']} | {mark('content', r['content_ms'])} | "
+                      f"{mark('hydrated', r['hydrated_ms'])} | {r['bytes']:,} |")
     print(table)
     print()
     print(summary)

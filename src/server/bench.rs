@@ -321,6 +321,63 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
         ms(sign_ins.iter().max().copied().unwrap_or_default()),
         sign_ins.len()
     );
+    println!();
+    run_vote_cost(requests.max(100)).await
+}
+
+/// CPU time this process has used (user and system), from /proc.
+fn process_cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<u64> = rest.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+/// The vote page's cost as votes pile up: 20 proposals with 2, 20 and 200 votes each, a signed-in
+/// reader; CPU per request (server and the loopback client together) should not grow with votes.
+async fn run_vote_cost(requests: usize) -> Result<(), BoxError> {
+    println!("| votes per proposal (20 proposals) | CPU per signed-in /vote | vs 2 votes | page size |");
+    println!("|---:|---:|---:|---:|");
+    let mut base = None;
+    for votes in [2usize, 20, 200] {
+        let (db, url, dir) = scratch_database("vote-cost", votes).await?;
+        let members = 200;
+        let mut data = gen::generate(100, 42);
+        gen::add_club(&mut data, members, 20, 42);
+        for (i, p) in data.proposals.iter_mut().enumerate() {
+            p.voters = (0..votes).map(|k| format!("member{:05}", (i + k) % members)).collect();
+        }
+        load_dataset(&db, &data, |_| {}).await?;
+        bench_member(&db).await?;
+        let mut config = Config::default();
+        config.database.url = url;
+        let state = AppState::build(config, db.clone()).await?;
+        let (addr, server) = serve_locally(state).await?;
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+        let (_, cookie) = sign_in(&client, addr).await?;
+        let member = format!("Cookie: {cookie}\r\n");
+        for _ in 0..20 {
+            timed_get_with(addr, "/vote", &member).await?; // warm-up
+        }
+        let started = process_cpu();
+        let mut size = 0;
+        for _ in 0..requests {
+            size = timed_get_with(addr, "/vote", &member).await?.2;
+        }
+        let per_request = (process_cpu() - started) / requests as u32;
+        server.abort();
+        db.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+        let base_cost = *base.get_or_insert(per_request);
+        println!(
+            "| {votes} | {} | {:.2}× | {} KiB |",
+            ms(per_request),
+            per_request.as_secs_f64() / base_cost.as_secs_f64().max(1e-9),
+            size / 1024
+        );
+    }
     Ok(())
 }
 
