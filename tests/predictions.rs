@@ -340,3 +340,54 @@ async fn the_get_server_function_pages_continue_exactly() {
         assert_eq!(paged, all.rows, "{}: pages 1-4 equal ranks 1-100", t.label);
     }
 }
+
+/// A visitor's /predictions is rendered once per version of the rankings and then served from
+/// memory, each time with its own nonce; a change to the data is on the very next load.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn visitors_predictions_come_from_memory_and_stay_current() {
+    for t in loaded().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let get = || async {
+            let res = server.client.get(format!("{}/predictions", server.base)).send().await.unwrap();
+            let policy = res.headers()["content-security-policy"].to_str().unwrap().to_string();
+            let nonce = policy.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap().to_string();
+            (nonce, res.text().await.unwrap())
+        };
+        let (first_nonce, first) = get().await;
+        assert!(server.state.pages.get("/predictions").is_some(), "{}: kept after the first load", t.label);
+        let (second_nonce, second) = get().await;
+        assert_ne!(first_nonce, second_nonce, "{}: every response has its own nonce", t.label);
+        assert!(second.contains(&format!("nonce=\"{second_nonce}\"")), "{}", t.label);
+        assert!(!second.contains(&first_nonce), "{}: no nonce is reused", t.label);
+        assert_eq!(first.replace(&first_nonce, &second_nonce), second, "{}: the same page", t.label);
+
+        // A member's page is their own: never from, or into, the visitors' copy.
+        let member = server.register("member").await;
+        let (status, html) = server.get_as("/predictions", Some(&member)).await;
+        assert_eq!(status, 200);
+        assert!(
+            html.contains("Sign out") && !first.contains("Sign out"),
+            "{}: the header says who is signed in",
+            t.label
+        );
+
+        // An import that changes the rankings is on the next visitor's load.
+        let admin = server.admin("root").await;
+        let csv =
+            "imdb_id,title,year,genres,imdb_rating,imdb_votes,metascore,tomatometer,tmdb_rating,tmdb_popularity\n\
+                   tt7999001,Freshly Imported Masterpiece,2024,Drama,9.8,2500000,100,100,9.8,900\n";
+        let res = server
+            .client
+            .post(format!("{}/api/v1/import?format=csv", server.base))
+            .header("cookie", &admin.cookie)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{}", t.label);
+        assert!(!first.contains("Freshly Imported Masterpiece"));
+        let (_, after) = get().await;
+        assert!(after.contains("Freshly Imported Masterpiece"), "{}: the new film is ranked at once", t.label);
+    }
+}

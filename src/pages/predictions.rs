@@ -517,11 +517,6 @@ fn StatsLine() -> impl IntoView {
                                 s.films_scored, s.candidates, s.on_list, s.mean_completeness * 100.0,
                             )}
                         </p>
-                        <p class="muted cache-figures">
-                            {s.caches.iter().map(|c| format!(
-                                "{} cache: {} hits, {} misses, {:.1} ms computing", c.name, c.hits, c.misses, c.compute_ms
-                            )).collect::<Vec<_>>().join(" · ")}
-                        </p>
                     })
                 })}
             </ErrorBoundary>

@@ -177,6 +177,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(guard::provide_page_nonce, shell))
         .layer(axum::extract::DefaultBodyLimit::max(guard::SERVER_FN_MAX_BODY))
         .layer(axum::middleware::from_fn(super::flush::first_flush))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), super::page_cache::page_cache))
         .layer(axum::middleware::from_fn(super::auth::attach_session))
         .layer(axum::middleware::from_fn(super::auth::forgery_guard))
         .layer(axum::middleware::from_fn(cache_headers))

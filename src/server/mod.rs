@@ -18,6 +18,7 @@ pub mod http;
 pub mod imdb;
 pub mod import;
 pub mod observe;
+pub mod page_cache;
 pub mod predictions;
 pub mod refresher;
 pub mod state;

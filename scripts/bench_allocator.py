@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Allocator comparison: the same release server built with mimalloc (the default) and with the C
+library's allocator (`--features ssr,system-allocator`), on the same data, measured alternately with wrk (64 connections)
+so that a noisy machine affects both alike. Prints one table.
+
+    python3 scripts/bench_allocator.py --glibc PATH --mimalloc PATH
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wrk(port, path, cookie, seconds):
+    cmd = ["wrk", "-t2", "-c64", f"-d{seconds}s", "--latency", "-H", f"Cookie: marquee_session={cookie}",
+           f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 30).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
+    return rps, p99
+
+
+def serve(binary, env):
+    port = free_port()
+    env = dict(env, MARQUEE_SITE_ADDR=f"127.0.0.1:{port}")
+    proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            return proc, port
+        except Exception:
+            time.sleep(0.1)
+    sys.exit("the server did not start")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--glibc", required=True)
+    ap.add_argument("--mimalloc", required=True)
+    ap.add_argument("--seconds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=2)
+    args = ap.parse_args()
+    work = tempfile.mkdtemp(prefix="marquee-alloc-")
+    site = os.path.join(work, "site")
+    shutil.copytree("target/site", site)
+    env = dict(os.environ, DATABASE_URL=f"sqlite://{work}/bench.db", MARQUEE_SEED_DEMO="false", RUST_LOG="warn",
+               LEPTOS_SITE_ROOT=site)
+    subprocess.run([args.glibc, "gen-data", "--movies", "10000", "--seed", "42", "--members", "12",
+                    "--proposals", "20"], env=env, check=True, stdout=subprocess.DEVNULL)
+    results = {}
+    cookie = None
+    try:
+        for r in range(args.rounds):
+            for name, binary in (("glibc malloc", args.glibc), ("mimalloc", args.mimalloc)):
+                proc, port = serve(binary, env)
+                try:
+                    if cookie is None:
+                        body = urllib.parse.urlencode({"username": "allocbench", "password": "alloc bench password"}).encode()
+                        res = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/api/register", data=body))
+                        cookie = re.search(r"marquee_session=([0-9a-f]{64})", res.headers.get("set-cookie")).group(1)
+                    for path in ("/vote", "/predictions"):
+                        wrk(port, path, cookie, 2)  # warm-up
+                        results.setdefault((name, path), []).append(wrk(port, path, cookie, args.seconds))
+                    with open(f"/proc/{proc.pid}/status") as f:
+                        results.setdefault((name, "rss"), []).append(int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=30)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("| allocator | signed-in /vote req/s (64 conns) | p99 | /predictions req/s | p99 | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in ("glibc malloc", "mimalloc"):
+        vote = results[(name, "/vote")]
+        pred = results[(name, "/predictions")]
+        best = lambda rows: max(rows, key=lambda x: x[0])
+        print(f"| {name} | {best(vote)[0]:.0f} | {best(vote)[1]} | {best(pred)[0]:.0f} | {best(pred)[1]} | "
+              f"{max(results[(name, 'rss')])} MiB |")
+
+
+if __name__ == "__main__":
+    main()
