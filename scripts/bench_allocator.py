@@ -17,13 +17,7 @@ import time
 import urllib.parse
 import urllib.request
 
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+from bench_suite import free_port
 
 
 def wrk(port, path, cookie, seconds):

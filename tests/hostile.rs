@@ -506,16 +506,7 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
         PAYLOADS[1],
         PAYLOADS[0]
     );
-    let res = server
-        .client
-        .post(format!("{}/api/v1/import?format=csv", server.base))
-        .header("cookie", &admin.cookie)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    let report = res.text().await.unwrap();
+    let (_, report) = server.import_csv(&admin, csv).await;
     assert!(report.contains("\"created\":1"), "{}: import: {report}", t.label);
     let movie: i64 =
         on_pool!(&t.db, |pool| sqlx::query_scalar::<_, i64>("SELECT id FROM movies WHERE imdb_id = 'tt7000121'")

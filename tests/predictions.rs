@@ -376,16 +376,8 @@ async fn visitors_predictions_come_from_memory_and_stay_current() {
         let csv =
             "imdb_id,title,year,genres,imdb_rating,imdb_votes,metascore,tomatometer,tmdb_rating,tmdb_popularity\n\
                    tt7999001,Freshly Imported Masterpiece,2024,Drama,9.8,2500000,100,100,9.8,900\n";
-        let res = server
-            .client
-            .post(format!("{}/api/v1/import?format=csv", server.base))
-            .header("cookie", &admin.cookie)
-            .header("content-type", "text/csv")
-            .body(csv)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{}", t.label);
+        let (status, report) = server.import_csv(&admin, csv.to_string()).await;
+        assert_eq!(status, 200, "{}: {report}", t.label);
         assert!(!first.contains("Freshly Imported Masterpiece"));
         let (_, after) = get().await;
         assert!(after.contains("Freshly Imported Masterpiece"), "{}: the new film is ranked at once", t.label);

@@ -260,21 +260,8 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     let mut sign_ins = Vec::new();
     for &n in sizes {
-        let (db, url, dir) = scratch_database("vote", n).await?;
-        let members = 20;
-        let mut data = gen::generate(n.max(100), 42);
-        gen::add_club(&mut data, members, n, 42);
-        for (i, p) in data.proposals.iter_mut().enumerate() {
-            p.voters = (0..10).map(|k| format!("member{:05}", (i + k) % members)).collect();
-        }
-        let summary = load_dataset(&db, &data, |_| {}).await?;
-
-        bench_member(&db).await?;
-        let mut config = Config::default();
-        config.database.url = url;
-        let state = AppState::build(config, db.clone()).await?;
-        let (addr, server) = serve_locally(state).await?;
-
+        let club = club_server("vote", n.max(100), 20, n, 10).await?;
+        let (db, dir, summary, addr, server) = (club.db, club.dir, club.summary, club.addr, club.server);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let (_, cookie) = sign_in(&client, addr).await?;
         for _ in 0..10 {
@@ -325,6 +312,38 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
     run_vote_cost(requests.max(1_000)).await
 }
 
+/// A server on loopback over a scratch database of `films` generated films and a club of
+/// `members`, with `proposals` active proposals of `votes` votes each, and the bench member.
+struct ClubServer {
+    db: Db,
+    dir: std::path::PathBuf,
+    summary: crate::server::db::load::LoadSummary,
+    addr: std::net::SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+async fn club_server(
+    tag: &str,
+    films: usize,
+    members: usize,
+    proposals: usize,
+    votes: usize,
+) -> Result<ClubServer, BoxError> {
+    let (db, url, dir) = scratch_database(tag, proposals.max(votes)).await?;
+    let mut data = gen::generate(films, 42);
+    gen::add_club(&mut data, members, proposals, 42);
+    for (i, p) in data.proposals.iter_mut().enumerate() {
+        p.voters = (0..votes).map(|k| format!("member{:05}", (i + k) % members)).collect();
+    }
+    let summary = load_dataset(&db, &data, |_| {}).await?;
+    bench_member(&db).await?;
+    let mut config = Config::default();
+    config.database.url = url;
+    let state = AppState::build(config, db.clone()).await?;
+    let (addr, server) = serve_locally(state).await?;
+    Ok(ClubServer { db, dir, summary, addr, server })
+}
+
 /// CPU time this process's threads have used, in nanoseconds (from each thread's schedstat).
 fn process_cpu() -> Duration {
     let nanos: u64 = std::fs::read_dir("/proc/self/task")
@@ -344,19 +363,8 @@ async fn run_vote_cost(requests: usize) -> Result<(), BoxError> {
     println!("|---:|---:|---:|---:|");
     let mut base = None;
     for votes in [2usize, 20, 200] {
-        let (db, url, dir) = scratch_database("vote-cost", votes).await?;
-        let members = 200;
-        let mut data = gen::generate(100, 42);
-        gen::add_club(&mut data, members, 20, 42);
-        for (i, p) in data.proposals.iter_mut().enumerate() {
-            p.voters = (0..votes).map(|k| format!("member{:05}", (i + k) % members)).collect();
-        }
-        load_dataset(&db, &data, |_| {}).await?;
-        bench_member(&db).await?;
-        let mut config = Config::default();
-        config.database.url = url;
-        let state = AppState::build(config, db.clone()).await?;
-        let (addr, server) = serve_locally(state).await?;
+        let club = club_server("vote-cost", 100, 200, 20, votes).await?;
+        let (db, dir, addr, server) = (club.db, club.dir, club.addr, club.server);
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let (_, cookie) = sign_in(&client, addr).await?;
         let member = format!("Cookie: {cookie}\r\n");

@@ -170,6 +170,20 @@ impl TestServer {
         self.sign_in(username, PASSWORD).await.unwrap_or_else(|p| panic!("admin sign-in: {p:?}"))
     }
 
+    /// Uploads a CSV of films as `who`, as the admin page does: (status, the import report).
+    pub async fn import_csv(&self, who: &Member, csv: String) -> (u16, String) {
+        let res = self
+            .client
+            .post(format!("{}/api/v1/import?format=csv", self.base))
+            .header("cookie", &who.cookie)
+            .header("content-type", "text/csv")
+            .body(csv)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("import: {e:?}"));
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self
             .client
