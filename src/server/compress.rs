@@ -65,6 +65,10 @@ fn compressible(content_type: &str) -> bool {
 /// Answers below this size gain nothing from compression.
 const MIN_SIZE: u64 = 512;
 
+/// Larger answers of a known size are files: the release bundle is compressed at build time, and
+/// compressing a development bundle (tens of MB of wasm) on every request would cost seconds.
+const MAX_SIZE: u64 = 256 * 1024;
+
 /// Middleware: compresses compressible answers the client accepts compressed, chunk by chunk.
 pub async fn compress(req: Request, next: Next) -> Response {
     let encoding = if req.method() == Method::HEAD { None } else { preferred(req.headers()) };
@@ -72,14 +76,11 @@ pub async fn compress(req: Request, next: Next) -> Response {
     res.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
     let Some(encoding) = encoding else { return res };
     let headers = res.headers();
-    let small = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .is_some_and(|n| n < MIN_SIZE);
+    let length = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let out_of_range = length.is_some_and(|n| !(MIN_SIZE..=MAX_SIZE).contains(&n));
     let fits = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(compressible);
     if !fits
-        || small
+        || out_of_range
         || headers.contains_key(header::CONTENT_ENCODING)
         || matches!(res.status(), StatusCode::NO_CONTENT | StatusCode::NOT_MODIFIED)
         || res.status().is_informational()
