@@ -55,13 +55,10 @@ where
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        Json::<T>::from_request(req, state).await.map(|j| ApiJson(j.0)).map_err(|e: JsonRejection| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge("The request body is too large.".into())
-            } else {
-                AppError::BadRequest(format!("Invalid JSON body: {}", e.body_text()))
-            }
-        })
+        Json::<T>::from_request(req, state)
+            .await
+            .map(|j| ApiJson(j.0))
+            .map_err(|e: JsonRejection| body_rejection(e.status(), "Invalid JSON body", e.body_text()))
     }
 }
 
@@ -72,13 +69,19 @@ impl<S: Send + Sync> FromRequest<S> for ApiBytes {
     type Rejection = AppError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        axum::body::Bytes::from_request(req, state).await.map(ApiBytes).map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::TooLarge("The request body is too large.".into())
-            } else {
-                AppError::BadRequest(format!("The request body could not be read: {}", e.body_text()))
-            }
-        })
+        axum::body::Bytes::from_request(req, state)
+            .await
+            .map(ApiBytes)
+            .map_err(|e| body_rejection(e.status(), "The request body could not be read", e.body_text()))
+    }
+}
+
+/// A body the extractor refused: too large (413), or unreadable (400, saying why).
+fn body_rejection(status: StatusCode, what: &str, detail: String) -> AppError {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::TooLarge("The request body is too large.".into())
+    } else {
+        AppError::BadRequest(format!("{what}: {detail}"))
     }
 }
 

@@ -144,12 +144,7 @@ impl axum::extract::FromRequestParts<super::state::AppState> for AdminCaller {
         parts: &mut axum::http::request::Parts,
         state: &super::state::AppState,
     ) -> Result<Self, Self::Rejection> {
-        let viewer = Caller::from_request_parts(parts, state).await?.member()?;
-        if viewer.is_admin {
-            Ok(AdminCaller(viewer))
-        } else {
-            Err(AppError::Forbidden)
-        }
+        admin_only(Caller::from_request_parts(parts, state).await?.member()?).map(AdminCaller)
     }
 }
 
@@ -188,7 +183,11 @@ pub async fn require_member() -> Result<Viewer, AppError> {
 }
 
 pub async fn require_admin() -> Result<Viewer, AppError> {
-    let viewer = require_member().await?;
+    admin_only(require_member().await?)
+}
+
+/// The member, if they are an admin.
+fn admin_only(viewer: Viewer) -> Result<Viewer, AppError> {
     if viewer.is_admin {
         Ok(viewer)
     } else {
@@ -224,26 +223,22 @@ pub fn user_agent() -> Option<String> {
     request_parts()?.headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+/// A cookie of this server's: for the whole site, out of reach of scripts, not sent with
+/// requests other sites start (except plain links), and `Secure` over https.
+pub fn site_cookie(name: &'static str, value: String, secure: bool) -> cookie::CookieBuilder<'static> {
+    cookie::Cookie::build((name, value)).path("/").http_only(true).same_site(cookie::SameSite::Lax).secure(secure)
+}
+
 /// Sets the session cookie on the current response.
 pub fn set_session_cookie(token: &str, max_age: Duration, secure: bool) {
-    let cookie = cookie::Cookie::build((COOKIE, token.to_string()))
-        .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(secure)
+    let cookie = site_cookie(COOKIE, token.to_string(), secure)
         .max_age(cookie::time::Duration::seconds(max_age.as_secs() as i64))
         .build();
     append_set_cookie(cookie.to_string());
 }
 
 pub fn clear_session_cookie(secure: bool) {
-    let cookie = cookie::Cookie::build((COOKIE, ""))
-        .path("/")
-        .http_only(true)
-        .same_site(cookie::SameSite::Lax)
-        .secure(secure)
-        .max_age(cookie::time::Duration::ZERO)
-        .build();
+    let cookie = site_cookie(COOKIE, String::new(), secure).max_age(cookie::time::Duration::ZERO).build();
     append_set_cookie(cookie.to_string());
 }
 

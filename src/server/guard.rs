@@ -252,35 +252,30 @@ pub fn provide_page_nonce() {
 
 const ERROR_PARAMS: [&str; 3] = ["__path", "__err", "__sig"];
 
+/// The pairs of a query string that carries an error link (one of `ERROR_PARAMS` as a key).
+fn error_link_pairs(query: &str) -> Option<Vec<(String, String)>> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    pairs.iter().any(|(k, _)| ERROR_PARAMS.contains(&k.as_str())).then_some(pairs)
+}
+
+fn value<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+}
+
 /// A form posted without JavaScript that fails is sent back to its page with the error in the
 /// link (`__path`, `__err`). Such links are signed here and bound to the browser, and a link this
 /// server did not write (or wrote for another browser, or long ago) is sent on without them, so
 /// nobody can put words of their own on a page through a link. Every `Location` stays on this site.
 pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
-    let now = super::db::now();
-    let binding = flash_cookie(req.headers());
     if matches!(*req.method(), Method::GET | Method::HEAD) {
-        if let Some(query) = req.uri().query().filter(|q| ERROR_PARAMS.iter().any(|p| q.contains(p))) {
-            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-            let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-            let genuine = match (get("__path"), get("__err"), get("__sig"), binding.as_deref()) {
-                (Some(path), Some(err), Some(sig), Some(binding)) => guard.verify(sig, binding, path, err, now),
-                _ => false,
-            };
-            if !genuine {
-                let rest: Vec<&(String, String)> =
-                    pairs.iter().filter(|(k, _)| !ERROR_PARAMS.contains(&k.as_str())).collect();
-                let mut target = req.uri().path().to_string();
-                if !rest.is_empty() {
-                    target.push('?');
-                    target.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish());
-                }
-                let target = if crate::validate::is_local_path(&target) { target } else { "/".to_string() };
-                return (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response();
+        if let Some(pairs) = req.uri().query().and_then(error_link_pairs) {
+            if !guard.genuine(&pairs, flash_cookie(req.headers()).as_deref()) {
+                return without_error_link(req.uri().path(), &pairs);
             }
         }
     }
     let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let binding = flash_cookie(req.headers());
     let mut res = next.run(req).await;
     let Some(location) =
         res.headers().get(header::LOCATION).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
@@ -289,17 +284,11 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
     };
     let mut target = local_location(&location, host.as_deref());
     let mut new_binding = None;
-    if let Some((path, query)) = target.split_once('?') {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-        let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        if let (Some(fn_path), Some(err)) = (get("__path"), get("__err")) {
-            let binding = binding.clone().unwrap_or_else(|| {
-                let fresh = random_hex();
-                new_binding = Some(fresh.clone());
-                fresh
-            });
-            let expires = now + ERROR_LINK_SECS;
-            let sig = format!("{expires}.{}", guard.sign(expires, &binding, &fn_path, &err));
+    if let Some((path, pairs)) = target.split_once('?').and_then(|(p, q)| Some((p.to_string(), error_link_pairs(q)?))) {
+        if let (Some(fn_path), Some(err)) = (value(&pairs, "__path"), value(&pairs, "__err")) {
+            let binding = binding.unwrap_or_else(|| new_binding.insert(super::auth::new_token().0).clone());
+            let expires = super::db::now() + ERROR_LINK_SECS;
+            let sig = format!("{expires}.{}", guard.sign(expires, &binding, fn_path, err));
             let kept = pairs.iter().filter(|(k, _)| k != "__sig").map(|(k, v)| (k.as_str(), v.as_str()));
             let query =
                 form_urlencoded::Serializer::new(String::new()).extend_pairs(kept).append_pair("__sig", &sig).finish();
@@ -310,12 +299,7 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
         res.headers_mut().insert(header::LOCATION, value);
     }
     if let Some(binding) = new_binding {
-        let cookie = cookie::Cookie::build((FLASH_COOKIE, binding))
-            .path("/")
-            .http_only(true)
-            .same_site(cookie::SameSite::Lax)
-            .secure(guard.https)
-            .build();
+        let cookie = super::auth::site_cookie(FLASH_COOKIE, binding, guard.https).build();
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -323,14 +307,31 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
     res
 }
 
-fn flash_cookie(headers: &HeaderMap) -> Option<String> {
-    super::auth::hex_cookie(headers, FLASH_COOKIE, 32)
+impl Guard {
+    /// An error link this server wrote, for this browser, not long ago.
+    fn genuine(&self, pairs: &[(String, String)], binding: Option<&str>) -> bool {
+        match (value(pairs, "__path"), value(pairs, "__err"), value(pairs, "__sig"), binding) {
+            (Some(path), Some(err), Some(sig), Some(binding)) => self.verify(sig, binding, path, err, super::db::now()),
+            _ => false,
+        }
+    }
 }
 
-fn random_hex() -> String {
-    let mut bytes = [0u8; 16];
-    OsRng.fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+/// A 303 to the same page without the error link's parameters.
+fn without_error_link(path: &str, pairs: &[(String, String)]) -> Response {
+    let rest: Vec<&(String, String)> = pairs.iter().filter(|(k, _)| !ERROR_PARAMS.contains(&k.as_str())).collect();
+    let mut target = path.to_string();
+    if !rest.is_empty() {
+        target.push('?');
+        target.push_str(&form_urlencoded::Serializer::new(String::new()).extend_pairs(rest).finish());
+    }
+    let target = if crate::validate::is_local_path(&target) { target } else { "/".to_string() };
+    (StatusCode::SEE_OTHER, [(header::LOCATION, target)]).into_response()
+}
+
+/// The browser's binding for error links: a token like a session's (the same generator).
+fn flash_cookie(headers: &HeaderMap) -> Option<String> {
+    super::auth::hex_cookie(headers, FLASH_COOKIE, 64)
 }
 
 /// A redirect target on this site: a local path as it is, this host's absolute URL as its path,
@@ -423,6 +424,13 @@ mod tests {
         assert_eq!(res.status(), 500);
         assert!(res.text().await.unwrap().contains("\"code\":\"internal\""));
         assert_eq!(PANICS.load(Ordering::Relaxed), before + 1);
+    }
+
+    #[test]
+    fn error_links_are_recognised_by_their_keys_only() {
+        assert!(error_link_pairs("keep=1&__err=x").is_some());
+        // A search for the text "__path" is not an error link (redirecting it would loop).
+        assert!(error_link_pairs("q=__path&page=2").is_none());
     }
 
     #[test]

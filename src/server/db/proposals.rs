@@ -366,7 +366,7 @@ pub async fn vote(
         Ok::<(i64, Option<i64>), AppError>((votes, movie_id))
     })?;
     let (votes, movie_id) = votes;
-    Ok((vote_state_with(db, id, votes, Some(viewer.id)).await?, movie_id))
+    Ok((vote_state_with(db, id, votes, Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?, movie_id))
 }
 
 /// A proposal's votes as `viewer` sees them, with every voter; `None` if there is no such proposal.
@@ -375,16 +375,20 @@ pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<
         sqlx::query_scalar("SELECT vote_count FROM proposals WHERE id = $1").bind(id).fetch_optional(pool).await
     })?;
     let Some(votes) = votes else { return Ok(None) };
-    let mut card = [ProposalCard::placeholder(id)];
-    fill_voters(db, &mut card, viewer, None).await?;
-    let [card] = card;
-    Ok(Some(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters }))
+    Ok(Some(vote_state_with(db, id, votes, viewer, None).await?))
 }
 
-/// A proposal's vote state once its count is known, with its first few voters: one query.
-async fn vote_state_with(db: &Db, id: i64, votes: i64, viewer: Option<i64>) -> Result<VoteState, sqlx::Error> {
+/// A proposal's vote state once its count is known, with its first `first` voters (all with
+/// `None`): one query.
+async fn vote_state_with(
+    db: &Db,
+    id: i64,
+    votes: i64,
+    viewer: Option<i64>,
+    first: Option<usize>,
+) -> Result<VoteState, sqlx::Error> {
     let mut card = [ProposalCard::placeholder(id)];
-    fill_voters(db, &mut card, viewer, Some(crate::model::VOTERS_SHOWN)).await?;
+    fill_voters(db, &mut card, viewer, first).await?;
     let [card] = card;
     Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
 }
