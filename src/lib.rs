@@ -5,6 +5,7 @@ pub mod app;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod packed;
 pub mod pages;
 pub mod recommend;
 pub mod scoring;

@@ -419,6 +419,7 @@ pub struct VoteState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct VoteBoard {
     pub viewer: Option<Viewer>,
+    #[serde(with = "crate::packed")]
     pub proposals: Vec<ProposalCard>,
     pub total: i64,
     /// How many of `proposals` belong in the page's first flush.
@@ -609,11 +610,12 @@ pub struct PredictionRow {
     pub completeness: f64,
 }
 
+/// A page of the ranking as the site's pages receive it (rows packed; the JSON API sends objects).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PredictionPage {
     pub active: ActiveWeights,
     pub profiles: Vec<ProfileInfo>,
+    #[serde(with = "crate::packed")]
     pub rows: Vec<PredictionRow>,
     pub offset: u32,
     pub total: u32,
@@ -632,7 +634,9 @@ pub struct PredictionStats {
     pub candidates: u32,
     pub on_list: u32,
     pub mean_completeness: f64,
-    /// Per cache (rankings, backtests, comparison): name, hits, misses, total compute time.
+    /// Per cache (rankings, backtests, comparison): name, hits, misses, total compute time. For the
+    /// operations panel only; the public stats line is sent without them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub caches: Vec<CacheFigures>,
 }
 
@@ -659,8 +663,11 @@ pub struct DecadeView {
     pub hits: u32,
     pub films: u32,
     pub accuracy: f64,
+    #[serde(with = "crate::packed")]
     pub hits_examples: Vec<FilmRef>,
+    #[serde(with = "crate::packed")]
     pub misses: Vec<FilmRef>,
+    #[serde(with = "crate::packed")]
     pub false_positives: Vec<FilmRef>,
 }
 

@@ -231,6 +231,21 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
     assert!(html.contains("Best overall"), "the profile comparison is in the same response");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_page_sends_each_ranked_film_once_for_hydration() {
+    let t = common::sqlite().await;
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    let server = TestServer::start(t.db.clone()).await;
+    let (status, html) = server.get("/predictions").await;
+    assert_eq!(status, 200);
+    // One film from the first flush's rows and one from the streamed rest (ranks 26-100).
+    for rank in [1, 60] {
+        let at = html.find(&format!("data-rank=\"{rank}\"")).expect("ranked row");
+        let id = html[at..].split("data-imdb=\"").nth(1).unwrap().split('"').next().unwrap();
+        common::assert_lean_hydration(&format!("/predictions rank {rank}"), &html, id);
+    }
+}
+
 /// The body of an HTTP/1.1 response split the way the server flushed it (its chunked encoding).
 async fn http1_chunks(base: &str, path: &str) -> Vec<String> {
     http1_frames(base, path, "identity", "").await.iter().map(|f| String::from_utf8_lossy(f).to_string()).collect()

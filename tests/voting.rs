@@ -594,3 +594,21 @@ async fn cards_name_a_bounded_number_of_voters() {
         assert_eq!(state.voters.len(), 12, "{}: the API lists every voter", t.label);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_vote_page_sends_each_card_once_for_hydration() {
+    use marquee::server::{db::load::load_dataset, gen};
+    let mut data = gen::generate(200, 5);
+    gen::add_club(&mut data, 12, 20, 5);
+    for t in common::backends().await {
+        load_dataset(&t.db, &data, |_| {}).await.unwrap();
+        let server = TestServer::start(t.db.clone()).await;
+        let reader = server.register("reader").await;
+        let (status, html) = server.get_as("/vote", Some(&reader)).await;
+        assert_eq!(status, 200, "{}", t.label);
+        for proposal in [&data.proposals[0], &data.proposals[19]] {
+            assert!(html.contains(&proposal.imdb_id), "{}: {} listed", t.label, proposal.imdb_id);
+            common::assert_lean_hydration(&format!("{} /vote", t.label), &html, &proposal.imdb_id);
+        }
+    }
+}

@@ -73,7 +73,7 @@ pub async fn get_comparison(deferred: bool) -> Result<ComparisonView, AppError> 
 
 #[server(endpoint = "prediction_stats", input = GetUrl)]
 pub async fn get_prediction_stats() -> Result<PredictionStats, AppError> {
-    compute(true, |s| Ok(s.predictions.stats())).await
+    compute(true, |s| Ok(PredictionStats { caches: Vec::new(), ..s.predictions.stats() })).await
 }
 
 #[server(endpoint = "prediction_breakdown", input = GetUrl)]
@@ -252,6 +252,16 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
             }
         },
     );
+    // Created here, not inside the view below: a resource made while a suspended view renders is
+    // made again on each of its passes, and each copy's rows were sent along for hydration.
+    let rest_offset = start + PAGE;
+    let rest = (rest_offset < STREAMED_TO).then(|| {
+        let q = q.clone();
+        Resource::new(
+            move || (),
+            move |_| get_predictions(q.profile.clone(), q.w.clone(), set, rest_offset, STREAMED_TO - rest_offset, true),
+        )
+    });
     let p = params.clone();
     view! {
         <Suspense fallback=Loading>
@@ -261,7 +271,7 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                     Suspend::new(async move {
                         head.await.map(|page| {
                             let no_js_next = page.next_offset().map(|_| p.with(|x| { x.page += 1; x.film = None; }).href());
-                            let first_streamed = page.next_offset().filter(|_| start + PAGE < STREAMED_TO);
+                            let streamed = rest.filter(|_| page.next_offset().is_some());
                             view! {
                                 <WeightControls params=p.clone() active=page.active.clone() profiles=page.profiles.clone() />
                                 <p class="muted list-summary">
@@ -275,8 +285,8 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                                 {no_js_next.map(|href| view! {
                                     <p class="nojs-more"><a class="button" href=href rel="next">"More films"</a></p>
                                 })}
-                                {match first_streamed {
-                                    Some(offset) => view! { <StreamedRest params=p.clone() q=q2.clone() set offset /> }.into_any(),
+                                {match streamed {
+                                    Some(rest) => view! { <StreamedRest params=p.clone() q=q2.clone() set rest offset=rest_offset /> }.into_any(),
                                     None => view! { <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() /> }.into_any(),
                                 }}
                             }
@@ -297,11 +307,13 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
 
 /// Ranks after the first page, up to the hundredth, streamed after the first flush.
 #[component]
-fn StreamedRest(params: Params, q: PredictionQuery, set: CandidateSet, offset: u32) -> impl IntoView {
-    let limit = STREAMED_TO - offset;
-    let rest =
-        Resource::new(move || (), move |_| get_predictions(q.profile.clone(), q.w.clone(), set, offset, limit, true));
-    let q = params.query();
+fn StreamedRest(
+    params: Params,
+    q: PredictionQuery,
+    set: CandidateSet,
+    rest: Resource<Result<PredictionPage, AppError>>,
+    offset: u32,
+) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading more films…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>

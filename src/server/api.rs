@@ -262,13 +262,30 @@ pub struct PredictionParams {
     limit: Option<u32>,
 }
 
+/// A page of the ranking with every row a plain object.
+#[derive(Serialize, ToSchema)]
+#[schema(as = PredictionPage)]
+pub struct PredictionList {
+    active: ActiveWeights,
+    profiles: Vec<ProfileInfo>,
+    rows: Vec<PredictionRow>,
+    offset: u32,
+    total: u32,
+}
+
+impl From<PredictionPage> for PredictionList {
+    fn from(PredictionPage { active, profiles, rows, offset, total }: PredictionPage) -> Self {
+        PredictionList { active, profiles, rows, offset, total }
+    }
+}
+
 /// Ranked canon predictions under a profile or custom weights.
 #[utoipa::path(get, path = "/api/v1/predictions", tag = "predictions", params(PredictionParams),
-    responses((status = 200, body = PredictionPage), (status = 400, body = ApiError)))]
+    responses((status = 200, body = PredictionList), (status = 400, body = ApiError)))]
 async fn predictions(
     State(state): State<AppState>,
     ApiQuery(p): ApiQuery<PredictionParams>,
-) -> Result<Json<PredictionPage>, AppError> {
+) -> Result<Json<PredictionList>, AppError> {
     let q = PredictionQuery { profile: p.profile, w: p.w };
     let predictions = state.predictions.clone();
     let page = tokio::task::spawn_blocking(move || {
@@ -276,7 +293,7 @@ async fn predictions(
     })
     .await
     .map_err(|_| AppError::Internal)??;
-    Ok(Json(page))
+    Ok(Json(page.into()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -363,7 +380,7 @@ async fn import(
     paths(list_movies, genres, movie_detail, put_rating, delete_rating, my_ratings, recommendations, predictions,
           list_proposals, proposal_votes, stats, import),
     components(schemas(ApiError, MovieList, MovieCard, MovieDetail, MovieInfo, CreditRow, MetricRow, AwardRow, ListRow,
-                       ClubRecord, RatingBody, MyRating, RecommendedFilm, PredictionPage, PredictionRow, ActiveWeights,
+                       ClubRecord, RatingBody, MyRating, RecommendedFilm, PredictionList, PredictionRow, ActiveWeights,
                        ProfileInfo, CandidateSet, Slice<ProposalCard>, ProposalCard, VoteState, SiteStats, ImportReport,
                        ImportProblem)),
     tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "admin"))

@@ -232,3 +232,39 @@ impl Member {
         Member { username: username.to_string(), cookie }
     }
 }
+
+/// The data a page carries for hydration: each resolved resource's value as its script writes it
+/// (a JSON text inside a JavaScript string literal, so as many bytes as the page spends on it).
+pub fn hydration_data(html: &str) -> Vec<&str> {
+    const START: &str = "__RESOLVED_RESOURCES[";
+    let mut found = Vec::new();
+    let mut rest = html;
+    while let Some(at) = rest.find(START) {
+        rest = &rest[at + START.len()..];
+        let Some(open) = rest.find("] = \"") else { break };
+        let body = &rest[open + 5..];
+        let mut escaped = false;
+        let end = body
+            .char_indices()
+            .find(|&(_, c)| {
+                let closes = c == '"' && !escaped;
+                escaped = c == '\\' && !escaped;
+                closes
+            })
+            .map(|(i, _)| i)
+            .expect("a closed string literal");
+        found.push(&body[..end]);
+        rest = &body[end..];
+    }
+    found
+}
+
+/// Asserts that hydration data is at most a fifth of the page and names `title` at most once.
+pub fn assert_lean_hydration(label: &str, html: &str, title: &str) {
+    let data = hydration_data(html);
+    let bytes: usize = data.iter().map(|d| d.len()).sum();
+    assert!(!data.is_empty(), "{label}: the page hydrates from its data");
+    assert!(bytes * 5 <= html.len(), "{label}: hydration data is {bytes} of {} bytes", html.len());
+    let mentions: usize = data.iter().map(|d| d.matches(title).count()).sum();
+    assert_eq!(mentions, 1, "{label}: {title} is sent for hydration once");
+}
