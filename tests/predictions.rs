@@ -369,7 +369,7 @@ async fn visitors_predictions_come_from_memory_and_stay_current() {
             (nonce, res.text().await.unwrap())
         };
         let (first_nonce, first) = get().await;
-        assert!(server.state.pages.get("/predictions").is_some(), "{}: kept after the first load", t.label);
+        assert!(server.state.pages.holds("/predictions", None), "{}: kept after the first load", t.label);
         let (second_nonce, second) = get().await;
         assert_ne!(first_nonce, second_nonce, "{}: every response has its own nonce", t.label);
         assert!(second.contains(&format!("nonce=\"{second_nonce}\"")), "{}", t.label);

@@ -612,3 +612,69 @@ async fn the_vote_page_sends_each_card_once_for_hydration() {
         }
     }
 }
+
+/// A member's `/vote` is rendered once per change to the club and then served from memory, each
+/// time with its own nonce; every member has their own copy; a vote is on the very next load of
+/// everyone's page; a made-up session gets a visitor's page and no copy in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn club_pages_come_from_memory_and_stay_current() {
+    fn nonce(html: &str) -> &str {
+        html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a nonce")
+    }
+    fn session(member: &Member) -> &str {
+        member.cookie.trim_start_matches("marquee_session=")
+    }
+    fn card<'a>(html: &'a str, id: i64) -> &'a str {
+        let at = html.find(&format!("id=\"proposal-{id}\"")).expect("card");
+        &html[at..at + html[at..].find("</li>").unwrap()]
+    }
+    for t in common::backends().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let ada = server.register("ada").await;
+        let ben = server.register("ben").await;
+        let id = propose(&server, &ada, "tt0111161").await;
+
+        let (status, first) = server.get_as("/vote", Some(&ada)).await;
+        assert_eq!(status, 200, "{}", t.label);
+        assert!(server.state.pages.holds("/vote", Some(session(&ada))), "{}: kept after the first load", t.label);
+        assert!(!server.state.pages.holds("/vote", Some(session(&ben))), "{}: only for Ada", t.label);
+        let (_, second) = server.get_as("/vote", Some(&ada)).await;
+        assert_ne!(nonce(&first), nonce(&second), "{}: every response has its own nonce", t.label);
+        assert!(!second.contains(nonce(&first)), "{}: no nonce is reused", t.label);
+        assert_eq!(first.replace(nonce(&first), nonce(&second)), second, "{}: the same page", t.label);
+
+        // Ben's page is his own.
+        let (_, bens) = server.get_as("/vote", Some(&ben)).await;
+        assert!(
+            bens.contains("data-user=\"ben\"") && !bens.contains("data-user=\"ada\""),
+            "{}: the header names Ben",
+            t.label
+        );
+        assert!(first.contains("data-user=\"ada\""), "{}", t.label);
+
+        // Ben votes: both pages show it on their next load, each with its own vote state.
+        assert_eq!(vote(&server, &ben, id, true).await.status, 200, "{}", t.label);
+        let (_, adas) = server.get_as("/vote", Some(&ada)).await;
+        assert!(card(&adas, id).contains("<strong class=\"count\">1</strong>"), "{}: the vote is counted", t.label);
+        assert!(card(&adas, id).contains("aria-pressed=\"false\""), "{}: Ada has not voted", t.label);
+        let (_, bens) = server.get_as("/vote", Some(&ben)).await;
+        assert!(card(&bens, id).contains("aria-pressed=\"true\""), "{}: Ben's own vote", t.label);
+
+        // Signed out: the old cookie no longer shows Ada's page.
+        let out = server.post("/api/sign_out", &[], Some(&ada)).await;
+        assert!(out.status < 400, "{}: {}", t.label, out.body);
+        let (_, after) = server.get_as("/vote", Some(&ada)).await;
+        assert!(!after.contains("Sign out"), "{}: signed out means signed out", t.label);
+
+        // A made-up session: a visitor's page, and nothing kept for it.
+        let forged = Member { username: "nobody".into(), cookie: format!("marquee_session={}", "ab".repeat(32)) };
+        let (status, html) = server.get_as("/vote", Some(&forged)).await;
+        assert_eq!(status, 200, "{}", t.label);
+        assert!(!html.contains("Sign out"), "{}", t.label);
+        assert!(
+            !server.state.pages.holds("/vote", Some(session(&forged))),
+            "{}: no copy for a made-up session",
+            t.label
+        );
+    }
+}

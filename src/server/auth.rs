@@ -83,6 +83,13 @@ pub struct SessionSlot {
     viewer: Arc<tokio::sync::OnceCell<Option<Viewer>>>,
 }
 
+impl SessionSlot {
+    /// Whether the request's session named a member, once something has looked it up.
+    pub fn signed_in(&self) -> Option<bool> {
+        self.viewer.get().map(Option::is_some)
+    }
+}
+
 /// Middleware: notes the session cookie (if any) for `current_user`.
 pub async fn attach_session(mut req: Request, next: Next) -> Response {
     let token = session_token(req.headers());

@@ -1,8 +1,17 @@
-//! Pages that are the same for every visitor who is not signed in, rendered once per version of
-//! their data and then served from memory: `/predictions` (each query string on its own). A
-//! served copy is always current, because the key holds the version of the rankings it was built
-//! from; and it carries this response's own CSP nonce, put in place of the one it was rendered with.
+//! Pages rendered once per version of their data and then served from memory:
+//!
+//! - `/predictions` for visitors (not signed in), per query string and version of the rankings;
+//! - `/vote` for visitors and for each signed-in member, per query string and session, per version
+//!   of the club's data. Every change moves that version on: any request that is not a GET or HEAD
+//!   (votes, proposals, sign-outs, imports: whatever it was) and each IMDb metadata refresh. A
+//!   member's copy is kept only when their session named a member, and for a minute at most (the
+//!   page says "2 min ago"; a session that expires by time rather than by a sign-out is gone within
+//!   the minute).
+//!
+//! A served copy is always current, because the key holds the version it was built from; and it
+//! carries this response's own CSP nonce, put in place of the one it was rendered with.
 
+use super::auth::SessionSlot;
 use super::guard::PageNonce;
 use super::state::AppState;
 use axum::body::{Body, Bytes};
@@ -11,10 +20,24 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-/// Paths whose page depends only on the query string and the rankings' version for visitors.
-const PATHS: &[&str] = &["/predictions"];
+/// Paths whose page depends only on the query string and the rankings' version, for visitors.
+const RANKING_PATHS: &[&str] = &["/predictions"];
+/// Paths whose page depends on the query string, the session and the club's data.
+const CLUB_PATHS: &[&str] = &["/vote"];
+/// How long a club page is kept at most.
+pub const CLUB_PAGE_TTL: Duration = Duration::from_secs(60);
+
+/// The version of the club's data (proposals, votes, members, IMDb metadata) in this process.
+static CLUB_VERSION: AtomicU64 = AtomicU64::new(1);
+
+/// Marks every club page rendered so far as out of date; called after each change.
+pub fn club_changed() {
+    CLUB_VERSION.fetch_add(1, Ordering::SeqCst);
+}
 
 pub struct CachedPage {
     version: u64,
@@ -27,27 +50,89 @@ pub struct CachedPage {
 
 pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
 
-pub fn new_cache(ttl: std::time::Duration) -> PageCache {
-    // Weighed by size: at most about 64 MiB of pages.
+/// The two page caches: visitors' rankings pages, and club pages.
+#[derive(Clone)]
+pub struct Pages {
+    rankings: PageCache,
+    club: PageCache,
+}
+
+impl Pages {
+    /// Each holds at most about 64 MiB of pages.
+    pub fn new(rankings_ttl: Duration) -> Pages {
+        Pages { rankings: new_cache(rankings_ttl, 64 << 20), club: new_cache(CLUB_PAGE_TTL, 64 << 20) }
+    }
+
+    /// Whether a copy of the page at `uri` (path and query) is kept for visitors (`session` none)
+    /// or for the session whose cookie holds `session`.
+    pub fn holds(&self, uri: &str, session: Option<&str>) -> bool {
+        (session.is_none() && self.rankings.contains_key(uri)) || self.club.contains_key(&club_key(uri, session))
+    }
+}
+
+fn club_key(uri: &str, session: Option<&str>) -> String {
+    format!("{uri}\n{}", session.unwrap_or_default())
+}
+
+fn new_cache(ttl: Duration, max_bytes: u64) -> PageCache {
     moka::sync::Cache::builder()
-        .weigher(|_: &String, page: &Arc<CachedPage>| {
-            page.chunks.iter().map(|c| c.len()).sum::<usize>().try_into().unwrap_or(u32::MAX)
+        .weigher(|key: &String, page: &Arc<CachedPage>| {
+            (key.len() + page.chunks.iter().map(|c| c.len()).sum::<usize>()).try_into().unwrap_or(u32::MAX)
         })
-        .max_capacity(64 * 1024 * 1024)
+        .max_capacity(max_bytes)
         .time_to_live(ttl)
         .build()
 }
 
+/// Where a GET's page may be kept: which cache, under which key, for which data version.
+struct Slot {
+    pages: PageCache,
+    key: String,
+    version: u64,
+    /// The session, for pages kept per member: stored only if it turned out to name one.
+    session: Option<SessionSlot>,
+}
+
+fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
+    let path = req.uri().path();
+    // Error links (`__sig`, `__error`) belong to one form post; never kept.
+    if req.method() != Method::GET || req.uri().query().is_some_and(|q| q.contains("__")) {
+        return None;
+    }
+    let token = super::auth::hex_cookie(req.headers(), super::auth::COOKIE, 64);
+    if RANKING_PATHS.contains(&path) && token.is_none() {
+        return Some(Slot {
+            pages: state.pages.rankings.clone(),
+            key: req.uri().to_string(),
+            version: state.predictions.index().version,
+            session: None,
+        });
+    }
+    if CLUB_PATHS.contains(&path) {
+        let session = match token {
+            Some(_) => Some(req.extensions().get::<SessionSlot>().cloned()?),
+            None => None,
+        };
+        return Some(Slot {
+            pages: state.pages.club.clone(),
+            key: club_key(&req.uri().to_string(), token.as_deref()),
+            version: CLUB_VERSION.load(Ordering::SeqCst),
+            session,
+        });
+    }
+    None
+}
+
 pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let cacheable = req.method() == Method::GET
-        && PATHS.contains(&req.uri().path())
-        && !req.uri().query().is_some_and(|q| q.contains("__"))
-        && super::auth::hex_cookie(req.headers(), super::auth::COOKIE, 64).is_none();
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        let res = next.run(req).await;
+        // After the change is made: a page rendered before this point is out of date from now on.
+        club_changed();
+        return res;
+    }
     let nonce = req.extensions().get::<PageNonce>().cloned();
-    let (true, Some(PageNonce(nonce))) = (cacheable, nonce) else { return next.run(req).await };
-    let key = req.uri().to_string();
-    let version = state.predictions.index().version;
-    if let Some(page) = state.pages.get(&key).filter(|p| p.version == version) {
+    let (Some(slot), Some(PageNonce(nonce))) = (slot_for(&state, &req), nonce) else { return next.run(req).await };
+    if let Some(page) = slot.pages.get(&slot.key).filter(|p| p.version == slot.version) {
         metrics::counter!("page_cache_lookups_total", "outcome" => "hit").increment(1);
         return replay(&page, &nonce);
     }
@@ -58,13 +143,13 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if res.status() != StatusCode::OK || !is_html {
+    if res.status() != StatusCode::OK || !is_html || res.headers().contains_key(header::SET_COOKIE) {
         return res;
     }
     // Pass the page on as it streams, and keep a copy once it is complete.
     let (parts, body) = res.into_parts();
     let (status, headers) = (parts.status, parts.headers.clone());
-    let pages = state.pages.clone();
+    let Slot { pages, key, version, session } = slot;
     let mut chunks = Vec::new();
     let mut stream = body.into_data_stream();
     let teed = async_stream(move |yield_chunk| async move {
@@ -82,7 +167,10 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
                 }
             }
         }
-        pages.insert(key, Arc::new(CachedPage { version, nonce, status, headers, chunks }));
+        // A made-up session cookie gets its page, but no place in memory.
+        if session.is_none_or(|s| s.signed_in() == Some(true)) {
+            pages.insert(key, Arc::new(CachedPage { version, nonce, status, headers, chunks }));
+        }
     });
     Response::from_parts(parts, Body::from_stream(teed))
 }

@@ -23,8 +23,8 @@ pub struct AppState {
     pub refresher: Arc<Refresher>,
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
-    /// Pages that are the same for every visitor, per version of their data.
-    pub pages: super::page_cache::PageCache,
+    /// Rendered pages kept per version of their data.
+    pub pages: super::page_cache::Pages,
 }
 
 impl AppState {
@@ -44,7 +44,7 @@ impl AppState {
         );
         let catalogue = Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours).await?);
         Ok(AppState {
-            pages: super::page_cache::new_cache(ttl),
+            pages: super::page_cache::Pages::new(ttl),
             catalogue,
             leptos_options: super::http::leptos_options(&config),
             imdb: Arc::new(ImdbClient::new(&config.imdb)),
