@@ -44,6 +44,12 @@ pub struct PredictionIndex {
     pub mean_completeness: f64,
 }
 
+/// A share or accuracy as sent to pages: five decimals say more than a percentage with one decimal
+/// needs, in 7 characters instead of up to 19.
+fn shown(share: f64) -> f64 {
+    (share * 1e5).round() / 1e5
+}
+
 /// Ratings-only quality of a film (0..100), the raw material of people quality.
 fn ratings_quality(i: &FilmInputs) -> Option<f64> {
     let parts: Vec<f64> = [scoring::popular_opinion(i), scoring::critical_acclaim(i)].into_iter().flatten().collect();
@@ -54,7 +60,8 @@ fn ratings_quality(i: &FilmInputs) -> Option<f64> {
 /// their *other* films (leaving the film itself out, so it cannot vouch for itself). No list is read.
 pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
     let metric = |id: i64, source: &str, name: &str| {
-        raw.metrics.get(&id).and_then(|ms| ms.iter().find(|(s, m, _)| s == source && m == name).map(|x| x.2))
+        let k = scores::SCORED_METRICS.iter().position(|&(s, m)| s == source && m == name)?;
+        raw.metrics.get(&id).and_then(|values| values[k])
     };
     let mut inputs: Vec<FilmInputs> = raw
         .films
@@ -211,7 +218,12 @@ impl Predictions {
             versions: AtomicU64::new(index.version),
             index: RwLock::new(Arc::new(index)),
             fingerprint: RwLock::new(Vec::new()),
-            rankings: Cache::builder().max_capacity(512).time_to_live(ttl).build(),
+            // By size: a ranking of 100k films is 800 KB, and every custom weighting is its own.
+            rankings: Cache::builder()
+                .weigher(|_, ranking: &Ranking| u32::try_from(ranking.len() * 8).unwrap_or(u32::MAX))
+                .max_capacity(16 << 20)
+                .time_to_live(ttl)
+                .build(),
             backtests: Cache::builder().max_capacity(128).time_to_live(ttl).build(),
             comparisons: Cache::builder().max_capacity(4).time_to_live(ttl).build(),
             ranking_stats: CacheStats::new("rankings"),
@@ -380,7 +392,7 @@ impl Predictions {
             films_scored: index.films.len() as u32,
             candidates: index.candidates,
             on_list: index.on_list_recent,
-            mean_completeness: index.mean_completeness,
+            mean_completeness: shown(index.mean_completeness),
             caches: [
                 ("rankings", &self.ranking_stats),
                 ("backtests", &self.backtest_stats),
@@ -407,14 +419,14 @@ impl Predictions {
                     on_list: d.on_list,
                     hits: d.hits,
                     films: d.films,
-                    accuracy: d.accuracy(),
+                    accuracy: shown(d.accuracy()),
                     hits_examples: refs(&d.hit_examples),
                     misses: refs(&d.miss_examples),
                     false_positives: refs(&d.false_positive_examples),
                 })
                 .collect(),
-            micro: bt.micro(),
-            macro_avg: bt.macro_avg(),
+            micro: shown(bt.micro()),
+            macro_avg: shown(bt.macro_avg()),
         })
     }
 
@@ -448,13 +460,20 @@ impl Predictions {
                     .unwrap_or_default()
             };
             let best_per_decade = (0..decades.len()).map(|d| best_by(&|p: &ProfileScore| p.accuracies[d])).collect();
-            Arc::new(ComparisonView {
-                best_overall: best_by(&|p: &ProfileScore| p.macro_avg),
-                most_consistent: best_by(&|p: &ProfileScore| -p.std_dev),
-                best_per_decade,
-                decades,
-                profiles,
-            })
+            let (best_overall, most_consistent) =
+                (best_by(&|p: &ProfileScore| p.macro_avg), best_by(&|p: &ProfileScore| -p.std_dev));
+            // Chosen on the exact figures; sent rounded.
+            let profiles = profiles
+                .into_iter()
+                .map(|p| ProfileScore {
+                    accuracies: p.accuracies.into_iter().map(shown).collect(),
+                    micro: shown(p.micro),
+                    macro_avg: shown(p.macro_avg),
+                    std_dev: shown(p.std_dev),
+                    ..p
+                })
+                .collect();
+            Arc::new(ComparisonView { best_overall, most_consistent, best_per_decade, decades, profiles })
         })
     }
 

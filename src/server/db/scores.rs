@@ -35,7 +35,8 @@ pub struct RawInputs {
     pub target_list: Option<i64>,
     pub films: Vec<FilmRow>,
     pub directors: HashMap<i64, String>,
-    pub metrics: HashMap<i64, Vec<(String, String, f64)>>,
+    /// Per film, the values of `SCORED_METRICS`, in that order.
+    pub metrics: HashMap<i64, [Option<f64>; SCORED_METRICS.len()]>,
     /// (wins, nominations)
     pub awards: HashMap<i64, (i64, i64)>,
     pub other_lists: HashMap<i64, i64>,
@@ -45,7 +46,20 @@ pub struct RawInputs {
     pub profiles: Vec<ProfileRow>,
 }
 
+/// The metrics scoring reads, as (source, metric).
+pub const SCORED_METRICS: [(&str, &str); 6] = [
+    ("imdb", "rating"),
+    ("tmdb", "rating"),
+    ("metacritic", "metascore"),
+    ("rotten_tomatoes", "tomatometer"),
+    ("tmdb", "popularity"),
+    ("imdb", "votes"),
+];
+
+/// Everything scoring reads, in one pass per table. The large tables (metrics, credits) are read as
+/// streams into compact per-film values, so loading never holds every row twice.
 pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
+    use futures::TryStreamExt;
     on_pool!(db, |pool| {
         let mut raw = RawInputs {
             target_list: sqlx::query_scalar("SELECT id FROM canonical_lists WHERE is_target = $1 ORDER BY id LIMIT 1")
@@ -57,23 +71,25 @@ pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
                 .await?,
             ..Default::default()
         };
-        for (movie, name) in sqlx::query_as::<_, (i64, String)>(
+        let mut directors = sqlx::query_as::<_, (i64, String)>(
             "SELECT c.movie_id, p.name FROM credits c JOIN people p ON p.id = c.person_id \
              WHERE c.role = 'director' ORDER BY c.movie_id, c.billing DESC",
         )
-        .fetch_all(pool)
-        .await?
-        {
+        .fetch(pool);
+        while let Some((movie, name)) = directors.try_next().await? {
             // Ordered by billing descending, so the first-billed director is inserted last and wins.
             raw.directors.insert(movie, name);
         }
-        for (movie, source, metric, value) in
+        drop(directors);
+        let mut metrics =
             sqlx::query_as::<_, (i64, String, String, f64)>("SELECT movie_id, source, metric, value FROM metrics")
-                .fetch_all(pool)
-                .await?
-        {
-            raw.metrics.entry(movie).or_default().push((source, metric, value));
+                .fetch(pool);
+        while let Some((movie, source, metric, value)) = metrics.try_next().await? {
+            if let Some(k) = SCORED_METRICS.iter().position(|&(s, m)| s == source && m == metric) {
+                raw.metrics.entry(movie).or_default()[k].get_or_insert(value);
+            }
         }
+        drop(metrics);
         raw.awards = sqlx::query_as::<_, (i64, i64, i64)>(
             "SELECT movie_id, SUM(CASE WHEN won THEN 1 ELSE 0 END), COUNT(*) FROM nominations GROUP BY movie_id",
         )
@@ -100,14 +116,14 @@ pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
         .await?
         .into_iter()
         .collect();
-        for (movie, person, quality) in sqlx::query_as::<_, (i64, i64, Option<f64>)>(
+        let mut credits = sqlx::query_as::<_, (i64, i64, Option<f64>)>(
             "SELECT c.movie_id, c.person_id, p.quality FROM credits c JOIN people p ON p.id = c.person_id",
         )
-        .fetch_all(pool)
-        .await?
-        {
+        .fetch(pool);
+        while let Some((movie, person, quality)) = credits.try_next().await? {
             raw.credits.entry(movie).or_default().push((person, quality));
         }
+        drop(credits);
         raw.profiles = sqlx::query_as(
             "SELECT slug, name, w_popular, w_critical, w_industry, w_cultural, w_people, is_default \
              FROM weight_profiles WHERE is_system = $1 ORDER BY id",
