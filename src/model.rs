@@ -614,6 +614,7 @@ pub struct PredictionRow {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PredictionPage {
     pub active: ActiveWeights,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub profiles: Vec<ProfileInfo>,
     #[serde(with = "crate::packed")]
     pub rows: Vec<PredictionRow>,
@@ -648,12 +649,26 @@ pub struct CacheFigures {
     pub compute_ms: f64,
 }
 
-/// A film named in the backtest's examples.
+/// A film named in the backtest's examples; sent as `[imdb_id, title, year]` (thirty of them per
+/// backtest, so field names would be a third of its bytes).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "(String, String, Option<i32>)", into = "(String, String, Option<i32>)")]
 pub struct FilmRef {
     pub imdb_id: String,
     pub title: String,
     pub year: Option<i32>,
+}
+
+impl From<(String, String, Option<i32>)> for FilmRef {
+    fn from((imdb_id, title, year): (String, String, Option<i32>)) -> Self {
+        FilmRef { imdb_id, title, year }
+    }
+}
+
+impl From<FilmRef> for (String, String, Option<i32>) {
+    fn from(f: FilmRef) -> Self {
+        (f.imdb_id, f.title, f.year)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -663,11 +678,8 @@ pub struct DecadeView {
     pub hits: u32,
     pub films: u32,
     pub accuracy: f64,
-    #[serde(with = "crate::packed")]
     pub hits_examples: Vec<FilmRef>,
-    #[serde(with = "crate::packed")]
     pub misses: Vec<FilmRef>,
-    #[serde(with = "crate::packed")]
     pub false_positives: Vec<FilmRef>,
 }
 

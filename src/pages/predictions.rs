@@ -259,7 +259,21 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
         let q = q.clone();
         Resource::new(
             move || (),
-            move |_| get_predictions(q.profile.clone(), q.w.clone(), set, rest_offset, STREAMED_TO - rest_offset, true),
+            move |_| {
+                let q = q.clone();
+                async move {
+                    // Only what the first page leaves over: a short list has no rest to ask for.
+                    let first = head.await?;
+                    if first.next_offset().is_none() {
+                        return Ok(PredictionPage { rows: Vec::new(), profiles: Vec::new(), ..first });
+                    }
+                    let mut rest =
+                        get_predictions(q.profile, q.w, set, rest_offset, STREAMED_TO - rest_offset, true).await?;
+                    // The controls above already have the profiles; not sent again for hydration.
+                    rest.profiles.clear();
+                    Ok(rest)
+                }
+            },
         )
     });
     let p = params.clone();
@@ -540,13 +554,17 @@ fn pct(v: f64) -> String {
     format!("{:.1} %", v * 100.0)
 }
 
-fn film_list(films: Vec<FilmRef>) -> impl IntoView {
+/// Example films of a backtest decade, each opening its own score breakdown.
+fn film_list(films: Vec<FilmRef>, params: &Params) -> impl IntoView {
     if films.is_empty() {
         return view! { <span class="muted">"none"</span> }.into_any();
     }
     films
         .into_iter()
-        .map(|f| view! { <span class="film-ref">{f.title}{f.year.map(|y| format!(" ({y})"))}</span> })
+        .map(|f| {
+            let href = params.with(|p| p.film = Some(f.imdb_id.clone())).href();
+            view! { <a class="film-ref" href=href>{f.title}{f.year.map(|y| format!(" ({y})"))}</a> }
+        })
         .collect_view()
         .into_any()
 }
@@ -562,7 +580,9 @@ fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
     view! {
         <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Running the backtest…"</p> }>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    let params = params.clone();
+                    Suspend::new(async move {
                     backtest.await.map(|bt| {
                         let table_rows = bt.decades.iter().map(|d| view! {
                                             <tr>
@@ -590,14 +610,14 @@ fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                             {bt.decades.into_iter().filter(|d| d.on_list > 0).map(|d| view! {
                                 <details class="decade-examples">
                                     <summary>{format!("{}s: examples", d.decade)}</summary>
-                                    <p><strong>"Found: "</strong>{film_list(d.hits_examples)}</p>
-                                    <p><strong>"Missed: "</strong>{film_list(d.misses)}</p>
-                                    <p><strong>"Ranked high but not on the list: "</strong>{film_list(d.false_positives)}</p>
+                                    <p><strong>"Found: "</strong>{film_list(d.hits_examples, &params)}</p>
+                                    <p><strong>"Missed: "</strong>{film_list(d.misses, &params)}</p>
+                                    <p><strong>"Ranked high but not on the list: "</strong>{film_list(d.false_positives, &params)}</p>
                                 </details>
                             }).collect_view()}
                         </section>
                     }})
-                })}
+                })}}
             </ErrorBoundary>
         </Suspense>
     }

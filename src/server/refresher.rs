@@ -124,6 +124,8 @@ pub async fn refresh_once(
         };
         report.fetched += fetched.len();
         imdb_cache::store_batch(db, &fetched, &failed, at).await?;
+        // Posters, plots and ratings show on the club's pages.
+        super::page_cache::club_changed();
         done += batch.len();
         progress(done, ids.len());
     }
@@ -151,8 +153,6 @@ impl Refresher {
                 let result = refresh_once(&db, &client, fresh_for, 200, &RetryPolicy::default(), |_, _| {}).await;
                 let outcome = match &result {
                     Ok(report) if report.due > 0 => {
-                        // Posters, plots and ratings show on the club's pages.
-                        super::page_cache::club_changed();
                         tracing::info!(%report, "IMDb metadata refreshed");
                         Ok(())
                     }
