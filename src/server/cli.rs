@@ -50,6 +50,9 @@ pub enum Command {
         /// Also add this many active proposals (of the generated films), with up to ten votes each
         #[arg(long, default_value_t = 0)]
         proposals: usize,
+        /// Give every proposal exactly this many votes instead
+        #[arg(long)]
+        votes: Option<usize>,
     },
     /// Manage admin accounts
     Admin {
@@ -269,7 +272,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             println!("IMDb refresh: {report}");
             Ok(())
         }
-        Command::GenData { movies, seed, members, proposals } => {
+        Command::GenData { movies, seed, members, proposals, votes } => {
             if proposals > 0 && members == 0 {
                 return Err("--proposals needs --members (someone has to propose them)".into());
             }
@@ -277,6 +280,9 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let started = Instant::now();
             let mut data = gen::generate(movies, seed);
             gen::add_club(&mut data, members, proposals.min(movies), seed);
+            if let Some(votes) = votes {
+                gen::set_votes(&mut data, votes);
+            }
             let generated = started.elapsed();
             let step = (movies / 10).max(1);
             let summary = load_dataset(&db, &data, |done| {

@@ -190,6 +190,17 @@ pub fn add_club(data: &mut Dataset, members: usize, proposals: usize, seed: u64)
         .collect();
 }
 
+/// Gives every proposal exactly `votes` votes (from different members, as far as there are enough).
+pub fn set_votes(data: &mut Dataset, votes: usize) {
+    let members = data.users.len();
+    if members == 0 {
+        return;
+    }
+    for (i, p) in data.proposals.iter_mut().enumerate() {
+        p.voters = (0..votes.min(members)).map(|k| data.users[(i + k) % members].username.clone()).collect();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +218,12 @@ mod tests {
             .proposals
             .iter()
             .all(|p| p.voters.len() <= 10 && p.voters.iter().all(|v| names.contains(v.as_str()))));
+        let names: std::collections::HashSet<String> = names.into_iter().map(String::from).collect();
+        set_votes(&mut a, 10);
+        assert!(a.proposals.iter().all(|p| {
+            let distinct: std::collections::HashSet<&String> = p.voters.iter().collect();
+            p.voters.len() == 10 && distinct.len() == 10 && p.voters.iter().all(|v| names.contains(v.as_str()))
+        }));
     }
 
     #[test]
