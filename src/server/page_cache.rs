@@ -55,12 +55,23 @@ pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
 pub struct Pages {
     rankings: PageCache,
     club: PageCache,
+    /// One gate per page being rendered: when many readers ask for a page that is not kept yet,
+    /// one renders it and the rest wait (a little) for the copy, instead of 64 renders at once.
+    gates: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// The longest a reader waits for another's render of the same page before rendering its own
+/// (a render held up by a slow reader must not hold up everyone).
+const GATE_WAIT: Duration = Duration::from_secs(2);
 
 impl Pages {
     /// Each holds at most about 64 MiB of pages.
     pub fn new(rankings_ttl: Duration) -> Pages {
-        Pages { rankings: new_cache(rankings_ttl, 64 << 20), club: new_cache(CLUB_PAGE_TTL, 64 << 20) }
+        Pages {
+            rankings: new_cache(rankings_ttl, 64 << 20),
+            club: new_cache(CLUB_PAGE_TTL, 64 << 20),
+            gates: moka::sync::Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(60)).build(),
+        }
     }
 
     /// Whether a copy of the page at `uri` (path and query) is kept for visitors (`session` none)
@@ -87,6 +98,7 @@ fn new_cache(ttl: Duration, max_bytes: u64) -> PageCache {
 /// Where a GET's page may be kept: which cache, under which key, for which data version.
 struct Slot {
     pages: PageCache,
+    gates: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
     key: String,
     version: u64,
     /// The session, for pages kept per member: stored only if it turned out to name one.
@@ -103,6 +115,7 @@ fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
     if RANKING_PATHS.contains(&path) && token.is_none() {
         return Some(Slot {
             pages: state.pages.rankings.clone(),
+            gates: state.pages.gates.clone(),
             key: req.uri().to_string(),
             version: state.predictions.index().version,
             session: None,
@@ -115,6 +128,7 @@ fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
         };
         return Some(Slot {
             pages: state.pages.club.clone(),
+            gates: state.pages.gates.clone(),
             key: club_key(&req.uri().to_string(), token.as_deref()),
             version: CLUB_VERSION.load(Ordering::SeqCst),
             session,
@@ -132,8 +146,15 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     }
     let nonce = req.extensions().get::<PageNonce>().cloned();
     let (Some(slot), Some(PageNonce(nonce))) = (slot_for(&state, &req), nonce) else { return next.run(req).await };
-    if let Some(page) = slot.pages.get(&slot.key).filter(|p| p.version == slot.version) {
+    let kept = |slot: &Slot| slot.pages.get(&slot.key).filter(|p| p.version == slot.version);
+    if let Some(page) = kept(&slot) {
         metrics::counter!("page_cache_lookups_total", "outcome" => "hit").increment(1);
+        return replay(&page, &nonce);
+    }
+    let gate = slot.gates.get_with(slot.key.clone(), Default::default);
+    let turn = tokio::time::timeout(GATE_WAIT, gate.lock_owned()).await.ok();
+    if let Some(page) = kept(&slot) {
+        metrics::counter!("page_cache_lookups_total", "outcome" => "waited").increment(1);
         return replay(&page, &nonce);
     }
     metrics::counter!("page_cache_lookups_total", "outcome" => "miss").increment(1);
@@ -149,7 +170,7 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     // Pass the page on as it streams, and keep a copy once it is complete.
     let (parts, body) = res.into_parts();
     let (status, headers) = (parts.status, parts.headers.clone());
-    let Slot { pages, key, version, session } = slot;
+    let Slot { pages, key, version, session, .. } = slot;
     let mut chunks = Vec::new();
     let mut stream = body.into_data_stream();
     let teed = async_stream(move |yield_chunk| async move {
@@ -171,6 +192,8 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
         if session.is_none_or(|s| s.signed_in() == Some(true)) {
             pages.insert(key, Arc::new(CachedPage { version, nonce, status, headers, chunks }));
         }
+        // Those waiting for this render go on once the copy is in place.
+        drop(turn);
     });
     Response::from_parts(parts, Body::from_stream(teed))
 }
