@@ -4,7 +4,8 @@ import { admin } from "./tests/helpers";
 // The app under test: the built server on its own port, over a fresh SQLite file with the demo data.
 const port = Number(process.env.MARQUEE_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
-const imdbPort = port + 99;
+// scripts/test.sh picks both ports free; port + 99 is only a default for a hand-run suite.
+const imdbPort = Number(process.env.MARQUEE_E2E_IMDB_PORT ?? port + 99);
 
 
 const chromium = {

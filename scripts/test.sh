@@ -19,9 +19,13 @@ cargo_status=${PIPESTATUS[0]}
 set -e
 
 echo "==> end-to-end tests (Chromium: with JavaScript, without, and on a phone screen)"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+# Two ports free at the same moment: the app's and the fake IMDb API's.
+read -r port imdb_port < <(python3 -c 'import socket
+a, b = socket.socket(), socket.socket()
+a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
+print(a.getsockname()[1], b.getsockname()[1])')
 set +e
-(cd end2end && MARQUEE_E2E_PORT=$port npx playwright test) 2>&1 | tee "$logs/e2e.log"
+(cd end2end && MARQUEE_E2E_PORT=$port MARQUEE_E2E_IMDB_PORT=$imdb_port npx playwright test) 2>&1 | tee "$logs/e2e.log"
 e2e_status=${PIPESTATUS[0]}
 set -e
 
