@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Allocator comparison: the same release server built with mimalloc (the default) and with the C
-library's allocator (`--features ssr,system-allocator`), on the same data, measured alternately with wrk (64 connections)
+"""Allocator comparison: the same release server built with the C library's allocator (the
+default) and with mimalloc (`--features ssr,mimalloc`), on the same data, measured alternately with wrk (64 connections)
 so that a noisy machine affects both alike. Prints one table.
 
     python3 scripts/bench_allocator.py --glibc PATH --mimalloc PATH

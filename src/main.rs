@@ -2,9 +2,9 @@ use clap::Parser;
 use marquee::server::cli::{run, Cli};
 use std::process::ExitCode;
 
-/// mimalloc served the vote and predictions pages about half again as fast as the C library's
-/// allocator on this kind of machine, for about 50 MiB more resident memory (docs/benchmarks.md).
-#[cfg(not(feature = "system-allocator"))]
+/// The C library's allocator by default: with the busy pages replayed from memory, mimalloc is no
+/// faster here but holds about 35 MiB more (docs/benchmarks.md); `--features mimalloc` builds it.
+#[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
