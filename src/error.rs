@@ -80,7 +80,39 @@ impl FromServerFnError for AppError {
             _ => AppError::Internal,
         };
         #[cfg(feature = "ssr")]
-        crate::server::http::set_error_status(&err);
+        response::set_error_status(&err);
         err
+    }
+}
+
+/// How a server request that failed answers (server only; the HTTP layer uses these too).
+#[cfg(feature = "ssr")]
+pub mod response {
+    use super::AppError;
+    use axum::http::StatusCode;
+    use leptos::prelude::use_context;
+
+    /// Gives the current response the error's status (a server function or a page).
+    pub fn set_error_status(err: &AppError) {
+        if is_plain_form_post() {
+            // The browser gets a redirect back to the form, with the error in the address; a 4xx
+            // status would stop it from following that redirect.
+            return;
+        }
+        if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+        }
+    }
+
+    /// A form submitted by the browser itself (no JavaScript): a POST that accepts HTML.
+    pub fn is_plain_form_post() -> bool {
+        use_context::<axum::http::request::Parts>().is_some_and(|parts| {
+            parts.method == axum::http::Method::POST
+                && parts
+                    .headers
+                    .get(axum::http::header::ACCEPT)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.contains("text/html"))
+        })
     }
 }

@@ -1,4 +1,4 @@
-use crate::pages::account::{whoami, SignOut};
+use crate::components::session::{whoami, SignOut};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
 use leptos_router::components::A;

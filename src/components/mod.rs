@@ -3,4 +3,5 @@ pub mod infinite;
 pub mod layout;
 pub mod movie_card;
 pub mod pager;
+pub mod session;
 pub mod table;

@@ -3,6 +3,7 @@
 //! reloads every part of the page that depends on who is signed in.
 
 use crate::components::error_view::ErrorView;
+use crate::components::session::{whoami, SignOut};
 use crate::error::AppError;
 use crate::model::Viewer;
 use crate::pages::Loading;
@@ -11,11 +12,6 @@ use leptos::server_fn::codec::GetUrl;
 use leptos::server_fn::ServerFn;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
-
-#[server(endpoint = "whoami", input = GetUrl)]
-pub async fn whoami() -> Result<Option<Viewer>, AppError> {
-    crate::server::http::respond(crate::server::auth::current_user()).await
-}
 
 #[server(endpoint = "registration_is_invite_only", input = GetUrl)]
 pub async fn registration_is_invite_only() -> Result<bool, AppError> {
@@ -82,21 +78,6 @@ pub async fn register(
         auth::start_session(&state.db, viewer.id).await?;
         http::redirect_form_post(&validate::return_path(next.as_deref()));
         Ok(viewer)
-    })
-    .await
-}
-
-#[server(endpoint = "sign_out")]
-pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{auth, db::accounts, http, state::app_state};
-    http::respond(async move {
-        let state = app_state()?;
-        if let Some(hash) = auth::current_token_hash() {
-            accounts::delete_session(&state.db, &hash).await?;
-        }
-        auth::clear_session_cookie(state.config.site.https);
-        http::redirect_form_post("/");
-        Ok(())
     })
     .await
 }

@@ -34,7 +34,7 @@ pub fn DashboardPage() -> impl IntoView {
     let operations = Resource::new_blocking(
         || (),
         |_| async {
-            match crate::pages::account::whoami().await? {
+            match crate::components::session::whoami().await? {
                 Some(viewer) if viewer.is_admin => get_operations().await.map(Some),
                 _ => Ok(None),
             }
@@ -90,7 +90,7 @@ pub fn DashboardPage() -> impl IntoView {
 /// Only admins see the way to the audit log and members' limits.
 #[component]
 fn AdminLinks() -> impl IntoView {
-    let viewer = Resource::new_blocking(|| (), |_| crate::pages::account::whoami());
+    let viewer = Resource::new_blocking(|| (), |_| crate::components::session::whoami());
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {

@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::config::LeptosOptions;
-use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -21,29 +20,7 @@ use std::time::Duration;
 use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-/// Gives the current response the error's status (a server function or a page).
-pub fn set_error_status(err: &AppError) {
-    if is_plain_form_post() {
-        // The browser gets a redirect back to the form, with the error in the address; a 4xx status
-        // would stop it from following that redirect.
-        return;
-    }
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.set_status(StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
-    }
-}
-
-/// A form submitted by the browser itself (no JavaScript): a POST that accepts HTML.
-pub fn is_plain_form_post() -> bool {
-    use_context::<axum::http::request::Parts>().is_some_and(|parts| {
-        parts.method == axum::http::Method::POST
-            && parts
-                .headers
-                .get(axum::http::header::ACCEPT)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.contains("text/html"))
-    })
-}
+pub use crate::error::response::{is_plain_form_post, set_error_status};
 
 /// Sends a plain form post on to `path` on success (JavaScript callers get the result instead).
 pub fn redirect_form_post(path: &str) {
