@@ -6,6 +6,15 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 
 scripts/setup.sh --test
+
+echo "==> formatting and lints (rustfmt, clippy on the server and the browser bundle)"
+if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then
+  cargo fmt --check
+  cargo clippy --no-default-features --features ssr --all-targets -- -D warnings
+  cargo clippy --lib --target wasm32-unknown-unknown --no-default-features --features hydrate -- -D warnings
+else
+  echo "test.sh: this Rust toolchain has no rustfmt or clippy (rustup component add rustfmt clippy); lints skipped" >&2
+fi
 # The tests' own build and server live in target/e2e: an app that scripts/run.sh serves from
 # target/site and target/marquee keeps running untouched.
 scripts/build.sh --out target/e2e

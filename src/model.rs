@@ -137,7 +137,7 @@ impl MovieCursor {
     }
 
     pub fn decode(token: &str) -> Option<MovieCursor> {
-        if token.len() % 2 != 0 || token.len() > 2_000 {
+        if !token.len().is_multiple_of(2) || token.len() > 2_000 {
             return None;
         }
         let bytes: Option<Vec<u8>> =

@@ -37,7 +37,8 @@ async fn table_counts(db: &Db) -> Vec<(String, i64)> {
 
 /// The catalogue's content, independent of generated ids, for comparing databases.
 async fn catalogue_fingerprint(db: &Db) -> Vec<String> {
-    let rows: Vec<(String, String, Option<i32>, Option<f64>, String, f64)> = on_pool!(db, |pool| {
+    type Row = (String, String, Option<i32>, Option<f64>, String, f64);
+    let rows: Vec<Row> = on_pool!(db, |pool| {
         sqlx::query_as("SELECT imdb_id, title, year, rating, genres, data_completeness FROM movies ORDER BY imdb_id")
             .fetch_all(pool)
             .await

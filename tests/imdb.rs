@@ -17,10 +17,12 @@ fn quick() -> RetryPolicy {
 }
 
 fn client(fake: &FakeImdb, timeout_ms: u64) -> ImdbClient {
-    let mut config = marquee::server::config::ImdbConfig::default();
-    config.base_url = fake.base.clone();
-    config.timeout_ms = timeout_ms;
-    config.requests_per_second = 50.0;
+    let config = marquee::server::config::ImdbConfig {
+        base_url: fake.base.clone(),
+        timeout_ms,
+        requests_per_second: 50.0,
+        ..Default::default()
+    };
     ImdbClient::new(&config)
 }
 

@@ -624,7 +624,7 @@ async fn club_pages_come_from_memory_and_stay_current() {
     fn session(member: &Member) -> &str {
         member.cookie.trim_start_matches("marquee_session=")
     }
-    fn card<'a>(html: &'a str, id: i64) -> &'a str {
+    fn card(html: &str, id: i64) -> &str {
         let at = html.find(&format!("id=\"proposal-{id}\"")).expect("card");
         &html[at..at + html[at..].find("</li>").unwrap()]
     }

@@ -207,9 +207,7 @@ fn Film(page: MoviePage) -> impl IntoView {
 }
 
 fn format_metric(v: f64) -> String {
-    if v >= 1000.0 {
-        format!("{v:.0}")
-    } else if v.fract() == 0.0 {
+    if v >= 1000.0 || v.fract() == 0.0 {
         format!("{v:.0}")
     } else {
         format!("{v:.1}")

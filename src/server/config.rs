@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub site: SiteConfig,
@@ -135,22 +135,6 @@ pub struct PagesConfig {
 pub struct DemoConfig {
     /// Load the demo films, members and proposals when the database has no films yet.
     pub seed_on_first_start: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            site: SiteConfig::default(),
-            database: DatabaseConfig::default(),
-            cache: CacheConfig::default(),
-            imdb: ImdbConfig::default(),
-            pages: PagesConfig::default(),
-            demo: DemoConfig::default(),
-            metrics: MetricsConfig::default(),
-            accounts: AccountsConfig::default(),
-            limits: LimitsConfig::default(),
-        }
-    }
 }
 
 impl Default for SiteConfig {

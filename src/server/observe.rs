@@ -256,8 +256,11 @@ pub fn operations(state: &super::state::AppState) -> crate::model::OperationsVie
 struct TrackedBody {
     inner: axum::body::BodyDataStream,
     stats: Arc<RequestStats>,
-    report: Option<Box<dyn FnOnce(&RequestStats) + Send>>,
+    report: Option<Report>,
 }
+
+/// What runs once when a tracked body ends.
+type Report = Box<dyn FnOnce(&RequestStats) + Send>;
 
 impl Stream for TrackedBody {
     type Item = Result<Bytes, axum::Error>;
