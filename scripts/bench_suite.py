@@ -104,6 +104,11 @@ def fetch(port, path, cookie=None):
     return urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)).read()
 
 
+def peak_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
+
+
 def hydration_share(html):
     """Bytes of hydration data (each resource's value as the page's script writes it) and the page's bytes."""
     data = sum(len(m.group(0)) for m in re.finditer(rb'__RESOLVED_RESOURCES\[\d+\] = "(?:[^"\\]|\\.)*"', html))
@@ -192,6 +197,7 @@ def main():
         for name, path, script, at, cookie in endpoints:
             p = path if script is None else "/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=13,27,20,30,10"
             cold[name] = first_byte_ms(at, p, cookie)[1]
+        print(f"  after the cold requests: {peak_mib(server.pid)} MiB", file=sys.stderr)
 
         # Ceilings: the same server sending a static file of the page's size (no compression asked).
         pages = {"predictions": fetch(port, "/predictions"), "vote": fetch(club_port, "/vote", reader)}
@@ -212,10 +218,11 @@ def main():
         results = {}
         for name, path, script, at, cookie in endpoints:
             results[name] = {c: wrk(at, path, c, args.seconds, lua if script else None, cookie) for c in (1, 64)}
-            print(f"  measured {name}", file=sys.stderr)
+            print(f"  measured {name} (main server's peak memory so far: {peak_mib(server.pid)} MiB)", file=sys.stderr)
         hydration = {"/predictions (visitor)": hydration_share(fetch(port, "/predictions")),
                      "/vote (signed in, club)": hydration_share(fetch(club_port, "/vote", reader))}
 
+        print(f"  before the phone profile: {peak_mib(server.pid)} MiB", file=sys.stderr)
         phone = phone_profile(port)
 
         sums, counts = {}, {}
@@ -223,8 +230,7 @@ def main():
             metrics = fetch(at, "/metrics").decode()
             sums[at] = dict(re.findall(r'^http_request_sql_queries_sum\{route="([^"]+)"\} (\S+)', metrics, re.M))
             counts[at] = dict(re.findall(r'^http_request_sql_queries_count\{route="([^"]+)"\} (\S+)', metrics, re.M))
-        with open(f"/proc/{server.pid}/status") as f:
-            peak = int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
+        peak = peak_mib(server.pid)
     finally:
         for proc in (server, club):
             proc.terminate()
