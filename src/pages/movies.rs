@@ -55,7 +55,7 @@ pub async fn list_movies(
         let per_page = state.config.pages.movies;
         let offset = validate::offset(page, per_page);
         let list = state.catalogue.list(&state.db, &filter, Start::Offset(offset), per_page).await?;
-        Ok(MoviesView { items: list.0.clone(), total: list.1, page, per_page, filter, genres })
+        Ok(MoviesView { items: list.items.clone(), total: list.total, page, per_page, filter, genres })
     })
     .await
 }

@@ -17,18 +17,18 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 /// A moka cache (async computation) with hit, miss and compute-time counters.
-pub struct Counted<K, V> {
+pub struct MeasuredCache<K, V> {
     cache: Cache<K, V>,
     stats: CacheStats,
 }
 
-impl<K, V> Counted<K, V>
+impl<K, V> MeasuredCache<K, V>
 where
     K: Hash + Eq + Send + Sync + 'static,
     V: Clone + Send + Sync + 'static,
 {
     fn new(name: &'static str, capacity: u64, ttl_secs: u64) -> Self {
-        Counted {
+        MeasuredCache {
             cache: Cache::builder().max_capacity(capacity).time_to_live(Duration::from_secs(ttl_secs.max(1))).build(),
             stats: CacheStats::new(name),
         }
@@ -107,15 +107,13 @@ struct ListKey {
     limit: u32,
 }
 
-type ListValue = (Vec<MovieCard>, i64, Option<crate::model::MovieCursor>);
-
 pub struct Catalogue {
     index: RwLock<Arc<TasteIndex>>,
-    lists: Counted<ListKey, Arc<ListValue>>,
-    popular: Counted<(Option<i32>, u32), Arc<Vec<MovieCard>>>,
-    details: Counted<i64, Arc<MovieDetail>>,
-    recommendations: Counted<i64, Arc<Vec<RecommendedFilm>>>,
-    stats: Counted<(), SiteStats>,
+    lists: MeasuredCache<ListKey, Arc<movies::Listed>>,
+    popular: MeasuredCache<(Option<i32>, u32), Arc<Vec<MovieCard>>>,
+    details: MeasuredCache<i64, Arc<MovieDetail>>,
+    recommendations: MeasuredCache<i64, Arc<Vec<RecommendedFilm>>>,
+    stats: MeasuredCache<(), SiteStats>,
     imdb_fresh_secs: i64,
 }
 
@@ -124,11 +122,11 @@ impl Catalogue {
         Ok(Catalogue {
             imdb_fresh_secs: imdb_fresh_hours as i64 * 3600,
             index: RwLock::new(Arc::new(TasteIndex::load(db).await?)),
-            lists: Counted::new("movie_lists", 5_000, ttl.movie_list_ttl_secs),
-            popular: Counted::new("popular", 100, ttl.popular_ttl_secs),
-            details: Counted::new("movie_details", 10_000, ttl.movie_detail_ttl_secs),
-            recommendations: Counted::new("recommendations", 10_000, ttl.recommendations_ttl_secs),
-            stats: Counted::new("site_stats", 1, ttl.stats_ttl_secs),
+            lists: MeasuredCache::new("movie_lists", 5_000, ttl.movie_list_ttl_secs),
+            popular: MeasuredCache::new("popular", 100, ttl.popular_ttl_secs),
+            details: MeasuredCache::new("movie_details", 10_000, ttl.movie_detail_ttl_secs),
+            recommendations: MeasuredCache::new("recommendations", 10_000, ttl.recommendations_ttl_secs),
+            stats: MeasuredCache::new("site_stats", 1, ttl.stats_ttl_secs),
         })
     }
 
@@ -147,7 +145,7 @@ impl Catalogue {
         filter: &MovieFilter,
         start: Start,
         limit: u32,
-    ) -> Result<Arc<ListValue>, AppError> {
+    ) -> Result<Arc<movies::Listed>, AppError> {
         let start_key = match &start {
             Start::Offset(n) => format!("o{n}"),
             Start::After(c) => format!("c{}", c.encode()),
@@ -170,7 +168,11 @@ impl Catalogue {
         limit: u32,
     ) -> Result<MovieList, AppError> {
         let page = self.list(db, filter, start, limit).await?;
-        Ok(MovieList { items: page.0.clone(), total: page.1, next_cursor: page.2.as_ref().map(|c| c.encode()) })
+        Ok(MovieList {
+            items: page.items.clone(),
+            total: page.total,
+            next_cursor: page.next.as_ref().map(|c| c.encode()),
+        })
     }
 
     /// The most-rated films (of a decade), for the home page and as a fallback.
@@ -178,7 +180,7 @@ impl Catalogue {
         self.popular
             .get((decade, limit), async {
                 let filter = MovieFilter { decade, ..Default::default() };
-                Ok(Arc::new(movies::list(db, &filter, None, &Start::Offset(0), limit).await?.0))
+                Ok(Arc::new(movies::list(db, &filter, None, &Start::Offset(0), limit).await?.items))
             })
             .await
     }

@@ -38,13 +38,21 @@ pub enum Start {
 
 /// A page of films matching `filter`, the number matching, and the cursor after the last one.
 /// `search` must already be folded (lower case, no accents), like `title_search`.
+/// One page of the catalogue: its films, how many match the filter, and where the next page starts.
+#[derive(Debug, Clone)]
+pub struct Listed {
+    pub items: Vec<MovieCard>,
+    pub total: i64,
+    pub next: Option<MovieCursor>,
+}
+
 pub async fn list(
     db: &Db,
     filter: &MovieFilter,
     folded_search: Option<&str>,
     start: &Start,
     limit: u32,
-) -> Result<(Vec<MovieCard>, i64, Option<MovieCursor>), sqlx::Error> {
+) -> Result<Listed, sqlx::Error> {
     let (num_key, text_key) = sort_key(filter.sort);
     let order = match filter.sort {
         MovieSort::Title => "m.title_search, m.id".to_string(),
@@ -109,7 +117,7 @@ pub async fn list(
                 })
             })
             .flatten();
-        Ok((rows.into_iter().map(|r| r.card).collect(), total, next))
+        Ok(Listed { items: rows.into_iter().map(|r| r.card).collect(), total, next })
     })
 }
 
