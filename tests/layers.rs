@@ -72,6 +72,34 @@ fn no_layer_reaches_up() {
     assert!(wrong.is_empty(), "dependencies pointing up:\n{}", wrong.join("\n"));
 }
 
+/// Pages share pieces through `components/` (or `pages/mod.rs`), never by importing each other.
+#[test]
+fn no_page_imports_another() {
+    let pages = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/pages");
+    let mut files = Vec::new();
+    rust_files(&pages, &mut files);
+    let names: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().to_string()))
+        .filter(|s| s != "mod")
+        .collect();
+    assert!(names.len() > 5, "found the pages: {names:?}");
+    let mut wrong = Vec::new();
+    for file in &files {
+        let own = file.file_stem().unwrap().to_string_lossy().to_string();
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            for other in names.iter().filter(|name| **name != own) {
+                if code.contains(&format!("pages::{other}::")) || code.contains(&format!("super::{other}::")) {
+                    wrong.push(format!("{}:{}: {own} imports the page {other}", file.display(), n + 1));
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "pages importing pages:\n{}", wrong.join("\n"));
+}
+
 #[test]
 fn the_check_sees_an_upward_edge() {
     let edges =

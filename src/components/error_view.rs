@@ -1,3 +1,4 @@
+use crate::error::AppError;
 use leptos::prelude::*;
 
 /// What a failed section shows: the error in plain words and a way on.
@@ -13,5 +14,19 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
             </ul>
             <p>"Check the address, try again, or go " <a href="/">"home"</a> "."</p>
         </section>
+    }
+}
+
+/// The error a form's server function sent back (from the address after a plain form post, or
+/// from the call itself), shown above the form.
+#[component]
+pub fn FormError<T: Clone + Send + Sync + 'static>(
+    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
+) -> impl IntoView {
+    move || {
+        value.with(|v| match v {
+            Some(Err(err)) => Some(view! { <p class="form-error" role="alert">{err.to_string()}</p> }),
+            _ => None,
+        })
     }
 }

@@ -1,6 +1,10 @@
+pub mod breakdown;
+pub mod club;
 pub mod error_view;
+pub mod fetch;
 pub mod infinite;
 pub mod layout;
+pub mod loading;
 pub mod movie_card;
 pub mod pager;
 pub mod session;

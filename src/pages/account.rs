@@ -2,7 +2,7 @@
 //! server functions, so they work the same with or without JavaScript, and a successful sign-in
 //! reloads every part of the page that depends on who is signed in.
 
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, FormError};
 use crate::components::session::{whoami, SignOut};
 use crate::error::AppError;
 use crate::model::Viewer;
@@ -106,20 +106,6 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         Ok(())
     })
     .await
-}
-
-/// The error a form's server function sent back (from the address after a plain form post, or
-/// from the call itself), shown above the form.
-#[component]
-pub fn FormError<T: Clone + Send + Sync + 'static>(
-    #[prop(into)] value: Signal<Option<Result<T, AppError>>>,
-) -> impl IntoView {
-    move || {
-        value.with(|v| match v {
-            Some(Err(err)) => Some(view! { <p class="form-error" role="alert">{err.to_string()}</p> }),
-            _ => None,
-        })
-    }
 }
 
 fn query_param(name: &'static str) -> impl Fn() -> Option<String> + Clone {

@@ -46,7 +46,7 @@ pub async fn create_invitation() -> Result<String, AppError> {
     respond(async move {
         let admin = auth::require_admin().await?;
         let state = app_state()?;
-        let code = crate::server::cli::create_invite(&state.db, Some(admin.id), 7).await?;
+        let code = crate::server::auth::create_invite(&state.db, Some(admin.id), 7).await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
         audit::record(&state.db, Some(admin.id), "admin.invite", None, ip).await?;
         Ok(format!("/register?invite={code}"))
@@ -168,7 +168,7 @@ fn ImportBox() -> impl IntoView {
             busy.set(true);
             let path = format!("/api/v1/import?format={}&dry_run={}", format.get_untracked(), dry_run.get_untracked());
             leptos::task::spawn_local(async move {
-                answer.set(Some(crate::pages::api_docs::send_file(&path, file).await));
+                answer.set(Some(crate::components::fetch::send_file(&path, file).await));
                 busy.set(false);
             });
         }

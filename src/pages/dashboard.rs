@@ -73,7 +73,7 @@ pub fn DashboardPage() -> impl IntoView {
         </Suspense>
         <AdminLinks />
         <h2 class="section-title">"Recent activity"</h2>
-        <section class="panel"><crate::pages::vote::RecentActivity /></section>
+        <section class="panel"><crate::components::club::RecentActivity /></section>
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {

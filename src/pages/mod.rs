@@ -21,11 +21,7 @@ pub fn page_from_query() -> impl Fn() -> u32 + Clone + Send + Sync + 'static {
     move || crate::validate::parse_page(query.read().get("page").as_deref())
 }
 
-/// The loading placeholder every section shares.
-#[component]
-pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" aria-busy="true">"Loading…"</p> }
-}
+pub use crate::components::loading::Loading;
 
 /// Runs `f` on each result of `action` the browser receives (not on an error carried in the
 /// address after a form post without JavaScript: the page shows that one once).

@@ -132,7 +132,7 @@ fn Film(page: MoviePage) -> impl IntoView {
             {page.breakdown.map(|b| view! {
                 <section class="panel">
                     <h2>"Canon prediction"</h2>
-                    <crate::pages::predictions::BreakdownFigures breakdown=b />
+                    <crate::components::breakdown::BreakdownFigures breakdown=b />
                     <p><a href=predictions_href>"Open in predictions"</a></p>
                 </section>
             })}

@@ -1,10 +1,10 @@
 //! `/propose`: find a film by title (the server searches the IMDb API for you) or paste its IMDb id
 //! or link. The proposal is created at once; its details follow from the cache or the refresher.
 
+use crate::components::club::{my_quota, VoteTabs};
+use crate::components::error_view::FormError;
 use crate::error::AppError;
 use crate::model::{Quota, SearchHit};
-use crate::pages::account::FormError;
-use crate::pages::vote::{my_quota, VoteTabs};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;

@@ -1,11 +1,11 @@
 //! `/vote/watched`: the films the club has watched, with everyone's stars.
 
+use crate::components::club::VoteTabs;
 use crate::components::error_view::ErrorView;
 use crate::components::movie_card::Poster;
 use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::model::{Page, Viewer, WatchedFilm};
-use crate::pages::vote::VoteTabs;
 use crate::pages::{page_from_query, Loading};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;

@@ -389,6 +389,14 @@ pub async fn start_session(db: &Db, user_id: i64) -> Result<(), AppError> {
     Ok(())
 }
 
+/// A new invitation code (only its hash is stored), for the admin page and `marquee invite`.
+pub async fn create_invite(db: &Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
+    let (code, hash) = new_token();
+    let expires = super::db::now() + days as i64 * 86_400;
+    accounts::create_invite(db, &hash, by, expires).await?;
+    Ok(code)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

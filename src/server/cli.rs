@@ -200,7 +200,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 return Err("--days must be from 1 to 90".into());
             }
             let db = prepare_database(&config).await?;
-            let code = create_invite(&db, None, days).await?;
+            let code = super::auth::create_invite(&db, None, days).await?;
             println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
             Ok(())
         }
@@ -300,14 +300,6 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
     }
-}
-
-/// A new invitation code (only its hash is stored).
-pub async fn create_invite(db: &super::db::Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
-    let (code, hash) = super::auth::new_token();
-    let expires = super::db::now() + days as i64 * 86_400;
-    super::db::accounts::create_invite(db, &hash, by, expires).await?;
-    Ok(code)
 }
 
 fn print_summary(what: &str, s: &LoadSummary) {
