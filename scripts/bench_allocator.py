@@ -9,15 +9,10 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import subprocess
-import sys
 import tempfile
-import time
-import urllib.parse
-import urllib.request
 
-from bench_suite import free_port
+from bench_suite import peak_mib, register, start_server
 
 
 def wrk(port, path, cookie, seconds):
@@ -27,19 +22,6 @@ def wrk(port, path, cookie, seconds):
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     return rps, p99
-
-
-def serve(binary, env):
-    port = free_port()
-    env = dict(env, MARQUEE_SITE_ADDR=f"127.0.0.1:{port}")
-    proc = subprocess.Popen([binary, "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(600):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-            return proc, port
-        except Exception:
-            time.sleep(0.1)
-    sys.exit("the server did not start")
 
 
 def main():
@@ -61,17 +43,14 @@ def main():
     try:
         for r in range(args.rounds):
             for name, binary in (("glibc malloc", args.glibc), ("mimalloc", args.mimalloc)):
-                proc, port = serve(binary, env)
+                proc, port = start_server(binary, env)
                 try:
                     if cookie is None:
-                        body = urllib.parse.urlencode({"username": "allocbench", "password": "alloc bench password"}).encode()
-                        res = urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}/api/register", data=body))
-                        cookie = re.search(r"marquee_session=([0-9a-f]{64})", res.headers.get("set-cookie")).group(1)
+                        cookie = register(port, "allocbench")
                     for path in ("/vote", "/predictions"):
                         wrk(port, path, cookie, 2)  # warm-up
                         results.setdefault((name, path), []).append(wrk(port, path, cookie, args.seconds))
-                    with open(f"/proc/{proc.pid}/status") as f:
-                        results.setdefault((name, "rss"), []).append(int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024)
+                    results.setdefault((name, "rss"), []).append(peak_mib(proc.pid))
                 finally:
                     proc.terminate()
                     proc.wait(timeout=30)

@@ -22,20 +22,6 @@ async fn vote_page_runs_a_constant_number_of_queries() {
         load_dataset(&t.db, &data, |_| {}).await.unwrap();
         let server = TestServer::start(t.db.clone()).await;
         let member = server.register("counter").await;
-        // (sum, count) of the vote page's per-request statement counts.
-        let figures = || async {
-            let (_, text) = server.get("/metrics").await;
-            let read = |series: &str| {
-                text.lines()
-                    .find(|l| l.starts_with(series))
-                    .and_then(|l| l.rsplit(' ').next())
-                    .map_or(0.0, |v| v.parse::<f64>().unwrap())
-            };
-            (
-                read(r#"http_request_sql_queries_sum{route="/vote"}"#),
-                read(r#"http_request_sql_queries_count{route="/vote"}"#),
-            )
-        };
         let mut per_page = Vec::new();
         for (extra, who) in [(0, None), (180, None), (0, Some(&member)), (0, Some(&member))] {
             if extra > 0 {
@@ -46,18 +32,10 @@ async fn vote_page_runs_a_constant_number_of_queries() {
             // Rendered, not replayed from the club page cache: this counts a render's statements
             // (and the rows above were written behind the server's back).
             marquee::server::page_cache::club_changed();
-            let before = figures().await;
+            let before = server.sql_figures("/vote").await;
             let (status, _) = server.get_as("/vote", who).await;
             assert_eq!(status, 200);
-            // The request is recorded when its body has been sent: wait for it to be counted.
-            let mut after = figures().await;
-            for _ in 0..100 {
-                if after.1 > before.1 {
-                    break;
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-                after = figures().await;
-            }
+            let after = server.sql_figures_after("/vote", before.1 + 1.0).await;
             assert_eq!(after.1, before.1 + 1.0, "{}", t.label);
             per_page.push(after.0 - before.0);
         }

@@ -686,32 +686,10 @@ async fn simultaneous_readers_share_one_render() {
         let server = TestServer::start(t.db.clone()).await;
         let ada = server.register("ada").await;
         propose(&server, &ada, "tt0111161").await;
-        let statements = || async {
-            let (_, text) = server.get("/metrics").await;
-            text.lines()
-                .find(|l| l.starts_with(r#"http_request_sql_queries_sum{route="/vote"}"#))
-                .and_then(|l| l.rsplit(' ').next())
-                .map_or(0.0, |v| v.parse::<f64>().unwrap())
-        };
-        let before = statements().await;
+        let before = server.sql_figures("/vote").await;
         let pages = futures::future::join_all((0..16).map(|_| server.get("/vote"))).await;
         assert!(pages.iter().all(|(status, html)| *status == 200 && html.contains("tt0111161")), "{}", t.label);
-        // Requests are counted once their bodies are sent; wait for all sixteen.
-        let mut ran = statements().await - before;
-        for _ in 0..100 {
-            let (_, text) = server.get("/metrics").await;
-            let counted = text
-                .lines()
-                .find(|l| l.starts_with(r#"http_request_sql_queries_count{route="/vote"}"#))
-                .and_then(|l| l.rsplit(' ').next())
-                .map_or(0.0, |v| v.parse::<f64>().unwrap());
-            if counted >= 16.0 {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-            ran = statements().await - before;
-        }
-        ran = ran.max(statements().await - before);
+        let ran = server.sql_figures_after("/vote", before.1 + 16.0).await.0 - before.0;
         // One render of the visitors' page runs three statements; sixteen renders would run 48.
         assert!((3.0..=6.0).contains(&ran), "{}: {ran} statements for 16 simultaneous readers", t.label);
     }

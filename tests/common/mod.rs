@@ -184,6 +184,30 @@ impl TestServer {
         (res.status().as_u16(), res.text().await.unwrap())
     }
 
+    /// (sum, count) of the server's per-request SQL statement counts for `route`, from `/metrics`.
+    pub async fn sql_figures(&self, route: &str) -> (f64, f64) {
+        let (_, text) = self.get("/metrics").await;
+        let read = |series: &str| {
+            let prefix = format!("{series}{{route=\"{route}\"}} ");
+            text.lines().find_map(|l| l.strip_prefix(prefix.as_str())).map_or(0.0, |v| v.parse::<f64>().unwrap())
+        };
+        (read("http_request_sql_queries_sum"), read("http_request_sql_queries_count"))
+    }
+
+    /// Waits until `/metrics` has counted `requests` requests to `route` (a request is counted once
+    /// its body has been sent), then gives the figures.
+    pub async fn sql_figures_after(&self, route: &str, requests: f64) -> (f64, f64) {
+        let mut figures = self.sql_figures(route).await;
+        for _ in 0..100 {
+            if figures.1 >= requests {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            figures = self.sql_figures(route).await;
+        }
+        figures
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String) {
         let res = self
             .client
