@@ -635,10 +635,6 @@ pub struct PredictionStats {
     pub candidates: u32,
     pub on_list: u32,
     pub mean_completeness: f64,
-    /// Per cache (rankings, backtests, comparison): name, hits, misses, total compute time. For the
-    /// operations panel only; the public stats line is sent without them.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub caches: Vec<CacheFigures>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

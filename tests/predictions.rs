@@ -109,7 +109,7 @@ async fn pages_continue_the_ranking_exactly() {
         let on_list = p.page(&PredictionQuery::default(), CandidateSet::OnList, 0, 100).unwrap();
         assert!(on_list.rows.iter().all(|r| r.edition.is_some() && r.year.unwrap() >= 2020), "{}", t.label);
         assert!(p.ranking_stats.hits() > 0, "{}: repeated pages come from the cache", t.label);
-        let figures = p.stats().caches;
+        let figures = p.cache_figures();
         let rankings = figures.iter().find(|c| c.name == "rankings").unwrap();
         assert_eq!((rankings.hits, rankings.misses), (p.ranking_stats.hits(), p.ranking_stats.misses()));
         // Three weight sets, one candidate set each, plus the on-list ranking: four computed, the rest cached.

@@ -74,7 +74,7 @@ pub async fn get_comparison(deferred: bool) -> Result<ComparisonView, AppError> 
 
 #[server(endpoint = "prediction_stats", input = GetUrl)]
 pub async fn get_prediction_stats() -> Result<PredictionStats, AppError> {
-    compute(true, |s| Ok(PredictionStats { caches: Vec::new(), ..s.predictions.stats() })).await
+    compute(true, |s| Ok(s.predictions.stats())).await
 }
 
 #[server(endpoint = "prediction_breakdown", input = GetUrl)]

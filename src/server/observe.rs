@@ -247,7 +247,7 @@ pub fn operations(state: &super::state::AppState) -> crate::model::OperationsVie
             last_error: t.last_error.clone(),
         })
         .collect();
-    let mut caches = state.predictions.stats().caches;
+    let mut caches = state.predictions.cache_figures();
     caches.extend(state.catalogue.cache_figures());
     crate::model::OperationsView { routes, caches, jobs }
 }
@@ -348,7 +348,7 @@ pub async fn metrics_endpoint(
             .into_response();
     }
     // Cache sizes and compute time are read now rather than counted as they happen.
-    for figures in state.predictions.stats().caches.into_iter().chain(state.catalogue.cache_figures()) {
+    for figures in state.predictions.cache_figures().into_iter().chain(state.catalogue.cache_figures()) {
         metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone())
             .set(figures.compute_ms / 1000.0);
         metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);

@@ -393,15 +393,12 @@ impl Predictions {
             candidates: index.candidates,
             on_list: index.on_list_recent,
             mean_completeness: shown(index.mean_completeness),
-            caches: [
-                ("rankings", &self.ranking_stats),
-                ("backtests", &self.backtest_stats),
-                ("comparison", &self.comparison_stats),
-            ]
-            .into_iter()
-            .map(|(_, c)| c.figures())
-            .collect(),
         }
+    }
+
+    /// Per cache (rankings, backtests, comparison): hits, misses, total compute time, for operators.
+    pub fn cache_figures(&self) -> Vec<CacheFigures> {
+        [&self.ranking_stats, &self.backtest_stats, &self.comparison_stats].into_iter().map(|c| c.figures()).collect()
     }
 
     pub fn backtest(&self, q: &PredictionQuery) -> Result<BacktestView, AppError> {
