@@ -1,6 +1,6 @@
 //! The real router over HTTP, on both backends: pages, status codes, server functions, errors.
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use marquee::server::db::load::load_dataset;

@@ -1,6 +1,6 @@
 //! The database layer on SQLite and PostgreSQL: migrations, loaders, queries, constraints.
 
-mod common;
+use crate::common;
 
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{on_pool, proposals, stats, Db};

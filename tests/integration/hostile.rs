@@ -4,7 +4,7 @@
 //! is, the server must answer (no dropped connection), never with a 5xx, never with a handler
 //! panic, never with an unescaped payload in HTML, and a refused request must change nothing.
 
-mod common;
+use crate::common;
 
 use common::{Member, TestServer, PASSWORD};
 use marquee::server::db::{on_pool, Db};

@@ -1,7 +1,7 @@
 //! The instrumentation is real: requests and cache lookups are counted as they happen, and
-//! `/metrics` is valid Prometheus text. Its own test binary, so no other test's traffic mixes in.
+//! `/metrics` is valid Prometheus text. It shares its binary only with the other metrics tests, one at a time.
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use marquee::server::db::load::load_dataset;
@@ -37,6 +37,7 @@ fn value(metrics: &[(String, f64)], series: &str) -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
+    let _alone = crate::ALONE.lock().await;
     for t in common::backends().await {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let server = TestServer::start(t.db.clone()).await;

@@ -2,7 +2,7 @@
 //! with compatible types and nullability, and the same named indexes. Two dialects written by hand
 //! drift apart quietly; this catches it.
 
-mod common;
+use crate::common;
 
 use marquee::server::db::Db;
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! The IMDb metadata cache and search proxy against a fake IMDb API on loopback, through every
 //! failure the real one has; on both backends.
 
-mod common;
+use crate::common;
 
 use common::fake_imdb::{title, FakeImdb, Mode};
 use common::TestServer;

@@ -1,7 +1,7 @@
 //! The catalogue and the JSON API over real HTTP on both backends: lists, filters, cursors, film
 //! details, ratings, recommendations, cache invalidation, errors, the OpenAPI document, imports.
 
-mod common;
+use crate::common;
 
 use common::{Member, TestServer};
 use marquee::model::{MovieCard, MovieDetail, MovieList, RecommendedFilm, SiteStats};

@@ -1,6 +1,6 @@
 //! Predictions on SQLite and PostgreSQL: leakage, paging, stored scores, HTTP errors, streaming.
 
-mod common;
+use crate::common;
 
 use common::TestServer;
 use marquee::model::{CandidateSet, PredictionQuery};

@@ -1,6 +1,6 @@
 //! Accounts, proposals, votes and the watched history over real HTTP, on both backends.
 
-mod common;
+use crate::common;
 
 use common::{Member, TestServer, PASSWORD};
 use marquee::model::{Quota, Viewer, VoteState};

@@ -1,6 +1,6 @@
 //! The `marquee` binary: help, and start-up failures that must say what to fix in one line.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
