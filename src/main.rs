@@ -1,5 +1,5 @@
 use clap::Parser;
-use marquee::server::cli::{run, Cli};
+use marquee::server::tools::cli::{run, Cli};
 use std::process::ExitCode;
 
 /// The C library's allocator by default: with the busy pages replayed from memory, mimalloc is no

@@ -137,8 +137,8 @@ proptest! {
             "imdb_id": imdb_id, "title": title, "year": year, "imdb_rating": rating,
             "imdb_votes": votes, "genres": genres,
         });
-        let raw: crate::server::import::RawRow = serde_json::from_value(raw).unwrap();
-        if let Ok(row) = crate::server::import::check(1, raw) {
+        let raw: crate::server::services::import::RawRow = serde_json::from_value(raw).unwrap();
+        if let Ok(row) = crate::server::services::import::check(1, raw) {
             prop_assert!(validate::imdb_id(&row.imdb_id).is_ok());
             prop_assert!(!row.title.trim().is_empty() && row.title.chars().count() <= 500);
             prop_assert!(!validate::has_control(&row.title) && !row.title.contains('\0'));

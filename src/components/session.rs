@@ -7,18 +7,14 @@ use leptos::server_fn::codec::GetUrl;
 
 #[server(endpoint = "whoami", input = GetUrl)]
 pub async fn whoami() -> Result<Option<Viewer>, AppError> {
-    crate::server::http::respond(crate::server::auth::current_user()).await
+    crate::server::web::http::respond(crate::server::web::auth::current_user()).await
 }
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::{auth, db::accounts, http, state::app_state};
+    use crate::server::web::{auth, http};
     http::respond(async move {
-        let state = app_state()?;
-        if let Some(hash) = auth::current_token_hash() {
-            accounts::delete_session(&state.db, &hash).await?;
-        }
-        auth::clear_session_cookie(state.config.site.https);
+        auth::end_session().await?;
         http::redirect_form_post("/");
         Ok(())
     })

@@ -15,12 +15,12 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "registration_is_invite_only", input = GetUrl)]
 pub async fn registration_is_invite_only() -> Result<bool, AppError> {
-    Ok(crate::server::state::app_state()?.config.accounts.invite_only())
+    Ok(crate::server::web::state::app_state()?.config.accounts.invite_only())
 }
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<Viewer, AppError> {
-    use crate::server::{auth, http, state::app_state};
+    use crate::server::{web::auth, web::http, web::state::app_state};
     http::respond(async move {
         if username.trim().is_empty() || password.is_empty() {
             return Err(AppError::BadRequest("Enter your username and password.".into()));
@@ -48,35 +48,22 @@ pub async fn register(
     invite: Option<String>,
     next: Option<String>,
 ) -> Result<Viewer, AppError> {
-    use crate::server::db::accounts;
-    use crate::server::{auth, http, state::app_state};
-    use crate::validate;
+    use crate::server::services::accounts::{self, Registration};
+    use crate::server::web::{auth, http, state::app_state};
     http::respond(async move {
         let state = app_state()?;
-        let invite_hash = if state.config.accounts.invite_only() {
-            let code = invite.as_deref().map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
-                AppError::BadRequest("Registration here is by invitation: ask an admin for an invitation link.".into())
-            })?;
-            Some(auth::token_hash(code))
-        } else {
-            None
-        };
-        let username = validate::username(&username)?;
-        let display_name = validate::display_name(display_name.as_deref().unwrap_or(""), &username)?;
-        validate::new_password(&password, &username)?;
-        let hash = auth::hash_password(password).await?;
-        let user = accounts::NewUser {
+        let form = Registration {
             username: &username,
-            display_name: &display_name,
-            password_hash: &hash,
-            is_admin: false,
-            invite_hash: invite_hash.as_deref(),
+            display_name: display_name.as_deref(),
+            password,
+            invite: invite.as_deref(),
+            invite_only: state.config.accounts.invite_only(),
             ip: auth::client_ip().map(|ip| ip.to_string()),
         };
-        let viewer = accounts::create_user(&state.db, &user).await?;
+        let viewer = accounts::register(&state.db, form).await?;
         state.catalogue.counts_changed();
         auth::start_session(&state.db, viewer.id).await?;
-        http::redirect_form_post(&validate::return_path(next.as_deref()));
+        http::redirect_form_post(&crate::validate::return_path(next.as_deref()));
         Ok(viewer)
     })
     .await
@@ -84,24 +71,13 @@ pub async fn register(
 
 #[server(endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    use crate::server::db::{accounts, audit};
-    use crate::server::{auth, http, state::app_state};
+    use crate::server::services::accounts;
+    use crate::server::web::{auth, http, state::app_state};
     http::respond(async move {
         let viewer = auth::require_member().await?;
-        let state = app_state()?;
-        if current_password.chars().count() > crate::validate::MAX_PASSWORD {
-            return Err(AppError::BadRequest("Your current password is not right.".into()));
-        }
-        let stored = accounts::password_hash(&state.db, viewer.id).await?;
-        if !auth::verify_password(current_password, stored).await {
-            return Err(AppError::BadRequest("Your current password is not right.".into()));
-        }
-        crate::validate::new_password(&new_password, &viewer.username)?;
-        let hash = auth::hash_password(new_password).await?;
         let keep = auth::current_token_hash().unwrap_or_default();
-        accounts::change_password(&state.db, viewer.id, &hash, &keep).await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        audit::record(&state.db, Some(viewer.id), "account.password", None, ip).await?;
+        accounts::change_password(&app_state()?.db, &viewer, current_password, new_password, &keep, ip).await?;
         http::redirect_form_post("/account?changed=1");
         Ok(())
     })

@@ -11,10 +11,11 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "admin_members", input = GetUrl)]
 pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
-    use crate::server::{auth, db::accounts, http::respond, state::app_state};
+    use crate::server::services::accounts;
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         auth::require_admin().await?;
-        Ok(accounts::members(&app_state()?.db).await?)
+        accounts::members(&app_state()?.db).await
     })
     .await
 }
@@ -22,33 +23,24 @@ pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
 /// `limit` empty means "the default".
 #[server(endpoint = "set_member_limit")]
 pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppError> {
-    use crate::server::{auth, db::accounts, http::respond, state::app_state};
+    use crate::server::services::accounts;
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let admin = auth::require_admin().await?;
-        let limit = match limit.trim() {
-            "" => None,
-            text => {
-                let n = text.parse::<i64>().map_err(|_| {
-                    AppError::BadRequest("A proposal limit must be a whole number from 0 to 100.".into())
-                })?;
-                Some(crate::validate::proposal_limit(n)? as i32)
-            }
-        };
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        accounts::set_proposal_limit(&app_state()?.db, &admin, user_id, limit, ip).await
+        accounts::set_proposal_limit(&app_state()?.db, &admin, user_id, &limit, ip).await
     })
     .await
 }
 
 #[server(endpoint = "create_invitation")]
 pub async fn create_invitation() -> Result<String, AppError> {
-    use crate::server::{auth, db::audit, http::respond, state::app_state};
+    use crate::server::services::accounts;
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let admin = auth::require_admin().await?;
-        let state = app_state()?;
-        let code = crate::server::auth::create_invite(&state.db, Some(admin.id), 7).await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        audit::record(&state.db, Some(admin.id), "admin.invite", None, ip).await?;
+        let code = accounts::invite(&app_state()?.db, &admin, ip).await?;
         Ok(format!("/register?invite={code}"))
     })
     .await
@@ -56,25 +48,11 @@ pub async fn create_invitation() -> Result<String, AppError> {
 
 #[server(endpoint = "audit_log", input = GetUrl)]
 pub async fn audit_log(action: Option<String>, actor: Option<String>, page: u32) -> Result<Page<AuditEntry>, AppError> {
-    use crate::server::db::audit::{self, AuditFilter};
-    use crate::server::{auth, http::respond, state::app_state};
+    use crate::server::services::accounts;
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         auth::require_admin().await?;
-        let page = crate::validate::page_number(page)?;
-        let action = action.filter(|a| !a.is_empty());
-        if let Some(a) = &action {
-            if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
-                return Err(AppError::BadRequest(format!("{a:?} is not an action the log records.")));
-            }
-        }
-        let actor = actor.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-        if actor.as_ref().is_some_and(|a| a.len() > 64) {
-            return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
-        }
-        let per_page = 50;
-        let filter = AuditFilter { action, actor, limit: per_page, offset: crate::validate::offset(page, per_page) };
-        let (items, total) = audit::entries(&app_state()?.db, &filter).await?;
-        Ok(Page { items, page, per_page, total })
+        accounts::audit_log(&app_state()?.db, action, actor, page).await
     })
     .await
 }

@@ -23,7 +23,8 @@ pub struct Endpoint {
 #[server(endpoint = "api_endpoints", input = GetUrl)]
 pub async fn api_endpoints() -> Result<Vec<Endpoint>, AppError> {
     use utoipa::OpenApi;
-    let doc = serde_json::to_value(crate::server::api::ApiDoc::openapi()).map_err(|_| AppError::Internal)?;
+    let doc = serde_json::to_value(crate::server::web::api::ApiDoc::openapi())
+        .map_err(|e| crate::server::observe::internal("OpenAPI document did not serialise", e))?;
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().into_iter().flatten() {
         for (method, op) in item.as_object().into_iter().flatten() {

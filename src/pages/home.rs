@@ -9,7 +9,7 @@ use leptos_meta::Title;
 
 #[server(endpoint = "get_home", input = GetUrl)]
 pub async fn get_home() -> Result<HomeData, AppError> {
-    use crate::server::{http::respond, state::app_state};
+    use crate::server::{web::http::respond, web::state::app_state};
     respond(async move {
         let state = app_state()?;
         let stats = state.catalogue.stats(&state.db).await?;

@@ -13,15 +13,15 @@ use leptos_router::hooks::use_params_map;
 
 #[server(endpoint = "movie_page", input = GetUrl)]
 pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
-    use crate::server::db::movies::{self, MovieKey};
-    use crate::server::{auth, http::respond, state::app_state};
+    use crate::server::services::catalogue::MovieKey;
+    use crate::server::{web::auth, web::http::respond, web::state::app_state};
     respond(async move {
         let key = MovieKey::parse(&id)?;
         let state = app_state()?;
         let detail = state.catalogue.detail(&state.db, &key).await?.as_ref().clone();
         let viewer = auth::current_user().await?;
         let my_rating = match &viewer {
-            Some(v) => movies::my_rating(&state.db, v.id, detail.movie.id).await?,
+            Some(v) => state.catalogue.my_rating(&state.db, v.id, detail.movie.id).await?,
             None => None,
         };
         let breakdown = state.predictions.breakdown(&detail.movie.imdb_id, &Default::default()).ok();
@@ -33,8 +33,7 @@ pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
 /// Rates a film 0.5-5 stars; an empty `stars` removes the rating. Returns the rating in half stars.
 #[server(endpoint = "rate_movie")]
 pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, AppError> {
-    use crate::server::db::movies;
-    use crate::server::{auth, http::respond, state::app_state};
+    use crate::server::{web::auth, web::http::respond, web::state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
         let half = match stars.trim() {
@@ -45,8 +44,7 @@ pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, App
             )?),
         };
         let state = app_state()?;
-        movies::rate(&state.db, viewer.id, movie_id, half).await?;
-        state.catalogue.rated(viewer.id, movie_id).await;
+        state.catalogue.rate(&state.db, viewer.id, movie_id, half).await?;
         Ok(half)
     })
     .await
@@ -54,7 +52,7 @@ pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, App
 
 #[server(endpoint = "recommendations", input = GetUrl)]
 pub async fn recommendations() -> Result<Vec<RecommendedFilm>, AppError> {
-    use crate::server::{auth, http::respond, state::app_state};
+    use crate::server::{web::auth, web::http::respond, web::state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
         let state = app_state()?;

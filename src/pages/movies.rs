@@ -37,8 +37,8 @@ pub async fn list_movies(
     q: Option<String>,
     page: u32,
 ) -> Result<MoviesView, AppError> {
-    use crate::server::db::movies::Start;
-    use crate::server::{http::respond, state::app_state};
+    use crate::server::services::catalogue::Start;
+    use crate::server::{web::http::respond, web::state::app_state};
     use crate::validate;
     respond(async move {
         let page = validate::page_number(page)?;

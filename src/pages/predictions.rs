@@ -29,15 +29,15 @@ const STREAMED_TO: u32 = 100;
 #[cfg(feature = "ssr")]
 async fn compute<T: Send + 'static>(
     deferred: bool,
-    work: impl FnOnce(&crate::server::state::AppState) -> Result<T, AppError> + Send + 'static,
+    work: impl FnOnce(&crate::server::web::state::AppState) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    use crate::server::{http::respond, state::app_state};
+    use crate::server::{web::http::respond, web::state::app_state};
     respond(async move {
         let state = app_state()?;
         if deferred {
             crate::server::observe::spawn_blocking_in_request(move || work(&state))
                 .await
-                .map_err(|_| AppError::Internal)?
+                .map_err(|e| crate::server::observe::internal("ranking task stopped", e))?
         } else {
             work(&state)
         }
@@ -246,7 +246,7 @@ fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
             async move {
                 if let Err(err) = valid_page {
                     #[cfg(feature = "ssr")]
-                    crate::server::http::set_error_status(&err);
+                    crate::server::web::http::set_error_status(&err);
                     return Err(err);
                 }
                 get_predictions(q1.profile, q1.w, set, start, PAGE, false).await

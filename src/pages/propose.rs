@@ -12,7 +12,7 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "search_titles", input = GetUrl)]
 pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
-    use crate::server::{auth, http::respond, state::app_state};
+    use crate::server::{web::auth, web::http::respond, web::state::app_state};
     respond(async move {
         auth::require_member().await?;
         let query = crate::validate::search_query(&query)?;
@@ -30,8 +30,8 @@ pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
 
 #[server(endpoint = "propose")]
 pub async fn propose(imdb: String) -> Result<i64, AppError> {
-    use crate::server::db::proposals::{self, Prefill};
-    use crate::server::{auth, http, state::app_state};
+    use crate::server::services::club::Prefill;
+    use crate::server::{web::auth, web::http, web::state::app_state};
     http::respond(async move {
         let viewer = auth::require_member().await?;
         let imdb_id = crate::validate::imdb_id(&imdb)?;
@@ -47,10 +47,8 @@ pub async fn propose(imdb: String) -> Result<i64, AppError> {
             })
             .unwrap_or_default();
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        let limit = state.config.accounts.proposal_limit;
-        let id = proposals::create(&state.db, &viewer, &imdb_id, limit, prefill, ip).await?;
+        let id = state.club.propose(&viewer, &imdb_id, prefill, ip).await?;
         state.refresher.nudge();
-        state.catalogue.club_changed(None).await;
         http::redirect_form_post(&format!("/vote#proposal-{id}"));
         Ok(id)
     })

@@ -19,47 +19,36 @@ const STREAMED_TO: u32 = 100;
 
 #[server(endpoint = "vote_board", input = GetUrl)]
 pub async fn get_vote_board(from: u32) -> Result<VoteBoard, AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
-        let from = crate::validate::list_offset(from)?;
         let state = app_state()?;
         let viewer = auth::current_user().await?;
         // The whole first hundred in one query (and their voters in one more): the page shows the
         // top ones in its first flush and streams the others right behind.
-        let (proposals, total) =
-            proposals::active_page(&state.db, viewer.as_ref().map(|v| v.id), STREAMED_TO, from as u64).await?;
-        Ok(VoteBoard { viewer, proposals, total, first_flush: state.config.pages.proposals })
+        let limit = STREAMED_TO.min(state.config.pages.max_page_size);
+        let page = state.club.proposals(viewer.as_ref(), from, limit).await?;
+        Ok(VoteBoard { viewer, proposals: page.items, total: page.total, first_flush: state.config.pages.proposals })
     })
     .await
 }
 
 #[server(endpoint = "list_proposals", input = GetUrl)]
 pub async fn list_proposals(offset: u32, limit: u32) -> Result<Slice<ProposalCard>, AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
-        let offset = crate::validate::list_offset(offset)?;
-        let state = app_state()?;
-        let max = state.config.pages.max_page_size;
-        if !(1..=max).contains(&limit) {
-            return Err(AppError::BadRequest(format!("Ask for 1 to {max} proposals at a time.")));
-        }
         let viewer = auth::current_user().await?;
-        let (items, total) = proposals::active_page(&state.db, viewer.map(|v| v.id), limit, offset as u64).await?;
-        Ok(Slice { items, offset, total })
+        app_state()?.club.proposals(viewer.as_ref(), offset, limit).await
     })
     .await
 }
 
 #[server(endpoint = "cast_vote")]
 pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        let state = app_state()?;
-        let (result, movie_id) = proposals::vote(&state.db, &viewer, proposal_id, vote, ip).await?;
-        state.catalogue.club_changed(movie_id).await;
-        Ok(result)
+        app_state()?.club.vote(&viewer, proposal_id, vote, ip).await
     })
     .await
 }
@@ -67,39 +56,29 @@ pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppErr
 /// Every voter of one proposal, in vote order (the card names only the first few).
 #[server(endpoint = "all_voters", input = GetUrl)]
 pub async fn all_voters(proposal_id: i64) -> Result<Vec<String>, AppError> {
-    use crate::server::{db::proposals, http::respond, state::app_state};
-    respond(async move {
-        let state = app_state()?;
-        let found = proposals::vote_state(&state.db, proposal_id, None).await?;
-        Ok(found.ok_or_else(|| AppError::NotFound("That proposal".into()))?.voters)
-    })
-    .await
+    use crate::server::web::{http::respond, state::app_state};
+    respond(async move { Ok(app_state()?.club.votes(proposal_id, None).await?.voters) }).await
 }
 
 #[server(endpoint = "withdraw_proposal")]
 pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        let state = app_state()?;
-        proposals::withdraw(&state.db, &viewer, proposal_id, ip).await?;
-        state.catalogue.club_changed(None).await;
-        Ok(())
+        app_state()?.club.withdraw(&viewer, proposal_id, ip).await
     })
     .await
 }
 
 #[server(endpoint = "mark_watched")]
 pub async fn mark_watched(proposal_id: i64) -> Result<(), AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
-    respond(async move {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
         let viewer = auth::require_admin().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        let state = app_state()?;
-        proposals::mark_watched(&state.db, &viewer, proposal_id, ip).await?;
-        state.catalogue.club_changed(None).await;
-        crate::server::http::redirect_form_post("/vote/watched");
+        app_state()?.club.mark_watched(&viewer, proposal_id, ip).await?;
+        http::redirect_form_post("/vote/watched");
         Ok(())
     })
     .await

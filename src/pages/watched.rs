@@ -20,31 +20,22 @@ pub struct WatchedView {
 
 #[server(endpoint = "watched_films", input = GetUrl)]
 pub async fn watched_films(page: u32) -> Result<WatchedView, AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
-        let page = crate::validate::page_number(page)?;
-        let state = app_state()?;
         let viewer = auth::current_user().await?;
-        let per_page = state.config.pages.proposals;
-        let offset = crate::validate::offset(page, per_page);
-        let (items, total) =
-            proposals::watched_page(&state.db, viewer.as_ref().map(|v| v.id), per_page, offset).await?;
-        Ok(WatchedView { viewer, films: Page { items, page, per_page, total } })
+        let films = app_state()?.club.watched(viewer.as_ref(), page).await?;
+        Ok(WatchedView { viewer, films })
     })
     .await
 }
 
 #[server(endpoint = "rate_watched")]
 pub async fn rate_watched(proposal_id: i64, stars: i32) -> Result<(), AppError> {
-    use crate::server::{auth, db::proposals, http::respond, state::app_state};
+    use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
-        let stars = crate::validate::stars(stars)?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        let state = app_state()?;
-        proposals::rate_watched(&state.db, &viewer, proposal_id, stars, ip).await?;
-        state.catalogue.club_changed(None).await;
-        Ok(())
+        app_state()?.club.rate_watched(&viewer, proposal_id, stars, ip).await
     })
     .await
 }

@@ -1,24 +1,16 @@
-//! Server-only code: configuration, the database, data loading, the HTTP server and the CLI.
+//! Server-only code, in layers that depend downwards only (checked by `tests/integration/layers.rs`):
+//!
+//! - `web`: HTTP plumbing. The router, the JSON API, sessions and sign-in, request guards,
+//!   compression, the page cache, the first-flush cut, and the shared state a handler reaches.
+//! - `services`: what the pages' server functions and the API ask for. The catalogue, the
+//!   predictions, IMDb metadata and its refresher, bulk import; each with its own caches.
+//! - `db`: one API over SQLite and PostgreSQL, and the plain data shapes it loads.
+//! - `tools`: the command line, benchmarks, and the demo and synthetic data.
+//! - `config` and `observe`: settings and instrumentation, used by every layer.
 
-pub mod api;
-pub mod auth;
-pub mod bench;
-pub mod cache_stats;
-pub mod catalogue;
-pub mod cli;
-pub mod compress;
 pub mod config;
-pub mod dataset;
 pub mod db;
-pub mod demo;
-pub mod flush;
-pub mod gen;
-pub mod guard;
-pub mod http;
-pub mod imdb;
-pub mod import;
 pub mod observe;
-pub mod page_cache;
-pub mod predictions;
-pub mod refresher;
-pub mod state;
+pub mod services;
+pub mod tools;
+pub mod web;

@@ -2,13 +2,11 @@
 //! task the request spawns, a log line per request with them, and Prometheus metrics.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use futures::Stream;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -17,6 +15,14 @@ use std::time::Instant;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
 use tracing_subscriber::layer::{Context as LayerContext, Layer};
+
+/// Logs why a request failed on the server, with the detail the person reading the log needs, and
+/// returns the plain error the caller sees. The one place an internal failure is logged: callers
+/// up the chain (`respond`, the API's error responses) do not log it again.
+pub fn internal(what: &str, err: impl std::fmt::Display) -> crate::error::AppError {
+    tracing::error!(error = %err, "{what}");
+    crate::error::AppError::Internal
+}
 
 /// What one request did, summed over all the tasks it spawned.
 #[derive(Default, Debug)]
@@ -193,7 +199,7 @@ fn jobs() -> &'static std::sync::Mutex<std::collections::BTreeMap<&'static str, 
 
 /// Records one run of a background job, for the dashboard and the metrics.
 pub fn job_finished(job: &'static str, took: std::time::Duration, result: Result<(), String>) {
-    let now = super::db::now();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
     let outcome = if result.is_ok() { "ok" } else { "error" };
     metrics::counter!("job_runs_total", "job" => job, "outcome" => outcome).increment(1);
     metrics::histogram!("job_duration_seconds", "job" => job).record(took.as_secs_f64());
@@ -217,14 +223,13 @@ pub fn job_finished(job: &'static str, took: std::time::Duration, result: Result
     }
 }
 
-/// The figures the dashboard shows, for people who do not run Prometheus.
-pub fn operations(state: &super::state::AppState) -> crate::model::OperationsView {
-    use crate::model::{JobRow, RouteRow};
-    let routes = routes()
+/// Each route's totals so far, for the dashboard.
+pub fn route_rows() -> Vec<crate::model::RouteRow> {
+    routes()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .map(|(route, t)| RouteRow {
+        .map(|(route, t)| crate::model::RouteRow {
             route: route.clone(),
             requests: t.requests,
             errors: t.errors,
@@ -232,12 +237,16 @@ pub fn operations(state: &super::state::AppState) -> crate::model::OperationsVie
             max_ms: t.max_latency_us as f64 / 1000.0,
             mean_queries: t.queries as f64 / t.requests.max(1) as f64,
         })
-        .collect();
-    let jobs = jobs()
+        .collect()
+}
+
+/// Each background job's runs so far, for the dashboard.
+pub fn job_rows() -> Vec<crate::model::JobRow> {
+    jobs()
         .lock()
         .unwrap_or_else(|e| e.into_inner())
         .iter()
-        .map(|(job, t)| JobRow {
+        .map(|(job, t)| crate::model::JobRow {
             job: job.to_string(),
             runs: t.runs,
             failures: t.failures,
@@ -246,10 +255,7 @@ pub fn operations(state: &super::state::AppState) -> crate::model::OperationsVie
             last_success: t.last_success,
             last_error: t.last_error.clone(),
         })
-        .collect();
-    let mut caches = state.predictions.cache_figures();
-    caches.extend(state.catalogue.cache_figures());
-    crate::model::OperationsView { routes, caches, jobs }
+        .collect()
 }
 
 /// A body that keeps counting for its request while it streams, and reports when it ends.
@@ -329,33 +335,4 @@ pub async fn track(req: Request, next: Next) -> Response {
     });
     let body = TrackedBody { inner: body.into_data_stream(), stats, report: Some(report) };
     Response::from_parts(parts, Body::from_stream(body))
-}
-
-/// `GET /metrics`: Prometheus text. Only from loopback unless `metrics.allow_remote` is set.
-pub async fn metrics_endpoint(
-    State(state): State<super::state::AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
-) -> Response {
-    let allowed = peer.ip().is_loopback()
-        || state.config.metrics.allow_remote
-        || super::auth::is_admin_session(&state.db, &headers).await;
-    if !allowed {
-        return (
-            StatusCode::FORBIDDEN,
-            "Metrics are served to loopback clients and signed-in admins only (see metrics.allow_remote).",
-        )
-            .into_response();
-    }
-    // Cache sizes and compute time are read now rather than counted as they happen.
-    for figures in state.predictions.cache_figures().into_iter().chain(state.catalogue.cache_figures()) {
-        metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone())
-            .set(figures.compute_ms / 1000.0);
-        metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);
-        metrics::gauge!("cache_misses", "cache" => figures.name).set(figures.misses as f64);
-    }
-    let mut res = prometheus().render().into_response();
-    res.headers_mut()
-        .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
-    res
 }

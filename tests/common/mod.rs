@@ -6,8 +6,8 @@ pub mod fake_imdb;
 
 use marquee::server::config::Config;
 use marquee::server::db::Db;
-use marquee::server::http::router;
-use marquee::server::state::AppState;
+use marquee::server::web::http::router;
+use marquee::server::web::state::AppState;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
@@ -165,7 +165,7 @@ impl TestServer {
 
     /// An admin account (made as `marquee admin create` makes one), signed in.
     pub async fn admin(&self, username: &str) -> Member {
-        let hash = marquee::server::auth::hash_password(PASSWORD.to_string()).await.unwrap();
+        let hash = marquee::server::services::accounts::hash_password(PASSWORD.to_string()).await.unwrap();
         marquee::server::db::accounts::upsert_admin(&self.state.db, username, "", &hash).await.unwrap();
         self.sign_in(username, PASSWORD).await.unwrap_or_else(|p| panic!("admin sign-in: {p:?}"))
     }

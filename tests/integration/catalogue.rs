@@ -7,7 +7,7 @@ use common::{Member, TestServer};
 use marquee::model::{MovieCard, MovieDetail, MovieList, RecommendedFilm, SiteStats};
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{on_pool, Db};
-use marquee::server::demo;
+use marquee::server::tools::demo;
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -120,7 +120,8 @@ async fn lists_filter_sort_search_and_page_by_cursor() {
 
         let (_, body) = json(&server, "/api/v1/movies?sort=title&limit=100", None).await;
         let titles: MovieList = serde_json::from_value(body).unwrap();
-        let keys: Vec<String> = titles.items.iter().map(|m| marquee::server::dataset::fold_text(&m.title)).collect();
+        let keys: Vec<String> =
+            titles.items.iter().map(|m| marquee::server::db::dataset::fold_text(&m.title)).collect();
         assert!(keys.windows(2).all(|w| w[0] <= w[1]), "{}: A-Z", t.label);
 
         // The site's list pages use the same filters from the URL.
@@ -416,7 +417,7 @@ tt0111161,The Shawshank Redemption (re-cut),1994,Drama,9.3,3000000,82\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn imports_report_each_line_and_write_whole_batches() {
-    use marquee::server::import::{import_bytes, import_reader, Format};
+    use marquee::server::services::import::{import_bytes, import_reader, Format};
     for t in common::backends().await {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let films = count(&t.db, "SELECT COUNT(*) FROM movies").await;
@@ -497,7 +498,7 @@ tt0000203\tmovie\tNo Year\tNo Year\t0\t\\N\t\\N\t\\N\t\\N\n");
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_failure_mid_import_leaves_no_partial_batch() {
-    use marquee::server::import::{import_bytes, Format, BATCH};
+    use marquee::server::services::import::{import_bytes, Format, BATCH};
     for t in common::backends().await {
         // The database refuses one film, as a crash would stop the import half-way.
         let setup: &[&str] = match t.db.backend() {

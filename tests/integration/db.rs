@@ -4,7 +4,7 @@ use crate::common;
 
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{on_pool, proposals, stats, Db};
-use marquee::server::{demo, gen};
+use marquee::server::{tools::demo, tools::gen};
 
 /// Row counts of every table, in a fixed order.
 async fn table_counts(db: &Db) -> Vec<(String, i64)> {

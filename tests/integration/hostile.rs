@@ -541,7 +541,7 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
     for t in common::backends().await {
         let (server, member, admin, proposal, movie, user) = setup(&t).await;
         let stranger = server.register("eve").await;
-        let panics_before = marquee::server::guard::PANICS.load(Ordering::Relaxed);
+        let panics_before = marquee::server::web::guard::PANICS.load(Ordering::Relaxed);
         let before = snapshot(&t.db).await;
         let all = cases(proposal, movie, user);
         assert!(all.len() >= 250, "the suite has {} cases", all.len());
@@ -597,7 +597,7 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
         );
         assert_eq!(before, after, "{}: a refused request changed data", t.label);
         assert_eq!(
-            marquee::server::guard::PANICS.load(Ordering::Relaxed),
+            marquee::server::web::guard::PANICS.load(Ordering::Relaxed),
             panics_before,
             "{}: a handler panicked",
             t.label

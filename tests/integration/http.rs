@@ -4,7 +4,7 @@ use crate::common;
 
 use common::TestServer;
 use marquee::server::db::load::load_dataset;
-use marquee::server::demo;
+use marquee::server::tools::demo;
 
 async fn servers() -> Vec<(&'static str, TestServer, common::TestDb)> {
     let mut out = Vec::new();

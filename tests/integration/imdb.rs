@@ -6,8 +6,8 @@ use crate::common;
 use common::fake_imdb::{title, FakeImdb, Mode};
 use common::TestServer;
 use marquee::server::db::{on_pool, Db};
-use marquee::server::imdb::ImdbClient;
-use marquee::server::refresher::{refresh_once, RefreshReport, RetryPolicy};
+use marquee::server::services::imdb::ImdbClient;
+use marquee::server::services::refresher::{refresh_once, RefreshReport, RetryPolicy};
 use std::time::Duration;
 
 const DAY: Duration = Duration::from_secs(86_400);

@@ -1,28 +1,58 @@
-//! The crate's layers depend one way: `app` → `pages` → `components` → the domain (`model`, `error`,
-//! `validate`, `scoring`, `recommend`, `packed`). Server functions (in pages and components) call
-//! the server; the server uses the domain and mounts `App`, and reaches into no page or component.
-//! This reads every `crate::…` path in `src/` and fails on an edge that points the wrong way.
+//! The crate's layers depend one way, from the top:
+//!
+//! `server/tools` → `app` → `pages` → `components` → `server/web` → `server/services` →
+//! `server/db` → `server/config`, `server/observe` → the domain (`model`, `error`, `validate`,
+//! `scoring`, `recommend`, `packed`).
+//!
+//! Server functions (in pages and components) reach the server through `web` (the request's state
+//! and session) and `services`, never straight into `db`. The one edge that points up is the web
+//! server mounting `App`. This reads every `crate::…` path in `src/` (grouped ones too) and fails
+//! on an edge that points the wrong way or closes a cycle.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Where a source file sits, by its first folder or file name under `src/`.
-fn layer_of(file: &Path, src: &Path) -> String {
-    let rel = file.strip_prefix(src).unwrap();
-    let first = rel.components().next().unwrap().as_os_str().to_string_lossy().to_string();
-    first.trim_end_matches(".rs").to_string()
+/// Where a source file sits: its first folder or file name under `src/`, and for `server/` the
+/// folder or file below it.
+fn unit_of(file: &Path, src: &Path) -> String {
+    let rel: Vec<String> = file
+        .strip_prefix(src)
+        .unwrap()
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string())
+        .collect();
+    match rel.as_slice() {
+        [server, below, ..] if server == "server" => format!("server/{below}"),
+        [first, ..] => first.clone(),
+        [] => unreachable!(),
+    }
 }
 
-/// Top-level modules a layer must not name.
-fn forbidden(layer: &str) -> &'static [&'static str] {
-    match layer {
-        "model" | "error" | "validate" | "scoring" | "recommend" | "packed" => {
-            &["app", "pages", "components", "server"]
-        }
-        "components" => &["app", "pages"],
-        "pages" => &["app"],
-        "server" => &["pages", "components"],
-        _ => &[],
+/// The height of a unit: it may name units below it (and its own level), nothing above.
+fn rank(unit: &str) -> u32 {
+    match unit {
+        "server/tools" => 8,
+        "app" => 7,
+        "pages" => 6,
+        "components" => 5,
+        "server/web" => 4,
+        "server/services" => 3,
+        "server/db" => 2,
+        "server/config" | "server/observe" => 1,
+        "server" => 1, // `server/mod.rs`, which only declares the folders
+        _ => 0,        // the domain: plain Rust over plain structs
     }
+}
+
+/// Why the edge `from` → `to` is wrong, if it is.
+fn wrong_edge(from: &str, to: &str) -> Option<&'static str> {
+    if (from, to) == ("server/web", "app") {
+        return None; // the server mounts the app
+    }
+    if matches!(from, "pages" | "components") && to == "server/db" {
+        return Some("server functions go through services, not straight to the database");
+    }
+    (rank(to) > rank(from)).then_some("points up")
 }
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -36,40 +66,126 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// The top-level modules named by `crate::x` paths in `text` (outside line comments).
+/// The units named by `crate::x` paths in `text` (outside line comments), with `crate::server::`
+/// paths resolved one level further, `{grouped, ones}` included.
 fn named_modules(text: &str) -> Vec<(usize, String)> {
+    fn ident(s: &str) -> String {
+        s.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+    }
     let mut found = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
         for (at, _) in code.match_indices("crate::") {
-            let name: String = code[at + 7..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            found.push((n + 1, name));
+            let rest = &code[at + 7..];
+            let name = ident(rest);
+            if name != "server" {
+                found.push((n + 1, name));
+                continue;
+            }
+            let below = rest["server".len()..].strip_prefix("::").unwrap_or("");
+            if let Some(group) = below.strip_prefix('{') {
+                // Items at depth 0 of the group, up to its closing brace.
+                let (mut depth, mut item_start) = (0, true);
+                for (i, c) in group.char_indices() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => item_start = true,
+                        _ if item_start && !c.is_whitespace() => {
+                            item_start = false;
+                            found.push((n + 1, format!("server/{}", ident(&group[i..]))));
+                        }
+                        _ => {}
+                    }
+                }
+            } else if !below.is_empty() {
+                found.push((n + 1, format!("server/{}", ident(below))));
+            } else {
+                found.push((n + 1, "server".to_string()));
+            }
         }
     }
     found
 }
 
-#[test]
-fn no_layer_reaches_up() {
+/// Every edge between units, with where each was first seen.
+fn edges() -> BTreeMap<(String, String), String> {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
     assert!(files.len() > 20, "found the sources");
-    let mut wrong = Vec::new();
+    let mut edges = BTreeMap::new();
     for file in &files {
-        // Property tests of server parsers: compiled only for `cargo test`, outside the layers.
-        if file.ends_with("parse_props.rs") {
+        // The crate roots declare every module; the property tests of server parsers are compiled
+        // only for `cargo test`, outside the layers.
+        if ["lib.rs", "main.rs", "parse_props.rs"].iter().any(|root| file.ends_with(root))
+            && file.parent() == Some(&src)
+        {
             continue;
         }
-        let layer = layer_of(file, &src);
+        let unit = unit_of(file, &src);
         let text = std::fs::read_to_string(file).unwrap();
-        for (line, module) in named_modules(&text) {
-            if forbidden(&layer).contains(&module.as_str()) {
-                wrong.push(format!("{}:{line}: {layer} names crate::{module}", file.display()));
+        for (line, named) in named_modules(&text) {
+            if named != unit {
+                edges.entry((unit.clone(), named)).or_insert_with(|| format!("{}:{line}", file.display()));
             }
         }
     }
-    assert!(wrong.is_empty(), "dependencies pointing up:\n{}", wrong.join("\n"));
+    edges
+}
+
+#[test]
+fn no_layer_reaches_up() {
+    let edges = edges();
+    assert!(edges.contains_key(&("pages".to_string(), "components".to_string())), "the check sees edges: {edges:?}");
+    let wrong: Vec<String> = edges
+        .iter()
+        .filter_map(|((from, to), at)| wrong_edge(from, to).map(|why| format!("{at}: {from} names {to} ({why})")))
+        .collect();
+    assert!(wrong.is_empty(), "dependencies pointing the wrong way:\n{}", wrong.join("\n"));
+}
+
+/// A path from `start` back to itself, if any (depth-first over the unit graph).
+fn cycle_from(start: &str, graph: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String>> {
+    fn walk(
+        at: &str,
+        start: &str,
+        graph: &BTreeMap<String, BTreeSet<String>>,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        for next in graph.get(at).into_iter().flatten() {
+            if next == start {
+                return true;
+            }
+            if seen.insert(next.clone()) {
+                path.push(next.clone());
+                if walk(next, start, graph, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![start.to_string()];
+    walk(start, start, graph, &mut path, &mut BTreeSet::new()).then(|| {
+        path.push(start.to_string());
+        path
+    })
+}
+
+#[test]
+fn no_cycle_between_units() {
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (from, to) in edges().into_keys() {
+        if (from.as_str(), to.as_str()) != ("server/web", "app") {
+            graph.entry(from).or_default().insert(to);
+        }
+    }
+    let cycles: Vec<String> = graph.keys().filter_map(|unit| cycle_from(unit, &graph)).map(|c| c.join(" → ")).collect();
+    assert!(cycles.is_empty(), "units that depend on each other:\n{}", cycles.join("\n"));
 }
 
 /// Pages share pieces through `components/` (or `pages/mod.rs`), never by importing each other.
@@ -101,10 +217,26 @@ fn no_page_imports_another() {
 }
 
 #[test]
-fn the_check_sees_an_upward_edge() {
-    let edges =
-        named_modules("use crate::pages::account::whoami; // crate::app in a comment\nlet x = crate::model::A;");
-    assert_eq!(edges, vec![(1, "pages".to_string()), (2, "model".to_string())]);
-    assert!(forbidden("components").contains(&"pages"));
-    assert!(!forbidden("pages").contains(&"components"));
+fn the_check_sees_wrong_edges() {
+    let edges = named_modules(
+        "use crate::pages::account::whoami; // crate::app in a comment\nlet x = crate::model::A;\n\
+         use crate::server::{web::auth, db::{movies, Db}, observe};\nuse crate::server::services::club;",
+    );
+    let names: Vec<&str> = edges.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["pages", "model", "server/web", "server/db", "server/observe", "server/services"]);
+    assert_eq!(edges[2].0, 3);
+    assert!(wrong_edge("components", "pages").is_some());
+    assert!(wrong_edge("server/services", "server/web").is_some());
+    assert!(wrong_edge("pages", "server/db").is_some());
+    assert!(wrong_edge("server/db", "server/tools").is_some());
+    assert!(wrong_edge("server/web", "app").is_none());
+    assert!(wrong_edge("pages", "components").is_none());
+    assert!(wrong_edge("validate", "model").is_none());
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d")].iter().fold(BTreeMap::new(), |mut g, (f, t)| {
+            g.entry(f.to_string()).or_insert_with(BTreeSet::new).insert(t.to_string());
+            g
+        });
+    assert_eq!(cycle_from("a", &graph).unwrap(), ["a", "b", "c", "a"]);
+    assert_eq!(cycle_from("d", &graph), None);
 }

@@ -6,8 +6,8 @@ use common::TestServer;
 use marquee::model::{CandidateSet, PredictionQuery};
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{on_pool, scores, Db};
-use marquee::server::demo;
-use marquee::server::predictions::Predictions;
+use marquee::server::services::predictions::Predictions;
+use marquee::server::tools::demo;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -597,7 +597,7 @@ async fn cards_name_a_bounded_number_of_voters() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_vote_page_sends_each_card_once_for_hydration() {
-    use marquee::server::{db::load::load_dataset, gen};
+    use marquee::server::{db::load::load_dataset, tools::gen};
     let mut data = gen::generate(200, 5);
     gen::add_club(&mut data, 12, 20, 5);
     for t in common::backends().await {

@@ -5,7 +5,7 @@ use crate::common;
 
 use common::TestServer;
 use marquee::server::db::load::load_dataset;
-use marquee::server::demo;
+use marquee::server::tools::demo;
 
 /// `name{labels} value` lines, checked to be well formed; returns (series, value).
 fn parse_prometheus(text: &str) -> Vec<(String, f64)> {

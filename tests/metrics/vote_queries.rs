@@ -16,7 +16,7 @@ async fn count(db: &Db, sql: &str) -> i64 {
 async fn vote_page_runs_a_constant_number_of_queries() {
     let _alone = crate::ALONE.lock().await;
     use marquee::server::db::load::load_dataset;
-    use marquee::server::gen;
+    use marquee::server::tools::gen;
     for t in common::backends().await {
         let mut data = gen::generate(300, 7);
         gen::add_club(&mut data, 12, 20, 7);
@@ -32,7 +32,7 @@ async fn vote_page_runs_a_constant_number_of_queries() {
             }
             // Rendered, not replayed from the club page cache: this counts a render's statements
             // (and the rows above were written behind the server's back).
-            marquee::server::page_cache::club_changed();
+            marquee::server::services::versions::club_changed();
             let before = server.sql_figures("/vote").await;
             let (status, _) = server.get_as("/vote", who).await;
             assert_eq!(status, 200);

@@ -2,7 +2,21 @@
 
 use super::counted::CountedConn;
 use super::{on_pool, Db};
-use crate::server::imdb::CachedTitle;
+
+/// The fields Marquee keeps from a title, plus the title's JSON as received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CachedTitle {
+    pub imdb_id: String,
+    pub title: Option<String>,
+    pub year: Option<i32>,
+    pub runtime_minutes: Option<i32>,
+    pub genres: Option<String>,
+    pub plot: Option<String>,
+    pub poster_url: Option<String>,
+    pub imdb_rating: Option<f64>,
+    pub imdb_votes: Option<i64>,
+    pub json: String,
+}
 
 /// Ids whose metadata is missing or older than `stale_before`, and not waiting out a backoff.
 /// Oldest (and never fetched) first.

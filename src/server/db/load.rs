@@ -2,7 +2,7 @@
 //! exist, so loading the same data twice changes nothing.
 
 use super::{now, on_pool, Db};
-use crate::server::dataset::{fold_text, Dataset, NewMovie};
+use crate::server::db::dataset::{fold_text, Dataset, NewMovie};
 use sqlx::QueryBuilder;
 use std::collections::{BTreeSet, HashMap};
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod counted;
+pub mod dataset;
 pub mod imdb_cache;
 pub mod load;
 pub mod movies;
@@ -169,10 +170,7 @@ impl From<sqlx::Error> for AppError {
                 tracing::error!(error = %err, "database unavailable");
                 AppError::Unavailable
             }
-            _ => {
-                tracing::error!(error = %err, "database error");
-                AppError::Internal
-            }
+            _ => crate::server::observe::internal("database error", err),
         }
     }
 }

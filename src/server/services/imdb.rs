@@ -80,20 +80,7 @@ pub struct ApiRating {
     pub vote_count: Option<i64>,
 }
 
-/// The fields Marquee keeps from a title, plus the title's JSON as received.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedTitle {
-    pub imdb_id: String,
-    pub title: Option<String>,
-    pub year: Option<i32>,
-    pub runtime_minutes: Option<i32>,
-    pub genres: Option<String>,
-    pub plot: Option<String>,
-    pub poster_url: Option<String>,
-    pub imdb_rating: Option<f64>,
-    pub imdb_votes: Option<i64>,
-    pub json: String,
-}
+pub use crate::server::db::imdb_cache::CachedTitle;
 
 impl CachedTitle {
     pub fn from_api(title: ApiTitle, json: String) -> Self {
@@ -145,7 +132,7 @@ pub struct ImdbClient {
 }
 
 impl ImdbClient {
-    pub fn new(config: &super::config::ImdbConfig) -> Self {
+    pub fn new(config: &crate::server::config::ImdbConfig) -> Self {
         let timeout = Duration::from_millis(config.timeout_ms);
         let http = reqwest::Client::builder()
             .timeout(timeout)
@@ -237,10 +224,10 @@ impl ImdbClient {
     pub async fn search(&self, query: &str) -> Result<Arc<Vec<SearchHit>>, FetchError> {
         let key = query.to_lowercase();
         if let Some(hits) = self.searches.get(&key).await {
-            super::observe::cache_lookup("imdb_search", true);
+            crate::server::observe::cache_lookup("imdb_search", true);
             return Ok(hits);
         }
-        super::observe::cache_lookup("imdb_search", false);
+        crate::server::observe::cache_lookup("imdb_search", false);
         let mut url = reqwest::Url::parse(&format!("{}/search/titles", self.base_url))
             .map_err(|e| FetchError::Network(e.to_string()))?;
         url.query_pairs_mut().append_pair("query", query).append_pair("limit", "12");

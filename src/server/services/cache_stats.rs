@@ -49,7 +49,7 @@ impl CacheStats {
         if missed {
             self.misses.fetch_add(1, Ordering::Relaxed);
         }
-        super::observe::cache_lookup(self.name, !missed);
+        crate::server::observe::cache_lookup(self.name, !missed);
     }
 
     pub fn hits(&self) -> u64 {

@@ -1,79 +1,21 @@
-//! Accounts on the server: password hashing, sessions in cookies, the signed-in member of a
-//! request, sign-in throttling and cross-site request forgery protection.
+//! Sessions on the server: sessions in cookies, the signed-in member of a request, sign-in
+//! throttling and cross-site request forgery protection. Passwords and accounts themselves are
+//! `services::accounts`.
 
-use super::db::{accounts, Db};
-use super::state::app_state;
 use crate::error::AppError;
 use crate::model::Viewer;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use crate::server::db::{accounts, Db};
+use crate::server::services::accounts::{new_token, token_hash, verify_password};
+use crate::server::web::state::app_state;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use password_hash::rand_core::{OsRng, RngCore};
-use sha2::{Digest, Sha256};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
 pub const COOKIE: &str = "marquee_session";
-
-/// Argon2id with the library's defaults (19 MiB, 2 passes): the OWASP recommendation, and about
-/// 20-40 ms per hash on this class of machine.
-fn hasher() -> Argon2<'static> {
-    Argon2::default()
-}
-
-pub fn hash_password_now(password: &str) -> Result<String, AppError> {
-    let salt = SaltString::generate(&mut OsRng);
-    hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|err| {
-        tracing::error!(%err, "password hashing failed");
-        AppError::Internal
-    })
-}
-
-fn verify_password_now(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
-}
-
-/// Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
-pub async fn hash_password(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_password_now(&password)).await.map_err(|_| AppError::Internal)?
-}
-
-/// Verifies against the stored hash, or against a dummy hash when there is none, so that
-/// "no such user" takes as long as "wrong password".
-pub async fn verify_password(password: String, hash: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let ok = verify_password_now(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()));
-        ok && hash.is_some()
-    })
-    .await
-    .unwrap_or(false)
-}
-
-fn dummy_hash() -> &'static str {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DUMMY.get_or_init(|| hash_password_now("not a real password").unwrap_or_default())
-}
-
-/// A fresh random token (what the cookie holds) and its hash (what the database holds).
-pub fn new_token() -> (String, String) {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let token = hex(&bytes);
-    let hash = token_hash(&token);
-    (token, hash)
-}
-
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 
 /// The session of one request: the cookie's token, and the member it names, looked up at most
 /// once and only if something asks.
@@ -87,6 +29,16 @@ impl SessionSlot {
     /// Whether the request's session named a member, once something has looked it up.
     pub fn signed_in(&self) -> Option<bool> {
         self.viewer.get().map(Option::is_some)
+    }
+
+    /// The member the session names: the one place a session is looked up, once per request.
+    async fn viewer(&self, db: &Db) -> Result<Option<Viewer>, AppError> {
+        let Some(token) = self.token.clone() else { return Ok(None) };
+        let viewer = self
+            .viewer
+            .get_or_try_init(|| async move { accounts::session_viewer(db, &token_hash(&token)).await })
+            .await?;
+        Ok(viewer.clone())
     }
 }
 
@@ -117,21 +69,15 @@ pub fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String>
 /// The signed-in member of a plain axum request (the JSON API), if any; looked up once per request.
 pub struct Caller(pub Option<Viewer>);
 
-impl axum::extract::FromRequestParts<super::state::AppState> for Caller {
+impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &super::state::AppState,
+        state: &crate::server::web::state::AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(Caller(None)) };
-        let Some(token) = slot.token.clone() else { return Ok(Caller(None)) };
-        let db = state.db.clone();
-        let viewer = slot
-            .viewer
-            .get_or_try_init(|| async move { accounts::session_viewer(&db, &token_hash(&token)).await })
-            .await?;
-        Ok(Caller(viewer.clone()))
+        Ok(Caller(slot.viewer(&state.db).await?))
     }
 }
 
@@ -139,27 +85,23 @@ impl Caller {
     pub fn member(self) -> Result<Viewer, AppError> {
         self.0.ok_or(AppError::Unauthorized)
     }
+
+    pub fn is_admin(&self) -> bool {
+        self.0.as_ref().is_some_and(|v| v.is_admin)
+    }
 }
 
 /// A signed-in admin, or a 401/403 before anything else of the request (such as its body) is read.
 pub struct AdminCaller(pub Viewer);
 
-impl axum::extract::FromRequestParts<super::state::AppState> for AdminCaller {
+impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for AdminCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &super::state::AppState,
+        state: &crate::server::web::state::AppState,
     ) -> Result<Self, Self::Rejection> {
         admin_only(Caller::from_request_parts(parts, state).await?.member()?).map(AdminCaller)
-    }
-}
-
-/// Whether the request's session cookie belongs to an admin (for plain axum handlers).
-pub async fn is_admin_session(db: &Db, headers: &HeaderMap) -> bool {
-    match session_token(headers) {
-        Some(token) => matches!(accounts::session_viewer(db, &token_hash(&token)).await, Ok(Some(v)) if v.is_admin),
-        None => false,
     }
 }
 
@@ -178,11 +120,7 @@ pub fn current_token_hash() -> Option<String> {
 pub async fn current_user() -> Result<Option<Viewer>, AppError> {
     let Some(parts) = request_parts() else { return Ok(None) };
     let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(None) };
-    let Some(token) = slot.token.clone() else { return Ok(None) };
-    let db = app_state()?.db;
-    let viewer =
-        slot.viewer.get_or_try_init(|| async move { accounts::session_viewer(&db, &token_hash(&token)).await }).await?;
-    Ok(viewer.clone())
+    slot.viewer(&app_state()?.db).await
 }
 
 pub async fn require_member() -> Result<Viewer, AppError> {
@@ -368,13 +306,26 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
     if !verify_password(password, hash).await || user_id.is_none() {
         let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
         let _ =
-            super::db::audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
+            crate::server::db::audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string()))
+                .await;
         return Err(AppError::BadRequest("That username and password do not match.".into()));
     }
     state.throttle.succeeded(&key, ip);
     let user_id = user_id.unwrap_or_default();
     start_session(db, user_id).await?;
-    accounts::session_viewer_by_id(db, user_id).await?.ok_or(AppError::Internal)
+    accounts::session_viewer_by_id(db, user_id)
+        .await?
+        .ok_or_else(|| crate::server::observe::internal("member gone while signing in", user_id))
+}
+
+/// Ends the request's session, if any, and clears its cookie.
+pub async fn end_session() -> Result<(), AppError> {
+    let state = app_state()?;
+    if let Some(hash) = current_token_hash() {
+        accounts::delete_session(&state.db, &hash).await?;
+    }
+    clear_session_cookie(state.config.site.https);
+    Ok(())
 }
 
 /// Opens a session for the member and sets its cookie on the response.
@@ -382,43 +333,16 @@ pub async fn start_session(db: &Db, user_id: i64) -> Result<(), AppError> {
     let config = &app_state()?.config;
     let lifetime = Duration::from_secs(config.accounts.session_days * 86_400);
     let (token, hash) = new_token();
-    let expires = super::db::now() + lifetime.as_secs() as i64;
+    let expires = crate::server::db::now() + lifetime.as_secs() as i64;
     let ip = client_ip().map(|i| i.to_string());
     accounts::create_session(db, &hash, user_id, expires, user_agent().as_deref(), ip.as_deref()).await?;
     set_session_cookie(&token, lifetime, config.site.https);
     Ok(())
 }
 
-/// A new invitation code (only its hash is stored), for the admin page and `marquee invite`.
-pub async fn create_invite(db: &Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
-    let (code, hash) = new_token();
-    let expires = super::db::now() + days as i64 * 86_400;
-    accounts::create_invite(db, &hash, by, expires).await?;
-    Ok(code)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_verify_only_against_their_own_hash() {
-        let hash = hash_password_now("correct horse battery").unwrap();
-        assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password_now("correct horse battery", &hash));
-        assert!(!verify_password_now("correct horse batterx", &hash));
-        assert!(!verify_password_now("correct horse battery", "not a hash"));
-    }
-
-    #[test]
-    fn tokens_are_random_and_stored_hashed() {
-        let (a, ha) = new_token();
-        let (b, _) = new_token();
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 64);
-        assert_eq!(ha, token_hash(&a));
-        assert_ne!(ha, a);
-    }
 
     #[test]
     fn cookie_token_must_be_well_formed() {

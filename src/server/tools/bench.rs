@@ -1,14 +1,14 @@
 //! `marquee bench-predictions`: measures the predictions path on generated data and prints a table.
 //! Everything runs on loopback against a throwaway SQLite file; nothing here is a pass/fail test.
 
-use super::config::Config;
-use super::db::load::load_dataset;
-use super::db::Db;
-use super::gen;
-use super::http::router;
-use super::state::AppState;
 use crate::model::CandidateSet;
 use crate::scoring::{self, Weights};
+use crate::server::config::Config;
+use crate::server::db::load::load_dataset;
+use crate::server::db::Db;
+use crate::server::tools::gen;
+use crate::server::web::http::router;
+use crate::server::web::state::AppState;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -165,8 +165,8 @@ const BENCH_PASSWORD: &str = "benchmark password";
 
 /// The member the benchmarks sign in as.
 async fn bench_member(db: &Db) -> Result<crate::model::Viewer, BoxError> {
-    let hash = super::auth::hash_password(BENCH_PASSWORD.into()).await?;
-    let user = super::db::accounts::NewUser {
+    let hash = crate::server::services::accounts::hash_password(BENCH_PASSWORD.into()).await?;
+    let user = crate::server::db::accounts::NewUser {
         username: BENCH_USER,
         display_name: "Bencher",
         password_hash: &hash,
@@ -174,7 +174,7 @@ async fn bench_member(db: &Db) -> Result<crate::model::Viewer, BoxError> {
         invite_hash: None,
         ip: None,
     };
-    Ok(super::db::accounts::create_user(db, &user).await?)
+    Ok(crate::server::db::accounts::create_user(db, &user).await?)
 }
 
 /// Signs the benchmark member in over HTTP: (time taken, session cookie).
@@ -278,10 +278,10 @@ pub async fn run_voting(sizes: &[usize], requests: usize, seconds: u64) -> Resul
             size = got.2;
             signed_in.push(got);
         }
-        let before = super::observe::route_queries("/vote");
+        let before = crate::server::observe::route_queries("/vote");
         timed_get_with(addr, "/vote", &member).await?;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let per_page = super::observe::route_queries("/vote").map(|after| after - before.unwrap_or(0.0));
+        let per_page = crate::server::observe::route_queries("/vote").map(|after| after - before.unwrap_or(0.0));
         let window = Duration::from_secs(seconds);
         let rps_visitor = requests_per_second(addr, "/vote", None, 8, window).await?;
         let rps_member = requests_per_second(addr, "/vote", Some(&cookie), 8, window).await?;
@@ -373,7 +373,7 @@ async fn run_vote_cost(requests: usize) -> Result<(), BoxError> {
         let mut size = 0;
         for _ in 0..requests {
             // Rendered every time, not replayed from the club page cache: this row is the render's cost.
-            crate::server::page_cache::club_changed();
+            crate::server::services::versions::club_changed();
             size = timed_get_with(addr, "/vote", &member).await?.2;
         }
         let per_request = process_cpu().saturating_sub(started) / requests as u32;
@@ -431,7 +431,7 @@ pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
         // Twenty ratings spread over the catalogue.
         for k in 0..20i64 {
             let movie = 1 + (k * 7919) % n as i64;
-            super::db::movies::rate(&db, viewer.id, movie, Some(1 + (k % 10) as i32)).await?;
+            crate::server::db::movies::rate(&db, viewer.id, movie, Some(1 + (k % 10) as i32)).await?;
         }
         let mut config = Config::default();
         config.database.url = url;
@@ -471,17 +471,18 @@ pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
         let search_warm = median_gets(&client, &base, &searches, None).await?;
         let detail_cold = median_gets(&client, &base, &details, None).await?;
         let detail_warm = median_gets(&client, &base, &details, None).await?;
-        // Cold recommendations: the member's cache entry dropped before each request, as a rating does.
+        // Cold recommendations: before each request the member rates again (the first film, with
+        // the same stars), which drops their cache entry as any rating does.
         let mut rec_cold = Vec::new();
         for _ in 0..7 {
-            catalogue.rated(viewer.id, 0).await;
+            catalogue.rate(&db, viewer.id, 1, Some(1)).await?;
             rec_cold.push(median_gets(&client, &base, &recs, Some(&cookie)).await?);
         }
         let rec_warm = median_gets(&client, &base, &vec![recs[0].clone(); 7], Some(&cookie)).await?;
-        let before = super::observe::route_queries("/dashboard").unwrap_or(0.0);
+        let before = crate::server::observe::route_queries("/dashboard").unwrap_or(0.0);
         median_gets(&client, &base, &["/dashboard".to_string()], None).await?;
         tokio::time::sleep(Duration::from_millis(50)).await;
-        let dashboard_sql = super::observe::route_queries("/dashboard").unwrap_or(0.0) - before;
+        let dashboard_sql = crate::server::observe::route_queries("/dashboard").unwrap_or(0.0) - before;
         server.abort();
         db.close().await;
         let _ = std::fs::remove_dir_all(&dir);

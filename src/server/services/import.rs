@@ -8,11 +8,11 @@
 //! `runtime_minutes`, `plot`, `poster_url`, `imdb_rating`, `imdb_votes`, `metascore`,
 //! `tomatometer`, `tmdb_rating`, `tmdb_popularity`.
 
-use super::dataset::{fold_text, IMDB, METACRITIC, ROTTEN_TOMATOES, TMDB};
-use super::db::counted::{self, CountedConn};
-use super::db::{now, on_pool, Db};
 use crate::error::AppError;
 use crate::model::{ImportProblem, ImportReport};
+use crate::server::db::counted::{self, CountedConn};
+use crate::server::db::dataset::{fold_text, IMDB, METACRITIC, ROTTEN_TOMATOES, TMDB};
+use crate::server::db::{now, on_pool, Db};
 use serde::Deserialize;
 use std::io::Read;
 

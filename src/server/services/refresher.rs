@@ -1,8 +1,8 @@
 //! Keeps the IMDb metadata of proposals fresh, away from page requests: picks stale or missing
 //! entries, fetches them five at a time at the API's pace, and records what happened.
 
-use super::db::{imdb_cache, now, Db};
-use super::imdb::{FetchError, ImdbClient, BATCH_SIZE};
+use crate::server::db::{imdb_cache, now, Db};
+use crate::server::services::imdb::{FetchError, ImdbClient, BATCH_SIZE};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,7 +125,7 @@ pub async fn refresh_once(
         report.fetched += fetched.len();
         imdb_cache::store_batch(db, &fetched, &failed, at).await?;
         // Posters, plots and ratings show on the club's pages.
-        super::page_cache::club_changed();
+        crate::server::services::versions::club_changed();
         done += batch.len();
         progress(done, ids.len());
     }
@@ -162,7 +162,7 @@ impl Refresher {
                         Err(err.to_string())
                     }
                 };
-                super::observe::job_finished("imdb-refresh", started.elapsed(), outcome);
+                crate::server::observe::job_finished("imdb-refresh", started.elapsed(), outcome);
                 tokio::select! {
                     _ = tokio::time::sleep(every) => {}
                     _ = me.wake.notified() => {

@@ -11,16 +11,16 @@
 //! A served copy is always current, because the key holds the version it was built from; and it
 //! carries this response's own CSP nonce, put in place of the one it was rendered with.
 
-use super::auth::SessionSlot;
-use super::guard::PageNonce;
-use super::state::AppState;
+use crate::server::services::versions;
+use crate::server::web::auth::SessionSlot;
+use crate::server::web::guard::PageNonce;
+use crate::server::web::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures::StreamExt;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,14 +30,6 @@ const RANKING_PATHS: &[&str] = &["/predictions"];
 const CLUB_PATHS: &[&str] = &["/vote"];
 /// How long a club page is kept at most.
 pub const CLUB_PAGE_TTL: Duration = Duration::from_secs(60);
-
-/// The version of the club's data (proposals, votes, members, IMDb metadata) in this process.
-static CLUB_VERSION: AtomicU64 = AtomicU64::new(1);
-
-/// Marks every club page rendered so far as out of date; called after each change.
-pub fn club_changed() {
-    CLUB_VERSION.fetch_add(1, Ordering::SeqCst);
-}
 
 pub struct CachedPage {
     version: u64,
@@ -111,7 +103,7 @@ fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
     if req.method() != Method::GET || req.uri().query().is_some_and(|q| q.contains("__")) {
         return None;
     }
-    let token = super::auth::hex_cookie(req.headers(), super::auth::COOKIE, 64);
+    let token = crate::server::web::auth::hex_cookie(req.headers(), crate::server::web::auth::COOKIE, 64);
     if RANKING_PATHS.contains(&path) && token.is_none() {
         return Some(Slot {
             pages: state.pages.rankings.clone(),
@@ -130,7 +122,7 @@ fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
             pages: state.pages.club.clone(),
             gates: state.pages.gates.clone(),
             key: club_key(&req.uri().to_string(), token.as_deref()),
-            version: CLUB_VERSION.load(Ordering::SeqCst),
+            version: versions::club_version(),
             session,
         });
     }
@@ -141,7 +133,7 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let res = next.run(req).await;
         // After the change is made: a page rendered before this point is out of date from now on.
-        club_changed();
+        versions::club_changed();
         return res;
     }
     let nonce = req.extensions().get::<PageNonce>().cloned();

@@ -4,7 +4,7 @@
 //! error messages in links that only this server can have written, and a last-resort answer
 //! when a handler panics.
 
-use super::config::Config;
+use crate::server::config::Config;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -286,8 +286,9 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
     let mut new_binding = None;
     if let Some((path, pairs)) = target.split_once('?').and_then(|(p, q)| Some((p.to_string(), error_link_pairs(q)?))) {
         if let (Some(fn_path), Some(err)) = (value(&pairs, "__path"), value(&pairs, "__err")) {
-            let binding = binding.unwrap_or_else(|| new_binding.insert(super::auth::new_token().0).clone());
-            let expires = super::db::now() + ERROR_LINK_SECS;
+            let binding =
+                binding.unwrap_or_else(|| new_binding.insert(crate::server::services::accounts::new_token().0).clone());
+            let expires = crate::server::db::now() + ERROR_LINK_SECS;
             let sig = format!("{expires}.{}", guard.sign(expires, &binding, fn_path, err));
             let kept = pairs.iter().filter(|(k, _)| k != "__sig").map(|(k, v)| (k.as_str(), v.as_str()));
             let query =
@@ -299,7 +300,7 @@ pub async fn error_links(State(guard): State<Arc<Guard>>, req: Request, next: Ne
         res.headers_mut().insert(header::LOCATION, value);
     }
     if let Some(binding) = new_binding {
-        let cookie = super::auth::site_cookie(FLASH_COOKIE, binding, guard.https).build();
+        let cookie = crate::server::web::auth::site_cookie(FLASH_COOKIE, binding, guard.https).build();
         if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
             res.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -311,7 +312,9 @@ impl Guard {
     /// An error link this server wrote, for this browser, not long ago.
     fn genuine(&self, pairs: &[(String, String)], binding: Option<&str>) -> bool {
         match (value(pairs, "__path"), value(pairs, "__err"), value(pairs, "__sig"), binding) {
-            (Some(path), Some(err), Some(sig), Some(binding)) => self.verify(sig, binding, path, err, super::db::now()),
+            (Some(path), Some(err), Some(sig), Some(binding)) => {
+                self.verify(sig, binding, path, err, crate::server::db::now())
+            }
             _ => false,
         }
     }
@@ -331,7 +334,7 @@ fn without_error_link(path: &str, pairs: &[(String, String)]) -> Response {
 
 /// The browser's binding for error links: a token like a session's (the same generator).
 fn flash_cookie(headers: &HeaderMap) -> Option<String> {
-    super::auth::hex_cookie(headers, FLASH_COOKIE, 64)
+    crate::server::web::auth::hex_cookie(headers, FLASH_COOKIE, 64)
 }
 
 /// A redirect target on this site: a local path as it is, this host's absolute URL as its path,

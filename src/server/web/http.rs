@@ -1,11 +1,11 @@
 //! The HTTP server: routes, middleware, error responses, start-up and shutdown.
 
-use super::config::Config;
-use super::db::Db;
-use super::guard;
-use super::state::AppState;
 use crate::app::{shell, App};
 use crate::error::AppError;
+use crate::server::config::Config;
+use crate::server::db::Db;
+use crate::server::web::guard;
+use crate::server::web::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,9 +33,9 @@ pub fn redirect_form_post(path: &str) {
 /// Runs a server function's body; a failure gets its HTTP status and a log line.
 pub async fn respond<T>(work: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
     work.await.inspect_err(|err| {
-        if err.status() >= 500 {
-            tracing::error!(%err, "server function failed");
-        } else {
+        // Failures were logged with their detail where they happened (`observe::internal`, the
+        // database error conversion); refusals are the caller's and are noted here.
+        if err.status() < 500 {
             tracing::info!(%err, status = err.status(), "server function refused");
         }
         set_error_status(err);
@@ -135,8 +135,8 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 }
 
 pub fn router(state: AppState) -> Router {
-    super::observe::init_executor();
-    super::observe::prometheus();
+    crate::server::observe::init_executor();
+    crate::server::observe::prometheus();
     // The route list comes from rendering the app once; one process needs it only once.
     static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
     let routes = ROUTES.get_or_init(|| generate_route_list(App)).clone();
@@ -144,8 +144,8 @@ pub fn router(state: AppState) -> Router {
     let limits = guard::Guard::new(&state.config);
     Router::new()
         .route("/healthz", get(healthz))
-        .route("/metrics", get(super::observe::metrics_endpoint))
-        .merge(super::api::routes())
+        .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
+        .merge(crate::server::web::api::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, guard::provide_page_nonce, {
             let options = state.leptos_options.clone();
@@ -153,18 +153,18 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(guard::provide_page_nonce, shell))
         .layer(axum::extract::DefaultBodyLimit::max(guard::SERVER_FN_MAX_BODY))
-        .layer(axum::middleware::from_fn(super::flush::first_flush))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), super::page_cache::page_cache))
-        .layer(axum::middleware::from_fn(super::auth::attach_session))
-        .layer(axum::middleware::from_fn(super::auth::forgery_guard))
+        .layer(axum::middleware::from_fn(crate::server::web::flush::first_flush))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::web::page_cache::page_cache))
+        .layer(axum::middleware::from_fn(crate::server::web::auth::attach_session))
+        .layer(axum::middleware::from_fn(crate::server::web::auth::forgery_guard))
         .layer(axum::middleware::from_fn(cache_headers))
-        .layer(axum::middleware::from_fn(super::compress::compress))
+        .layer(axum::middleware::from_fn(crate::server::web::compress::compress))
         .layer(axum::middleware::from_fn(guard::body_limit))
         .layer(axum::middleware::from_fn_with_state(limits.clone(), guard::error_links))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(guard::panic_response))
         .layer(axum::middleware::from_fn_with_state(limits.clone(), guard::admission))
         .layer(axum::middleware::from_fn_with_state(limits, guard::security_headers))
-        .layer(axum::middleware::from_fn(super::observe::track))
+        .layer(axum::middleware::from_fn(crate::server::observe::track))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -247,8 +247,8 @@ pub async fn prepare_database(config: &Config) -> Result<Db, Box<dyn std::error:
         Duration::from_secs(config.database.acquire_timeout_secs),
     )
     .await?;
-    db.migrate().await.map_err(|e| super::db::ConnectError::Migrate {
-        url: super::db::redact_url(&config.database.url),
+    db.migrate().await.map_err(|e| crate::server::db::ConnectError::Migrate {
+        url: crate::server::db::redact_url(&config.database.url),
         reason: e.to_string(),
     })?;
     Ok(db)

@@ -1,10 +1,10 @@
 //! The `marquee` command line.
 
-use super::config::Config;
-use super::db::load::{load_dataset, LoadSummary};
-use super::http::{bind, prepare_database, serve};
-use super::state::AppState;
-use super::{demo, gen};
+use crate::server::config::Config;
+use crate::server::db::load::{load_dataset, LoadSummary};
+use crate::server::web::http::{bind, prepare_database, serve};
+use crate::server::web::state::AppState;
+use crate::server::{tools::demo, tools::gen};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -141,14 +141,16 @@ pub enum AdminAction {
 pub async fn run(cli: Cli) -> Result<(), BoxError> {
     let config = Config::load(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::BenchPredictions { movies, requests } => super::bench::run(&movies, requests.max(1)).await,
-        Command::BenchCatalogue { movies } => super::bench::run_catalogue(&movies).await,
+        Command::BenchPredictions { movies, requests } => {
+            crate::server::tools::bench::run(&movies, requests.max(1)).await
+        }
+        Command::BenchCatalogue { movies } => crate::server::tools::bench::run_catalogue(&movies).await,
         Command::BenchVoting { proposals, requests, seconds } => {
-            super::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
+            crate::server::tools::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
         }
         Command::Serve => run_server(config).await,
         Command::CompressAssets { dir, wasm_budget } => {
-            let sizes = super::compress::compress_assets(&dir)?;
+            let sizes = crate::server::web::compress::compress_assets(&dir)?;
             println!("{:<40} {:>10} {:>10} {:>10}", "file", "bytes", "brotli", "gzip");
             for s in &sizes {
                 println!("{:<40} {:>10} {:>10} {:>10}", s.path, s.raw, s.brotli, s.gzip);
@@ -165,7 +167,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::Migrate => {
             prepare_database(&config).await?;
-            println!("migrations applied to {}", super::db::redact_url(&config.database.url));
+            println!("migrations applied to {}", crate::server::db::redact_url(&config.database.url));
             Ok(())
         }
         Command::SeedDemo => {
@@ -190,8 +192,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             };
             crate::validate::new_password(&password, &username)?;
             let db = prepare_database(&config).await?;
-            let hash = super::auth::hash_password(password).await?;
-            let created = super::db::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
+            let hash = crate::server::services::accounts::hash_password(password).await?;
+            let created = crate::server::db::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
             println!("{username} is {} admin", if created { "a new" } else { "now an" });
             Ok(())
         }
@@ -200,13 +202,13 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 return Err("--days must be from 1 to 90".into());
             }
             let db = prepare_database(&config).await?;
-            let code = super::auth::create_invite(&db, None, days).await?;
+            let code = crate::server::services::accounts::create_invite(&db, None, days).await?;
             println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
             Ok(())
         }
         Command::Import { format, file, ratings, dry_run } => {
-            let format = super::import::Format::parse(&format)?;
-            if ratings.is_some() && format != super::import::Format::ImdbTsv {
+            let format = crate::server::services::import::Format::parse(&format)?;
+            if ratings.is_some() && format != crate::server::services::import::Format::ImdbTsv {
                 return Err("--ratings goes with --format imdb-tsv".into());
             }
             let open =
@@ -227,13 +229,19 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 Some(bar) => Box::new(bar.wrap_read(input)),
                 None => Box::new(input),
             };
-            let report =
-                super::import::import_reader(&db, format, std::io::BufReader::new(reader), ratings, dry_run, |done| {
+            let report = crate::server::services::import::import_reader(
+                &db,
+                format,
+                std::io::BufReader::new(reader),
+                ratings,
+                dry_run,
+                |done| {
                     if let Some(bar) = &bar {
                         bar.set_message(format!("{done} rows"));
                     }
-                })
-                .await?;
+                },
+            )
+            .await?;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
@@ -248,7 +256,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::RefreshImdbCache { hours, limit } => {
             let db = prepare_database(&config).await?;
-            let client = super::imdb::ImdbClient::new(&config.imdb);
+            let client = crate::server::services::imdb::ImdbClient::new(&config.imdb);
             let fresh_for = std::time::Duration::from_secs(hours.unwrap_or(config.imdb.fresh_hours) * 3600);
             let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
                 let bar = indicatif::ProgressBar::new(0);
@@ -258,13 +266,20 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 );
                 bar
             });
-            let policy = super::refresher::RetryPolicy::default();
-            let report = super::refresher::refresh_once(&db, &client, fresh_for, limit, &policy, |done, total| {
-                if let Some(bar) = &bar {
-                    bar.set_length(total as u64);
-                    bar.set_position(done as u64);
-                }
-            })
+            let policy = crate::server::services::refresher::RetryPolicy::default();
+            let report = crate::server::services::refresher::refresh_once(
+                &db,
+                &client,
+                fresh_for,
+                limit,
+                &policy,
+                |done, total| {
+                    if let Some(bar) = &bar {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    }
+                },
+            )
             .await?;
             if let Some(bar) = bar {
                 bar.finish_and_clear();
@@ -286,7 +301,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let generated = started.elapsed();
             let step = (movies / 10).max(1);
             let summary = load_dataset(&db, &data, |done| {
-                if done % step < super::db::load::BATCH || done == movies {
+                if done % step < crate::server::db::load::BATCH || done == movies {
                     eprintln!("  loaded {done} of {movies} films");
                 }
             })
@@ -313,15 +328,15 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
     // Bind first: a port in use is the most common start-up problem and needs no database.
     let listener = bind(&config.site.addr).await?;
     let db = prepare_database(&config).await?;
-    if config.demo.seed_on_first_start && super::db::stats::site_stats(&db, 0).await?.movies == 0 {
+    if config.demo.seed_on_first_start && crate::server::db::stats::site_stats(&db, 0).await?.movies == 0 {
         tracing::info!("empty catalogue: loading the demo data");
         let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
         tracing::info!(films = summary.movies_added, members = summary.users_added, "demo data loaded");
         if summary.users_added > 0 {
             // The demo's admin gets a fresh random password, shown once, so no two installs share one.
-            let password = super::auth::new_token().0[..20].to_string();
-            let hash = super::auth::hash_password(password.clone()).await?;
-            super::db::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
+            let password = crate::server::services::accounts::new_token().0[..20].to_string();
+            let hash = crate::server::services::accounts::hash_password(password.clone()).await?;
+            crate::server::db::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
             tracing::info!("demo admin: sign in as {:?} with password {password}", demo::ADMIN);
         }
     }

@@ -1,14 +1,15 @@
 //! The catalogue service: film lists, film details, recommendations and site counts, each cached
 //! (moka) for its configured time and invalidated by the writes that change it.
 
-use super::cache_stats::CacheStats;
-use super::config::CacheConfig;
-use super::dataset::fold_text;
-use super::db::movies::{self, MovieKey, Start};
-use super::db::{stats, Db};
 use crate::error::AppError;
 use crate::model::{CacheFigures, MovieCard, MovieDetail, MovieFilter, MovieList, RecommendedFilm, SiteStats};
 use crate::recommend::{self, Reason, TasteFilm};
+use crate::server::config::CacheConfig;
+use crate::server::db::dataset::fold_text;
+use crate::server::db::movies;
+pub use crate::server::db::movies::{MovieKey, Start};
+use crate::server::db::{stats, Db};
+use crate::server::services::cache_stats::CacheStats;
 use moka::future::Cache;
 use std::collections::HashMap;
 use std::future::Future;
@@ -279,11 +280,19 @@ impl Catalogue {
         self.stats.get((), async { Ok(stats::site_stats(db, self.imdb_fresh_secs).await?) }).await
     }
 
-    /// A member rated (or unrated) a film.
-    pub async fn rated(&self, user_id: i64, movie_id: i64) {
+    /// Stores a member's rating of a film in half stars (none removes it), and drops what showed
+    /// the old one.
+    pub async fn rate(&self, db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<(), AppError> {
+        movies::rate(db, user_id, movie_id, half_stars).await?;
         self.details.invalidate(&movie_id).await;
         self.recommendations.invalidate(&user_id).await;
         self.stats.clear();
+        Ok(())
+    }
+
+    /// The member's own rating of a film, in half stars.
+    pub async fn my_rating(&self, db: &Db, user_id: i64, movie_id: i64) -> Result<Option<i32>, AppError> {
+        Ok(movies::my_rating(db, user_id, movie_id).await?)
     }
 
     /// Club data changed (a proposal, a vote, a watched film, a new member): film pages show it.

@@ -1,11 +1,12 @@
-use super::auth::SignInThrottle;
-use super::catalogue::Catalogue;
-use super::config::Config;
-use super::db::Db;
-use super::imdb::ImdbClient;
-use super::predictions::Predictions;
-use super::refresher::Refresher;
 use crate::error::AppError;
+use crate::server::config::Config;
+use crate::server::db::Db;
+use crate::server::services::catalogue::Catalogue;
+use crate::server::services::club::Club;
+use crate::server::services::imdb::ImdbClient;
+use crate::server::services::predictions::Predictions;
+use crate::server::services::refresher::Refresher;
+use crate::server::web::auth::SignInThrottle;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
@@ -23,8 +24,9 @@ pub struct AppState {
     pub refresher: Arc<Refresher>,
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
+    pub club: Club,
     /// Rendered pages kept per version of their data.
-    pub pages: super::page_cache::Pages,
+    pub pages: crate::server::web::page_cache::Pages,
 }
 
 impl AppState {
@@ -35,7 +37,7 @@ impl AppState {
         let predictions = Arc::new(Predictions::load(&db, ttl).await?);
         let warm = predictions.clone();
         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
-        super::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
+        crate::server::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
         let accounts = &config.accounts;
         let throttle = SignInThrottle::new(
             accounts.failures_per_account,
@@ -43,10 +45,12 @@ impl AppState {
             Duration::from_secs(accounts.lockout_minutes * 60),
         );
         let catalogue = Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours).await?);
+        let club = Club::new(db.clone(), catalogue.clone(), &config);
         Ok(AppState {
-            pages: super::page_cache::Pages::new(ttl),
+            club,
+            pages: crate::server::web::page_cache::Pages::new(ttl),
             catalogue,
-            leptos_options: super::http::leptos_options(&config),
+            leptos_options: crate::server::web::http::leptos_options(&config),
             imdb: Arc::new(ImdbClient::new(&config.imdb)),
             refresher: Arc::new(Refresher::default()),
             throttle: Arc::new(throttle),
@@ -92,7 +96,7 @@ impl AppState {
                         Err(err.to_string())
                     }
                 };
-                super::observe::job_finished("predictions-refresh", started.elapsed(), result);
+                crate::server::observe::job_finished("predictions-refresh", started.elapsed(), result);
             }
         });
     }

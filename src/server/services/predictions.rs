@@ -1,12 +1,12 @@
 //! The predictions service: the scored films held in memory as compact arrays, rankings and
 //! backtests cached per weights (moka, coalesced), rebuilt when the inputs change.
 
-use super::cache_stats::CacheStats;
-use super::db::scores::{self, RawInputs};
-use super::db::Db;
 use crate::error::AppError;
 use crate::model::*;
 use crate::scoring::{self, Dims, FilmInputs, Packed, Weights, DIMENSIONS};
+use crate::server::db::scores::{self, RawInputs};
+use crate::server::db::Db;
+use crate::server::services::cache_stats::CacheStats;
 use moka::sync::Cache;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

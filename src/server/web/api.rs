@@ -2,12 +2,11 @@
 //! handlers (`/api/v1/openapi.json`, browsable at `/api/docs`). Same sessions as the site; changes
 //! need a signed-in member and pass the cross-site check like every form.
 
-use super::auth::Caller;
-use super::db::movies::{self, MovieKey, Start};
-use super::db::proposals;
-use super::state::AppState;
 use crate::error::AppError;
 use crate::model::*;
+use crate::server::db::movies::{self, MovieKey, Start};
+use crate::server::web::auth::Caller;
+use crate::server::web::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
@@ -206,8 +205,7 @@ async fn put_rating(
     let viewer = caller.member()?;
     let movie_id = movie_id_of(&state, &id).await?;
     let half = crate::validate::half_stars(body.stars)?;
-    movies::rate(&state.db, viewer.id, movie_id, Some(half)).await?;
-    state.catalogue.rated(viewer.id, movie_id).await;
+    state.catalogue.rate(&state.db, viewer.id, movie_id, Some(half)).await?;
     Ok(Json(MyRating { movie_id, stars: Some(half as f64 / 2.0) }))
 }
 
@@ -222,8 +220,7 @@ async fn delete_rating(
 ) -> Result<Json<MyRating>, AppError> {
     let viewer = caller.member()?;
     let movie_id = movie_id_of(&state, &id).await?;
-    movies::rate(&state.db, viewer.id, movie_id, None).await?;
-    state.catalogue.rated(viewer.id, movie_id).await;
+    state.catalogue.rate(&state.db, viewer.id, movie_id, None).await?;
     Ok(Json(MyRating { movie_id, stars: None }))
 }
 
@@ -292,7 +289,7 @@ async fn predictions(
         predictions.page(&q, p.set.unwrap_or(CandidateSet::Candidates), p.offset.unwrap_or(0), p.limit.unwrap_or(25))
     })
     .await
-    .map_err(|_| AppError::Internal)??;
+    .map_err(|e| crate::server::observe::internal("ranking task stopped", e))??;
     Ok(Json(page.into()))
 }
 
@@ -313,10 +310,7 @@ async fn list_proposals(
     caller: Caller,
     ApiQuery(p): ApiQuery<ProposalParams>,
 ) -> Result<Json<Slice<ProposalCard>>, AppError> {
-    let offset = crate::validate::list_offset(p.offset.unwrap_or(0))?;
-    let limit = crate::validate::limit(p.limit.unwrap_or(20), state.config.pages.max_page_size)?;
-    let (items, total) = proposals::active_page(&state.db, caller.0.map(|v| v.id), limit, offset as u64).await?;
-    Ok(Json(Slice { items, offset, total }))
+    Ok(Json(state.club.proposals(caller.0.as_ref(), p.offset.unwrap_or(0), p.limit.unwrap_or(20)).await?))
 }
 
 /// Who voted for one proposal.
@@ -331,8 +325,7 @@ async fn proposal_votes(
     let id: i64 = id.trim().parse().map_err(|_| {
         AppError::BadRequest(format!("{:?} is not a proposal number.", id.chars().take(40).collect::<String>()))
     })?;
-    let state_of = proposals::vote_state(&state.db, id, caller.0.map(|v| v.id)).await?;
-    Ok(Json(state_of.ok_or_else(|| AppError::NotFound("That proposal".into()))?))
+    Ok(Json(state.club.votes(id, caller.0.as_ref()).await?))
 }
 
 /// The site's counts.
@@ -358,13 +351,13 @@ pub struct ImportParams {
 async fn import(
     State(state): State<AppState>,
     // Checked before the body (up to 64 MiB) is read.
-    _admin: super::auth::AdminCaller,
+    _admin: crate::server::web::auth::AdminCaller,
     ApiQuery(p): ApiQuery<ImportParams>,
     ApiBytes(body): ApiBytes,
 ) -> Result<Json<ImportReport>, AppError> {
-    let format = super::import::Format::parse(&p.format)?;
+    let format = crate::server::services::import::Format::parse(&p.format)?;
     let dry_run = p.dry_run.unwrap_or(false);
-    let report = super::import::import_bytes(&state.db, format, &body, dry_run, |_| {}).await?;
+    let report = crate::server::services::import::import_bytes(&state.db, format, &body, dry_run, |_| {}).await?;
     if !dry_run && (report.created + report.updated) > 0 {
         state.catalogue.catalogue_changed(&state.db).await?;
         if let Err(err) = state.predictions.refresh_if_changed(&state.db).await {

@@ -1,7 +1,7 @@
 //! Deterministic synthetic films for benchmarks: the same count and seed give the same data.
 
-use super::dataset::*;
-use super::demo::{reference_festivals, reference_lists, TARGET_LIST};
+use crate::server::db::dataset::*;
+use crate::server::tools::demo::{reference_festivals, reference_lists, TARGET_LIST};
 
 const ADJECTIVES: &[&str] = &[
     "Silent", "Crimson", "Last", "Hidden", "Golden", "Broken", "Distant", "Burning", "Quiet", "Wild", "Electric",

@@ -1,7 +1,7 @@
 //! The demo dataset: real films (facts only; metric values approximate), festivals, canonical
 //! lists, and a small club with proposals and votes.
 
-use super::dataset::*;
+use crate::server::db::dataset::*;
 
 /// The list the predictions page forecasts.
 pub const TARGET_LIST: &str = "1001-movies";

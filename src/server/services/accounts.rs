@@ -1,0 +1,217 @@
+//! Accounts: password hashing, registration, password changes, invitations, and what admins do
+//! with members and the audit log. Sessions and cookies are `web::auth`.
+
+use crate::error::AppError;
+use crate::model::{AuditEntry, MemberRow, Page, Viewer, AUDIT_ACTIONS};
+use crate::server::db::{accounts, audit, Db};
+use crate::server::observe;
+use crate::validate;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use password_hash::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
+
+/// Argon2id with the library's defaults (19 MiB, 2 passes): the OWASP recommendation, and about
+/// 20-40 ms per hash on this class of machine.
+fn hasher() -> Argon2<'static> {
+    Argon2::default()
+}
+
+pub fn hash_password_now(password: &str) -> Result<String, AppError> {
+    let salt = SaltString::generate(&mut OsRng);
+    hasher()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|err| observe::internal("password hashing failed", err))
+}
+
+fn verify_password_now(password: &str, hash: &str) -> bool {
+    PasswordHash::new(hash).is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
+}
+
+/// Hashing is CPU-bound for tens of milliseconds: keep it off the async workers.
+pub async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || hash_password_now(&password))
+        .await
+        .map_err(|e| observe::internal("password hashing stopped", e))?
+}
+
+/// Verifies against the stored hash, or against a dummy hash when there is none, so that
+/// "no such user" takes as long as "wrong password".
+pub async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let ok = verify_password_now(&password, hash.as_deref().unwrap_or_else(|| dummy_hash()));
+        ok && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn dummy_hash() -> &'static str {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DUMMY.get_or_init(|| hash_password_now("not a real password").unwrap_or_default())
+}
+
+/// A fresh random token (what the cookie holds) and its hash (what the database holds).
+pub fn new_token() -> (String, String) {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let token = hex(&bytes);
+    let hash = token_hash(&token);
+    (token, hash)
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex(&Sha256::digest(token.as_bytes()))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What a visitor fills in to join.
+pub struct Registration<'a> {
+    pub username: &'a str,
+    pub display_name: Option<&'a str>,
+    pub password: String,
+    pub invite: Option<&'a str>,
+    /// Whether joining needs an invitation (the `accounts.registration` setting).
+    pub invite_only: bool,
+    pub ip: Option<String>,
+}
+
+/// Checks a registration and creates the member.
+pub async fn register(db: &Db, form: Registration<'_>) -> Result<Viewer, AppError> {
+    let invite_hash = if form.invite_only {
+        let code = form.invite.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
+            AppError::BadRequest("Registration here is by invitation: ask an admin for an invitation link.".into())
+        })?;
+        Some(token_hash(code))
+    } else {
+        None
+    };
+    let username = validate::username(form.username)?;
+    let display_name = validate::display_name(form.display_name.unwrap_or(""), &username)?;
+    validate::new_password(&form.password, &username)?;
+    let hash = hash_password(form.password).await?;
+    let user = accounts::NewUser {
+        username: &username,
+        display_name: &display_name,
+        password_hash: &hash,
+        is_admin: false,
+        invite_hash: invite_hash.as_deref(),
+        ip: form.ip,
+    };
+    accounts::create_user(db, &user).await
+}
+
+/// Replaces the member's password after checking the current one; every other session ends
+/// (`keep` is the hash of the session making the change).
+pub async fn change_password(
+    db: &Db,
+    viewer: &Viewer,
+    current: String,
+    new: String,
+    keep: &str,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    if current.chars().count() > validate::MAX_PASSWORD {
+        return Err(AppError::BadRequest("Your current password is not right.".into()));
+    }
+    let stored = accounts::password_hash(db, viewer.id).await?;
+    if !verify_password(current, stored).await {
+        return Err(AppError::BadRequest("Your current password is not right.".into()));
+    }
+    validate::new_password(&new, &viewer.username)?;
+    let hash = hash_password(new).await?;
+    accounts::change_password(db, viewer.id, &hash, keep).await?;
+    audit::record(db, Some(viewer.id), "account.password", None, ip).await?;
+    Ok(())
+}
+
+/// A new invitation code (only its hash is stored), for the admin page and `marquee invite`.
+pub async fn create_invite(db: &Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
+    let (code, hash) = new_token();
+    let expires = crate::server::db::now() + days as i64 * 86_400;
+    accounts::create_invite(db, &hash, by, expires).await?;
+    Ok(code)
+}
+
+/// An invitation made on the admin page, valid for a week and recorded in the audit log.
+pub async fn invite(db: &Db, admin: &Viewer, ip: Option<String>) -> Result<String, AppError> {
+    let code = create_invite(db, Some(admin.id), 7).await?;
+    audit::record(db, Some(admin.id), "admin.invite", None, ip).await?;
+    Ok(code)
+}
+
+pub async fn members(db: &Db) -> Result<Vec<MemberRow>, AppError> {
+    Ok(accounts::members(db).await?)
+}
+
+/// Sets a member's own proposal limit from what an admin typed; empty means "the default".
+pub async fn set_proposal_limit(
+    db: &Db,
+    admin: &Viewer,
+    user_id: i64,
+    limit: &str,
+    ip: Option<String>,
+) -> Result<(), AppError> {
+    let limit = match limit.trim() {
+        "" => None,
+        text => {
+            let n = text
+                .parse::<i64>()
+                .map_err(|_| AppError::BadRequest("A proposal limit must be a whole number from 0 to 100.".into()))?;
+            Some(validate::proposal_limit(n)? as i32)
+        }
+    };
+    accounts::set_proposal_limit(db, admin, user_id, limit, ip).await
+}
+
+/// Page `page` (from 1) of the audit log, filtered by a known action and an actor's username.
+pub async fn audit_log(
+    db: &Db,
+    action: Option<String>,
+    actor: Option<String>,
+    page: u32,
+) -> Result<Page<AuditEntry>, AppError> {
+    let page = validate::page_number(page)?;
+    let action = action.filter(|a| !a.is_empty());
+    if let Some(a) = &action {
+        if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
+            return Err(AppError::BadRequest(format!("{a:?} is not an action the log records.")));
+        }
+    }
+    let actor = actor.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+    if actor.as_ref().is_some_and(|a| a.len() > 64) {
+        return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
+    }
+    let per_page = 50;
+    let filter = audit::AuditFilter { action, actor, limit: per_page, offset: validate::offset(page, per_page) };
+    let (items, total) = audit::entries(db, &filter).await?;
+    Ok(Page { items, page, per_page, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password_now("correct horse battery").unwrap();
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password_now("correct horse battery", &hash));
+        assert!(!verify_password_now("correct horse batterx", &hash));
+        assert!(!verify_password_now("correct horse battery", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, ha) = new_token();
+        let (b, _) = new_token();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert_eq!(ha, token_hash(&a));
+        assert_ne!(ha, a);
+    }
+}

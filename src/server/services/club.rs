@@ -1,0 +1,113 @@
+//! The club: proposals, votes and the watched history. Server functions and the JSON API both come
+//! through here, so a page of proposals is checked the same way everywhere, and every change tells
+//! the caches that show club data.
+
+use crate::error::AppError;
+use crate::model::{ActivityItem, Page, ProposalCard, Quota, Slice, Viewer, VoteState, WatchedFilm};
+use crate::server::config::Config;
+use crate::server::db::{audit, proposals, Db};
+use crate::server::services::catalogue::Catalogue;
+use crate::validate;
+use std::sync::Arc;
+
+pub use crate::server::db::proposals::Prefill;
+
+#[derive(Clone)]
+pub struct Club {
+    db: Db,
+    catalogue: Arc<Catalogue>,
+    /// The most proposals one request may ask for.
+    max_page_size: u32,
+    /// Watched films per page.
+    watched_per_page: u32,
+    /// Open proposals per member unless an admin set their own limit.
+    proposal_limit: i64,
+}
+
+impl Club {
+    pub fn new(db: Db, catalogue: Arc<Catalogue>, config: &Config) -> Club {
+        Club {
+            db,
+            catalogue,
+            max_page_size: config.pages.max_page_size,
+            watched_per_page: config.pages.proposals,
+            proposal_limit: config.accounts.proposal_limit,
+        }
+    }
+
+    /// Active proposals, most votes first, with the viewer's own votes: `limit` of them from
+    /// `offset`. Both are checked here, for every caller.
+    pub async fn proposals(
+        &self,
+        viewer: Option<&Viewer>,
+        offset: u32,
+        limit: u32,
+    ) -> Result<Slice<ProposalCard>, AppError> {
+        let offset = validate::list_offset(offset)?;
+        let limit = validate::limit(limit, self.max_page_size)?;
+        let (items, total) = proposals::active_page(&self.db, viewer.map(|v| v.id), limit, offset as u64).await?;
+        Ok(Slice { items, offset, total })
+    }
+
+    pub async fn propose(
+        &self,
+        viewer: &Viewer,
+        imdb_id: &str,
+        prefill: Prefill,
+        ip: Option<String>,
+    ) -> Result<i64, AppError> {
+        let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill, ip).await?;
+        self.catalogue.club_changed(None).await;
+        Ok(id)
+    }
+
+    pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
+        let (result, movie_id) = proposals::vote(&self.db, viewer, id, on, ip).await?;
+        self.catalogue.club_changed(movie_id).await;
+        Ok(result)
+    }
+
+    /// One proposal's votes; `viewer` learns whether they voted.
+    pub async fn votes(&self, id: i64, viewer: Option<&Viewer>) -> Result<VoteState, AppError> {
+        let found = proposals::vote_state(&self.db, id, viewer.map(|v| v.id)).await?;
+        found.ok_or_else(|| AppError::NotFound("That proposal".into()))
+    }
+
+    pub async fn withdraw(&self, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+        proposals::withdraw(&self.db, viewer, id, ip).await?;
+        self.catalogue.club_changed(None).await;
+        Ok(())
+    }
+
+    pub async fn mark_watched(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+        proposals::mark_watched(&self.db, admin, id, ip).await?;
+        self.catalogue.club_changed(None).await;
+        Ok(())
+    }
+
+    /// Page `page` (from 1) of the watched history, newest first.
+    pub async fn watched(&self, viewer: Option<&Viewer>, page: u32) -> Result<Page<WatchedFilm>, AppError> {
+        let page = validate::page_number(page)?;
+        let per_page = self.watched_per_page;
+        let offset = validate::offset(page, per_page);
+        let (items, total) = proposals::watched_page(&self.db, viewer.map(|v| v.id), per_page, offset).await?;
+        Ok(Page { items, page, per_page, total })
+    }
+
+    pub async fn rate_watched(&self, viewer: &Viewer, id: i64, stars: i32, ip: Option<String>) -> Result<(), AppError> {
+        let stars = validate::stars(stars)?;
+        proposals::rate_watched(&self.db, viewer, id, stars, ip).await?;
+        self.catalogue.club_changed(None).await;
+        Ok(())
+    }
+
+    /// How many more films `viewer` may propose.
+    pub async fn quota(&self, viewer: &Viewer) -> Result<Quota, AppError> {
+        Ok(proposals::quota(&self.db, viewer.id, self.proposal_limit).await?)
+    }
+
+    /// The club's latest `limit` actions, newest first.
+    pub async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityItem>, AppError> {
+        Ok(audit::recent_activity(&self.db, limit).await?)
+    }
+}

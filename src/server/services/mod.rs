@@ -1,0 +1,12 @@
+//! What server functions and API handlers call: each service owns its caches and reads and writes
+//! through `db`. Services never reach into `web`.
+
+pub mod accounts;
+pub mod cache_stats;
+pub mod catalogue;
+pub mod club;
+pub mod imdb;
+pub mod import;
+pub mod predictions;
+pub mod refresher;
+pub mod versions;
