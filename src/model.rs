@@ -517,36 +517,38 @@ pub struct SearchHit {
     pub imdb_rating: Option<f64>,
 }
 
-/// A run of a longer list starting at `offset`, with the list's full length.
+/// A run of a longer list: `items` from position `offset`, asked for `limit` at a time, out of
+/// `total`. The one shape of every paged list: scroll loaders continue at `next_offset`, numbered
+/// pagers show `page` (pages of `limit`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Slice<T> {
     pub items: Vec<T>,
     pub offset: u32,
+    pub limit: u32,
     pub total: i64,
 }
 
 impl<T> Slice<T> {
     /// Where the next run starts, if anything follows.
     pub fn next_offset(&self) -> Option<u32> {
-        let end = self.offset as i64 + self.items.len() as i64;
-        (!self.items.is_empty() && end < self.total).then_some(end as u32)
+        next_offset(self.offset, self.items.len(), self.total)
     }
-}
 
-/// One page of a longer list, with whether more follows.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    pub page: u32,
-    pub per_page: u32,
-    pub total: i64,
-}
-
-impl<T> Page<T> {
     pub fn has_more(&self) -> bool {
-        (self.page as i64) * (self.per_page as i64) < self.total
+        self.next_offset().is_some()
     }
+
+    /// Which page (from 1) this is, in pages of `limit`.
+    pub fn page(&self) -> u32 {
+        self.offset / self.limit.max(1) + 1
+    }
+}
+
+/// Where a list continues after `shown` items from `offset`, if anything follows.
+pub fn next_offset(offset: u32, shown: usize, total: i64) -> Option<u32> {
+    let end = offset as i64 + shown as i64;
+    (shown > 0 && end < total).then_some(end as u32)
 }
 
 /// The home page: headline numbers and a shelf of recent films.
@@ -624,8 +626,12 @@ pub struct PredictionPage {
 
 impl PredictionPage {
     pub fn next_offset(&self) -> Option<u32> {
-        let next = self.offset + self.rows.len() as u32;
-        (next < self.total && !self.rows.is_empty()).then_some(next)
+        next_offset(self.offset, self.rows.len(), self.total as i64)
+    }
+
+    /// The rows as a run of the ranking, asked for `limit` at a time.
+    pub fn into_slice(self, limit: u32) -> Slice<PredictionRow> {
+        Slice { items: self.rows, offset: self.offset, limit, total: self.total as i64 }
     }
 }
 
@@ -793,11 +799,11 @@ mod tests {
 
     #[test]
     fn slices_know_what_follows() {
-        let s = Slice { items: vec![1, 2], offset: 20, total: 23 };
+        let s = Slice { items: vec![1, 2], offset: 20, limit: 2, total: 23 };
         assert_eq!(s.next_offset(), Some(22));
-        let s = Slice { items: vec![1], offset: 22, total: 23 };
+        let s = Slice { items: vec![1], offset: 22, limit: 2, total: 23 };
         assert_eq!(s.next_offset(), None);
-        let s: Slice<i32> = Slice { items: vec![], offset: 40, total: 23 };
+        let s: Slice<i32> = Slice { items: vec![], offset: 40, limit: 2, total: 23 };
         assert_eq!(s.next_offset(), None);
     }
 }

@@ -111,6 +111,13 @@ pub fn offset(page: u32, per_page: u32) -> u64 {
     (page.saturating_sub(1) as u64) * per_page as u64
 }
 
+/// Checks a page number (from 1) and gives the position its first row has, in pages of `per_page`.
+pub fn page_offset(page: u32, per_page: u32) -> Result<u32, AppError> {
+    let page = page_number(page)?;
+    u32::try_from(offset(page, per_page))
+        .map_err(|_| AppError::BadRequest(format!("Page must be a whole number from 1 to {MAX_PAGE}.")))
+}
+
 /// Reads an IMDb title id from what people paste: `tt0111161`, or a title URL with or without a
 /// language prefix, `www.` or `m.`, query string or fragment. Returns the id in canonical form.
 pub fn imdb_id(input: &str) -> Result<String, AppError> {

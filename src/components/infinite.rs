@@ -1,9 +1,102 @@
+//! Lists that grow as the reader scrolls. The server renders the first run of a list; the browser
+//! fetches the rest, one run after another, each from where the last one ended.
+
+use crate::error::AppError;
+use crate::model::Slice;
 use leptos::prelude::*;
+use std::future::Future;
+
+/// What an infinite list is called in its messages: "film" gives "Loading more films…",
+/// "More films" and "That is every film."
+#[derive(Clone, Copy)]
+pub struct Noun(pub &'static str);
+
+/// Appends the rest of a list from offset `first` (none: the list is complete) as the reader nears
+/// its end. `fetch` gets a run from an offset; items whose `key` is already shown are dropped (a
+/// vote elsewhere can move one across a run's boundary); a failure shows its message with "Try
+/// again" and stops further loads until then. With `more_href` the idle state is a "More …" link
+/// to that address (what a reader without JavaScript follows); otherwise loading starts by scroll
+/// alone. `list` renders the container with the items.
+pub fn infinite_list<T, K, Fut>(
+    first: Option<u32>,
+    fetch: impl Fn(u32) -> Fut + Clone + Send + Sync + 'static,
+    key: impl Fn(&T) -> K + Clone + Send + Sync + 'static,
+    noun: Noun,
+    more_href: Option<Callback<u32, String>>,
+    list: impl FnOnce(ReadSignal<Vec<T>>) -> AnyView,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    K: PartialEq,
+    Fut: Future<Output = Result<Slice<T>, AppError>> + 'static,
+{
+    let items = RwSignal::new(Vec::<T>::new());
+    let next = RwSignal::new(first);
+    let loading = RwSignal::new(false);
+    let failed = RwSignal::new(None::<String>);
+    let load = move || {
+        let Some(offset) = next.get_untracked() else { return };
+        if loading.get_untracked() {
+            return;
+        }
+        loading.set(true);
+        let (fetch, key) = (fetch.clone(), key.clone());
+        leptos::task::spawn_local(async move {
+            match fetch(offset).await {
+                Ok(slice) => {
+                    next.set(slice.next_offset());
+                    items.update(|shown| {
+                        let fresh: Vec<T> = slice
+                            .items
+                            .into_iter()
+                            .filter(|item| !shown.iter().any(|old| key(old) == key(item)))
+                            .collect();
+                        shown.extend(fresh);
+                    });
+                    failed.set(None);
+                }
+                Err(e) => failed.set(Some(e.to_string())),
+            }
+            loading.set(false);
+        });
+    };
+    let sentinel = NodeRef::<leptos::html::Div>::new();
+    load_near_sentinel(sentinel, loading, failed, load.clone());
+    let retry = load.clone();
+    let Noun(noun) = noun;
+    view! {
+        {list(items.read_only())}
+        <div class="more" node_ref=sentinel>
+            {move || failed.get().map(|msg| {
+                let retry = retry.clone();
+                view! {
+                    <p class="error-text" role="alert">{msg} " "
+                        <button class="link-button" on:click=move |_| { failed.set(None); retry(); }>"Try again"</button>
+                    </p>
+                }
+            })}
+            {move || match (next.get(), loading.get()) {
+                (_, true) => Some(view! {
+                    <p class="loading" aria-busy="true"><span class="spinner"></span>{format!("Loading more {noun}s…")}</p>
+                }.into_any()),
+                (None, false) => Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any()),
+                (Some(offset), false) => more_href.map(|href| {
+                    let load = load.clone();
+                    view! {
+                        <a class="button more-link" href=href.run(offset) on:click=move |ev| { ev.prevent_default(); load(); }>
+                            {format!("More {noun}s")}
+                        </a>
+                    }.into_any()
+                }),
+            }}
+        </div>
+    }
+}
 
 /// Calls `load` whenever `sentinel` comes within 600 px of the viewport: on scroll, and after each
-/// load finishes (a tall screen may need several pages at once). Stops while `failed` holds an
+/// load finishes (a tall screen may need several runs at once). Stops while `failed` holds an
 /// error, so a broken server is not asked again on every scroll event. Browser only.
-pub fn load_near_sentinel(
+fn load_near_sentinel(
     sentinel: NodeRef<leptos::html::Div>,
     loading: RwSignal<bool>,
     failed: RwSignal<Option<String>>,

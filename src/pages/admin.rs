@@ -1,8 +1,9 @@
 //! `/admin`: members and their proposal limits, invitations, and the audit log (admins only).
 
 use crate::components::error_view::ErrorView;
+use crate::components::pager::Pager;
 use crate::error::AppError;
-use crate::model::{format_date, AuditEntry, MemberRow, Page, AUDIT_ACTIONS};
+use crate::model::{format_date, AuditEntry, MemberRow, Slice, AUDIT_ACTIONS};
 use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -47,7 +48,11 @@ pub async fn create_invitation() -> Result<String, AppError> {
 }
 
 #[server(endpoint = "audit_log", input = GetUrl)]
-pub async fn audit_log(action: Option<String>, actor: Option<String>, page: u32) -> Result<Page<AuditEntry>, AppError> {
+pub async fn audit_log(
+    action: Option<String>,
+    actor: Option<String>,
+    page: u32,
+) -> Result<Slice<AuditEntry>, AppError> {
     use crate::server::services::accounts;
     use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
@@ -196,9 +201,9 @@ pub fn AuditPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let (action, actor, _) = params();
                     entries.await.map(|page| {
-                        let has_more = page.has_more();
-                        let next = has_more.then(|| audit_href(&action, &actor, page.page + 1));
-                        let prev = (page.page > 1).then(|| audit_href(&action, &actor, page.page - 1));
+                        let (filter_action, filter_actor) = (action.clone(), actor.clone());
+                        let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
+                        let (number, has_more) = (page.page(), page.has_more());
                         view! {
                             <form method="get" action="/admin/audit" class="filters">
                                 <label>"Action "
@@ -229,11 +234,7 @@ pub fn AuditPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            <nav class="pager" aria-label="Pages">
-                                {prev.map(|href| view! { <a rel="prev" href=href>"← Newer"</a> })}
-                                <span class="pager-current">{format!("Page {}", page.page)}</span>
-                                {next.map(|href| view! { <a rel="next" href=href>"Older →"</a> })}
-                            </nav>
+                            <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
                         }
                     })
                 })}

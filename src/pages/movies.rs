@@ -2,9 +2,11 @@
 //! scrolls, and plain page links work without JavaScript.
 
 use crate::components::error_view::ErrorView;
+use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::MovieCardView;
+use crate::components::pager::Pager;
 use crate::error::AppError;
-use crate::model::{MovieCard, MovieFilter, MovieSort};
+use crate::model::{MovieCard, MovieFilter, MovieSort, Slice};
 use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -14,18 +16,9 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoviesView {
-    pub items: Vec<MovieCard>,
-    pub total: i64,
-    pub page: u32,
-    pub per_page: u32,
+    pub films: Slice<MovieCard>,
     pub filter: MovieFilter,
     pub genres: Vec<String>,
-}
-
-impl MoviesView {
-    fn has_more(&self) -> bool {
-        (self.page as i64) * (self.per_page as i64) < self.total
-    }
 }
 
 #[server(endpoint = "list_movies", input = GetUrl)]
@@ -41,7 +34,6 @@ pub async fn list_movies(
     use crate::server::{web::http::respond, web::state::app_state};
     use crate::validate;
     respond(async move {
-        let page = validate::page_number(page)?;
         let state = app_state()?;
         let genres = state.catalogue.genres();
         let filter = validate::movie_filter(
@@ -52,10 +44,11 @@ pub async fn list_movies(
             q.as_deref(),
             &genres,
         )?;
-        let per_page = state.config.pages.movies;
-        let offset = validate::offset(page, per_page);
-        let list = state.catalogue.list(&state.db, &filter, Start::Offset(offset), per_page).await?;
-        Ok(MoviesView { items: list.items.clone(), total: list.total, page, per_page, filter, genres })
+        let limit = state.config.pages.movies;
+        let offset = validate::page_offset(page, limit)?;
+        let list = state.catalogue.list(&state.db, &filter, Start::Offset(offset as u64), limit).await?;
+        let films = Slice { items: list.items.clone(), offset, limit, total: list.total };
+        Ok(MoviesView { films, filter, genres })
     })
     .await
 }
@@ -91,30 +84,26 @@ pub fn MoviesPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
                     movies.await.map(|view| {
-                        let has_more = view.has_more();
+                        let (page, has_more) = (view.films.page(), view.films.has_more());
+                        let (first, limit) = (view.films.next_offset(), view.films.limit);
                         let query = view.filter.query_string();
                         let link = move |page: u32| {
                             if query.is_empty() { format!("/movies?page={page}") } else { format!("/movies?{query}&page={page}") }
                         };
-                        let next = has_more.then(|| view.page + 1);
                         view! {
                             <Filters filter=view.filter.clone() genres=view.genres.clone() />
                             <p class="muted list-summary">
-                                {match view.total {
+                                {match view.films.total {
                                     0 => "No films match.".to_string(),
                                     1 => "1 film".to_string(),
                                     n => format!("{n} films · {}", view.filter.sort.label().to_lowercase()),
                                 }}
                             </p>
-                            <div class="poster-grid" data-page=view.page>
-                                {view.items.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
+                            <div class="poster-grid" data-page=page>
+                                {view.films.items.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
                             </div>
-                            <MoreMovies filter=view.filter.clone() next />
-                            <nav class="pager nojs-more" aria-label="Pages">
-                                {(view.page > 1).then(|| view! { <a rel="prev" href=link(view.page - 1)>"← Previous"</a> })}
-                                <span class="pager-current">{format!("Page {}", view.page)}</span>
-                                {next.map(|p| view! { <a rel="next" href=link(p)>"Next →"</a> })}
-                            </nav>
+                            <MoreMovies filter=view.filter.clone() first limit />
+                            <Pager page has_more href=link class="nojs-more" />
                         }
                     })
                 })}
@@ -167,60 +156,26 @@ fn Filters(filter: MovieFilter, genres: Vec<String>) -> impl IntoView {
     }
 }
 
-/// Appends the next pages as the reader scrolls (JavaScript); the pager above covers the rest.
+/// Appends the next pages as the reader scrolls (JavaScript); the pager below covers the rest.
 #[component]
-fn MoreMovies(filter: MovieFilter, next: Option<u32>) -> impl IntoView {
-    let items = RwSignal::new(Vec::<MovieCard>::new());
-    let next = RwSignal::new(next);
-    let loading = RwSignal::new(false);
-    let failed = RwSignal::new(None::<String>);
-    let load = move || {
-        let Some(page) = next.get_untracked() else { return };
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
+fn MoreMovies(filter: MovieFilter, first: Option<u32>, limit: u32) -> impl IntoView {
+    let fetch = move |offset: u32| {
         let f = filter.clone();
-        leptos::task::spawn_local(async move {
-            let result = list_movies(
-                f.genre,
-                f.decade.map(|d| d.to_string()),
-                Some(f.on_list.to_string()),
-                Some(f.sort.slug().to_string()),
-                f.search,
-                page,
-            )
-            .await;
-            match result {
-                Ok(view) => {
-                    next.set(view.has_more().then_some(page + 1));
-                    items.update(|list| {
-                        let fresh: Vec<_> =
-                            view.items.into_iter().filter(|m| !list.iter().any(|x| x.id == m.id)).collect();
-                        list.extend(fresh)
-                    });
-                    failed.set(None);
-                }
-                Err(e) => failed.set(Some(e.to_string())),
-            }
-            loading.set(false);
-        });
+        async move {
+            let (decade, on_list, sort) = (f.decade.map(|d| d.to_string()), f.on_list.to_string(), f.sort.slug());
+            let page = offset / limit.max(1) + 1;
+            Ok(list_movies(f.genre, decade, Some(on_list), Some(sort.to_string()), f.search, page).await?.films)
+        }
     };
-    let sentinel = NodeRef::<leptos::html::Div>::new();
-    crate::components::infinite::load_near_sentinel(sentinel, loading, failed, load.clone());
-    view! {
-        <div class="poster-grid appended">
-            <For each=move || items.get() key=|m| m.id let(movie)>
-                <MovieCardView movie />
-            </For>
-        </div>
-        <div class="more" node_ref=sentinel>
-            {move || failed.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
-            {move || match (next.get(), loading.get()) {
-                (_, true) => Some(view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Loading more films…"</p> }.into_any()),
-                (None, false) => Some(view! { <p class="end-of-list">"That is every film."</p> }.into_any()),
-                (Some(_), false) => None,
-            }}
-        </div>
-    }
+    let list = |items: ReadSignal<Vec<MovieCard>>| {
+        view! {
+            <div class="poster-grid appended">
+                <For each=move || items.get() key=|m| m.id let(movie)>
+                    <MovieCardView movie />
+                </For>
+            </div>
+        }
+        .into_any()
+    };
+    infinite_list(first, fetch, |m: &MovieCard| m.id, Noun("film"), None, list)
 }

@@ -9,6 +9,7 @@
 
 use crate::components::breakdown::BreakdownFigures;
 use crate::components::error_view::ErrorView;
+use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::Poster;
 use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
@@ -351,69 +352,30 @@ fn StreamedRest(
 /// Appends the next films as the reader nears the end: no gaps, no repeats, a clear end.
 #[component]
 fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Option<u32>) -> impl IntoView {
-    let rows = RwSignal::new(Vec::<PredictionRow>::new());
-    let next = RwSignal::new(next);
-    let loading = RwSignal::new(false);
-    let failed = RwSignal::new(None::<String>);
-    let load = {
-        let q = q.clone();
-        move || {
-            let Some(offset) = next.get_untracked() else { return };
-            if loading.get_untracked() {
-                return;
-            }
-            loading.set(true);
-            let q = q.clone();
-            leptos::task::spawn_local(async move {
-                match get_predictions(q.profile, q.w, set, offset, PAGE, false).await {
-                    Ok(page) => {
-                        next.set(page.next_offset());
-                        rows.update(|r| r.extend(page.rows));
-                        failed.set(None);
-                    }
-                    Err(e) => failed.set(Some(e.to_string())),
-                }
-                loading.set(false);
-            });
-        }
-    };
-    let sentinel = NodeRef::<leptos::html::Div>::new();
-    crate::components::infinite::load_near_sentinel(sentinel, loading, failed, load.clone());
     let item_params = params.clone();
-    let more_href = move || {
-        next.get().map(|offset| {
-            params
-                .with(|p| {
-                    p.page = offset / PAGE + 1;
-                    p.film = None;
-                })
-                .href()
-        })
+    let more_href = Callback::new(move |offset: u32| {
+        params
+            .with(|p| {
+                p.page = offset / PAGE + 1;
+                p.film = None;
+            })
+            .href()
+    });
+    let fetch = move |offset: u32| {
+        let q = q.clone();
+        async move { Ok(get_predictions(q.profile, q.w, set, offset, PAGE, false).await?.into_slice(PAGE)) }
     };
-    let load_click = load.clone();
-    view! {
-        <ol class="predictions appended" start=move || rows.with(|r| r.first().map(|x| x.rank).unwrap_or(1))>
-            <For each=move || rows.get() key=|row| row.rank let(row)>
-                <PredictionItem row params=item_params.clone() />
-            </For>
-        </ol>
-        <div class="more" node_ref=sentinel>
-            {move || failed.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
-            {move || match (next.get(), loading.get()) {
-                (_, true) => view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Loading more films…"</p> }.into_any(),
-                (Some(_), false) => {
-                    let load = load_click.clone();
-                    let more_href = more_href.clone();
-                    view! {
-                        <a class="button more-link" href=more_href on:click=move |ev| { ev.prevent_default(); load(); }>
-                            "More films"
-                        </a>
-                    }.into_any()
-                }
-                (None, false) => view! { <p class="end-of-list">"That is every film."</p> }.into_any(),
-            }}
-        </div>
-    }
+    let list = move |rows: ReadSignal<Vec<PredictionRow>>| {
+        view! {
+            <ol class="predictions appended" start=move || rows.with(|r| r.first().map(|x| x.rank).unwrap_or(1))>
+                <For each=move || rows.get() key=|row| row.rank let(row)>
+                    <PredictionItem row params=item_params.clone() />
+                </For>
+            </ol>
+        }
+        .into_any()
+    };
+    infinite_list(next, fetch, |row: &PredictionRow| row.rank, Noun("film"), Some(more_href), list)
 }
 
 #[component]

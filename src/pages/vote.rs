@@ -4,6 +4,7 @@
 
 use crate::components::club::{my_quota, RecentActivity, VoteTabs};
 use crate::components::error_view::ErrorView;
+use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::Poster;
 use crate::error::AppError;
 use crate::model::{ProposalCard, Slice, Viewer, VoteBoard, VoteState};
@@ -177,54 +178,17 @@ fn Board(board: VoteBoard, from: u32) -> impl IntoView {
 #[component]
 fn MoreProposals(viewer: Option<Viewer>, next: Option<u32>) -> impl IntoView {
     const STEP: u32 = 20;
-    let items = RwSignal::new(Vec::<ProposalCard>::new());
-    let next = RwSignal::new(next);
-    let loading = RwSignal::new(false);
-    let failed = RwSignal::new(None::<String>);
-    let load = move || {
-        let Some(offset) = next.get_untracked() else { return };
-        if loading.get_untracked() {
-            return;
+    let list = move |items: ReadSignal<Vec<ProposalCard>>| {
+        view! {
+            <ol class="proposal-list appended">
+                <For each=move || items.get() key=|p| p.id let(proposal)>
+                    <ProposalItem proposal viewer=viewer.clone() />
+                </For>
+            </ol>
         }
-        loading.set(true);
-        leptos::task::spawn_local(async move {
-            match list_proposals(offset, STEP).await {
-                Ok(slice) => {
-                    next.set(slice.next_offset());
-                    // A vote elsewhere can move a film across the boundary; never show it twice.
-                    items.update(|list| {
-                        let fresh: Vec<_> =
-                            slice.items.into_iter().filter(|p| !list.iter().any(|q| q.id == p.id)).collect();
-                        list.extend(fresh)
-                    });
-                    failed.set(None);
-                }
-                Err(e) => failed.set(Some(e.to_string())),
-            }
-            loading.set(false);
-        });
+        .into_any()
     };
-    let sentinel = NodeRef::<leptos::html::Div>::new();
-    crate::components::infinite::load_near_sentinel(sentinel, loading, failed, load);
-    view! {
-        <ol class="proposal-list appended">
-            <For each=move || items.get() key=|p| p.id let(proposal)>
-                <ProposalItem proposal viewer=viewer.clone() />
-            </For>
-        </ol>
-        <div class="more" node_ref=sentinel>
-            {move || failed.get().map(|msg| view! {
-                <p class="error-text" role="alert">{msg} " "
-                    <button class="link-button" on:click=move |_| { failed.set(None); load(); }>"Try again"</button>
-                </p>
-            })}
-            {move || match (next.get(), loading.get()) {
-                (_, true) => Some(view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Loading more proposals…"</p> }.into_any()),
-                (None, false) => Some(view! { <p class="end-of-list">"That is every proposal."</p> }.into_any()),
-                (Some(_), false) => None,
-            }}
-        </div>
-    }
+    infinite_list(next, |offset| list_proposals(offset, STEP), |p: &ProposalCard| p.id, Noun("proposal"), None, list)
 }
 
 /// One proposal: metadata, proposer, voters, and the reader's vote button.

@@ -5,7 +5,7 @@ use crate::components::error_view::ErrorView;
 use crate::components::movie_card::Poster;
 use crate::components::pager::Pager;
 use crate::error::AppError;
-use crate::model::{Page, Viewer, WatchedFilm};
+use crate::model::{Slice, Viewer, WatchedFilm};
 use crate::pages::{page_from_query, Loading};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WatchedView {
     pub viewer: Option<Viewer>,
-    pub films: Page<WatchedFilm>,
+    pub films: Slice<WatchedFilm>,
 }
 
 #[server(endpoint = "watched_films", input = GetUrl)]
@@ -54,14 +54,14 @@ pub fn WatchedPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
                 {move || Suspend::new(async move {
                     data.await.map(|data| {
-                        let has_more = data.films.has_more();
                         let signed_in = data.viewer.is_some();
+                        let (page, has_more) = (data.films.page(), data.films.has_more());
                         view! {
                             {data.films.items.is_empty().then(|| view! { <p class="empty">"No films watched yet."</p> })}
                             <ol class="proposal-list watched">
                                 {data.films.items.into_iter().map(|film| view! { <WatchedItem film signed_in /> }).collect_view()}
                             </ol>
-                            <Pager base="/vote/watched" page=data.films.page has_more />
+                            <Pager page has_more href=|page| format!("/vote/watched?page={page}") />
                         }
                     })
                 })}

@@ -503,11 +503,11 @@ async fn the_admin_reads_and_filters_the_audit_log() {
         vote(&server, &ben, id, true).await;
         let (status, body) = server.get_as("/api/audit_log?action=vote.cast&page=1", Some(&admin)).await;
         assert_eq!(status, 200, "{}: {body}", t.label);
-        let page: marquee::model::Page<marquee::model::AuditEntry> = serde_json::from_str(&body).unwrap();
+        let page: marquee::model::Slice<marquee::model::AuditEntry> = serde_json::from_str(&body).unwrap();
         assert_eq!(page.total, 1, "{}", t.label);
         assert_eq!(page.items[0].actor.as_deref(), Some("ben"));
         let (_, body) = server.get_as("/api/audit_log?actor=ben&page=1", Some(&admin)).await;
-        let page: marquee::model::Page<marquee::model::AuditEntry> = serde_json::from_str(&body).unwrap();
+        let page: marquee::model::Slice<marquee::model::AuditEntry> = serde_json::from_str(&body).unwrap();
         let actions: Vec<&str> = page.items.iter().map(|e| e.action.as_str()).collect();
         for a in ["account.register", "proposal.create", "vote.cast"] {
             assert!(actions.contains(&a), "{}: {actions:?}", t.label);

@@ -2,7 +2,7 @@
 //! with members and the audit log. Sessions and cookies are `web::auth`.
 
 use crate::error::AppError;
-use crate::model::{AuditEntry, MemberRow, Page, Viewer, AUDIT_ACTIONS};
+use crate::model::{AuditEntry, MemberRow, Slice, Viewer, AUDIT_ACTIONS};
 use crate::server::db::{accounts, audit, Db};
 use crate::server::observe;
 use crate::validate;
@@ -168,14 +168,17 @@ pub async fn set_proposal_limit(
     accounts::set_proposal_limit(db, admin, user_id, limit, ip).await
 }
 
+/// Audit log entries per page.
+const AUDIT_PAGE: u32 = 50;
+
 /// Page `page` (from 1) of the audit log, filtered by a known action and an actor's username.
 pub async fn audit_log(
     db: &Db,
     action: Option<String>,
     actor: Option<String>,
     page: u32,
-) -> Result<Page<AuditEntry>, AppError> {
-    let page = validate::page_number(page)?;
+) -> Result<Slice<AuditEntry>, AppError> {
+    let offset = validate::page_offset(page, AUDIT_PAGE)?;
     let action = action.filter(|a| !a.is_empty());
     if let Some(a) = &action {
         if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
@@ -186,10 +189,9 @@ pub async fn audit_log(
     if actor.as_ref().is_some_and(|a| a.len() > 64) {
         return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
     }
-    let per_page = 50;
-    let filter = audit::AuditFilter { action, actor, limit: per_page, offset: validate::offset(page, per_page) };
+    let filter = audit::AuditFilter { action, actor, limit: AUDIT_PAGE, offset: offset as u64 };
     let (items, total) = audit::entries(db, &filter).await?;
-    Ok(Page { items, page, per_page, total })
+    Ok(Slice { items, offset, limit: AUDIT_PAGE, total })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the caches that show club data.
 
 use crate::error::AppError;
-use crate::model::{ActivityItem, Page, ProposalCard, Quota, Slice, Viewer, VoteState, WatchedFilm};
+use crate::model::{ActivityItem, ProposalCard, Quota, Slice, Viewer, VoteState, WatchedFilm};
 use crate::server::config::Config;
 use crate::server::db::{audit, proposals, Db};
 use crate::server::services::catalogue::Catalogue;
@@ -46,7 +46,7 @@ impl Club {
         let offset = validate::list_offset(offset)?;
         let limit = validate::limit(limit, self.max_page_size)?;
         let (items, total) = proposals::active_page(&self.db, viewer.map(|v| v.id), limit, offset as u64).await?;
-        Ok(Slice { items, offset, total })
+        Ok(Slice { items, offset, limit, total })
     }
 
     pub async fn propose(
@@ -86,12 +86,11 @@ impl Club {
     }
 
     /// Page `page` (from 1) of the watched history, newest first.
-    pub async fn watched(&self, viewer: Option<&Viewer>, page: u32) -> Result<Page<WatchedFilm>, AppError> {
-        let page = validate::page_number(page)?;
-        let per_page = self.watched_per_page;
-        let offset = validate::offset(page, per_page);
-        let (items, total) = proposals::watched_page(&self.db, viewer.map(|v| v.id), per_page, offset).await?;
-        Ok(Page { items, page, per_page, total })
+    pub async fn watched(&self, viewer: Option<&Viewer>, page: u32) -> Result<Slice<WatchedFilm>, AppError> {
+        let limit = self.watched_per_page;
+        let offset = validate::page_offset(page, limit)?;
+        let (items, total) = proposals::watched_page(&self.db, viewer.map(|v| v.id), limit, offset as u64).await?;
+        Ok(Slice { items, offset, limit, total })
     }
 
     pub async fn rate_watched(&self, viewer: &Viewer, id: i64, stars: i32, ip: Option<String>) -> Result<(), AppError> {
