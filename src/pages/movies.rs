@@ -16,6 +16,8 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MoviesView {
+    /// Flattened: the endpoint's JSON keeps `items` and `total` at the top.
+    #[serde(flatten)]
     pub films: Slice<MovieCard>,
     pub filter: MovieFilter,
     pub genres: Vec<String>,
