@@ -130,15 +130,6 @@ pub struct Params {
     pub film: Option<String>,
 }
 
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b',' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 impl Params {
     fn query(&self) -> PredictionQuery {
         PredictionQuery { profile: self.profile.clone(), w: self.w.clone() }
@@ -147,9 +138,9 @@ impl Params {
     pub fn href(&self) -> String {
         let mut parts = Vec::new();
         if let Some(w) = &self.w {
-            parts.push(format!("w={}", encode(w)));
+            parts.push(format!("w={}", encode_component(w)));
         } else if let Some(p) = &self.profile {
-            parts.push(format!("profile={}", encode(p)));
+            parts.push(format!("profile={}", encode_component(p)));
         }
         if self.tab != Tab::Candidates {
             parts.push(format!("tab={}", self.tab.key()));
@@ -158,7 +149,7 @@ impl Params {
             parts.push(format!("page={}", self.page));
         }
         if let Some(f) = &self.film {
-            parts.push(format!("film={}", encode(f)));
+            parts.push(format!("film={}", encode_component(f)));
         }
         if parts.is_empty() {
             "/predictions".into()

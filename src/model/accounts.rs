@@ -1,0 +1,56 @@
+//! Members as the site sees them, and what admins see: members and the audit log.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in member, as pages and server functions see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct Viewer {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+/// The actions the audit log records, with the words the admin sees.
+pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
+    ("account.register", "registered"),
+    ("account.sign_in", "signed in"),
+    ("account.sign_in_failed", "failed to sign in"),
+    ("account.password", "changed their password"),
+    ("proposal.create", "proposed"),
+    ("proposal.withdraw", "withdrew"),
+    ("proposal.watched", "marked watched"),
+    ("vote.cast", "voted for"),
+    ("vote.remove", "took back a vote for"),
+    ("watched.rate", "rated"),
+    ("admin.set_limit", "changed a proposal limit"),
+    ("admin.invite", "created an invitation"),
+];
+
+/// One audit log entry for the admin.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: Option<String>,
+    pub action: String,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<String>,
+    pub details: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A member on the admin's members page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MemberRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub is_admin: bool,
+    pub proposal_limit: Option<i32>,
+    pub active_proposals: i64,
+    pub created_at: i64,
+}

@@ -1,0 +1,178 @@
+//! Canon predictions as pages show them: rankings, breakdowns, backtests and profile comparisons.
+
+use super::{next_offset, Slice};
+use serde::{Deserialize, Serialize};
+
+/// Which films a prediction list shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum CandidateSet {
+    /// 2020s films not yet on the list.
+    Candidates,
+    /// 2020s films already on the list.
+    OnList,
+}
+
+/// What the predictions page was asked for, straight from its URL.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct PredictionQuery {
+    /// A named profile's slug; ignored when `w` is given.
+    pub profile: Option<String>,
+    /// Custom weights as five whole percentages: `20,20,20,20,20`.
+    pub w: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ProfileInfo {
+    pub slug: String,
+    pub name: String,
+    /// Normalised weights as whole percentages (sum 100), in dimension order.
+    pub percentages: [u32; 5],
+    pub is_default: bool,
+}
+
+/// The weights in force for a request: a named profile or custom.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ActiveWeights {
+    pub profile: Option<ProfileInfo>,
+    pub percentages: [u32; 5],
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PredictionRow {
+    pub rank: u32,
+    pub imdb_id: String,
+    pub title: String,
+    pub year: Option<i32>,
+    pub director: Option<String>,
+    pub poster_url: Option<String>,
+    pub score: f64,
+    pub likelihood: f64,
+    /// The edition that added the film to the list, if it is on it.
+    pub edition: Option<i32>,
+    pub top_dimension: String,
+    pub completeness: f64,
+}
+
+/// A page of the ranking as the site's pages receive it (rows packed; the JSON API sends objects).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionPage {
+    pub active: ActiveWeights,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub profiles: Vec<ProfileInfo>,
+    #[serde(with = "crate::packed")]
+    pub rows: Vec<PredictionRow>,
+    pub offset: u32,
+    pub total: u32,
+}
+
+impl PredictionPage {
+    pub fn next_offset(&self) -> Option<u32> {
+        next_offset(self.offset, self.rows.len(), self.total as i64)
+    }
+
+    /// The rows as a run of the ranking, asked for `limit` at a time.
+    pub fn into_slice(self, limit: u32) -> Slice<PredictionRow> {
+        Slice { items: self.rows, offset: self.offset, limit, total: self.total as i64 }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PredictionStats {
+    pub films_scored: u32,
+    pub candidates: u32,
+    pub on_list: u32,
+    pub mean_completeness: f64,
+}
+
+/// A film named in the backtest's examples; sent as `[imdb_id, title, year]` (thirty of them per
+/// backtest, so field names would be a third of its bytes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "(String, String, Option<i32>)", into = "(String, String, Option<i32>)")]
+pub struct FilmRef {
+    pub imdb_id: String,
+    pub title: String,
+    pub year: Option<i32>,
+}
+
+impl From<(String, String, Option<i32>)> for FilmRef {
+    fn from((imdb_id, title, year): (String, String, Option<i32>)) -> Self {
+        FilmRef { imdb_id, title, year }
+    }
+}
+
+impl From<FilmRef> for (String, String, Option<i32>) {
+    fn from(f: FilmRef) -> Self {
+        (f.imdb_id, f.title, f.year)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DecadeView {
+    pub decade: i32,
+    pub on_list: u32,
+    pub hits: u32,
+    pub films: u32,
+    pub accuracy: f64,
+    pub hits_examples: Vec<FilmRef>,
+    pub misses: Vec<FilmRef>,
+    pub false_positives: Vec<FilmRef>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacktestView {
+    pub active: ActiveWeights,
+    pub decades: Vec<DecadeView>,
+    pub micro: f64,
+    pub macro_avg: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfileScore {
+    pub profile: ProfileInfo,
+    /// Accuracy per decade, in the order of `ComparisonView::decades`.
+    pub accuracies: Vec<f64>,
+    pub micro: f64,
+    pub macro_avg: f64,
+    pub std_dev: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparisonView {
+    pub decades: Vec<i32>,
+    pub profiles: Vec<ProfileScore>,
+    /// Slug of the best profile by macro average.
+    pub best_overall: String,
+    /// Slug of the profile with the lowest standard deviation across decades.
+    pub most_consistent: String,
+    /// Per decade, the slug of the best profile (ties: the earlier profile).
+    pub best_per_decade: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DimensionBreakdown {
+    pub label: String,
+    pub key: String,
+    /// 0..1, or `None` when the film has no source for it.
+    pub score: Option<f64>,
+    pub weight_pct: f64,
+    pub points: f64,
+    /// The raw inputs behind the score, as label/value pairs ("—" when missing).
+    pub inputs: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Breakdown {
+    pub film: FilmRef,
+    pub director: Option<String>,
+    pub rank: Option<u32>,
+    pub score: f64,
+    pub likelihood: f64,
+    pub edition: Option<i32>,
+    pub completeness: f64,
+    pub dimensions: Vec<DimensionBreakdown>,
+    pub active: ActiveWeights,
+}
