@@ -1,0 +1,212 @@
+//! The ranking itself: the page shown inline, the rest of the first hundred streamed, further
+//! films on scroll, and a film's score breakdown.
+
+use super::*;
+
+/// A ranked list: the current page inline, the rest of the first hundred streamed, then infinite scroll.
+#[component]
+pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
+    let q = params.query();
+    let start = params.page.saturating_sub(1) * PAGE;
+    let (q1, q2) = (q.clone(), q.clone());
+    let valid_page = crate::validate::page_number(params.page);
+    let head = Resource::new_blocking(
+        move || (),
+        move |_| {
+            let (q1, valid_page) = (q1.clone(), valid_page.clone());
+            async move {
+                if let Err(err) = valid_page {
+                    #[cfg(feature = "ssr")]
+                    crate::server::web::http::set_error_status(&err);
+                    return Err(err);
+                }
+                get_predictions(q1.profile, q1.w, set, start, PAGE, false).await
+            }
+        },
+    );
+    // Created here, not inside the view below: a resource made while a suspended view renders is
+    // made again on each of its passes, and each copy's rows were sent along for hydration.
+    let rest_offset = start + PAGE;
+    let rest = (rest_offset < STREAMED_TO).then(|| {
+        let q = q.clone();
+        Resource::new(
+            move || (),
+            move |_| {
+                let q = q.clone();
+                async move {
+                    // Only what the first page leaves over: a short list has no rest to ask for.
+                    let first = head.await?;
+                    if first.next_offset().is_none() {
+                        return Ok(PredictionPage { rows: Vec::new(), profiles: Vec::new(), ..first });
+                    }
+                    let mut rest =
+                        get_predictions(q.profile, q.w, set, rest_offset, STREAMED_TO - rest_offset, true).await?;
+                    // The controls above already have the profiles; not sent again for hydration.
+                    rest.profiles.clear();
+                    Ok(rest)
+                }
+            },
+        )
+    });
+    let p = params.clone();
+    view! {
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let (p, q2) = (p.clone(), q2.clone());
+                    Suspend::new(async move {
+                        head.await.map(|page| {
+                            let no_js_next = page.next_offset().map(|_| p.with(|x| { x.page += 1; x.film = None; }).href());
+                            let streamed = rest.filter(|_| page.next_offset().is_some());
+                            view! {
+                                <WeightControls params=p.clone() active=page.active.clone() profiles=page.profiles.clone() />
+                                <p class="muted list-summary">
+                                    {format!("{} films · showing from rank {}", page.total, start + 1)}
+                                </p>
+                                <ol class="predictions" start=start + 1>
+                                    {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=p.clone() /> }).collect_view()}
+                                </ol>
+                                // The first flush ends here: header, controls and this page of the ranking.
+                                <div hidden data-first-flush=""></div>
+                                {no_js_next.map(|href| view! {
+                                    <p class="nojs-more"><a class="button" href=href rel="next">"More films"</a></p>
+                                })}
+                                {match streamed {
+                                    Some(rest) => view! { <StreamedRest params=p.clone() q=q2.clone() set rest offset=rest_offset /> }.into_any(),
+                                    None => view! { <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() /> }.into_any(),
+                                }}
+                            }
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+        {(set == CandidateSet::Candidates && params.page == 1).then(|| view! {
+            <StatsLine />
+            <h2 class="section-title">"How this profile would have done"</h2>
+            <BacktestSection params=params.clone() deferred=true />
+            <h2 class="section-title">"Profiles compared"</h2>
+            <ComparisonSection deferred=true />
+        })}
+    }
+}
+
+/// Ranks after the first page, up to the hundredth, streamed after the first flush.
+#[component]
+pub(super) fn StreamedRest(
+    params: Params,
+    q: PredictionQuery,
+    set: CandidateSet,
+    rest: Resource<Result<PredictionPage, AppError>>,
+    offset: u32,
+) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading more films…"</p> }>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let (params, q) = (params.clone(), q.clone());
+                    Suspend::new(async move {
+                        rest.await.map(|page| view! {
+                            <ol class="predictions streamed" start=offset + 1>
+                                {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=params.clone() /> }).collect_view()}
+                            </ol>
+                            <MoreLoader params q set next=page.next_offset() />
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// Appends the next films as the reader nears the end: no gaps, no repeats, a clear end.
+#[component]
+pub(super) fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Option<u32>) -> impl IntoView {
+    let item_params = params.clone();
+    let more_href = Callback::new(move |offset: u32| {
+        params
+            .with(|p| {
+                p.page = offset / PAGE + 1;
+                p.film = None;
+            })
+            .href()
+    });
+    let fetch = move |offset: u32| {
+        let q = q.clone();
+        async move { Ok(get_predictions(q.profile, q.w, set, offset, PAGE, false).await?.into_slice(PAGE)) }
+    };
+    let list = move |rows: ReadSignal<Vec<PredictionRow>>| {
+        view! {
+            <ol class="predictions appended" start=move || rows.with(|r| r.first().map(|x| x.rank).unwrap_or(1))>
+                <For each=move || rows.get() key=|row| row.rank let(row)>
+                    <PredictionItem row params=item_params.clone() />
+                </For>
+            </ol>
+        }
+        .into_any()
+    };
+    infinite_list(next, fetch, |row: &PredictionRow| row.rank, Noun("film"), Some(more_href), list)
+}
+
+#[component]
+pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoView {
+    let href = params.with(|p| p.film = Some(row.imdb_id.clone())).href();
+    let badge = match row.edition {
+        Some(year) if year > 0 => format!("On the list ({year})"),
+        Some(_) => "On the list".to_string(),
+        None => "Candidate".to_string(),
+    };
+    let meta =
+        [row.year.map(|y| y.to_string()), row.director.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
+    let likelihood = row.likelihood;
+    view! {
+        <li class="prediction" data-rank=row.rank data-imdb=row.imdb_id.clone()>
+            <span class="rank">{row.rank}</span>
+            <Poster title=row.title.clone() poster_url=row.poster_url.clone() seed=row.imdb_id.clone() />
+            <div class="prediction-body">
+                <h3><a href=href>{row.title.clone()}</a></h3>
+                <p class="card-meta">{meta}</p>
+                <p class="card-meta">
+                    <span class="badge" class:on-list=row.edition.is_some()>{badge}</span>
+                    " Strongest: " {row.top_dimension.clone()}
+                    {(row.completeness < 0.999).then(|| format!(" · data {:.0} %", row.completeness * 100.0))}
+                </p>
+            </div>
+            <div class="prediction-score">
+                <strong class="score">{format!("{:.1}", row.score)}</strong>
+                <div class="likelihood" title=format!("Likelihood {likelihood:.0} %")>
+                    <div class="likelihood-bar" style=format!("width: {likelihood:.0}%")></div>
+                </div>
+                <span class="likelihood-label">{format!("{likelihood:.0} % likely")}</span>
+            </div>
+        </li>
+    }
+}
+
+#[component]
+pub(super) fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
+    let q = params.query();
+    let breakdown =
+        Resource::new_blocking(move || (), move |_| get_breakdown(film.clone(), q.profile.clone(), q.w.clone()));
+    let close = params.with(|p| p.film = None).href();
+    view! {
+        <Suspense fallback=Loading>
+            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                {move || {
+                    let close = close.clone();
+                    Suspend::new(async move {
+                        breakdown.await.map(|b| view! {
+                            <section class="breakdown" aria-label="Score breakdown">
+                                <header>
+                                    <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
+                                    <a class="button" href=close>"Close"</a>
+                                </header>
+                                <BreakdownFigures breakdown=b />
+                            </section>
+                        })
+                    })
+                }}
+            </ErrorBoundary>
+        </Suspense>
+    }
+}
