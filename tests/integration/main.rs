@@ -1,6 +1,6 @@
 //! Every integration test in one binary: one link of the crate and its dependencies instead of one
-//! per file. Each module is one area; `tests/metrics/` holds the tests that must not share a
-//! process with other traffic.
+//! per file. Each module is one area. Two tests live in binaries of their own, because they read
+//! counters the whole process shares: `tests/observe.rs` and `tests/vote_queries.rs`.
 
 #[path = "../common/mod.rs"]
 mod common;

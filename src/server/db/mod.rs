@@ -8,6 +8,7 @@ pub mod audit;
 pub mod counted;
 pub mod dataset;
 pub mod imdb_cache;
+pub mod import;
 pub mod load;
 pub mod movies;
 pub mod proposals;
@@ -90,6 +91,16 @@ pub fn backend_of(url: &str) -> Result<Backend, ConnectError> {
 }
 
 impl Db {
+    /// Opens the configured database and brings its schema up to date.
+    pub async fn open(config: &crate::server::config::DatabaseConfig) -> Result<Db, ConnectError> {
+        let db =
+            Db::connect(&config.url, config.max_connections, Duration::from_secs(config.acquire_timeout_secs)).await?;
+        db.migrate()
+            .await
+            .map_err(|e| ConnectError::Migrate { url: redact_url(&config.url), reason: e.to_string() })?;
+        Ok(db)
+    }
+
     pub async fn connect(url: &str, max_connections: u32, acquire_timeout: Duration) -> Result<Db, ConnectError> {
         let shown = redact_url(url);
         match backend_of(url)? {

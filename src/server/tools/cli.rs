@@ -2,7 +2,8 @@
 
 use crate::server::config::Config;
 use crate::server::db::load::{load_dataset, LoadSummary};
-use crate::server::web::http::{bind, prepare_database, serve};
+use crate::server::db::Db;
+use crate::server::web::http::{bind, serve};
 use crate::server::web::state::AppState;
 use crate::server::{tools::demo, tools::gen};
 use clap::{Parser, Subcommand};
@@ -166,12 +167,12 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             }
         }
         Command::Migrate => {
-            prepare_database(&config).await?;
+            Db::open(&config.database).await?;
             println!("migrations applied to {}", crate::server::db::redact_url(&config.database.url));
             Ok(())
         }
         Command::SeedDemo => {
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
             print_summary("demo data", &summary);
             Ok(())
@@ -191,7 +192,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 }
             };
             crate::validate::new_password(&password, &username)?;
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let hash = crate::server::services::accounts::hash_password(password).await?;
             let created = crate::server::db::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
             println!("{username} is {} admin", if created { "a new" } else { "now an" });
@@ -201,7 +202,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             if !(1..=90).contains(&days) {
                 return Err("--days must be from 1 to 90".into());
             }
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let code = crate::server::services::accounts::create_invite(&db, None, days).await?;
             println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
             Ok(())
@@ -215,7 +216,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 |path: &PathBuf| std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()));
             let input = open(&file)?;
             let ratings = ratings.as_ref().map(open).transpose()?;
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let size = input.metadata().map(|m| m.len()).unwrap_or(0);
             let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
                 let bar = indicatif::ProgressBar::new(size);
@@ -255,7 +256,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             Ok(())
         }
         Command::RefreshImdbCache { hours, limit } => {
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let client = crate::server::services::imdb::ImdbClient::new(&config.imdb);
             let fresh_for = std::time::Duration::from_secs(hours.unwrap_or(config.imdb.fresh_hours) * 3600);
             let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
@@ -291,7 +292,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             if proposals > 0 && members == 0 {
                 return Err("--proposals needs --members (someone has to propose them)".into());
             }
-            let db = prepare_database(&config).await?;
+            let db = Db::open(&config.database).await?;
             let started = Instant::now();
             let mut data = gen::generate(movies, seed);
             gen::add_club(&mut data, members, proposals.min(movies), seed);
@@ -327,7 +328,7 @@ fn print_summary(what: &str, s: &LoadSummary) {
 async fn run_server(config: Config) -> Result<(), BoxError> {
     // Bind first: a port in use is the most common start-up problem and needs no database.
     let listener = bind(&config.site.addr).await?;
-    let db = prepare_database(&config).await?;
+    let db = Db::open(&config.database).await?;
     if config.demo.seed_on_first_start && crate::server::db::stats::site_stats(&db, 0).await?.movies == 0 {
         tracing::info!("empty catalogue: loading the demo data");
         let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;

@@ -3,7 +3,6 @@
 use crate::app::{shell, App};
 use crate::error::AppError;
 use crate::server::config::Config;
-use crate::server::db::Db;
 use crate::server::web::guard;
 use crate::server::web::state::AppState;
 use axum::extract::State;
@@ -237,19 +236,4 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
     tracing::info!("shutting down: finishing in-flight requests");
-}
-
-/// Opens the database, applies migrations and loads the demo data into an empty catalogue.
-pub async fn prepare_database(config: &Config) -> Result<Db, Box<dyn std::error::Error + Send + Sync>> {
-    let db = Db::connect(
-        &config.database.url,
-        config.database.max_connections,
-        Duration::from_secs(config.database.acquire_timeout_secs),
-    )
-    .await?;
-    db.migrate().await.map_err(|e| crate::server::db::ConnectError::Migrate {
-        url: crate::server::db::redact_url(&config.database.url),
-        reason: e.to_string(),
-    })?;
-    Ok(db)
 }

@@ -1,7 +1,7 @@
-//! The vote page's SQL does not grow with the number of proposals or votes. It reads process-wide
-//! metrics, which other tests' requests would disturb: see `main.rs`.
+//! The vote page's SQL does not grow with the number of proposals or votes. A binary of its own:
+//! it reads process-wide metrics, which other tests' requests would disturb.
 
-use crate::common;
+mod common;
 
 use common::TestServer;
 use marquee::model::Slice;
@@ -14,7 +14,6 @@ async fn count(db: &Db, sql: &str) -> i64 {
 /// The vote page's SQL does not grow with the number of proposals or votes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn vote_page_runs_a_constant_number_of_queries() {
-    let _alone = crate::ALONE.lock().await;
     use marquee::server::db::load::load_dataset;
     use marquee::server::tools::gen;
     for t in common::backends().await {
