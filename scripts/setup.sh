@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Marquee needs and is not there yet. Safe to run again.
 #   scripts/setup.sh          the build tools (wasm target, wasm-bindgen-cli)
-#   scripts/setup.sh --test   also Chromium, PostgreSQL and the browser-test packages
+#   scripts/setup.sh --test   also Chromium, PostgreSQL, leptosfmt and the browser-test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,6 +42,12 @@ if [ "${1:-}" = "--test" ]; then
     sudo_cmd=""; [ "$(id -u)" = 0 ] || sudo_cmd="sudo"
     $sudo_cmd apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  # The view! formatter the lint step checks with (pinned, so every machine formats alike).
+  leptosfmt_version=0.1.33
+  if [ "$(leptosfmt --version 2>/dev/null | awk '{print $2}')" != "$leptosfmt_version" ]; then
+    say "installing leptosfmt $leptosfmt_version (about a minute, once)"
+    cargo install leptosfmt --version "$leptosfmt_version" --locked
   fi
   if [ ! -d end2end/node_modules/@playwright/test ]; then
     say "installing the browser-test packages (no browser download: Debian's Chromium is used)"

@@ -7,7 +7,8 @@ started=$(date +%s)
 
 scripts/setup.sh --test
 
-echo "==> formatting and lints (rustfmt, clippy on the server and the browser bundle)"
+echo "==> formatting and lints (rustfmt, leptosfmt on view! blocks, clippy on the server and the browser bundle)"
+leptosfmt --check --quiet src >/dev/null || { leptosfmt --check --quiet src | tail -40; echo "test.sh: view! blocks are not formatted: run leptosfmt src && cargo fmt" >&2; exit 1; }
 if cargo fmt --version >/dev/null 2>&1 && cargo clippy --version >/dev/null 2>&1; then
   cargo fmt --check
   cargo clippy --no-default-features --features ssr --all-targets -- -D warnings

@@ -26,7 +26,10 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="dark" />
-                <meta name="description" content="Marquee: predict the canon, vote on the next club film, browse the catalogue." />
+                <meta
+                    name="description"
+                    content="Marquee: predict the canon, vote on the next club film, browse the catalogue."
+                />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <HashedStylesheet options=options.clone() id="leptos" />
                 <AutoReload options=options.clone() />

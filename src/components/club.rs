@@ -32,7 +32,11 @@ pub async fn recent_activity() -> Result<Vec<ActivityItem>, AppError> {
 #[component]
 pub fn VoteTabs(current: &'static str) -> impl IntoView {
     let tab = move |href: &'static str, label: &'static str| {
-        view! { <a href=href aria-current=(href == current).then_some("page")>{label}</a> }
+        view! {
+            <a href=href aria-current=(href == current).then_some("page")>
+                {label}
+            </a>
+        }
     };
     view! {
         <nav class="tabs" aria-label="Club">
@@ -49,26 +53,42 @@ pub fn RecentActivity() -> impl IntoView {
     let activity = Resource::new(|| (), |_| recent_activity());
     view! {
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    activity.await.map(|items| {
-                        if items.is_empty() {
-                            return view! { <p class="muted">"Nothing yet."</p> }.into_any();
-                        }
-                        view! {
-                            <ul class="activity-list">
-                                {items.into_iter().map(|a| view! {
-                                    <li>
-                                        <strong>{a.actor.clone().unwrap_or_else(|| "Someone".into())}</strong>
-                                        " " {activity_words(&a.action)} " "
-                                        <em>{a.title.clone().unwrap_or_default()}</em>
-                                        " " <time class="muted" data-at=a.at>{ago(a.at, a.now)}</time>
-                                    </li>
-                                }).collect_view()}
-                            </ul>
-                        }
-                        .into_any()
-                    })
+                    activity
+                        .await
+                        .map(|items| {
+                            if items.is_empty() {
+                                return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+                            }
+                            view! {
+                                <ul class="activity-list">
+                                    {items
+                                        .into_iter()
+                                        .map(|a| {
+                                            view! {
+                                                <li>
+                                                    <strong>
+                                                        {a.actor.clone().unwrap_or_else(|| "Someone".into())}
+                                                    </strong>
+                                                    " "
+                                                    {activity_words(&a.action)}
+                                                    " "
+                                                    <em>{a.title.clone().unwrap_or_default()}</em>
+                                                    " "
+                                                    <time class="muted" data-at=a.at>
+                                                        {ago(a.at, a.now)}
+                                                    </time>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>

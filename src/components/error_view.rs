@@ -8,9 +8,7 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
         <section class="error-panel" role="alert">
             <h2>"Sorry, this part could not be shown"</h2>
             <ul>
-                {move || {
-                    errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view()
-                }}
+                {move || { errors.get().into_iter().map(|(_, e)| view! { <li>{e.to_string()}</li> }).collect_view() }}
             </ul>
             <p>"Check the address, try again, or go " <a href="/">"home"</a> "."</p>
         </section>
@@ -25,7 +23,11 @@ pub fn FormError<T: Clone + Send + Sync + 'static>(
 ) -> impl IntoView {
     move || {
         value.with(|v| match v {
-            Some(Err(err)) => Some(view! { <p class="form-error" role="alert">{err.to_string()}</p> }),
+            Some(Err(err)) => Some(view! {
+                <p class="form-error" role="alert">
+                    {err.to_string()}
+                </p>
+            }),
             _ => None,
         })
     }

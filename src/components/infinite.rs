@@ -67,27 +67,62 @@ where
     view! {
         {list(items.read_only())}
         <div class="more" node_ref=sentinel>
-            {move || failed.get().map(|msg| {
-                let retry = retry.clone();
-                view! {
-                    <p class="error-text" role="alert">{msg} " "
-                        <button class="link-button" on:click=move |_| { failed.set(None); retry(); }>"Try again"</button>
-                    </p>
-                }
-            })}
+            {move || {
+                failed
+                    .get()
+                    .map(|msg| {
+                        let retry = retry.clone();
+                        view! {
+                            <p class="error-text" role="alert">
+                                {msg}
+                                " "
+                                <button
+                                    class="link-button"
+                                    on:click=move |_| {
+                                        failed.set(None);
+                                        retry();
+                                    }
+                                >
+                                    "Try again"
+                                </button>
+                            </p>
+                        }
+                    })
+            }}
             {move || match (next.get(), loading.get()) {
-                (_, true) => Some(view! {
-                    <p class="loading" aria-busy="true"><span class="spinner"></span>{format!("Loading more {noun}s…")}</p>
-                }.into_any()),
-                (None, false) => Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any()),
-                (Some(offset), false) => more_href.map(|href| {
-                    let load = load.clone();
-                    view! {
-                        <a class="button more-link" href=href.run(offset) on:click=move |ev| { ev.prevent_default(); load(); }>
-                            {format!("More {noun}s")}
-                        </a>
-                    }.into_any()
-                }),
+                (_, true) => {
+                    Some(
+                        view! {
+                            <p class="loading" aria-busy="true">
+                                <span class="spinner"></span>
+                                {format!("Loading more {noun}s…")}
+                            </p>
+                        }
+                            .into_any(),
+                    )
+                }
+                (None, false) => {
+                    Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any())
+                }
+                (Some(offset), false) => {
+                    more_href
+                        .map(|href| {
+                            let load = load.clone();
+                            view! {
+                                <a
+                                    class="button more-link"
+                                    href=href.run(offset)
+                                    on:click=move |ev| {
+                                        ev.prevent_default();
+                                        load();
+                                    }
+                                >
+                                    {format!("More {noun}s")}
+                                </a>
+                            }
+                                .into_any()
+                        })
+                }
             }}
         </div>
     }

@@ -9,7 +9,9 @@ pub fn Header() -> impl IntoView {
     view! {
         <header class="site-header">
             <a class="brand" href="/" aria-label="Marquee home">
-                <span class="brand-mark" aria-hidden="true">"▣"</span>
+                <span class="brand-mark" aria-hidden="true">
+                    "▣"
+                </span>
                 "Marquee"
             </a>
             <nav class="site-nav" aria-label="Main">
@@ -38,23 +40,45 @@ fn UserMenu() -> impl IntoView {
     };
     view! {
         <div class="session-state">
-            <Suspense fallback=|| view! { <span class="badge">"Guest"</span> }>
+            <Suspense fallback=|| {
+                view! { <span class="badge">"Guest"</span> }
+            }>
                 {move || Suspend::new(async move {
                     match viewer.await.ok().flatten() {
-                        Some(v) => view! {
-                            <a class="button small" href="/propose">"Propose"</a>
-                            {v.is_admin.then(|| view! { <a href="/admin" class="badge admin">"Admin"</a> })}
-                            <a href="/account" class="user-name" data-user=v.username.clone()>{v.display_name.clone()}</a>
-                            <form method="post" action={<SignOut as ServerFn>::PATH} class="inline">
-                                <button type="submit" class="link-button">"Sign out"</button>
-                            </form>
+                        Some(v) => {
+                            view! {
+                                <a class="button small" href="/propose">
+                                    "Propose"
+                                </a>
+                                {v
+                                    .is_admin
+                                    .then(|| {
+                                        view! {
+                                            <a href="/admin" class="badge admin">
+                                                "Admin"
+                                            </a>
+                                        }
+                                    })}
+                                <a href="/account" class="user-name" data-user=v.username.clone()>
+                                    {v.display_name.clone()}
+                                </a>
+                                <form method="post" action={<SignOut as ServerFn>::PATH} class="inline">
+                                    <button type="submit" class="link-button">
+                                        "Sign out"
+                                    </button>
+                                </form>
+                            }
+                                .into_any()
                         }
-                        .into_any(),
-                        None => view! {
-                            <a href=move || format!("/signin?next={}", here())>"Sign in"</a>
-                            <a class="button small" href="/register">"Join"</a>
+                        None => {
+                            view! {
+                                <a href=move || format!("/signin?next={}", here())>"Sign in"</a>
+                                <a class="button small" href="/register">
+                                    "Join"
+                                </a>
+                            }
+                                .into_any()
                         }
-                        .into_any(),
                     }
                 })}
             </Suspense>

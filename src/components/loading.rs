@@ -3,5 +3,9 @@ use leptos::prelude::*;
 /// The loading placeholder every section shares.
 #[component]
 pub fn Loading() -> impl IntoView {
-    view! { <p class="loading" aria-busy="true">"Loading…"</p> }
+    view! {
+        <p class="loading" aria-busy="true">
+            "Loading…"
+        </p>
+    }
 }

@@ -37,12 +37,21 @@ pub fn MovieCardView(movie: MovieCard, #[prop(optional, into)] badge: Option<Str
         <article class="card" data-imdb=movie.imdb_id.clone()>
             <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />
             <div class="card-body">
-                <h3 class="card-title"><a href=format!("/movies/{}", movie.id)>{movie.title.clone()}</a></h3>
+                <h3 class="card-title">
+                    <a href=format!("/movies/{}", movie.id)>{movie.title.clone()}</a>
+                </h3>
                 <p class="card-meta">{meta}</p>
                 <p class="card-genres">{movie.genres.clone()}</p>
                 <p class="card-foot">
-                    {movie.rating.map(|r| view! { <span class="rating" title="IMDb rating">{format!("★ {r:.1}")}</span> })}
-                    {badge.map(|b| view! { <span class="badge">{b}</span> })}
+                    {movie
+                        .rating
+                        .map(|r| {
+                            view! {
+                                <span class="rating" title="IMDb rating">
+                                    {format!("★ {r:.1}")}
+                                </span>
+                            }
+                        })} {badge.map(|b| view! { <span class="badge">{b}</span> })}
                 </p>
             </div>
         </article>

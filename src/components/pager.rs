@@ -15,9 +15,23 @@ pub fn Pager(
 ) -> impl IntoView {
     view! {
         <nav class=format!("pager {class}").trim_end().to_string() aria-label="Pages">
-            {(page > 1).then(|| view! { <a rel="prev" href=href.run(page - 1)>{prev_label}</a> })}
+            {(page > 1)
+                .then(|| {
+                    view! {
+                        <a rel="prev" href=href.run(page - 1)>
+                            {prev_label}
+                        </a>
+                    }
+                })}
             <span class="pager-current">{format!("Page {page}")}</span>
-            {has_more.then(|| view! { <a rel="next" href=href.run(page + 1)>{next_label}</a> })}
+            {has_more
+                .then(|| {
+                    view! {
+                        <a rel="next" href=href.run(page + 1)>
+                            {next_label}
+                        </a>
+                    }
+                })}
         </nav>
     }
 }

@@ -104,14 +104,15 @@ pub fn SignInPage() -> impl IntoView {
                 <label>
                     "Password" <input type="password" name="password" required autocomplete="current-password" />
                 </label>
-                <button class="button primary" type="submit">"Sign in"</button>
+                <button class="button primary" type="submit">
+                    "Sign in"
+                </button>
             </form>
             <p class="muted">
                 "New here? "
-                <a href=move || format!("/register{}", next().map(|n| format!("?next={n}")).unwrap_or_default())>
-                    "Create an account"
-                </a>
-                "."
+                <a href=move || {
+                    format!("/register{}", next().map(|n| format!("?next={n}")).unwrap_or_default())
+                }>"Create an account"</a> "."
             </p>
         </section>
     }
@@ -132,9 +133,14 @@ pub fn RegisterPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     let invite_only = invite_only.await.unwrap_or(false);
                     view! {
-                        {invite_only.then(|| view! {
-                            <p class="muted">"Membership here is by invitation: use the link an admin sent you."</p>
-                        })}
+                        {invite_only
+                            .then(|| {
+                                view! {
+                                    <p class="muted">
+                                        "Membership here is by invitation: use the link an admin sent you."
+                                    </p>
+                                }
+                            })}
                     }
                 })}
             </Suspense>
@@ -143,19 +149,34 @@ pub fn RegisterPage() -> impl IntoView {
                 <input type="hidden" name="invite" value=invite />
                 <label>
                     "Username"
-                    <input name="username" required minlength="3" maxlength="32" autocomplete="username"
-                        pattern="[A-Za-z0-9._\\-]+" title="Letters, digits, '.', '_' and '-'" />
+                    <input
+                        name="username"
+                        required
+                        minlength="3"
+                        maxlength="32"
+                        autocomplete="username"
+                        pattern="[A-Za-z0-9._\\-]+"
+                        title="Letters, digits, '.', '_' and '-'"
+                    />
                 </label>
                 <label>
                     "Display name " <span class="muted">"(optional)"</span>
                     <input name="display_name" maxlength="60" autocomplete="nickname" />
                 </label>
                 <label>
-                    "Password " <span class="muted">{format!("(at least {} characters)", crate::validate::MIN_PASSWORD)}</span>
-                    <input type="password" name="password" required minlength=crate::validate::MIN_PASSWORD.to_string()
-                        autocomplete="new-password" />
+                    "Password "
+                    <span class="muted">{format!("(at least {} characters)", crate::validate::MIN_PASSWORD)}</span>
+                    <input
+                        type="password"
+                        name="password"
+                        required
+                        minlength=crate::validate::MIN_PASSWORD.to_string()
+                        autocomplete="new-password"
+                    />
                 </label>
-                <button class="button primary" type="submit">"Create account"</button>
+                <button class="button primary" type="submit">
+                    "Create account"
+                </button>
             </form>
             <p class="muted">"Already a member? " <a href="/signin">"Sign in"</a> "."</p>
         </section>
@@ -172,26 +193,45 @@ pub fn AccountPage() -> impl IntoView {
         <section class="form-page">
             <h1>"Your account"</h1>
             <Suspense fallback=Loading>
-                <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                <ErrorBoundary fallback=|errors| {
+                    view! { <ErrorView errors /> }
+                }>
                     {move || Suspend::new(async move {
-                        viewer.await.map(|viewer| match viewer {
-                            None => view! {
-                                <p>"You are not signed in. " <a href="/signin?next=/account">"Sign in"</a> "."</p>
-                            }
-                            .into_any(),
-                            Some(v) => view! {
-                                <p>
-                                    "Signed in as " <strong>{v.display_name.clone()}</strong>
-                                    {format!(" (@{})", v.username)} {v.is_admin.then_some(" · admin")}
-                                </p>
-                            }
-                            .into_any(),
-                        })
+                        viewer
+                            .await
+                            .map(|viewer| match viewer {
+                                None => {
+                                    view! {
+                                        <p>
+                                            "You are not signed in. " <a href="/signin?next=/account">"Sign in"</a> "."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                Some(v) => {
+                                    view! {
+                                        <p>
+                                            "Signed in as " <strong>{v.display_name.clone()}</strong>
+                                            {format!(" (@{})", v.username)} {v.is_admin.then_some(" · admin")}
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                            })
                     })}
                 </ErrorBoundary>
             </Suspense>
             <h2>"Change password"</h2>
-            {move || changed().map(|_| view! { <p class="form-ok" role="status">"Your password was changed. Other sessions were signed out."</p> })}
+            {move || {
+                changed()
+                    .map(|_| {
+                        view! {
+                            <p class="form-ok" role="status">
+                                "Your password was changed. Other sessions were signed out."
+                            </p>
+                        }
+                    })
+            }}
             <FormError value=action.value() />
             <form method="post" action={<ChangePassword as ServerFn>::PATH} class="stack">
                 <label>
@@ -200,13 +240,22 @@ pub fn AccountPage() -> impl IntoView {
                 </label>
                 <label>
                     "New password"
-                    <input type="password" name="new_password" required minlength=crate::validate::MIN_PASSWORD.to_string()
-                        autocomplete="new-password" />
+                    <input
+                        type="password"
+                        name="new_password"
+                        required
+                        minlength=crate::validate::MIN_PASSWORD.to_string()
+                        autocomplete="new-password"
+                    />
                 </label>
-                <button class="button" type="submit">"Change password"</button>
+                <button class="button" type="submit">
+                    "Change password"
+                </button>
             </form>
             <form method="post" action={<SignOut as ServerFn>::PATH} class="stack">
-                <button class="button" type="submit">"Sign out"</button>
+                <button class="button" type="submit">
+                    "Sign out"
+                </button>
             </form>
         </section>
     }

@@ -68,21 +68,40 @@ pub fn AdminPage() -> impl IntoView {
     view! {
         <Title text="Admin" />
         <h1>"Club admin"</h1>
-        <nav class="tabs"><a href="/admin" aria-current="page">"Members"</a><a href="/admin/audit">"Audit log"</a></nav>
+        <nav class="tabs">
+            <a href="/admin" aria-current="page">
+                "Members"
+            </a>
+            <a href="/admin/audit">"Audit log"</a>
+        </nav>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    members.await.map(|rows| view! {
-                        <InviteBox />
-                        <ImportBox />
-                        <h2>"Members"</h2>
-                        <table class="data-table members">
-                            <thead><tr><th>"Member"</th><th>"Role"</th><th>"Active proposals"</th><th>"Limit"</th><th>"Joined"</th></tr></thead>
-                            <tbody>
-                                {rows.into_iter().map(|m| view! { <MemberLine member=m /> }).collect_view()}
-                            </tbody>
-                        </table>
-                    })
+                    members
+                        .await
+                        .map(|rows| {
+                            view! {
+                                <InviteBox />
+                                <ImportBox />
+                                <h2>"Members"</h2>
+                                <table class="data-table members">
+                                    <thead>
+                                        <tr>
+                                            <th>"Member"</th>
+                                            <th>"Role"</th>
+                                            <th>"Active proposals"</th>
+                                            <th>"Limit"</th>
+                                            <th>"Joined"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {rows.into_iter().map(|m| view! { <MemberLine member=m /> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -100,14 +119,34 @@ fn MemberLine(member: MemberRow) -> impl IntoView {
             <td>
                 <ActionForm action attr:class="inline">
                     <input type="hidden" name="user_id" value=member.id />
-                    <input name="limit" size="4" inputmode="numeric" aria-label="Proposal limit"
-                        placeholder="default" value=member.proposal_limit.map(|l| l.to_string()).unwrap_or_default() />
-                    <button type="submit" class="link-button">"Save"</button>
+                    <input
+                        name="limit"
+                        size="4"
+                        inputmode="numeric"
+                        aria-label="Proposal limit"
+                        placeholder="default"
+                        value=member.proposal_limit.map(|l| l.to_string()).unwrap_or_default()
+                    />
+                    <button type="submit" class="link-button">
+                        "Save"
+                    </button>
                 </ActionForm>
-                {move || action.value().get().map(|r| match r {
-                    Ok(()) => view! { <span class="form-ok">"Saved"</span> }.into_any(),
-                    Err(e) => view! { <span class="error-text" role="alert">{e.to_string()}</span> }.into_any(),
-                })}
+                {move || {
+                    action
+                        .value()
+                        .get()
+                        .map(|r| match r {
+                            Ok(()) => view! { <span class="form-ok">"Saved"</span> }.into_any(),
+                            Err(e) => {
+                                view! {
+                                    <span class="error-text" role="alert">
+                                        {e.to_string()}
+                                    </span>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
             </td>
             <td>{format_date(member.created_at)}</td>
         </tr>
@@ -122,12 +161,28 @@ fn InviteBox() -> impl IntoView {
             <h2>"Invitations"</h2>
             <p class="muted">"An invitation link admits one new member and expires after 7 days."</p>
             <ActionForm action>
-                <button class="button" type="submit">"Create an invitation link"</button>
+                <button class="button" type="submit">
+                    "Create an invitation link"
+                </button>
             </ActionForm>
-            {move || action.value().get().map(|r| match r {
-                Ok(link) => view! { <p>"Send this link: " <code class="invite-link">{link}</code></p> }.into_any(),
-                Err(e) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
+            {move || {
+                action
+                    .value()
+                    .get()
+                    .map(|r| match r {
+                        Ok(link) => {
+                            view! { <p>"Send this link: " <code class="invite-link">{link}</code></p> }.into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <p class="error-text" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </section>
     }
 }
@@ -167,18 +222,29 @@ fn ImportBox() -> impl IntoView {
                 "Large files and IMDb's dataset files: " <code>"marquee import"</code> " on the server."
             </p>
             <form class="try-it" on:submit=upload>
-                <input type="file" accept=".csv,.json,text/csv,application/json" node_ref=file_input aria-label="File to import" />
-                <label>"Format "
-                    <select on:change=move |ev| format.set(event_target_value(&ev))>
+                <input
+                    type="file"
+                    accept=".csv,.json,text/csv,application/json"
+                    node_ref=file_input
+                    aria-label="File to import"
+                />
+                <label>
+                    "Format " <select on:change=move |ev| format.set(event_target_value(&ev))>
                         <option value="csv">"CSV"</option>
                         <option value="json">"JSON"</option>
                     </select>
                 </label>
                 <label class="check">
-                    <input type="checkbox" prop:checked=move || dry_run.get() on:change=move |ev| dry_run.set(event_target_checked(&ev)) />
+                    <input
+                        type="checkbox"
+                        prop:checked=move || dry_run.get()
+                        on:change=move |ev| dry_run.set(event_target_checked(&ev))
+                    />
                     " Dry run (check and report, write nothing)"
                 </label>
-                <button class="button" type="submit" disabled=move || busy.get()>"Upload"</button>
+                <button class="button" type="submit" disabled=move || busy.get()>
+                    "Upload"
+                </button>
             </form>
             {move || answer.get().map(|a| view! { <pre class="api-answer">{a}</pre> })}
         </section>
@@ -195,48 +261,90 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit log" />
         <h1>"Audit log"</h1>
-        <nav class="tabs"><a href="/admin">"Members"</a><a href="/admin/audit" aria-current="page">"Audit log"</a></nav>
+        <nav class="tabs">
+            <a href="/admin">"Members"</a>
+            <a href="/admin/audit" aria-current="page">
+                "Audit log"
+            </a>
+        </nav>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
                     let (action, actor, _) = params();
-                    entries.await.map(|page| {
-                        let (filter_action, filter_actor) = (action.clone(), actor.clone());
-                        let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
-                        let (number, has_more) = (page.page(), page.has_more());
-                        view! {
-                            <form method="get" action="/admin/audit" class="filters">
-                                <label>"Action "
-                                    <select name="action">
-                                        <option value="">"All"</option>
-                                        {AUDIT_ACTIONS.iter().map(|(a, words)| {
-                                            let selected = action.as_deref() == Some(*a);
-                                            view! { <option value=*a selected=selected>{format!("{a} ({words})")}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                </label>
-                                <label>"Member " <input name="actor" value=actor.clone().unwrap_or_default() size="12" /></label>
-                                <button class="button small" type="submit">"Filter"</button>
-                            </form>
-                            <p class="muted">{format!("{} entries", page.total)}</p>
-                            <table class="data-table audit">
-                                <thead><tr><th>"When (UTC)"</th><th>"Who"</th><th>"Action"</th><th>"Subject"</th><th>"Details"</th><th>"Address"</th></tr></thead>
-                                <tbody>
-                                    {page.items.into_iter().map(|e| view! {
-                                        <tr data-action=e.action.clone()>
-                                            <td>{format_timestamp(e.at)}</td>
-                                            <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
-                                            <td>{e.action.clone()}</td>
-                                            <td>{e.subject_type.clone().zip(e.subject_id.clone()).map(|(t, id)| format!("{t} {id}"))}</td>
-                                            <td>{e.details.clone()}</td>
-                                            <td>{e.ip.clone()}</td>
+                    entries
+                        .await
+                        .map(|page| {
+                            let (filter_action, filter_actor) = (action.clone(), actor.clone());
+                            let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
+                            let (number, has_more) = (page.page(), page.has_more());
+                            view! {
+                                <form method="get" action="/admin/audit" class="filters">
+                                    <label>
+                                        "Action " <select name="action">
+                                            <option value="">"All"</option>
+                                            {AUDIT_ACTIONS
+                                                .iter()
+                                                .map(|(a, words)| {
+                                                    let selected = action.as_deref() == Some(*a);
+                                                    view! {
+                                                        <option value=*a selected=selected>
+                                                            {format!("{a} ({words})")}
+                                                        </option>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "Member "
+                                        <input name="actor" value=actor.clone().unwrap_or_default() size="12" />
+                                    </label>
+                                    <button class="button small" type="submit">
+                                        "Filter"
+                                    </button>
+                                </form>
+                                <p class="muted">{format!("{} entries", page.total)}</p>
+                                <table class="data-table audit">
+                                    <thead>
+                                        <tr>
+                                            <th>"When (UTC)"</th>
+                                            <th>"Who"</th>
+                                            <th>"Action"</th>
+                                            <th>"Subject"</th>
+                                            <th>"Details"</th>
+                                            <th>"Address"</th>
                                         </tr>
-                                    }).collect_view()}
-                                </tbody>
-                            </table>
-                            <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
-                        }
-                    })
+                                    </thead>
+                                    <tbody>
+                                        {page
+                                            .items
+                                            .into_iter()
+                                            .map(|e| {
+                                                view! {
+                                                    <tr data-action=e.action.clone()>
+                                                        <td>{format_timestamp(e.at)}</td>
+                                                        <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
+                                                        <td>{e.action.clone()}</td>
+                                                        <td>
+                                                            {e
+                                                                .subject_type
+                                                                .clone()
+                                                                .zip(e.subject_id.clone())
+                                                                .map(|(t, id)| format!("{t} {id}"))}
+                                                        </td>
+                                                        <td>{e.details.clone()}</td>
+                                                        <td>{e.ip.clone()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                                <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>

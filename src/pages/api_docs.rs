@@ -65,11 +65,15 @@ pub fn ApiDocsPage() -> impl IntoView {
         </p>
         <Suspense fallback=Loading>
             {move || Suspend::new(async move {
-                endpoints.await.map(|list| view! {
-                    <div class="api-endpoints">
-                        {list.into_iter().map(|e| view! { <EndpointView endpoint=e /> }).collect_view()}
-                    </div>
-                })
+                endpoints
+                    .await
+                    .map(|list| {
+                        view! {
+                            <div class="api-endpoints">
+                                {list.into_iter().map(|e| view! { <EndpointView endpoint=e /> }).collect_view()}
+                            </div>
+                        }
+                    })
             })}
         </Suspense>
     }
@@ -111,26 +115,55 @@ fn EndpointView(endpoint: Endpoint) -> impl IntoView {
     let id = format!("{}-{}", endpoint.method.to_lowercase(), endpoint.path.replace(['/', '{', '}'], "-"));
     view! {
         <section class="panel api-endpoint" id=id>
-            <h2><code class="method">{endpoint.method.clone()}</code> " " <code>{endpoint.path.clone()}</code></h2>
+            <h2>
+                <code class="method">{endpoint.method.clone()}</code>
+                " "
+                <code>{endpoint.path.clone()}</code>
+            </h2>
             <p>{endpoint.summary.clone()}</p>
             <p class="muted">{format!("Answers: {}", endpoint.statuses.join(", "))}</p>
             <form class="try-it" on:submit=try_it>
-                {endpoint.params.iter().cloned().map(|(name, place, description)| {
-                    let key = name.clone();
-                    view! {
-                        <label>
-                            <code>{name.clone()}</code> <span class="muted">{format!(" ({place}) {description}")}</span>
-                            <input name=name on:input=move |ev| {
-                                let v = event_target_value(&ev);
-                                values.update_value(|m| { m.insert(key.clone(), v); });
-                            } />
-                        </label>
-                    }
-                }).collect_view()}
-                {endpoint.has_body.then(|| view! {
-                    <label>"Body " <textarea rows="3" prop:value=move || body.get() on:input=move |ev| body.set(event_target_value(&ev))></textarea></label>
-                })}
-                <button class="button small" type="submit">"Try it"</button>
+                {endpoint
+                    .params
+                    .iter()
+                    .cloned()
+                    .map(|(name, place, description)| {
+                        let key = name.clone();
+                        view! {
+                            <label>
+                                <code>{name.clone()}</code>
+                                <span class="muted">{format!(" ({place}) {description}")}</span>
+                                <input
+                                    name=name
+                                    on:input=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        values
+                                            .update_value(|m| {
+                                                m.insert(key.clone(), v);
+                                            });
+                                    }
+                                />
+                            </label>
+                        }
+                    })
+                    .collect_view()}
+                {endpoint
+                    .has_body
+                    .then(|| {
+                        view! {
+                            <label>
+                                "Body "
+                                <textarea
+                                    rows="3"
+                                    prop:value=move || body.get()
+                                    on:input=move |ev| body.set(event_target_value(&ev))
+                                ></textarea>
+                            </label>
+                        }
+                    })}
+                <button class="button small" type="submit">
+                    "Try it"
+                </button>
             </form>
             {move || answer.get().map(|a| view! { <pre class="api-answer">{a}</pre> })}
         </section>

@@ -45,42 +45,64 @@ pub fn DashboardPage() -> impl IntoView {
         <Title text="Dashboard" />
         <h1>"Dashboard"</h1>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    stats.await.map(|s| {
-                        let tiles = [
-                            ("Films", s.movies),
-                            ("2020s candidates", s.candidates),
-                            ("Members", s.members),
-                            ("Active proposals", s.active_proposals),
-                            ("Votes", s.votes),
-                            ("Ratings", s.ratings),
-                            ("List entries", s.list_entries),
-                            ("Award nominations", s.nominations),
-                            ("Stale IMDb entries", s.stale_imdb),
-                            ("Failed IMDb fetches", s.failed_imdb),
-                        ];
-                        view! {
-                            <dl class="tiles">
-                                {tiles.into_iter().map(|(label, value)| view! {
-                                    <div class="tile"><dt>{label}</dt><dd>{value}</dd></div>
-                                }).collect_view()}
-                            </dl>
-                        }
-                    })
+                    stats
+                        .await
+                        .map(|s| {
+                            let tiles = [
+                                ("Films", s.movies),
+                                ("2020s candidates", s.candidates),
+                                ("Members", s.members),
+                                ("Active proposals", s.active_proposals),
+                                ("Votes", s.votes),
+                                ("Ratings", s.ratings),
+                                ("List entries", s.list_entries),
+                                ("Award nominations", s.nominations),
+                                ("Stale IMDb entries", s.stale_imdb),
+                                ("Failed IMDb fetches", s.failed_imdb),
+                            ];
+                            view! {
+                                <dl class="tiles">
+                                    {tiles
+                                        .into_iter()
+                                        .map(|(label, value)| {
+                                            view! {
+                                                <div class="tile">
+                                                    <dt>{label}</dt>
+                                                    <dd>{value}</dd>
+                                                </div>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </dl>
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
         <AdminLinks />
         <h2 class="section-title">"Recent activity"</h2>
-        <section class="panel"><crate::components::club::RecentActivity /></section>
+        <section class="panel">
+            <crate::components::club::RecentActivity />
+        </section>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    operations.await.map(|ops| ops.map(|ops| view! {
-                        <h2 class="section-title">"Since the server started"</h2>
-                        <Operations ops />
-                    }))
+                    operations
+                        .await
+                        .map(|ops| {
+                            ops.map(|ops| {
+                                view! {
+                                    <h2 class="section-title">"Since the server started"</h2>
+                                    <Operations ops />
+                                }
+                            })
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -94,12 +116,20 @@ fn AdminLinks() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                viewer.await.ok().flatten().filter(|v| v.is_admin).map(|_| view! {
-                    <p class="panel admin-links">
-                        "Admin: " <a href="/admin/audit">"audit log"</a> " · " <a href="/admin">"members and proposal limits"</a>
-                        " · " <a href="/metrics">"metrics"</a>
-                    </p>
-                })
+                viewer
+                    .await
+                    .ok()
+                    .flatten()
+                    .filter(|v| v.is_admin)
+                    .map(|_| {
+                        view! {
+                            <p class="panel admin-links">
+                                "Admin: " <a href="/admin/audit">"audit log"</a> " · "
+                                <a href="/admin">"members and proposal limits"</a> " · "
+                                <a href="/metrics">"metrics"</a>
+                            </p>
+                        }
+                    })
             })}
         </Suspense>
     }
@@ -110,39 +140,76 @@ fn Operations(ops: OperationsView) -> impl IntoView {
     view! {
         <section aria-label="Requests">
             <h3>"Requests"</h3>
-            <DataTable headers=headers(&["Route", "Requests", "Server errors", "Mean", "Slowest", "SQL per request"])>
-                        {ops.routes.into_iter().map(|r| view! {
+            <DataTable headers=headers(
+                &["Route", "Requests", "Server errors", "Mean", "Slowest", "SQL per request"],
+            )>
+                {ops
+                    .routes
+                    .into_iter()
+                    .map(|r| {
+                        view! {
                             <tr>
-                                <td>{r.route}</td><td>{r.requests}</td><td>{r.errors}</td>
-                                <td>{format!("{:.1} ms", r.mean_ms)}</td><td>{format!("{:.1} ms", r.max_ms)}</td>
+                                <td>{r.route}</td>
+                                <td>{r.requests}</td>
+                                <td>{r.errors}</td>
+                                <td>{format!("{:.1} ms", r.mean_ms)}</td>
+                                <td>{format!("{:.1} ms", r.max_ms)}</td>
                                 <td>{format!("{:.1}", r.mean_queries)}</td>
                             </tr>
-                        }).collect_view()}
-                </DataTable>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
         </section>
         <section aria-label="Caches">
             <h3>"Caches"</h3>
-            <DataTable headers=headers(&["Cache", "Hits", "Misses", "Hit ratio", "Time computing"])>
-                        {ops.caches.into_iter().map(|c| {
-                            let lookups = c.hits + c.misses;
-                            let ratio = if lookups == 0 { "—".to_string() } else { format!("{:.0} %", 100.0 * c.hits as f64 / lookups as f64) };
-                            view! {
-                                <tr><td>{c.name}</td><td>{c.hits}</td><td>{c.misses}</td><td>{ratio}</td><td>{format!("{:.1} ms", c.compute_ms)}</td></tr>
-                            }
-                        }).collect_view()}
-                </DataTable>
+            <DataTable headers=headers(
+                &["Cache", "Hits", "Misses", "Hit ratio", "Time computing"],
+            )>
+                {ops
+                    .caches
+                    .into_iter()
+                    .map(|c| {
+                        let lookups = c.hits + c.misses;
+                        let ratio = if lookups == 0 {
+                            "—".to_string()
+                        } else {
+                            format!("{:.0} %", 100.0 * c.hits as f64 / lookups as f64)
+                        };
+                        view! {
+                            <tr>
+                                <td>{c.name}</td>
+                                <td>{c.hits}</td>
+                                <td>{c.misses}</td>
+                                <td>{ratio}</td>
+                                <td>{format!("{:.1} ms", c.compute_ms)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
         </section>
         <section aria-label="Background jobs">
             <h3>"Background jobs"</h3>
-            <DataTable headers=headers(&["Job", "Runs", "Failures", "Last run took", "Last error"])>
-                        {ops.jobs.into_iter().map(|j| view! {
+            <DataTable headers=headers(
+                &["Job", "Runs", "Failures", "Last run took", "Last error"],
+            )>
+                {ops
+                    .jobs
+                    .into_iter()
+                    .map(|j| {
+                        view! {
                             <tr>
-                                <td>{j.job}</td><td>{j.runs}</td><td>{j.failures}</td>
+                                <td>{j.job}</td>
+                                <td>{j.runs}</td>
+                                <td>{j.failures}</td>
                                 <td>{format!("{:.0} ms", j.last_duration_ms)}</td>
                                 <td>{j.last_error.unwrap_or_else(|| "—".into())}</td>
                             </tr>
-                        }).collect_view()}
-                </DataTable>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
         </section>
     }
 }

@@ -31,20 +31,33 @@ pub fn HomePage() -> impl IntoView {
                 "lets your club vote on what to watch next, and keeps a catalogue to browse."
             </p>
             <p class="hero-actions">
-                <a class="button primary" href="/predictions">"See predictions"</a>
-                <a class="button" href="/vote">"Vote on the next film"</a>
+                <a class="button primary" href="/predictions">
+                    "See predictions"
+                </a>
+                <a class="button" href="/vote">
+                    "Vote on the next film"
+                </a>
             </p>
         </section>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    data.await.map(|home| view! {
-                        <StatsLine stats=home.stats.clone() />
-                        <h2 class="section-title">"Most-watched films of the 2020s"</h2>
-                        <div class="poster-grid">
-                            {home.recent.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
-                        </div>
-                    })
+                    data.await
+                        .map(|home| {
+                            view! {
+                                <StatsLine stats=home.stats.clone() />
+                                <h2 class="section-title">"Most-watched films of the 2020s"</h2>
+                                <div class="poster-grid">
+                                    {home
+                                        .recent
+                                        .into_iter()
+                                        .map(|movie| view! { <MovieCardView movie /> })
+                                        .collect_view()}
+                                </div>
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -55,11 +68,26 @@ pub fn HomePage() -> impl IntoView {
 pub fn StatsLine(stats: SiteStats) -> impl IntoView {
     view! {
         <ul class="stats-line" aria-label="Catalogue at a glance">
-            <li><strong>{stats.movies}</strong>" films"</li>
-            <li><strong>{stats.candidates}</strong>" from the 2020s"</li>
-            <li><strong>{stats.list_entries}</strong>" list entries"</li>
-            <li><strong>{stats.active_proposals}</strong>" proposals"</li>
-            <li><strong>{stats.votes}</strong>" votes"</li>
+            <li>
+                <strong>{stats.movies}</strong>
+                " films"
+            </li>
+            <li>
+                <strong>{stats.candidates}</strong>
+                " from the 2020s"
+            </li>
+            <li>
+                <strong>{stats.list_entries}</strong>
+                " list entries"
+            </li>
+            <li>
+                <strong>{stats.active_proposals}</strong>
+                " proposals"
+            </li>
+            <li>
+                <strong>{stats.votes}</strong>
+                " votes"
+            </li>
         </ul>
     }
 }

@@ -68,9 +68,12 @@ pub fn MoviePageView() -> impl IntoView {
     let page = Resource::new_blocking(id, get_movie_page);
     view! {
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <Title text="Film not found" /> <ErrorView errors /> }>
-                {move || Suspend::new(async move { page.await.map(|page| view! { <Film page /> }) })}
-            </ErrorBoundary>
+            <ErrorBoundary fallback=|errors| {
+                view! {
+                    <Title text="Film not found" />
+                    <ErrorView errors />
+                }
+            }>{move || Suspend::new(async move { page.await.map(|page| view! { <Film page /> }) })}</ErrorBoundary>
         </Suspense>
     }
 }
@@ -102,11 +105,17 @@ fn Film(page: MoviePage) -> impl IntoView {
                 <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />
                 <div>
                     <h1>{movie.title.clone()}</h1>
-                    {movie.original_title.clone().filter(|t| *t != movie.title).map(|t| view! { <p class="muted">{t}</p> })}
+                    {movie
+                        .original_title
+                        .clone()
+                        .filter(|t| *t != movie.title)
+                        .map(|t| view! { <p class="muted">{t}</p> })}
                     <p class="card-meta">{facts}</p>
                     <p class="plot">{movie.plot.clone().unwrap_or_else(|| "No plot summary yet.".into())}</p>
                     <p>
-                        <a href=format!("https://www.imdb.com/title/{}/", movie.imdb_id) rel="noopener noreferrer">"IMDb"</a>
+                        <a href=format!("https://www.imdb.com/title/{}/", movie.imdb_id) rel="noopener noreferrer">
+                            "IMDb"
+                        </a>
                     </p>
                     <RatingControl movie_id=movie.id mine=page.my_rating signed_in=page.viewer.is_some() />
                 </div>
@@ -116,7 +125,14 @@ fn Film(page: MoviePage) -> impl IntoView {
                 <h2>"The club"</h2>
                 <ul class="facts">
                     <li>{format!("{} active proposal(s), {} vote(s)", club.active_proposals, club.votes)}</li>
-                    <li>{club.watched_at.map_or("Not watched together yet".to_string(), |at| format!("Watched together on {}", format_date(at)))}</li>
+                    <li>
+                        {club
+                            .watched_at
+                            .map_or(
+                                "Not watched together yet".to_string(),
+                                |at| format!("Watched together on {}", format_date(at)),
+                            )}
+                    </li>
                     {club.watch_stars.map(|s| view! { <li>{format!("Club night rating {}", stars_text(s))}</li> })}
                     <li class="member-rating">
                         {match club.member_stars {
@@ -127,24 +143,43 @@ fn Film(page: MoviePage) -> impl IntoView {
                 </ul>
             </section>
 
-            {page.breakdown.map(|b| view! {
-                <section class="panel">
-                    <h2>"Canon prediction"</h2>
-                    <crate::components::breakdown::BreakdownFigures breakdown=b />
-                    <p><a href=predictions_href>"Open in predictions"</a></p>
-                </section>
-            })}
+            {page
+                .breakdown
+                .map(|b| {
+                    view! {
+                        <section class="panel">
+                            <h2>"Canon prediction"</h2>
+                            <crate::components::breakdown::BreakdownFigures breakdown=b />
+                            <p>
+                                <a href=predictions_href>"Open in predictions"</a>
+                            </p>
+                        </section>
+                    }
+                })}
 
-            {(!credits.is_empty()).then(|| view! {
-                <section class="panel">
-                    <h2>"Credits"</h2>
-                    <ul class="credits">
-                        {credits.into_iter().map(|c| view! {
-                            <li><strong>{c.name}</strong> <span class="muted">{format!(" {}", c.role)}{c.job.map(|j| format!(" ({j})"))}</span></li>
-                        }).collect_view()}
-                    </ul>
-                </section>
-            })}
+            {(!credits.is_empty())
+                .then(|| {
+                    view! {
+                        <section class="panel">
+                            <h2>"Credits"</h2>
+                            <ul class="credits">
+                                {credits
+                                    .into_iter()
+                                    .map(|c| {
+                                        view! {
+                                            <li>
+                                                <strong>{c.name}</strong>
+                                                <span class="muted">
+                                                    {format!(" {}", c.role)}{c.job.map(|j| format!(" ({j})"))}
+                                                </span>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        </section>
+                    }
+                })}
 
             <section class="panel">
                 <h2>"Ratings by source"</h2>
@@ -153,29 +188,61 @@ fn Film(page: MoviePage) -> impl IntoView {
                 } else {
                     view! {
                         <table class="data-table metrics">
-                            <thead><tr><th>"Source"</th><th>"Figure"</th><th>"Value"</th></tr></thead>
+                            <thead>
+                                <tr>
+                                    <th>"Source"</th>
+                                    <th>"Figure"</th>
+                                    <th>"Value"</th>
+                                </tr>
+                            </thead>
                             <tbody>
-                                {metrics.into_iter().map(|m| view! {
-                                    <tr><td>{m.source}</td><td>{m.metric}</td><td>{format_metric(m.value)}</td></tr>
-                                }).collect_view()}
+                                {metrics
+                                    .into_iter()
+                                    .map(|m| {
+                                        view! {
+                                            <tr>
+                                                <td>{m.source}</td>
+                                                <td>{m.metric}</td>
+                                                <td>{format_metric(m.value)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
                             </tbody>
                         </table>
                     }
-                    .into_any()
+                        .into_any()
                 }}
             </section>
 
             <section class="panel">
                 <h2>"Festivals and awards"</h2>
-                {(wins.is_empty() && noms.is_empty()).then(|| view! { <p class="muted">"No festival or award record."</p> })}
-                {(!wins.is_empty()).then(|| view! {
-                    <h3>"Wins"</h3>
-                    <ul class="awards wins">{wins.into_iter().map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> }).collect_view()}</ul>
-                })}
-                {(!noms.is_empty()).then(|| view! {
-                    <h3>"Nominations"</h3>
-                    <ul class="awards">{noms.into_iter().map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> }).collect_view()}</ul>
-                })}
+                {(wins.is_empty() && noms.is_empty())
+                    .then(|| view! { <p class="muted">"No festival or award record."</p> })}
+                {(!wins.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"Wins"</h3>
+                            <ul class="awards wins">
+                                {wins
+                                    .into_iter()
+                                    .map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
+                {(!noms.is_empty())
+                    .then(|| {
+                        view! {
+                            <h3>"Nominations"</h3>
+                            <ul class="awards">
+                                {noms
+                                    .into_iter()
+                                    .map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })}
             </section>
 
             <section class="panel">
@@ -185,21 +252,35 @@ fn Film(page: MoviePage) -> impl IntoView {
                 } else {
                     view! {
                         <ul class="lists">
-                            {lists.into_iter().map(|l| view! {
-                                <li>{l.name}{l.edition.filter(|e| *e > 0).map(|e| format!(" (added in the {e} edition)"))}</li>
-                            }).collect_view()}
+                            {lists
+                                .into_iter()
+                                .map(|l| {
+                                    view! {
+                                        <li>
+                                            {l.name}
+                                            {l
+                                                .edition
+                                                .filter(|e| *e > 0)
+                                                .map(|e| format!(" (added in the {e} edition)"))}
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
                         </ul>
                     }
-                    .into_any()
+                        .into_any()
                 }}
             </section>
 
-            {(!similar.is_empty()).then(|| view! {
-                <h2 class="section-title">"Similar films"</h2>
-                <div class="poster-grid similar">
-                    {similar.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
-                </div>
-            })}
+            {(!similar.is_empty())
+                .then(|| {
+                    view! {
+                        <h2 class="section-title">"Similar films"</h2>
+                        <div class="poster-grid similar">
+                            {similar.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
+                        </div>
+                    }
+                })}
         </article>
     }
 }
@@ -227,7 +308,10 @@ fn RatingControl(movie_id: i64, mine: Option<i32>, signed_in: bool) -> impl Into
     });
     if !signed_in {
         return view! {
-            <p class="muted"><a href=format!("/signin?next=/movies/{movie_id}")>"Sign in"</a> " to rate this film."</p>
+            <p class="muted">
+                <a href=format!("/signin?next=/movies/{movie_id}")>"Sign in"</a>
+                " to rate this film."
+            </p>
         }
         .into_any();
     }
@@ -242,25 +326,43 @@ fn RatingControl(movie_id: i64, mine: Option<i32>, signed_in: bool) -> impl Into
         <div class="my-rating">
             <ActionForm action attr:class="half-stars" attr:aria-label="Your rating">
                 <input type="hidden" name="movie_id" value=movie_id />
-                {(1..=10).map(|h| {
-                    let stars = h as f64 / 2.0;
-                    view! {
-                        <button
-                            type="submit"
-                            name="stars"
-                            value=stars.to_string()
-                            class=move || if shown().is_some_and(|s| s >= h) { "half on" } else { "half" }
-                            aria-label=format!("{stars} stars")
-                            aria-pressed=move || (shown() == Some(h)).to_string()
-                        >
-                            {if h % 2 == 1 { "⯨" } else { "⯩" }}
-                        </button>
-                    }
-                }).collect_view()}
-                <button type="submit" name="stars" value="" class="link-button" disabled=move || shown().is_none()>"Remove"</button>
+                {(1..=10)
+                    .map(|h| {
+                        let stars = h as f64 / 2.0;
+                        view! {
+                            <button
+                                type="submit"
+                                name="stars"
+                                value=stars.to_string()
+                                class=move || if shown().is_some_and(|s| s >= h) { "half on" } else { "half" }
+                                aria-label=format!("{stars} stars")
+                                aria-pressed=move || (shown() == Some(h)).to_string()
+                            >
+                                {if h % 2 == 1 { "⯨" } else { "⯩" }}
+                            </button>
+                        }
+                    })
+                    .collect_view()}
+                <button type="submit" name="stars" value="" class="link-button" disabled=move || shown().is_none()>
+                    "Remove"
+                </button>
             </ActionForm>
-            <p class="your-rating">{move || shown().map_or("Not rated by you".to_string(), |h| format!("Your rating: {}★", h as f64 / 2.0))}</p>
-            {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+            <p class="your-rating">
+                {move || {
+                    shown().map_or("Not rated by you".to_string(), |h| format!("Your rating: {}★", h as f64 / 2.0))
+                }}
+            </p>
+            {move || {
+                problem
+                    .get()
+                    .map(|msg| {
+                        view! {
+                            <p class="error-text" role="alert">
+                                {msg}
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
     .into_any()
@@ -273,22 +375,37 @@ pub fn ForYouPage() -> impl IntoView {
         <Title text="Recommended for you" />
         <h1>"Recommended for you"</h1>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! {
-                <ErrorView errors />
-                <p><a href="/signin?next=/movies/for-you">"Sign in"</a> " to see recommendations."</p>
+            <ErrorBoundary fallback=|errors| {
+                view! {
+                    <ErrorView errors />
+                    <p>
+                        <a href="/signin?next=/movies/for-you">"Sign in"</a>
+                        " to see recommendations."
+                    </p>
+                }
             }>
                 {move || Suspend::new(async move {
-                    recs.await.map(|films| view! {
-                        <p class="muted">"Films you have not rated, picked from the genres and directors of the films you rated highly."</p>
-                        <div class="poster-grid recommendations">
-                            {films.into_iter().map(|r| view! {
-                                <div class="recommendation">
-                                    <MovieCardView movie=r.movie />
-                                    <p class="reason">{r.reason}</p>
+                    recs.await
+                        .map(|films| {
+                            view! {
+                                <p class="muted">
+                                    "Films you have not rated, picked from the genres and directors of the films you rated highly."
+                                </p>
+                                <div class="poster-grid recommendations">
+                                    {films
+                                        .into_iter()
+                                        .map(|r| {
+                                            view! {
+                                                <div class="recommendation">
+                                                    <MovieCardView movie=r.movie />
+                                                    <p class="reason">{r.reason}</p>
+                                                </div>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </div>
-                            }).collect_view()}
-                        </div>
-                    })
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>

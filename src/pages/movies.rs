@@ -81,33 +81,49 @@ pub fn MoviesPage() -> impl IntoView {
     view! {
         <Title text="Movies" />
         <h1>"Movies"</h1>
-        <p class="muted">"Browse the catalogue; signed-in members rate films and get " <a href="/movies/for-you">"recommendations"</a> "."</p>
+        <p class="muted">
+            "Browse the catalogue; signed-in members rate films and get "
+            <a href="/movies/for-you">"recommendations"</a> "."
+        </p>
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    movies.await.map(|view| {
-                        let (page, has_more) = (view.films.page(), view.films.has_more());
-                        let (first, limit) = (view.films.next_offset(), view.films.limit);
-                        let query = view.filter.query_string();
-                        let link = move |page: u32| {
-                            if query.is_empty() { format!("/movies?page={page}") } else { format!("/movies?{query}&page={page}") }
-                        };
-                        view! {
-                            <Filters filter=view.filter.clone() genres=view.genres.clone() />
-                            <p class="muted list-summary">
-                                {match view.films.total {
-                                    0 => "No films match.".to_string(),
-                                    1 => "1 film".to_string(),
-                                    n => format!("{n} films · {}", view.filter.sort.label().to_lowercase()),
-                                }}
-                            </p>
-                            <div class="poster-grid" data-page=page>
-                                {view.films.items.into_iter().map(|movie| view! { <MovieCardView movie /> }).collect_view()}
-                            </div>
-                            <MoreMovies filter=view.filter.clone() first limit />
-                            <Pager page has_more href=link class="nojs-more" />
-                        }
-                    })
+                    movies
+                        .await
+                        .map(|view| {
+                            let (page, has_more) = (view.films.page(), view.films.has_more());
+                            let (first, limit) = (view.films.next_offset(), view.films.limit);
+                            let query = view.filter.query_string();
+                            let link = move |page: u32| {
+                                if query.is_empty() {
+                                    format!("/movies?page={page}")
+                                } else {
+                                    format!("/movies?{query}&page={page}")
+                                }
+                            };
+                            view! {
+                                <Filters filter=view.filter.clone() genres=view.genres.clone() />
+                                <p class="muted list-summary">
+                                    {match view.films.total {
+                                        0 => "No films match.".to_string(),
+                                        1 => "1 film".to_string(),
+                                        n => format!("{n} films · {}", view.filter.sort.label().to_lowercase()),
+                                    }}
+                                </p>
+                                <div class="poster-grid" data-page=page>
+                                    {view
+                                        .films
+                                        .items
+                                        .into_iter()
+                                        .map(|movie| view! { <MovieCardView movie /> })
+                                        .collect_view()}
+                                </div>
+                                <MoreMovies filter=view.filter.clone() first limit />
+                                <Pager page has_more href=link class="nojs-more" />
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -120,40 +136,72 @@ fn Filters(filter: MovieFilter, genres: Vec<String>) -> impl IntoView {
     let decades: Vec<i32> = (0..=10).map(|k| 2020 - 10 * k).collect();
     view! {
         <form method="get" action="/movies" class="filters movie-filters" role="search">
-            <label>"Title "
-                <input type="search" name="q" value=filter.search.clone().unwrap_or_default()
-                    maxlength=crate::validate::MAX_SEARCH_LEN.to_string() placeholder="e.g. amelie" />
+            <label>
+                "Title "
+                <input
+                    type="search"
+                    name="q"
+                    value=filter.search.clone().unwrap_or_default()
+                    maxlength=crate::validate::MAX_SEARCH_LEN.to_string()
+                    placeholder="e.g. amelie"
+                />
             </label>
-            <label>"Genre "
-                <select name="genre">
+            <label>
+                "Genre " <select name="genre">
                     <option value="">"Any"</option>
-                    {genres.into_iter().map(|g| {
-                        let selected = filter.genre.as_deref() == Some(g.as_str());
-                        view! { <option value=g.clone() selected=selected>{g.clone()}</option> }
-                    }).collect_view()}
+                    {genres
+                        .into_iter()
+                        .map(|g| {
+                            let selected = filter.genre.as_deref() == Some(g.as_str());
+                            view! {
+                                <option value=g.clone() selected=selected>
+                                    {g.clone()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
-            <label>"Decade "
-                <select name="decade">
+            <label>
+                "Decade " <select name="decade">
                     <option value="">"Any"</option>
-                    {decades.into_iter().map(|d| view! {
-                        <option value=d.to_string() selected=filter.decade == Some(d)>{format!("{d}s")}</option>
-                    }).collect_view()}
+                    {decades
+                        .into_iter()
+                        .map(|d| {
+                            view! {
+                                <option value=d.to_string() selected=filter.decade == Some(d)>
+                                    {format!("{d}s")}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
             <label class="check">
                 <input type="checkbox" name="on_list" value="true" checked=filter.on_list />
                 " On a canonical list"
             </label>
-            <label>"Sort "
+            <label>
+                "Sort "
                 <select name="sort">
-                    {MovieSort::ALL.into_iter().map(|s| view! {
-                        <option value=s.slug() selected=filter.sort == s>{s.label()}</option>
-                    }).collect_view()}
+                    {MovieSort::ALL
+                        .into_iter()
+                        .map(|s| {
+                            view! {
+                                <option value=s.slug() selected=filter.sort == s>
+                                    {s.label()}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </label>
-            <button class="button small primary" type="submit">"Apply"</button>
-            <a href="/movies" class="muted">"Clear"</a>
+            <button class="button small primary" type="submit">
+                "Apply"
+            </button>
+            <a href="/movies" class="muted">
+                "Clear"
+            </a>
         </form>
     }
 }

@@ -12,7 +12,11 @@ pub fn NotFound() -> impl IntoView {
         <section class="empty-state">
             <h1>"Nothing showing here"</h1>
             <p>"The page you asked for does not exist. It may have moved, or the address has a typo."</p>
-            <p><a class="button" href="/">"Back to the home page"</a></p>
+            <p>
+                <a class="button" href="/">
+                    "Back to the home page"
+                </a>
+            </p>
         </section>
     }
 }

@@ -80,12 +80,16 @@ pub fn ProposePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match quota.await {
                     Ok(Some(q)) => view! { <QuotaLine quota=q /> }.into_any(),
-                    Ok(None) => view! {
-                        <p class="form-error" role="alert">
-                            "Please " <a href="/signin?next=/propose">"sign in"</a> " to propose a film."
-                        </p>
+                    Ok(None) => {
+                        view! {
+                            <p class="form-error" role="alert">
+                                "Please "
+                                <a href="/signin?next=/propose">"sign in"</a>
+                                " to propose a film."
+                            </p>
+                        }
+                            .into_any()
                     }
-                    .into_any(),
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
             })}
@@ -110,7 +114,8 @@ fn QuotaLine(quota: Quota) -> impl IntoView {
     view! {
         <p class=if full { "quota full" } else { "quota" }>
             <strong>{format!("{} of {} used", quota.used, quota.limit)}</strong>
-            {full.then_some(" · all your proposal slots are in use: withdraw one on the vote page to propose another.")}
+            {full
+                .then_some(" · all your proposal slots are in use: withdraw one on the vote page to propose another.")}
         </p>
     }
 }
@@ -124,9 +129,16 @@ fn ProposeById() -> impl IntoView {
         <ActionForm action attr:class="stack propose-form">
             <label>
                 "IMDb id or link"
-                <input name="imdb" required maxlength="300" placeholder="tt0111161 or https://www.imdb.com/title/tt0111161/" />
+                <input
+                    name="imdb"
+                    required
+                    maxlength="300"
+                    placeholder="tt0111161 or https://www.imdb.com/title/tt0111161/"
+                />
             </label>
-            <button class="button primary" type="submit" disabled=move || action.pending().get()>"Propose"</button>
+            <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                "Propose"
+            </button>
         </ActionForm>
     }
 }
@@ -191,23 +203,56 @@ fn SearchBox(initial: String, hits: Option<Result<Vec<SearchHit>, AppError>>) ->
                 aria-label="Search IMDb by title"
                 autocomplete="off"
             />
-            <button class="button" type="submit">"Search"</button>
+            <button class="button" type="submit">
+                "Search"
+            </button>
         </form>
-        {move || searching.get().then(|| view! { <p class="loading" aria-busy="true"><span class="spinner"></span>"Searching…"</p> })}
-        {move || results.get().map(|r| match r {
-            Err(AppError::Unavailable) => view! {
-                <p class="form-error" role="alert">"Search is unavailable right now. Paste the film's IMDb id or link above instead."</p>
-            }
-            .into_any(),
-            Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
-            Ok(hits) if hits.is_empty() => view! { <p class="muted">"No titles found. Try another spelling, or paste the IMDb link."</p> }.into_any(),
-            Ok(hits) => view! {
-                <ul class="search-results">
-                    {hits.into_iter().map(|hit| view! { <SearchResult hit /> }).collect_view()}
-                </ul>
-            }
-            .into_any(),
-        })}
+        {move || {
+            searching
+                .get()
+                .then(|| {
+                    view! {
+                        <p class="loading" aria-busy="true">
+                            <span class="spinner"></span>
+                            "Searching…"
+                        </p>
+                    }
+                })
+        }}
+        {move || {
+            results
+                .get()
+                .map(|r| match r {
+                    Err(AppError::Unavailable) => {
+                        view! {
+                            <p class="form-error" role="alert">
+                                "Search is unavailable right now. Paste the film's IMDb id or link above instead."
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Err(e) => {
+                        view! {
+                            <p class="form-error" role="alert">
+                                {e.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Ok(hits) if hits.is_empty() => {
+                        view! { <p class="muted">"No titles found. Try another spelling, or paste the IMDb link."</p> }
+                            .into_any()
+                    }
+                    Ok(hits) => {
+                        view! {
+                            <ul class="search-results">
+                                {hits.into_iter().map(|hit| view! { <SearchResult hit /> }).collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
+                })
+        }}
     }
 }
 
@@ -230,15 +275,31 @@ fn SearchResult(hit: SearchHit) -> impl IntoView {
         .join(" · ");
     view! {
         <li class="search-result" data-imdb=hit.imdb_id.clone()>
-            <crate::components::movie_card::Poster title=hit.title.clone() poster_url=hit.poster_url.clone() seed=hit.imdb_id.clone() />
+            <crate::components::movie_card::Poster
+                title=hit.title.clone()
+                poster_url=hit.poster_url.clone()
+                seed=hit.imdb_id.clone()
+            />
             <div>
                 <strong>{hit.title.clone()}</strong>
                 <p class="muted">{meta}</p>
-                {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+                {move || {
+                    problem
+                        .get()
+                        .map(|msg| {
+                            view! {
+                                <p class="error-text" role="alert">
+                                    {msg}
+                                </p>
+                            }
+                        })
+                }}
             </div>
             <ActionForm action>
                 <input type="hidden" name="imdb" value=imdb_id />
-                <button class="button primary small" type="submit" disabled=move || action.pending().get()>"Propose"</button>
+                <button class="button primary small" type="submit" disabled=move || action.pending().get()>
+                    "Propose"
+                </button>
             </ActionForm>
         </li>
     }

@@ -49,21 +49,44 @@ pub fn WatchedPage() -> impl IntoView {
         <Title text="Watched" />
         <h1>"What the club has watched"</h1>
         <VoteTabs current="/vote/watched" />
-        {move || rate.value().get().and_then(Result::err).map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })}
+        {move || {
+            rate.value()
+                .get()
+                .and_then(Result::err)
+                .map(|e| {
+                    view! {
+                        <p class="form-error" role="alert">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    data.await.map(|data| {
-                        let signed_in = data.viewer.is_some();
-                        let (page, has_more) = (data.films.page(), data.films.has_more());
-                        view! {
-                            {data.films.items.is_empty().then(|| view! { <p class="empty">"No films watched yet."</p> })}
-                            <ol class="proposal-list watched">
-                                {data.films.items.into_iter().map(|film| view! { <WatchedItem film signed_in /> }).collect_view()}
-                            </ol>
-                            <Pager page has_more href=|page| format!("/vote/watched?page={page}") />
-                        }
-                    })
+                    data.await
+                        .map(|data| {
+                            let signed_in = data.viewer.is_some();
+                            let (page, has_more) = (data.films.page(), data.films.has_more());
+                            view! {
+                                {data
+                                    .films
+                                    .items
+                                    .is_empty()
+                                    .then(|| view! { <p class="empty">"No films watched yet."</p> })}
+                                <ol class="proposal-list watched">
+                                    {data
+                                        .films
+                                        .items
+                                        .into_iter()
+                                        .map(|film| view! { <WatchedItem film signed_in /> })
+                                        .collect_view()}
+                                </ol>
+                                <Pager page has_more href=|page| format!("/vote/watched?page={page}") />
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -120,20 +143,36 @@ fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
     view! {
         <ActionForm action attr:class="stars" attr:aria-label="Your rating">
             <input type="hidden" name="proposal_id" value=id />
-            {(1..=5).map(|n| view! {
-                <button
-                    type="submit"
-                    name="stars"
-                    value=n
-                    class=move || if shown().is_some_and(|s| s >= n) { "star on" } else { "star" }
-                    aria-pressed=move || (shown() == Some(n)).to_string()
-                    aria-label=format!("{n} star{}", if n == 1 { "" } else { "s" })
-                >
-                    "★"
-                </button>
-            }).collect_view()}
-            <span class="muted">{move || shown().map(|s| format!("You: {s}★")).unwrap_or_else(|| "Rate it".into())}</span>
+            {(1..=5)
+                .map(|n| {
+                    view! {
+                        <button
+                            type="submit"
+                            name="stars"
+                            value=n
+                            class=move || if shown().is_some_and(|s| s >= n) { "star on" } else { "star" }
+                            aria-pressed=move || (shown() == Some(n)).to_string()
+                            aria-label=format!("{n} star{}", if n == 1 { "" } else { "s" })
+                        >
+                            "★"
+                        </button>
+                    }
+                })
+                .collect_view()}
+            <span class="muted">
+                {move || shown().map(|s| format!("You: {s}★")).unwrap_or_else(|| "Rate it".into())}
+            </span>
         </ActionForm>
-        {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+        {move || {
+            problem
+                .get()
+                .map(|msg| {
+                    view! {
+                        <p class="error-text" role="alert">
+                            {msg}
+                        </p>
+                    }
+                })
+        }}
     }
 }

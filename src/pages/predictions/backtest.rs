@@ -8,16 +8,25 @@ pub(super) fn StatsLine() -> impl IntoView {
     let stats = Resource::new(|| (), |_| get_prediction_stats());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    stats.await.map(|s| view! {
-                        <p class="stats-line prediction-stats">
-                            {format!(
-                                "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} %",
-                                s.films_scored, s.candidates, s.on_list, s.mean_completeness * 100.0,
-                            )}
-                        </p>
-                    })
+                    stats
+                        .await
+                        .map(|s| {
+                            view! {
+                                <p class="stats-line prediction-stats">
+                                    {format!(
+                                        "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} %",
+                                        s.films_scored,
+                                        s.candidates,
+                                        s.on_list,
+                                        s.mean_completeness * 100.0,
+                                    )}
+                                </p>
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>
@@ -37,7 +46,12 @@ fn film_list(films: Vec<FilmRef>, params: &Params) -> impl IntoView {
         .into_iter()
         .map(|f| {
             let href = params.with(|p| p.film = Some(f.imdb_id.clone())).href();
-            view! { <a class="film-ref" href=href>{f.title}{f.year.map(|y| format!(" ({y})"))}</a> }
+            view! {
+                <a class="film-ref" href=href>
+                    {f.title}
+                    {f.year.map(|y| format!(" ({y})"))}
+                </a>
+            }
         })
         .collect_view()
         .into_any()
@@ -52,13 +66,27 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
         Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false))
     };
     view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Running the backtest…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+        <Suspense fallback=|| {
+            view! {
+                <p class="loading" aria-busy="true">
+                    "Running the backtest…"
+                </p>
+            }
+        }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || {
                     let params = params.clone();
                     Suspend::new(async move {
-                    backtest.await.map(|bt| {
-                        let table_rows = bt.decades.iter().map(|d| view! {
+                        backtest
+                            .await
+                            .map(|bt| {
+                                let table_rows = bt
+                                    .decades
+                                    .iter()
+                                    .map(|d| {
+                                        view! {
                                             <tr>
                                                 <td>{format!("{}s", d.decade)}</td>
                                                 <td>{d.films}</td>
@@ -66,32 +94,63 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                                                 <td>{d.hits}</td>
                                                 <td>{pct(d.accuracy)}</td>
                                             </tr>
-                                        }).collect_view();
-                        view! {
-                        <section class="backtest" aria-label="Backtest">
-                            <p>
-                                {format!("Weights {}: ", bt.active.profile.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "custom".into()))}
-                                <strong>{format!("{} of list films found overall", pct(bt.micro))}</strong>
-                                {format!(" (micro average); {} per decade on average (macro).", pct(bt.macro_avg))}
-                            </p>
-                            <p class="muted">
-                                "For each decade, N is the number of its films on the list; the N best-scored films of the "
-                                "decade are compared with them. Scores never see the list."
-                            </p>
-                            <DataTable headers=headers(&["Decade", "Films", "On the list (N)", "Found", "Accuracy"])>
-                                        {table_rows}
-                            </DataTable>
-                            {bt.decades.into_iter().filter(|d| d.on_list > 0).map(|d| view! {
-                                <details class="decade-examples">
-                                    <summary>{format!("{}s: examples", d.decade)}</summary>
-                                    <p><strong>"Found: "</strong>{film_list(d.hits_examples, &params)}</p>
-                                    <p><strong>"Missed: "</strong>{film_list(d.misses, &params)}</p>
-                                    <p><strong>"Ranked high but not on the list: "</strong>{film_list(d.false_positives, &params)}</p>
-                                </details>
-                            }).collect_view()}
-                        </section>
-                    }})
-                })}}
+                                        }
+                                    })
+                                    .collect_view();
+                                view! {
+                                    <section class="backtest" aria-label="Backtest">
+                                        <p>
+                                            {format!(
+                                                "Weights {}: ",
+                                                bt
+                                                    .active
+                                                    .profile
+                                                    .as_ref()
+                                                    .map(|p| p.name.clone())
+                                                    .unwrap_or_else(|| "custom".into()),
+                                            )}
+                                            <strong>{format!("{} of list films found overall", pct(bt.micro))}</strong>
+                                            {format!(
+                                                " (micro average); {} per decade on average (macro).",
+                                                pct(bt.macro_avg),
+                                            )}
+                                        </p>
+                                        <p class="muted">
+                                            "For each decade, N is the number of its films on the list; the N best-scored films of the "
+                                            "decade are compared with them. Scores never see the list."
+                                        </p>
+                                        <DataTable headers=headers(
+                                            &["Decade", "Films", "On the list (N)", "Found", "Accuracy"],
+                                        )>{table_rows}</DataTable>
+                                        {bt
+                                            .decades
+                                            .into_iter()
+                                            .filter(|d| d.on_list > 0)
+                                            .map(|d| {
+                                                view! {
+                                                    <details class="decade-examples">
+                                                        <summary>{format!("{}s: examples", d.decade)}</summary>
+                                                        <p>
+                                                            <strong>"Found: "</strong>
+                                                            {film_list(d.hits_examples, &params)}
+                                                        </p>
+                                                        <p>
+                                                            <strong>"Missed: "</strong>
+                                                            {film_list(d.misses, &params)}
+                                                        </p>
+                                                        <p>
+                                                            <strong>"Ranked high but not on the list: "</strong>
+                                                            {film_list(d.false_positives, &params)}
+                                                        </p>
+                                                    </details>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </section>
+                                }
+                            })
+                    })
+                }}
             </ErrorBoundary>
         </Suspense>
     }
@@ -105,46 +164,86 @@ pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
         Resource::new_blocking(|| (), |_| get_comparison(false))
     };
     view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Comparing profiles…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+        <Suspense fallback=|| {
+            view! {
+                <p class="loading" aria-busy="true">
+                    "Comparing profiles…"
+                </p>
+            }
+        }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || Suspend::new(async move {
-                    comparison.await.map(|c| {
-                        let name = |slug: &str| c.profiles.iter().find(|p| p.profile.slug == slug).map(|p| p.profile.name.clone()).unwrap_or_default();
-                        let specialists: Vec<String> = c.profiles.iter().filter_map(|p| {
-                            let decades: Vec<String> = c.decades.iter().zip(&c.best_per_decade)
-                                .filter(|(_, best)| **best == p.profile.slug)
-                                .map(|(d, _)| format!("{d}s")).collect();
-                            (!decades.is_empty()).then(|| format!("{}: {}", p.profile.name, decades.join(", ")))
-                        }).collect();
-                        view! {
-                            <section class="comparison" aria-label="Profile comparison">
-                                <ul class="comparison-summary">
-                                    <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
-                                    <li>"Most consistent across decades: " <strong>{name(&c.most_consistent)}</strong></li>
-                                    <li>"Era specialists (best in): " {specialists.join("; ")}</li>
-                                </ul>
-                                <DataTable headers={
-                                    let mut h = vec!["Profile".to_string()];
-                                    h.extend(c.decades.iter().map(|d| format!("{d}s")));
-                                    h.extend(headers(&["Macro", "Micro", "Std. dev."]));
-                                    h
-                                }>
-                                            {c.profiles.iter().map(|p| view! {
-                                                <tr>
-                                                    <th scope="row">{p.profile.name.clone()}</th>
-                                                    {p.accuracies.iter().zip(&c.best_per_decade).map(|(a, best)| {
-                                                        let is_best = *best == p.profile.slug;
-                                                        view! { <td class:best=is_best>{format!("{:.0} %", a * 100.0)}</td> }
-                                                    }).collect_view()}
-                                                    <td>{pct(p.macro_avg)}</td>
-                                                    <td>{pct(p.micro)}</td>
-                                                    <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
-                                                </tr>
-                                            }).collect_view()}
-                                </DataTable>
-                            </section>
-                        }
-                    })
+                    comparison
+                        .await
+                        .map(|c| {
+                            let name = |slug: &str| {
+                                c.profiles
+                                    .iter()
+                                    .find(|p| p.profile.slug == slug)
+                                    .map(|p| p.profile.name.clone())
+                                    .unwrap_or_default()
+                            };
+                            let specialists: Vec<String> = c
+                                .profiles
+                                .iter()
+                                .filter_map(|p| {
+                                    let decades: Vec<String> = c
+                                        .decades
+                                        .iter()
+                                        .zip(&c.best_per_decade)
+                                        .filter(|(_, best)| **best == p.profile.slug)
+                                        .map(|(d, _)| format!("{d}s"))
+                                        .collect();
+                                    (!decades.is_empty()).then(|| format!("{}: {}", p.profile.name, decades.join(", ")))
+                                })
+                                .collect();
+                            view! {
+                                <section class="comparison" aria-label="Profile comparison">
+                                    <ul class="comparison-summary">
+                                        <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
+                                        <li>
+                                            "Most consistent across decades: "
+                                            <strong>{name(&c.most_consistent)}</strong>
+                                        </li>
+                                        <li>"Era specialists (best in): " {specialists.join("; ")}</li>
+                                    </ul>
+                                    <DataTable headers={
+                                        let mut h = vec!["Profile".to_string()];
+                                        h.extend(c.decades.iter().map(|d| format!("{d}s")));
+                                        h.extend(headers(&["Macro", "Micro", "Std. dev."]));
+                                        h
+                                    }>
+                                        {c
+                                            .profiles
+                                            .iter()
+                                            .map(|p| {
+                                                view! {
+                                                    <tr>
+                                                        <th scope="row">{p.profile.name.clone()}</th>
+                                                        {p
+                                                            .accuracies
+                                                            .iter()
+                                                            .zip(&c.best_per_decade)
+                                                            .map(|(a, best)| {
+                                                                let is_best = *best == p.profile.slug;
+                                                                view! {
+                                                                    <td class:best=is_best>{format!("{:.0} %", a * 100.0)}</td>
+                                                                }
+                                                            })
+                                                            .collect_view()}
+                                                        <td>{pct(p.macro_avg)}</td>
+                                                        <td>{pct(p.micro)}</td>
+                                                        <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </DataTable>
+                                </section>
+                            }
+                        })
                 })}
             </ErrorBoundary>
         </Suspense>

@@ -223,9 +223,19 @@ fn Tabs(params: Params) -> impl IntoView {
             {[Tab::Candidates, Tab::OnList, Tab::Backtest, Tab::Compare]
                 .into_iter()
                 .map(|tab| {
-                    let href = params.with(|p| { p.tab = tab; p.page = 1; p.film = None; }).href();
+                    let href = params
+                        .with(|p| {
+                            p.tab = tab;
+                            p.page = 1;
+                            p.film = None;
+                        })
+                        .href();
                     let current = (tab == params.tab).then_some("page");
-                    view! { <a href=href aria-current=current>{tab.label()}</a> }
+                    view! {
+                        <a href=href aria-current=current>
+                            {tab.label()}
+                        </a>
+                    }
                 })
                 .collect_view()}
         </nav>

@@ -51,43 +51,89 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     let p = params.clone();
     view! {
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || {
                     let (p, q2) = (p.clone(), q2.clone());
                     Suspend::new(async move {
-                        head.await.map(|page| {
-                            let no_js_next = page.next_offset().map(|_| p.with(|x| { x.page += 1; x.film = None; }).href());
-                            let streamed = rest.filter(|_| page.next_offset().is_some());
-                            view! {
-                                <WeightControls params=p.clone() active=page.active.clone() profiles=page.profiles.clone() />
-                                <p class="muted list-summary">
-                                    {format!("{} films · showing from rank {}", page.total, start + 1)}
-                                </p>
-                                <ol class="predictions" start=start + 1>
-                                    {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=p.clone() /> }).collect_view()}
-                                </ol>
-                                // The first flush ends here: header, controls and this page of the ranking.
-                                <div hidden data-first-flush=""></div>
-                                {no_js_next.map(|href| view! {
-                                    <p class="nojs-more"><a class="button" href=href rel="next">"More films"</a></p>
-                                })}
-                                {match streamed {
-                                    Some(rest) => view! { <StreamedRest params=p.clone() q=q2.clone() set rest offset=rest_offset /> }.into_any(),
-                                    None => view! { <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() /> }.into_any(),
-                                }}
-                            }
-                        })
+                        head.await
+                            .map(|page| {
+                                let no_js_next = page
+                                    .next_offset()
+                                    .map(|_| {
+                                        p.with(|x| {
+                                                x.page += 1;
+                                                x.film = None;
+                                            })
+                                            .href()
+                                    });
+                                let streamed = rest.filter(|_| page.next_offset().is_some());
+                                view! {
+                                    <WeightControls
+                                        params=p.clone()
+                                        active=page.active.clone()
+                                        profiles=page.profiles.clone()
+                                    />
+                                    <p class="muted list-summary">
+                                        {format!("{} films · showing from rank {}", page.total, start + 1)}
+                                    </p>
+                                    <ol class="predictions" start=start + 1>
+                                        {page
+                                            .rows
+                                            .iter()
+                                            .cloned()
+                                            .map(|row| view! { <PredictionItem row params=p.clone() /> })
+                                            .collect_view()}
+                                    </ol>
+                                    // The first flush ends here: header, controls and this page of the ranking.
+                                    <div hidden data-first-flush=""></div>
+                                    {no_js_next
+                                        .map(|href| {
+                                            view! {
+                                                <p class="nojs-more">
+                                                    <a class="button" href=href rel="next">
+                                                        "More films"
+                                                    </a>
+                                                </p>
+                                            }
+                                        })}
+                                    {match streamed {
+                                        Some(rest) => {
+                                            view! {
+                                                <StreamedRest
+                                                    params=p.clone()
+                                                    q=q2.clone()
+                                                    set
+                                                    rest
+                                                    offset=rest_offset
+                                                />
+                                            }
+                                                .into_any()
+                                        }
+                                        None => {
+                                            view! {
+                                                <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() />
+                                            }
+                                                .into_any()
+                                        }
+                                    }}
+                                }
+                            })
                     })
                 }}
             </ErrorBoundary>
         </Suspense>
-        {(set == CandidateSet::Candidates && params.page == 1).then(|| view! {
-            <StatsLine />
-            <h2 class="section-title">"How this profile would have done"</h2>
-            <BacktestSection params=params.clone() deferred=true />
-            <h2 class="section-title">"Profiles compared"</h2>
-            <ComparisonSection deferred=true />
-        })}
+        {(set == CandidateSet::Candidates && params.page == 1)
+            .then(|| {
+                view! {
+                    <StatsLine />
+                    <h2 class="section-title">"How this profile would have done"</h2>
+                    <BacktestSection params=params.clone() deferred=true />
+                    <h2 class="section-title">"Profiles compared"</h2>
+                    <ComparisonSection deferred=true />
+                }
+            })}
     }
 }
 
@@ -101,17 +147,33 @@ pub(super) fn StreamedRest(
     offset: u32,
 ) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <p class="loading" aria-busy="true">"Loading more films…"</p> }>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+        <Suspense fallback=|| {
+            view! {
+                <p class="loading" aria-busy="true">
+                    "Loading more films…"
+                </p>
+            }
+        }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || {
                     let (params, q) = (params.clone(), q.clone());
                     Suspend::new(async move {
-                        rest.await.map(|page| view! {
-                            <ol class="predictions streamed" start=offset + 1>
-                                {page.rows.iter().cloned().map(|row| view! { <PredictionItem row params=params.clone() /> }).collect_view()}
-                            </ol>
-                            <MoreLoader params q set next=page.next_offset() />
-                        })
+                        rest.await
+                            .map(|page| {
+                                view! {
+                                    <ol class="predictions streamed" start=offset + 1>
+                                        {page
+                                            .rows
+                                            .iter()
+                                            .cloned()
+                                            .map(|row| view! { <PredictionItem row params=params.clone() /> })
+                                            .collect_view()}
+                                    </ol>
+                                    <MoreLoader params q set next=page.next_offset() />
+                                }
+                            })
                     })
                 }}
             </ErrorBoundary>
@@ -164,11 +226,16 @@ pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoVie
             <span class="rank">{row.rank}</span>
             <Poster title=row.title.clone() poster_url=row.poster_url.clone() seed=row.imdb_id.clone() />
             <div class="prediction-body">
-                <h3><a href=href>{row.title.clone()}</a></h3>
+                <h3>
+                    <a href=href>{row.title.clone()}</a>
+                </h3>
                 <p class="card-meta">{meta}</p>
                 <p class="card-meta">
-                    <span class="badge" class:on-list=row.edition.is_some()>{badge}</span>
-                    " Strongest: " {row.top_dimension.clone()}
+                    <span class="badge" class:on-list=row.edition.is_some()>
+                        {badge}
+                    </span>
+                    " Strongest: "
+                    {row.top_dimension.clone()}
                     {(row.completeness < 0.999).then(|| format!(" · data {:.0} %", row.completeness * 100.0))}
                 </p>
             </div>
@@ -191,19 +258,27 @@ pub(super) fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
     let close = params.with(|p| p.film = None).href();
     view! {
         <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+            <ErrorBoundary fallback=|errors| {
+                view! { <ErrorView errors /> }
+            }>
                 {move || {
                     let close = close.clone();
                     Suspend::new(async move {
-                        breakdown.await.map(|b| view! {
-                            <section class="breakdown" aria-label="Score breakdown">
-                                <header>
-                                    <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
-                                    <a class="button" href=close>"Close"</a>
-                                </header>
-                                <BreakdownFigures breakdown=b />
-                            </section>
-                        })
+                        breakdown
+                            .await
+                            .map(|b| {
+                                view! {
+                                    <section class="breakdown" aria-label="Score breakdown">
+                                        <header>
+                                            <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
+                                            <a class="button" href=close>
+                                                "Close"
+                                            </a>
+                                        </header>
+                                        <BreakdownFigures breakdown=b />
+                                    </section>
+                                }
+                            })
                     })
                 }}
             </ErrorBoundary>

@@ -37,44 +37,93 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
     view! {
         <section class="weights" aria-label="Weights">
             <div class="profiles" role="group" aria-label="Profiles">
-                {profiles.into_iter().map(|prof| {
-                    let current = active.profile.as_ref().is_some_and(|a| a.slug == prof.slug).then_some("true");
-                    let href = params.with(|p| { p.profile = Some(prof.slug.clone()); p.w = None; p.page = 1; p.film = None; }).href();
-                    view! { <a class="chip" href=href aria-current=current>{prof.name.clone()}</a> }
-                }).collect_view()}
-                {active.profile.is_none().then(|| view! { <span class="chip" aria-current="true">"Custom"</span> })}
+                {profiles
+                    .into_iter()
+                    .map(|prof| {
+                        let current = active.profile.as_ref().is_some_and(|a| a.slug == prof.slug).then_some("true");
+                        let href = params
+                            .with(|p| {
+                                p.profile = Some(prof.slug.clone());
+                                p.w = None;
+                                p.page = 1;
+                                p.film = None;
+                            })
+                            .href();
+                        view! {
+                            <a class="chip" href=href aria-current=current>
+                                {prof.name.clone()}
+                            </a>
+                        }
+                    })
+                    .collect_view()}
+                {active
+                    .profile
+                    .is_none()
+                    .then(|| {
+                        view! {
+                            <span class="chip" aria-current="true">
+                                "Custom"
+                            </span>
+                        }
+                    })}
             </div>
-            <form class="sliders" method="get" action="/predictions" on:submit={
-                let apply = apply.clone();
-                move |ev| { ev.prevent_default(); apply(); }
-            }>
-                {(tab != Tab::Candidates).then(|| view! { <input type="hidden" name="tab" value=tab.key() /> })}
-                {DIMENSIONS.iter().enumerate().map(|(i, d)| {
-                    let value = values[i];
+            <form
+                class="sliders"
+                method="get"
+                action="/predictions"
+                on:submit={
                     let apply = apply.clone();
-                    let id = format!("w-{}", d.key());
-                    view! {
-                        <label for=id.clone()>
-                            <span>{d.label()}</span>
-                            <output>{move || format!("{} %", value.get())}</output>
-                        </label>
-                        <input type="range" id=id name="w" min="0" max="100" step="1" aria-label=d.label()
-                            value=value.get_untracked().to_string()
-                            prop:value=move || value.get().to_string()
-                            on:input=move |ev| value.set(event_target_value(&ev).parse().unwrap_or(0))
-                            on:change=move |_| apply() />
+                    move |ev| {
+                        ev.prevent_default();
+                        apply();
                     }
-                }).collect_view()}
+                }
+            >
+                {(tab != Tab::Candidates).then(|| view! { <input type="hidden" name="tab" value=tab.key() /> })}
+                {DIMENSIONS
+                    .iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let value = values[i];
+                        let apply = apply.clone();
+                        let id = format!("w-{}", d.key());
+                        view! {
+                            <label for=id.clone()>
+                                <span>{d.label()}</span>
+                                <output>{move || format!("{} %", value.get())}</output>
+                            </label>
+                            <input
+                                type="range"
+                                id=id
+                                name="w"
+                                min="0"
+                                max="100"
+                                step="1"
+                                aria-label=d.label()
+                                value=value.get_untracked().to_string()
+                                prop:value=move || value.get().to_string()
+                                on:input=move |ev| value.set(event_target_value(&ev).parse().unwrap_or(0))
+                                on:change=move |_| apply()
+                            />
+                        }
+                    })
+                    .collect_view()}
                 <p class="sliders-total" class:bad=move || total() != 100 role="status">
-                    {move || if total() == 100 {
-                        "Total 100 %".to_string()
-                    } else {
-                        format!("Total {} %: the weights must add up to 100 %", total())
+                    {move || {
+                        if total() == 100 {
+                            "Total 100 %".to_string()
+                        } else {
+                            format!("Total {} %: the weights must add up to 100 %", total())
+                        }
                     }}
                 </p>
                 <p class="sliders-actions">
-                    <button type="submit" class="button primary" prop:disabled=move || total() != 100>"Apply"</button>
-                    <a class="button" href=reset_href>"Reset"</a>
+                    <button type="submit" class="button primary" prop:disabled=move || total() != 100>
+                        "Apply"
+                    </button>
+                    <a class="button" href=reset_href>
+                        "Reset"
+                    </a>
                 </p>
             </form>
         </section>

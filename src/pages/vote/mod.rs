@@ -100,7 +100,13 @@ fn NoScriptErrors() -> impl IntoView {
             (Some(Err(e)), _, _) | (_, Some(Err(e)), _) | (_, _, Some(Err(e))) => Some(e),
             _ => None,
         };
-        err.map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> })
+        err.map(|e| {
+            view! {
+                <p class="form-error" role="alert">
+                    {e.to_string()}
+                </p>
+            }
+        })
     }
 }
 
@@ -118,7 +124,9 @@ pub fn VotePage() -> impl IntoView {
         <div class="vote-layout">
             <div class="vote-main">
                 <Suspense fallback=Loading>
-                    <ErrorBoundary fallback=|errors| view! { <ErrorView errors /> }>
+                    <ErrorBoundary fallback=|errors| {
+                        view! { <ErrorView errors /> }
+                    }>
                         {move || Suspend::new(async move {
                             let from = from();
                             board.await.map(|board| view! { <Board board from /> })
@@ -150,11 +158,24 @@ fn Board(board: VoteBoard, from: u32) -> impl IntoView {
     view! {
         <p class="muted list-summary">
             {summary}
-            {viewer.is_none().then(|| view! { " · " <a href="/signin?next=/vote">"Sign in"</a> " to vote and propose." })}
+            {viewer
+                .is_none()
+                .then(|| {
+                    view! {
+                        " · "
+                        <a href="/signin?next=/vote">"Sign in"</a>
+                        " to vote and propose."
+                    }
+                })}
         </p>
-        {(board.total == 0).then(|| view! {
-            <p class="empty">"Nothing to vote on. " <a href="/propose">"Propose a film"</a> " to start the list."</p>
-        })}
+        {(board.total == 0)
+            .then(|| {
+                view! {
+                    <p class="empty">
+                        "Nothing to vote on. " <a href="/propose">"Propose a film"</a> " to start the list."
+                    </p>
+                }
+            })}
         <ol class="proposal-list" start=from + 1>
             {top.into_iter().map(|p| view! { <ProposalItem proposal=p viewer=viewer.clone() /> }).collect_view()}
         </ol>
@@ -164,16 +185,22 @@ fn Board(board: VoteBoard, from: u32) -> impl IntoView {
             {rest.into_iter().map(|p| view! { <ProposalItem proposal=p viewer=viewer.clone() /> }).collect_view()}
         </ol>
         {match next {
-            None => view! { <p class="end-of-list">{(board.total > 0).then_some("That is every proposal.")}</p> }.into_any(),
-            Some(_) => view! {
-                <MoreProposals viewer next />
-                <noscript>
-                    <p class="nojs-more">
-                        <a class="button" rel="next" href=format!("/vote?from={shown_to}")>"More proposals"</a>
-                    </p>
-                </noscript>
+            None => {
+                view! { <p class="end-of-list">{(board.total > 0).then_some("That is every proposal.")}</p> }.into_any()
             }
-            .into_any(),
+            Some(_) => {
+                view! {
+                    <MoreProposals viewer next />
+                    <noscript>
+                        <p class="nojs-more">
+                            <a class="button" rel="next" href=format!("/vote?from={shown_to}")>
+                                "More proposals"
+                            </a>
+                        </p>
+                    </noscript>
+                }
+                    .into_any()
+            }
         }}
     }
 }
@@ -201,17 +228,31 @@ fn QuotaPanel() -> impl IntoView {
     view! {
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
-                quota.await.ok().flatten().map(|q| view! {
-                    <section class="panel quota">
-                        <h2>"Your proposals"</h2>
-                        <p><strong>{format!("{} of {} used", q.used, q.limit)}</strong></p>
-                        {if q.used < q.limit {
-                            view! { <a class="button small primary" href="/propose">"Propose a film"</a> }.into_any()
-                        } else {
-                            view! { <p class="muted">"All slots used: withdraw one to propose another."</p> }.into_any()
-                        }}
-                    </section>
-                })
+                quota
+                    .await
+                    .ok()
+                    .flatten()
+                    .map(|q| {
+                        view! {
+                            <section class="panel quota">
+                                <h2>"Your proposals"</h2>
+                                <p>
+                                    <strong>{format!("{} of {} used", q.used, q.limit)}</strong>
+                                </p>
+                                {if q.used < q.limit {
+                                    view! {
+                                        <a class="button small primary" href="/propose">
+                                            "Propose a film"
+                                        </a>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! { <p class="muted">"All slots used: withdraw one to propose another."</p> }
+                                        .into_any()
+                                }}
+                            </section>
+                        }
+                    })
             })}
         </Suspense>
     }

@@ -28,23 +28,31 @@ pub(super) fn ProposalItem(proposal: ProposalCard, viewer: Option<Viewer>) -> im
         <li class="proposal" id=format!("proposal-{id}") data-proposal=id hidden=move || removed.get()>
             <Poster title=title.clone() poster_url=proposal.poster_url.clone() seed=proposal.imdb_id.clone() />
             <div class="proposal-body">
-                <h3><a href=imdb_url rel="noopener noreferrer" target="_blank">{title.clone()}</a></h3>
+                <h3>
+                    <a href=imdb_url rel="noopener noreferrer" target="_blank">
+                        {title.clone()}
+                    </a>
+                </h3>
                 {if proposal.has_metadata() {
                     view! {
                         <p class="card-meta">{facts}</p>
                         <p class="plot">{proposal.plot.clone().unwrap_or_default()}</p>
                     }
-                    .into_any()
+                        .into_any()
                 } else {
                     view! { <p class="card-meta placeholder">"Details are on their way from IMDb."</p> }.into_any()
                 }}
                 <p class="muted">"Proposed by " <span class="proposer">{proposal.proposer.clone()}</span></p>
-                {viewer.is_some().then(|| view! {
-                    <div class="proposal-actions">
-                        {can_withdraw.then(|| view! { <WithdrawButton id removed /> })}
-                        {is_admin.then(|| view! { <WatchedButton id removed /> })}
-                    </div>
-                })}
+                {viewer
+                    .is_some()
+                    .then(|| {
+                        view! {
+                            <div class="proposal-actions">
+                                {can_withdraw.then(|| view! { <WithdrawButton id removed /> })}
+                                {is_admin.then(|| view! { <WatchedButton id removed /> })}
+                            </div>
+                        }
+                    })}
             </div>
             <VoteControl
                 id
@@ -109,32 +117,63 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
                         <input type="hidden" name="vote" value=move || (!shown().0).to_string() />
                         <button
                             type="submit"
-                            class=move || if shown().0 { "button vote-button voted" } else { "button vote-button primary" }
+                            class=move || {
+                                if shown().0 { "button vote-button voted" } else { "button vote-button primary" }
+                            }
                             aria-pressed=move || shown().0.to_string()
                         >
                             {move || if shown().0 { "Voted ✓" } else { "Vote" }}
                         </button>
                     </ActionForm>
                 }
-                .into_any()
+                    .into_any()
             } else {
-                view! { <a class="button vote-button" href="/signin?next=/vote">"Sign in to vote"</a> }.into_any()
+                view! {
+                    <a class="button vote-button" href="/signin?next=/vote">
+                        "Sign in to vote"
+                    </a>
+                }
+                    .into_any()
             }}
             {move || match everyone.value().get() {
                 Some(Ok(all)) => view! { <p class="voters">{format!("Voters: {}", all.join(", "))}</p> }.into_any(),
-                _ => view! {
-                    <p class="voters">
-                        {voters_text}
-                        {move || (hidden_voters() && interactive.get()).then(|| view! {
-                            " "
-                            <button type="button" class="link-button" on:click=move |_| { everyone.dispatch(()); }>
-                                "(show all)"
-                            </button>
-                        })}
-                    </p>
-                }.into_any(),
+                _ => {
+                    view! {
+                        <p class="voters">
+                            {voters_text}
+                            {move || {
+                                (hidden_voters() && interactive.get())
+                                    .then(|| {
+                                        view! {
+                                            " "
+                                            <button
+                                                type="button"
+                                                class="link-button"
+                                                on:click=move |_| {
+                                                    everyone.dispatch(());
+                                                }
+                                            >
+                                                "(show all)"
+                                            </button>
+                                        }
+                                    })
+                            }}
+                        </p>
+                    }
+                        .into_any()
+                }
             }}
-            {move || problem.get().map(|msg| view! { <p class="error-text" role="alert">{msg}</p> })}
+            {move || {
+                problem
+                    .get()
+                    .map(|msg| {
+                        view! {
+                            <p class="error-text" role="alert">
+                                {msg}
+                            </p>
+                        }
+                    })
+            }}
         </div>
     }
 }
@@ -149,7 +188,15 @@ where
         Ok(()) => removed.set(true),
         Err(err) => problem.set(Some(err.to_string())),
     });
-    move || problem.get().map(|msg| view! { <span class="error-text" role="alert">{msg}</span> })
+    move || {
+        problem.get().map(|msg| {
+            view! {
+                <span class="error-text" role="alert">
+                    {msg}
+                </span>
+            }
+        })
+    }
 }
 
 #[component]
@@ -158,7 +205,9 @@ fn WithdrawButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline">
             <input type="hidden" name="proposal_id" value=id />
-            <button type="submit" class="link-button">"Withdraw"</button>
+            <button type="submit" class="link-button">
+                "Withdraw"
+            </button>
         </ActionForm>
         {remove_on_success(action, removed)}
     }
@@ -170,7 +219,9 @@ fn WatchedButton(id: i64, removed: RwSignal<bool>) -> impl IntoView {
     view! {
         <ActionForm action attr:class="inline">
             <input type="hidden" name="proposal_id" value=id />
-            <button type="submit" class="link-button">"Mark watched"</button>
+            <button type="submit" class="link-button">
+                "Mark watched"
+            </button>
         </ActionForm>
         {remove_on_success(action, removed)}
     }
