@@ -208,9 +208,37 @@ impl Weights {
     }
 }
 
-/// Σ wᵢ·dimᵢ with normalised weights, ×100; a dimension without a source earns nothing.
+/// Σ wᵢ·dimᵢ / Σ wᵢ over the dimensions that have data, ×100. A dimension without any source is
+/// left out, not counted as 0, so a film is not punished for sparse data; how many dimensions had
+/// data is shown beside the score. No data at all (or data only where the weights are 0) scores 0.
 pub fn score(dims: &Dims, weights: &[f64; 5]) -> f64 {
-    100.0 * dims.iter().zip(weights).map(|(d, w)| d.unwrap_or(0.0) * w).sum::<f64>()
+    let (sum, weight) = dims
+        .iter()
+        .zip(weights)
+        .filter_map(|(d, w)| d.map(|d| (d * w, *w)))
+        .fold((0.0, 0.0), |(s, t), (dw, w)| (s + dw, t + w));
+    if weight > 0.0 {
+        100.0 * sum / weight
+    } else {
+        0.0
+    }
+}
+
+/// The share of the score each dimension carries for this film (summing to 1 over the dimensions
+/// with data); `None` for a dimension left out for want of data.
+pub fn effective_weights(dims: &Dims, weights: &[f64; 5]) -> [Option<f64>; 5] {
+    let total: f64 = dims.iter().zip(weights).filter(|(d, _)| d.is_some()).map(|(_, w)| w).sum();
+    std::array::from_fn(|k| dims[k].map(|_| if total > 0.0 { weights[k] / total } else { 0.0 }))
+}
+
+/// How many of the five dimensions have data.
+pub fn dimensions_with_data(dims: &Dims) -> u32 {
+    dims.iter().filter(|d| d.is_some()).count() as u32
+}
+
+/// The dimensions with data as bits (bit k: dimension k), as pages receive it.
+pub fn present_mask(dims: &Dims) -> u8 {
+    dims.iter().enumerate().filter(|(_, d)| d.is_some()).fold(0, |m, (k, _)| m | (1 << k))
 }
 
 /// Score rounded to one decimal, as shown.
@@ -253,24 +281,60 @@ pub fn top_dimension(dims: &Dims, weights: &[f64; 5]) -> Dimension {
     best.0
 }
 
-/// Dimension scores packed for ranking: missing sources as 0 (they earn no credit).
-pub type Packed = [f32; 5];
+/// Dimension scores packed for ranking: the values (0 where a dimension has no data) and which
+/// dimensions have data (bit k: dimension k).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Packed {
+    pub values: [f32; 5],
+    pub present: u8,
+}
+
+impl Packed {
+    pub fn dimensions(&self) -> u32 {
+        self.present.count_ones()
+    }
+}
+
+/// A film with data for every dimension.
+impl From<[f32; 5]> for Packed {
+    fn from(values: [f32; 5]) -> Packed {
+        Packed { values, present: 0b11111 }
+    }
+}
 
 pub fn pack(dims: &Dims) -> Packed {
-    dims.map(|d| d.unwrap_or(0.0) as f32)
+    Packed { values: dims.map(|d| d.unwrap_or(0.0) as f32), present: present_mask(dims) }
+}
+
+/// For each set of dimensions with data (a 5-bit mask), 1 / the sum of their weights (0 when they
+/// weigh nothing): renormalising a film's score is then one multiplication.
+fn inverse_weight_sums(w: &[f32; 5]) -> [f32; 32] {
+    std::array::from_fn(|mask| {
+        let total: f32 = (0..5).filter(|k| mask & (1 << k) != 0).map(|k| w[k]).sum();
+        if total > 0.0 {
+            1.0 / total
+        } else {
+            0.0
+        }
+    })
 }
 
 #[inline]
-fn packed_score(p: &Packed, w: &[f32; 5]) -> f32 {
-    p[0] * w[0] + p[1] * w[1] + p[2] * w[2] + p[3] * w[3] + p[4] * w[4]
+fn packed_score(p: &Packed, w: &[f32; 5], inverse: &[f32; 32]) -> f32 {
+    let v = &p.values;
+    (v[0] * w[0] + v[1] * w[1] + v[2] * w[2] + v[3] * w[3] + v[4] * w[4]) * inverse[(p.present & 0b11111) as usize]
 }
 
-/// Indices of `films` that pass `keep`, best first (ties: lower index first), under `weights`.
-/// One pass to score, then a sort of only the kept films; `limit` bounds the sorted prefix.
+/// Indices of `films` that pass `keep`, best first (ties: lower index first), under `weights`
+/// renormalised per film over its dimensions with data (as `score`). One pass to score, then a sort
+/// of only the kept films; `limit` bounds the sorted prefix.
 pub fn rank(films: &[Packed], keep: impl Fn(usize) -> bool, weights: &Weights, limit: usize) -> Vec<(u32, f32)> {
     let w = weights.normalised().map(|v| v as f32);
-    let mut scored: Vec<(u32, f32)> =
-        (0..films.len()).filter(|&i| keep(i)).map(|i| (i as u32, packed_score(&films[i], &w) * 100.0)).collect();
+    let inverse = inverse_weight_sums(&w);
+    let mut scored: Vec<(u32, f32)> = (0..films.len())
+        .filter(|&i| keep(i))
+        .map(|i| (i as u32, packed_score(&films[i], &w, &inverse) * 100.0))
+        .collect();
     let order = |a: &(u32, f32), b: &(u32, f32)| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0));
     if limit < scored.len() {
         scored.select_nth_unstable_by(limit, order);
@@ -346,12 +410,14 @@ impl Backtest {
 pub const BACKTEST_DECADES: std::ops::RangeInclusive<i32> = 1920..=2010;
 const EXAMPLES: usize = 5;
 
-/// For each decade D: N = list films released in D; accuracy = |top N of D ∩ list| / N.
+/// For each decade D: N = list films released in D; accuracy = |top N of D ∩ list| / N. Only films
+/// with data for at least `min_dimensions` dimensions take part, as for the candidates.
 /// `years[i]` and `on_list[i]` describe film i; scores never read `on_list`.
-pub fn backtest(films: &[Packed], years: &[i16], on_list: &[bool], weights: &Weights) -> Backtest {
+pub fn backtest(films: &[Packed], years: &[i16], on_list: &[bool], weights: &Weights, min_dimensions: u32) -> Backtest {
     let mut decades = Vec::new();
     for decade in BACKTEST_DECADES.step_by(10) {
-        let in_decade = |i: usize| (decade..decade + 10).contains(&(years[i] as i32));
+        let in_decade =
+            |i: usize| (decade..decade + 10).contains(&(years[i] as i32)) && films[i].dimensions() >= min_dimensions;
         let ranked = rank(films, in_decade, weights, usize::MAX);
         let n = ranked.iter().filter(|(i, _)| on_list[*i as usize]).count();
         let (top, rest) = ranked.split_at(n);
@@ -448,9 +514,42 @@ mod tests {
     }
 
     #[test]
-    fn a_dimension_without_a_source_earns_no_credit() {
-        let dims: Dims = [Some(1.0), None, None, None, None];
-        assert!(close(score(&dims, &Weights::EQUAL.normalised()), 20.0));
+    fn a_dimension_without_data_is_left_out_not_counted_as_zero() {
+        let w = Weights::new([0.3, 0.3, 0.2, 0.0, 0.2]).unwrap().normalised();
+        // People quality missing: the other weights (0.3, 0.3, 0.2) are scaled up to 1.
+        let sparse: Dims = [Some(0.8), Some(0.6), Some(0.5), Some(0.9), None];
+        assert!(close(score(&sparse, &w), 100.0 * (0.3 * 0.8 + 0.3 * 0.6 + 0.2 * 0.5) / 0.8));
+        assert_eq!(dimensions_with_data(&sparse), 4);
+        assert_eq!(present_mask(&sparse), 0b01111);
+        let shares = effective_weights(&sparse, &w);
+        assert!(close(shares[0].unwrap(), 0.375) && shares[4].is_none());
+        assert!(close(shares.iter().flatten().sum::<f64>(), 1.0));
+        // A film as good as another on every dimension it has scores the same, whatever it lacks.
+        let full: Dims = [Some(0.8), Some(0.8), Some(0.8), Some(0.8), Some(0.8)];
+        let half: Dims = [Some(0.8), None, Some(0.8), None, None];
+        assert!(close(score(&full, &w), score(&half, &w)));
+        // Data only where the weights are 0, or none at all: 0.
+        assert_eq!(score(&[None, None, None, Some(1.0), None], &w), 0.0);
+        assert_eq!(score(&[None; 5], &w), 0.0);
+    }
+
+    #[test]
+    fn ranking_renormalises_like_the_score() {
+        let weights = Weights::new([0.3, 0.3, 0.2, 0.0, 0.2]).unwrap();
+        let films: [Dims; 4] = [
+            [Some(0.8), Some(0.6), Some(0.5), Some(0.9), None],
+            [Some(0.7), Some(0.7), Some(0.7), Some(0.7), Some(0.7)],
+            [None, Some(0.96), None, None, Some(0.2)],
+            [None, None, None, Some(1.0), None],
+        ];
+        let packed: Vec<Packed> = films.iter().map(pack).collect();
+        let ranked = rank(&packed, |_| true, &weights, usize::MAX);
+        let w = weights.normalised();
+        for (i, s) in &ranked {
+            assert!((*s as f64 - score(&films[*i as usize], &w)).abs() < 1e-3, "film {i}");
+        }
+        let order: Vec<u32> = ranked.iter().map(|r| r.0).collect();
+        assert_eq!(order, vec![1, 2, 0, 3]);
     }
 
     #[test]
@@ -518,7 +617,8 @@ mod tests {
 
     #[test]
     fn ranking_is_stable_and_partial_sort_matches_full_sort() {
-        let films: Vec<Packed> = (0..500).map(|i| [((i * 37) % 101) as f32 / 100.0, 0.5, 0.0, 0.1, 0.2]).collect();
+        let films: Vec<Packed> =
+            (0..500).map(|i| Packed::from([((i * 37) % 101) as f32 / 100.0, 0.5, 0.0, 0.1, 0.2])).collect();
         let w = Weights::EQUAL;
         let full = rank(&films, |_| true, &w, usize::MAX);
         let top = rank(&films, |_| true, &w, 25);
@@ -531,10 +631,10 @@ mod tests {
     #[test]
     fn backtest_counts_hits_misses_and_false_positives() {
         // Decade 1950s: four films, two on the list. Film 0 and 2 score highest; 0 and 3 are on the list.
-        let films: Vec<Packed> = vec![[0.9; 5], [0.1; 5], [0.8; 5], [0.2; 5], [0.5; 5]];
+        let films: Vec<Packed> = [[0.9; 5], [0.1; 5], [0.8; 5], [0.2; 5], [0.5; 5]].map(Packed::from).to_vec();
         let years = [1951, 1952, 1953, 1954, 1961];
         let on_list = [true, false, false, true, true];
-        let bt = backtest(&films, &years, &on_list, &Weights::EQUAL);
+        let bt = backtest(&films, &years, &on_list, &Weights::EQUAL, 3);
         let fifties = bt.decades.iter().find(|d| d.decade == 1950).unwrap();
         assert_eq!((fifties.on_list, fifties.hits, fifties.films), (2, 1, 4));
         assert_eq!(fifties.hit_examples, vec![0]);
@@ -551,10 +651,10 @@ mod tests {
     fn scores_cannot_see_the_target_list() {
         // The model's only list input is `other_lists`; membership of the target list is not an
         // input at all, so toggling it in the backtest's `on_list` leaves every score unchanged.
-        let films: Vec<Packed> = vec![[0.9; 5], [0.3; 5], [0.6; 5]];
+        let films: Vec<Packed> = [[0.9; 5], [0.3; 5], [0.6; 5]].map(Packed::from).to_vec();
         let years = [1990, 1991, 1992];
-        let a = backtest(&films, &years, &[true, false, false], &Weights::EQUAL);
-        let b = backtest(&films, &years, &[false, true, false], &Weights::EQUAL);
+        let a = backtest(&films, &years, &[true, false, false], &Weights::EQUAL, 3);
+        let b = backtest(&films, &years, &[false, true, false], &Weights::EQUAL, 3);
         let ranked = rank(&films, |_| true, &Weights::EQUAL, 3);
         assert_eq!(ranked.iter().map(|r| r.0).collect::<Vec<_>>(), vec![0, 2, 1]);
         assert_ne!(a.decades[7].hits, b.decades[7].hits, "only the answer key differs");

@@ -111,6 +111,7 @@ where
                             view! {
                                 <a
                                     class="button more-link"
+                                    rel="next"
                                     href=href.run(offset)
                                     on:click=move |ev| {
                                         ev.prevent_default();

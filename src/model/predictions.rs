@@ -7,10 +7,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum CandidateSet {
-    /// 2020s films not yet on the list.
+    /// 2020s films not yet on the list, with data for enough dimensions to be ranked.
     Candidates,
     /// 2020s films already on the list.
     OnList,
+    /// The candidates with data for all five dimensions.
+    Complete,
+    /// 2020s films not on the list with data for too few dimensions to be ranked yet.
+    NotEnoughData,
 }
 
 /// What the predictions page was asked for, straight from its URL.
@@ -55,6 +59,8 @@ pub struct PredictionRow {
     pub edition: Option<i32>,
     pub top_dimension: String,
     pub completeness: f64,
+    /// Which of the five dimensions have data (bit k: dimension k); the score is over these only.
+    pub present: u8,
 }
 
 /// A page of the ranking as the site's pages receive it (rows packed; the JSON API sends objects).
@@ -84,6 +90,9 @@ impl PredictionPage {
 pub struct PredictionStats {
     pub films_scored: u32,
     pub candidates: u32,
+    /// 2020s films not on the list with too few dimensions with data to be ranked.
+    pub not_enough_data: u32,
+    pub min_dimensions: u32,
     pub on_list: u32,
     pub mean_completeness: f64,
 }
@@ -117,6 +126,9 @@ pub struct DecadeView {
     pub hits: u32,
     pub films: u32,
     pub accuracy: f64,
+    /// The accuracy of picking N of the decade's films at random (N / films): what the profile
+    /// has to beat.
+    pub base_rate: f64,
     pub hits_examples: Vec<FilmRef>,
     pub misses: Vec<FilmRef>,
     pub false_positives: Vec<FilmRef>,
@@ -156,9 +168,13 @@ pub struct ComparisonView {
 pub struct DimensionBreakdown {
     pub label: String,
     pub key: String,
-    /// 0..1, or `None` when the film has no source for it.
+    /// 0..1, or `None` when the film has no source for it (the dimension is then left out).
     pub score: Option<f64>,
+    /// The profile's weight.
     pub weight_pct: f64,
+    /// The share of this film's score the dimension carries: its weight renormalised over the
+    /// dimensions with data; `None` when left out.
+    pub effective_pct: Option<f64>,
     pub points: f64,
     /// The raw inputs behind the score, as label/value pairs ("—" when missing).
     pub inputs: Vec<(String, String)>,

@@ -66,13 +66,19 @@ pub fn MoviePageView() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let page = Resource::new_blocking(id, get_movie_page);
+    // Set here, outside the Suspense, from the blocking resource: the head is written once that
+    // resource is ready, and so always holds the film's title. A title set inside the suspended
+    // view could miss the head when the data took a moment.
+    let title = move || match page.get() {
+        Some(Ok(page)) => page.detail.movie.title,
+        Some(Err(_)) => "Film not found".to_string(),
+        None => String::new(),
+    };
     view! {
+        <Title text=title />
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| {
-                view! {
-                    <Title text="Film not found" />
-                    <ErrorView errors />
-                }
+                view! { <ErrorView errors /> }
             }>{move || Suspend::new(async move { page.await.map(|page| view! { <Film page /> }) })}</ErrorBoundary>
         </Suspense>
     }
@@ -99,7 +105,6 @@ fn Film(page: MoviePage) -> impl IntoView {
     let noms: Vec<_> = awards.iter().filter(|a| !a.won).cloned().collect();
     let predictions_href = format!("/predictions?film={}", movie.imdb_id);
     view! {
-        <Title text=movie.title.clone() />
         <article class="film" data-movie=movie.id>
             <div class="film-head">
                 <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />

@@ -11,6 +11,7 @@ pub struct Config {
     pub cache: CacheConfig,
     pub imdb: ImdbConfig,
     pub pages: PagesConfig,
+    pub predictions: PredictionsConfig,
     pub demo: DemoConfig,
     pub metrics: MetricsConfig,
     pub accounts: AccountsConfig,
@@ -119,6 +120,21 @@ pub struct ImdbConfig {
     pub requests_per_second: f64,
     /// How often the server looks for stale or missing metadata.
     pub refresh_interval_secs: u64,
+}
+
+/// How films are ranked.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PredictionsConfig {
+    /// Dimensions (of five) a film needs data for to be ranked as a candidate; the others are
+    /// listed apart as "not enough data yet".
+    pub min_dimensions: u32,
+}
+
+impl Default for PredictionsConfig {
+    fn default() -> Self {
+        Self { min_dimensions: 3 }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -234,6 +250,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_PAGE_PROPOSALS", "pages.proposals"),
     ("MARQUEE_PAGE_MOVIES", "pages.movies"),
     ("MARQUEE_MAX_PAGE_SIZE", "pages.max_page_size"),
+    ("MARQUEE_MIN_DIMENSIONS", "predictions.min_dimensions"),
     ("MARQUEE_SEED_DEMO", "demo.seed_on_first_start"),
     ("MARQUEE_METRICS_ALLOW_REMOTE", "metrics.allow_remote"),
     ("MARQUEE_SECRET", "site.secret"),
@@ -312,6 +329,7 @@ impl Config {
             "pages.proposals" => self.pages.proposals = num(var, &value)?,
             "pages.movies" => self.pages.movies = num(var, &value)?,
             "pages.max_page_size" => self.pages.max_page_size = num(var, &value)?,
+            "predictions.min_dimensions" => self.predictions.min_dimensions = num(var, &value)?,
             "demo.seed_on_first_start" => self.demo.seed_on_first_start = flag(var, &value)?,
             "metrics.allow_remote" => self.metrics.allow_remote = flag(var, &value)?,
             "site.secret" => self.site.secret = value,
@@ -333,6 +351,15 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "site.trusted_proxies",
                 message: format!("{bad:?} is not an IP address like 10.0.0.5"),
+            });
+        }
+        if !(1..=5).contains(&self.predictions.min_dimensions) {
+            return Err(ConfigError::Invalid {
+                name: "predictions.min_dimensions",
+                message: format!(
+                    "must be from 1 to 5 (of the five dimensions), not {}",
+                    self.predictions.min_dimensions
+                ),
             });
         }
         if self.limits.max_in_flight == 0 {

@@ -55,7 +55,7 @@ async fn set_target_membership(db: &Db, imdb_id: &str, member: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn flipping_target_membership_changes_no_score() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
         let before = all_dims(&p);
         // A candidate joins the list, and a member (with the same director as other films) leaves it.
         set_target_membership(&t.db, "tt13238346", true).await; // Past Lives
@@ -85,7 +85,7 @@ async fn flipping_target_membership_changes_no_score() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_continue_the_ranking_exactly() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
         for q in [
             PredictionQuery::default(),
             PredictionQuery { profile: Some("award-winner".into()), w: None },
@@ -121,7 +121,7 @@ async fn pages_continue_the_ranking_exactly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stored_scores_are_refreshed_only_where_they_changed() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
         let index = p.index();
         let list = index.target_list.unwrap();
         let stored: i64 =
@@ -157,7 +157,7 @@ async fn stored_scores_are_refreshed_only_where_they_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backtest_and_comparison_are_consistent() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60)).await.unwrap();
+        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
         let bt = p.backtest(&PredictionQuery::default()).unwrap();
         assert_eq!(bt.decades.len(), 10, "{}: 1920s to 2010s", t.label);
         for d in &bt.decades {

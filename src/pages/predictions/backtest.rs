@@ -18,10 +18,12 @@ pub(super) fn StatsLine() -> impl IntoView {
                             view! {
                                 <p class="stats-line prediction-stats">
                                     {format!(
-                                        "{} films scored · {} candidates from the 2020s · {} already on the list · average data completeness {:.0} %",
+                                        "{} films scored · {} candidates from the 2020s · {} already on the list · {} with data for fewer than {} of 5 dimensions (not ranked yet) · average data completeness {:.0} %",
                                         s.films_scored,
                                         s.candidates,
                                         s.on_list,
+                                        s.not_enough_data,
+                                        s.min_dimensions,
                                         s.mean_completeness * 100.0,
                                     )}
                                 </p>
@@ -93,6 +95,7 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                                                 <td>{d.on_list}</td>
                                                 <td>{d.hits}</td>
                                                 <td>{pct(d.accuracy)}</td>
+                                                <td>{pct(d.base_rate)}</td>
                                             </tr>
                                         }
                                     })
@@ -117,10 +120,12 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                                         </p>
                                         <p class="muted">
                                             "For each decade, N is the number of its films on the list; the N best-scored films of the "
-                                            "decade are compared with them. Scores never see the list."
+                                            "decade are compared with them. Scores never see the list. “Random pick” is the accuracy of "
+                                            "choosing N of the decade's films blindly: where it is 100 %, every film of that decade in the "
+                                            "data is on the list and the decade tells nothing about the profile."
                                         </p>
                                         <DataTable headers=headers(
-                                            &["Decade", "Films", "On the list (N)", "Found", "Accuracy"],
+                                            &["Decade", "Films", "On the list (N)", "Found", "Accuracy", "Random pick"],
                                         )>{table_rows}</DataTable>
                                         {bt
                                             .decades

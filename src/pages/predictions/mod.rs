@@ -94,6 +94,8 @@ pub async fn get_breakdown(imdb_id: String, profile: Option<String>, w: Option<S
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tab {
     Candidates,
+    Complete,
+    NotEnoughData,
     OnList,
     Backtest,
     Compare,
@@ -103,6 +105,8 @@ impl Tab {
     fn parse(s: Option<&str>) -> Tab {
         match s {
             Some("on-list") => Tab::OnList,
+            Some("complete") => Tab::Complete,
+            Some("not-enough-data") => Tab::NotEnoughData,
             Some("backtest") => Tab::Backtest,
             Some("compare") => Tab::Compare,
             _ => Tab::Candidates,
@@ -112,6 +116,8 @@ impl Tab {
     fn key(self) -> &'static str {
         match self {
             Tab::Candidates => "candidates",
+            Tab::Complete => "complete",
+            Tab::NotEnoughData => "not-enough-data",
             Tab::OnList => "on-list",
             Tab::Backtest => "backtest",
             Tab::Compare => "compare",
@@ -121,6 +127,8 @@ impl Tab {
     fn label(self) -> &'static str {
         match self {
             Tab::Candidates => "Candidates",
+            Tab::Complete => "Complete data only",
+            Tab::NotEnoughData => "Not enough data yet",
             Tab::OnList => "Already on the list",
             Tab::Backtest => "Backtest",
             Tab::Compare => "Profile comparison",
@@ -208,6 +216,10 @@ pub fn PredictionsPage() -> impl IntoView {
                 {match p.tab {
                     Tab::Candidates => view! { <RankedList params=p.clone() set=CandidateSet::Candidates /> }.into_any(),
                     Tab::OnList => view! { <RankedList params=p.clone() set=CandidateSet::OnList /> }.into_any(),
+                    Tab::Complete => view! { <RankedList params=p.clone() set=CandidateSet::Complete /> }.into_any(),
+                    Tab::NotEnoughData => {
+                        view! { <RankedList params=p.clone() set=CandidateSet::NotEnoughData /> }.into_any()
+                    }
                     Tab::Backtest => view! { <BacktestSection params=p.clone() deferred=false /> }.into_any(),
                     Tab::Compare => view! { <ComparisonSection deferred=false /> }.into_any(),
                 }}
@@ -220,7 +232,7 @@ pub fn PredictionsPage() -> impl IntoView {
 fn Tabs(params: Params) -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Prediction views">
-            {[Tab::Candidates, Tab::OnList, Tab::Backtest, Tab::Compare]
+            {[Tab::Candidates, Tab::Complete, Tab::NotEnoughData, Tab::OnList, Tab::Backtest, Tab::Compare]
                 .into_iter()
                 .map(|tab| {
                     let href = params

@@ -59,15 +59,6 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                     Suspend::new(async move {
                         head.await
                             .map(|page| {
-                                let no_js_next = page
-                                    .next_offset()
-                                    .map(|_| {
-                                        p.with(|x| {
-                                                x.page += 1;
-                                                x.film = None;
-                                            })
-                                            .href()
-                                    });
                                 let streamed = rest.filter(|_| page.next_offset().is_some());
                                 view! {
                                     <WeightControls
@@ -88,16 +79,6 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                                     </ol>
                                     // The first flush ends here: header, controls and this page of the ranking.
                                     <div hidden data-first-flush=""></div>
-                                    {no_js_next
-                                        .map(|href| {
-                                            view! {
-                                                <p class="nojs-more">
-                                                    <a class="button" href=href rel="next">
-                                                        "More films"
-                                                    </a>
-                                                </p>
-                                            }
-                                        })}
                                     {match streamed {
                                         Some(rest) => {
                                             view! {
@@ -221,6 +202,13 @@ pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoVie
     let meta =
         [row.year.map(|y| y.to_string()), row.director.clone()].into_iter().flatten().collect::<Vec<_>>().join(" · ");
     let likelihood = row.likelihood;
+    let dimensions = row.present.count_ones();
+    let missing = DIMENSIONS
+        .iter()
+        .filter(|d| row.present & (1 << d.index()) == 0)
+        .map(|d| d.label().to_lowercase())
+        .collect::<Vec<_>>()
+        .join(", ");
     view! {
         <li class="prediction" data-rank=row.rank data-imdb=row.imdb_id.clone()>
             <span class="rank">{row.rank}</span>
@@ -236,11 +224,15 @@ pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoVie
                     </span>
                     " Strongest: "
                     {row.top_dimension.clone()}
-                    {(row.completeness < 0.999).then(|| format!(" · data {:.0} %", row.completeness * 100.0))}
                 </p>
+                {(!missing.is_empty())
+                    .then(|| view! { <p class="card-meta missing">{format!("No data yet: {missing}")}</p> })}
             </div>
             <div class="prediction-score">
                 <strong class="score">{format!("{:.1}", row.score)}</strong>
+                <span class="dimensions" title="Dimensions with data; the score weighs only these">
+                    {format!("{dimensions} of 5")}
+                </span>
                 <div class="likelihood" title=format!("Likelihood {likelihood:.0} %")>
                     <div class="likelihood-bar" style=format!("width: {likelihood:.0}%")></div>
                 </div>

@@ -135,22 +135,11 @@ pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
     })
 }
 
-/// A cheap fingerprint of everything the scores depend on; when it changes, scores are rebuilt.
-pub async fn inputs_fingerprint(db: &Db) -> Result<Vec<i64>, sqlx::Error> {
+/// The version of everything the scores depend on: a counter the database's own triggers move on
+/// every insert, update and delete of those tables (migration 0006), whoever makes the change.
+pub async fn inputs_version(db: &Db) -> Result<i64, sqlx::Error> {
     on_pool!(db, |pool| {
-        // Counts alone miss swaps (one row in, one out), so each table also gets a checksum.
-        let row: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-            "SELECT (SELECT COUNT(*) FROM movies), \
-                    (SELECT COUNT(*) FROM metrics), \
-                    (SELECT CAST(COALESCE(MAX(fetched_at), 0) AS BIGINT) FROM metrics), \
-                    (SELECT CAST(COALESCE(SUM(movie_id * 7 + category_id * 3 + CASE WHEN won THEN 1 ELSE 0 END), 0) AS BIGINT) FROM nominations), \
-                    (SELECT CAST(COALESCE(SUM(movie_id * 31 + list_id), 0) AS BIGINT) FROM list_memberships), \
-                    (SELECT CAST(COALESCE(SUM(movie_id * 31 + person_id), 0) AS BIGINT) FROM credits), \
-                    (SELECT CAST(COALESCE(SUM(id * 13 + CAST(COALESCE(quality, 0) * 1000 AS BIGINT)), 0) AS BIGINT) FROM people)",
-        )
-        .fetch_one(pool)
-        .await?;
-        Ok(vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6])
+        sqlx::query_scalar("SELECT version FROM data_versions WHERE name = 'scoring_inputs'").fetch_one(pool).await
     })
 }
 

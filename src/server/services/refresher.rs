@@ -145,7 +145,16 @@ impl Refresher {
     }
 
     /// Runs a pass every `every`, or sooner when nudged, for the life of the server.
-    pub fn spawn(self: &Arc<Self>, db: Db, client: Arc<ImdbClient>, fresh_for: Duration, every: Duration) {
+    /// Runs a pass every `every` (or sooner when nudged); `stored` is called after a pass that
+    /// stored metadata, so what shows it (the predictions' posters and titles) can follow at once.
+    pub fn spawn(
+        self: &Arc<Self>,
+        db: Db,
+        client: Arc<ImdbClient>,
+        fresh_for: Duration,
+        every: Duration,
+        stored: impl Fn() + Send + 'static,
+    ) {
         let me = self.clone();
         tokio::spawn(async move {
             loop {
@@ -154,6 +163,9 @@ impl Refresher {
                 let outcome = match &result {
                     Ok(report) if report.due > 0 => {
                         tracing::info!(%report, "IMDb metadata refreshed");
+                        if report.fetched > 0 {
+                            stored();
+                        }
                         Ok(())
                     }
                     Ok(_) => Ok(()),

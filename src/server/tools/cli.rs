@@ -355,7 +355,8 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
         ms = started.elapsed().as_millis() as u64,
         "predictions scored and cached"
     );
-    state.watch_for_changes(std::time::Duration::from_secs(60));
+    // Another process's change to the inputs shows within this many seconds.
+    state.watch_for_changes(std::time::Duration::from_secs(5));
     state.refresh_imdb_in_background();
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");

@@ -34,7 +34,7 @@ impl AppState {
     pub async fn build(config: Config, db: Db) -> Result<AppState, sqlx::Error> {
         let ttl = Duration::from_secs(config.cache.predictions_ttl_secs.max(1));
         let started = std::time::Instant::now();
-        let predictions = Arc::new(Predictions::load(&db, ttl).await?);
+        let predictions = Arc::new(Predictions::load(&db, ttl, config.predictions.min_dimensions).await?);
         let warm = predictions.clone();
         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
         crate::server::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
@@ -63,22 +63,28 @@ impl AppState {
     /// Starts the background IMDb metadata refresher.
     pub fn refresh_imdb_in_background(&self) {
         let imdb = &self.config.imdb;
+        let predictions = self.predictions.clone();
         self.refresher.spawn(
             self.db.clone(),
             self.imdb.clone(),
             Duration::from_secs(imdb.fresh_hours * 3600),
             Duration::from_secs(imdb.refresh_interval_secs.max(1)),
+            move || predictions.inputs_changed(),
         );
     }
 
-    /// Re-scores when another process changed the inputs (an import, `gen-data`), then re-warms.
+    /// Re-scores when the inputs changed, then re-warms: every `every` for another process's changes
+    /// (an import beside the server, hand-written SQL), at once when this process says so.
     pub fn watch_for_changes(&self, every: Duration) {
         let state = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             tick.tick().await;
             loop {
-                tick.tick().await;
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = state.predictions.until_changed() => {}
+                }
                 let started = std::time::Instant::now();
                 let result = match state.predictions.refresh_if_changed(&state.db).await {
                     Ok(true) => {

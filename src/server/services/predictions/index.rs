@@ -28,9 +28,12 @@ pub struct PredictionIndex {
     pub profiles: Vec<(ProfileInfo, Weights)>,
     pub target_list: Option<i64>,
     pub version: u64,
+    /// Dimensions with data a film needs to be ranked (the `predictions.min_dimensions` setting).
+    pub min_dimensions: u32,
     /// Counted once per build: 2020s films not on the list, 2020s films on it, mean data completeness.
     pub candidates: u32,
     pub on_list_recent: u32,
+    pub not_enough_data: u32,
     pub mean_completeness: f64,
 }
 
@@ -48,7 +51,7 @@ fn ratings_quality(i: &FilmInputs) -> Option<f64> {
 
 /// Builds the index. People quality: a person's stored quality, or else the mean ratings quality of
 /// their *other* films (leaving the film itself out, so it cannot vouch for itself). No list is read.
-pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
+pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> PredictionIndex {
     let metric = |id: i64, source: &str, name: &str| {
         let k = scores::SCORED_METRICS.iter().position(|&(s, m)| s == source && m == name)?;
         raw.metrics.get(&id).and_then(|values| values[k])
@@ -155,12 +158,15 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
         profiles,
         target_list: raw.target_list,
         version,
+        min_dimensions,
         candidates: 0,
         on_list_recent: 0,
+        not_enough_data: 0,
         mean_completeness: 0.0,
     };
     let count = |set| (0..index.films.len()).filter(|&i| index.is_candidate(i, set)).count() as u32;
     let (candidates, on_list_recent) = (count(CandidateSet::Candidates), count(CandidateSet::OnList));
+    index.not_enough_data = count(CandidateSet::NotEnoughData);
     index.candidates = candidates;
     index.on_list_recent = on_list_recent;
     if !index.inputs.is_empty() {
@@ -171,8 +177,19 @@ pub fn build_index(raw: RawInputs, version: u64) -> PredictionIndex {
 }
 
 impl PredictionIndex {
+    /// Whether film `i` belongs to `set`: 2020s films, on the list or not, with data for enough
+    /// dimensions (`min_dimensions`) to be ranked, for all five, or for too few.
     pub fn is_candidate(&self, i: usize, set: CandidateSet) -> bool {
-        (2020..2030).contains(&self.years[i]) && (self.on_list[i] == (set == CandidateSet::OnList))
+        if !(2020..2030).contains(&self.years[i]) {
+            return false;
+        }
+        let (on_list, dimensions) = (self.on_list[i], self.packed[i].dimensions());
+        match set {
+            CandidateSet::OnList => on_list,
+            CandidateSet::Candidates => !on_list && dimensions >= self.min_dimensions,
+            CandidateSet::Complete => !on_list && dimensions == 5,
+            CandidateSet::NotEnoughData => !on_list && dimensions < self.min_dimensions,
+        }
     }
 
     pub(super) fn film_ref(&self, i: u32) -> FilmRef {

@@ -8,7 +8,7 @@ use crate::server::db::scores;
 use crate::server::db::Db;
 use crate::server::services::cache_stats::CacheStats;
 use moka::sync::Cache;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -31,7 +31,9 @@ type Ranking = Arc<Vec<(u32, f32)>>;
 
 pub struct Predictions {
     index: RwLock<Arc<PredictionIndex>>,
-    fingerprint: RwLock<Vec<i64>>,
+    /// The inputs' version (`scores::inputs_version`) the current index was built from.
+    inputs_version: AtomicI64,
+    min_dimensions: u32,
     rankings: Cache<RankKey, Ranking>,
     backtests: Cache<([u32; 5], u64), Arc<scoring::Backtest>>,
     comparisons: Cache<u64, Arc<ComparisonView>>,
@@ -39,14 +41,18 @@ pub struct Predictions {
     pub backtest_stats: CacheStats,
     pub comparison_stats: CacheStats,
     versions: AtomicU64,
+    /// Rung by this process's writers to the inputs, so the watcher checks at once.
+    changed: tokio::sync::Notify,
 }
 
 impl Predictions {
     pub fn new(index: PredictionIndex, ttl: Duration) -> Predictions {
         Predictions {
             versions: AtomicU64::new(index.version),
+            inputs_version: AtomicI64::new(0),
+            changed: tokio::sync::Notify::new(),
+            min_dimensions: index.min_dimensions,
             index: RwLock::new(Arc::new(index)),
-            fingerprint: RwLock::new(Vec::new()),
             // By size: a ranking of 100k films is 800 KB, and every custom weighting is its own.
             rankings: Cache::builder()
                 .weigher(|_, ranking: &Ranking| u32::try_from(ranking.len() * 8).unwrap_or(u32::MAX))
@@ -62,17 +68,20 @@ impl Predictions {
     }
 
     /// Loads the inputs, stores changed dimension scores, and builds the first index.
-    pub async fn load(db: &Db, ttl: Duration) -> Result<Predictions, sqlx::Error> {
-        let fingerprint = scores::inputs_fingerprint(db).await?;
-        let index = Self::compute(db, 1).await?;
+    /// `min_dimensions`: dimensions with data a film needs to be ranked as a candidate.
+    pub async fn load(db: &Db, ttl: Duration, min_dimensions: u32) -> Result<Predictions, sqlx::Error> {
+        // Read before the inputs: a change made while they load moves the version past this one,
+        // and the next check rebuilds.
+        let inputs_version = scores::inputs_version(db).await?;
+        let index = Self::compute(db, 1, min_dimensions).await?;
         let service = Predictions::new(index, ttl);
-        *service.fingerprint.write().unwrap_or_else(|e| e.into_inner()) = fingerprint;
+        service.inputs_version.store(inputs_version, Ordering::SeqCst);
         Ok(service)
     }
 
-    async fn compute(db: &Db, version: u64) -> Result<PredictionIndex, sqlx::Error> {
+    async fn compute(db: &Db, version: u64, min_dimensions: u32) -> Result<PredictionIndex, sqlx::Error> {
         let raw = scores::load_raw_inputs(db).await?;
-        let index = tokio::task::spawn_blocking(move || build_index(raw, version))
+        let index = tokio::task::spawn_blocking(move || build_index(raw, version, min_dimensions))
             .await
             .map_err(|e| sqlx::Error::Protocol(format!("scoring task failed: {e}")))?;
         if let Some(list) = index.target_list {
@@ -91,11 +100,11 @@ impl Predictions {
 
     /// Rebuilds from the database and drops every cached ranking and backtest.
     pub async fn rebuild(&self, db: &Db) -> Result<(), sqlx::Error> {
-        let fingerprint = scores::inputs_fingerprint(db).await?;
+        let inputs_version = scores::inputs_version(db).await?;
         let version = self.versions.fetch_add(1, Ordering::Relaxed) + 1;
-        let index = Self::compute(db, version).await?;
+        let index = Self::compute(db, version, self.min_dimensions).await?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
-        *self.fingerprint.write().unwrap_or_else(|e| e.into_inner()) = fingerprint;
+        self.inputs_version.store(inputs_version, Ordering::SeqCst);
         self.rankings.invalidate_all();
         self.backtests.invalidate_all();
         self.comparisons.invalidate_all();
@@ -104,12 +113,21 @@ impl Predictions {
 
     /// Rebuilds only when the inputs changed since the last build (another process may have written).
     pub async fn refresh_if_changed(&self, db: &Db) -> Result<bool, sqlx::Error> {
-        let now = scores::inputs_fingerprint(db).await?;
-        if *self.fingerprint.read().unwrap_or_else(|e| e.into_inner()) == now {
+        if scores::inputs_version(db).await? == self.inputs_version.load(Ordering::SeqCst) {
             return Ok(false);
         }
         self.rebuild(db).await?;
         Ok(true)
+    }
+
+    /// Says that this process changed the inputs: the watcher checks now rather than at its next tick.
+    pub fn inputs_changed(&self) {
+        self.changed.notify_one();
+    }
+
+    /// Waits until `inputs_changed` is called.
+    pub async fn until_changed(&self) {
+        self.changed.notified().await;
     }
 
     /// Computes the system profiles' rankings, backtests and the comparison, so no reader waits.
@@ -137,7 +155,7 @@ impl Predictions {
 
     fn backtest_of(&self, index: &PredictionIndex, weights: &Weights) -> Arc<scoring::Backtest> {
         self.backtest_stats.get(&self.backtests, (weights.key(), index.version), || {
-            Arc::new(scoring::backtest(&index.packed, &index.years, &index.on_list, weights))
+            Arc::new(scoring::backtest(&index.packed, &index.years, &index.on_list, weights, index.min_dimensions))
         })
     }
 
@@ -208,6 +226,7 @@ impl Predictions {
                     top_dimension: scoring::top_dimension(&index.dims[i], &w).label().to_string(),
                     // Three decimals say all a reader sees ("data 83 %") in 5 characters, not 18.
                     completeness: (scoring::completeness(&index.inputs[i]) * 1000.0).round() / 1000.0,
+                    present: index.packed[i].present,
                 }
             })
             .collect();
@@ -220,6 +239,8 @@ impl Predictions {
         PredictionStats {
             films_scored: index.films.len() as u32,
             candidates: index.candidates,
+            not_enough_data: index.not_enough_data,
+            min_dimensions: index.min_dimensions,
             on_list: index.on_list_recent,
             mean_completeness: shown(index.mean_completeness),
         }
@@ -246,6 +267,7 @@ impl Predictions {
                     hits: d.hits,
                     films: d.films,
                     accuracy: shown(d.accuracy()),
+                    base_rate: shown(if d.films == 0 { 0.0 } else { d.on_list as f64 / d.films as f64 }),
                     hits_examples: refs(&d.hit_examples),
                     misses: refs(&d.miss_examples),
                     false_positives: refs(&d.false_positive_examples),
@@ -310,6 +332,7 @@ impl Predictions {
         let w = weights.normalised();
         let (dims, inputs, film) = (&index.dims[i], &index.inputs[i], &index.films[i]);
         let s = scoring::score(dims, &w);
+        let effective = scoring::effective_weights(dims, &w);
         let rank = [CandidateSet::Candidates, CandidateSet::OnList]
             .into_iter()
             .filter(|set| index.is_candidate(i, *set))
@@ -349,7 +372,9 @@ impl Predictions {
                     key: d.key().into(),
                     score,
                     weight_pct: (w[d.index()] * 1000.0).round() / 10.0,
-                    points: ((score.unwrap_or(0.0) * w[d.index()] * 100.0) * 10.0).round() / 10.0,
+                    effective_pct: effective[d.index()].map(|e| (e * 1000.0).round() / 10.0),
+                    points: ((score.unwrap_or(0.0) * effective[d.index()].unwrap_or(0.0) * 100.0) * 10.0).round()
+                        / 10.0,
                     inputs,
                 }
             })

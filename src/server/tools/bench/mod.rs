@@ -124,7 +124,7 @@ pub async fn run(sizes: &[usize], requests: usize) -> Result<(), BoxError> {
             std::hint::black_box(scoring::rank(&index.packed, candidate, &custom(k + 100), usize::MAX));
         });
         let backtest = median_time(5, |k| {
-            std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200)));
+            std::hint::black_box(scoring::backtest(&index.packed, &index.years, &index.on_list, &custom(k + 200), 3));
         });
 
         let (addr, server) = serve_locally(state).await?;
