@@ -15,6 +15,20 @@ pub fn ErrorView(errors: ArcRwSignal<Errors>) -> impl IntoView {
     }
 }
 
+/// Why the last action beside it failed, in a line of its own; nothing while there is no problem.
+#[component]
+pub fn Problem(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    move || {
+        message.get().map(|msg| {
+            view! {
+                <p class="error-text" role="alert">
+                    {msg}
+                </p>
+            }
+        })
+    }
+}
+
 /// The error a form's server function sent back (from the address after a plain form post, or
 /// from the call itself), shown above the form.
 #[component]

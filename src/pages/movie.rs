@@ -1,7 +1,7 @@
 //! `/movies/:id`: one film, everything known about it, the club's record, its prediction breakdown,
 //! similar films, and the reader's own rating. `/movies/for-you`: recommendations.
 
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::{MovieCardView, Poster};
 use crate::error::AppError;
 use crate::model::{format_date, MovieDetail, MoviePage, RecommendedFilm};
@@ -357,17 +357,7 @@ fn RatingControl(movie_id: i64, mine: Option<i32>, signed_in: bool) -> impl Into
                     shown().map_or("Not rated by you".to_string(), |h| format!("Your rating: {}★", h as f64 / 2.0))
                 }}
             </p>
-            {move || {
-                problem
-                    .get()
-                    .map(|msg| {
-                        view! {
-                            <p class="error-text" role="alert">
-                                {msg}
-                            </p>
-                        }
-                    })
-            }}
+            <Problem message=problem />
         </div>
     }
     .into_any()

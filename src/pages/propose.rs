@@ -2,7 +2,7 @@
 //! or link. The proposal is created at once; its details follow from the cache or the refresher.
 
 use crate::components::club::{my_quota, VoteTabs};
-use crate::components::error_view::FormError;
+use crate::components::error_view::{FormError, Problem};
 use crate::error::AppError;
 use crate::model::{Quota, SearchHit};
 use leptos::prelude::*;
@@ -283,17 +283,7 @@ fn SearchResult(hit: SearchHit) -> impl IntoView {
             <div>
                 <strong>{hit.title.clone()}</strong>
                 <p class="muted">{meta}</p>
-                {move || {
-                    problem
-                        .get()
-                        .map(|msg| {
-                            view! {
-                                <p class="error-text" role="alert">
-                                    {msg}
-                                </p>
-                            }
-                        })
-                }}
+                <Problem message=problem />
             </div>
             <ActionForm action>
                 <input type="hidden" name="imdb" value=imdb_id />

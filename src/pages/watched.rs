@@ -1,7 +1,7 @@
 //! `/vote/watched`: the films the club has watched, with everyone's stars.
 
 use crate::components::club::VoteTabs;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::Poster;
 use crate::components::pager::Pager;
 use crate::error::AppError;
@@ -163,16 +163,6 @@ fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
                 {move || shown().map(|s| format!("You: {s}★")).unwrap_or_else(|| "Rate it".into())}
             </span>
         </ActionForm>
-        {move || {
-            problem
-                .get()
-                .map(|msg| {
-                    view! {
-                        <p class="error-text" role="alert">
-                            {msg}
-                        </p>
-                    }
-                })
-        }}
+        <Problem message=problem />
     }
 }

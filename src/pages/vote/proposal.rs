@@ -1,6 +1,7 @@
 //! One proposal card: its film's metadata, who proposed it, who voted, and the reader's buttons.
 
 use super::*;
+use crate::components::error_view::Problem;
 
 /// One proposal: metadata, proposer, voters, and the reader's vote button.
 #[component]
@@ -163,17 +164,7 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
                         .into_any()
                 }
             }}
-            {move || {
-                problem
-                    .get()
-                    .map(|msg| {
-                        view! {
-                            <p class="error-text" role="alert">
-                                {msg}
-                            </p>
-                        }
-                    })
-            }}
+            <Problem message=problem />
         </div>
     }
 }
