@@ -87,7 +87,13 @@ pub fn movie_filter(
     Ok(MovieFilter { genre, decade, on_list, search, sort })
 }
 
-/// A catalogue rating in stars: 0.5 to 5 in half stars; returned as half stars (1-10).
+/// A rating as typed or posted ("4", "3.5"): 0.5 to 5 stars in half stars, as half stars (1-10).
+/// Films in the catalogue and the club's watched films are rated on this one scale.
+pub fn parse_half_stars(text: &str) -> Result<i32, AppError> {
+    half_stars(text.trim().parse::<f64>().unwrap_or(f64::NAN))
+}
+
+/// A rating in stars: 0.5 to 5 in half stars; returned as half stars (1-10).
 pub fn half_stars(stars: f64) -> Result<i32, AppError> {
     let half = stars * 2.0;
     if stars.is_finite() && (1.0..=10.0).contains(&half) && half.fract() == 0.0 {
@@ -233,15 +239,6 @@ pub fn new_password(password: &str, username: &str) -> Result<(), AppError> {
         return Err(AppError::BadRequest("Choose a password that is not your username.".into()));
     }
     Ok(())
-}
-
-/// Watched-film stars: 1 to 5.
-pub fn stars(value: i32) -> Result<i32, AppError> {
-    if (1..=5).contains(&value) {
-        Ok(value)
-    } else {
-        Err(AppError::BadRequest("Rate a watched film from 1 to 5 stars.".into()))
-    }
 }
 
 /// A member's proposal limit set by an admin: 0 to 100.
@@ -431,7 +428,10 @@ mod tests {
 
     #[test]
     fn stars_and_limits() {
-        assert!(stars(0).is_err() && stars(6).is_err() && stars(3).is_ok());
+        for bad in ["0", "6", "-1", "x", "3.3", "NaN", "inf", ""] {
+            assert!(parse_half_stars(bad).is_err(), "{bad}");
+        }
+        assert_eq!((parse_half_stars("4").unwrap(), parse_half_stars(" 0.5").unwrap()), (8, 1));
         assert!(proposal_limit(-1).is_err() && proposal_limit(101).is_err() && proposal_limit(10).is_ok());
     }
 }

@@ -8,4 +8,5 @@ pub mod loading;
 pub mod movie_card;
 pub mod pager;
 pub mod session;
+pub mod stars;
 pub mod table;

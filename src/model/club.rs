@@ -130,14 +130,17 @@ pub struct ActivityItem {
 pub struct WatchedFilm {
     pub proposal: ProposalCard,
     pub watched_at: i64,
+    /// Each member's rating, in half stars (1-10: 0.5 to 5 stars).
     pub ratings: Vec<(String, i32)>,
-    pub my_stars: Option<i32>,
+    /// The reader's own rating, in half stars.
+    pub my_half_stars: Option<i32>,
 }
 
 impl WatchedFilm {
+    /// The club's mean rating, in stars.
     pub fn average(&self) -> Option<f64> {
         (!self.ratings.is_empty())
-            .then(|| self.ratings.iter().map(|(_, s)| *s as f64).sum::<f64>() / self.ratings.len() as f64)
+            .then(|| self.ratings.iter().map(|(_, s)| *s as f64 / 2.0).sum::<f64>() / self.ratings.len() as f64)
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::{MovieCardView, Poster};
+use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
 use crate::model::{format_date, MovieDetail, MoviePage, RecommendedFilm};
 use crate::pages::Loading;
@@ -38,10 +39,7 @@ pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, App
         let viewer = auth::require_member().await?;
         let half = match stars.trim() {
             "" | "remove" => None,
-            text => Some(crate::validate::half_stars(
-                text.parse::<f64>()
-                    .map_err(|_| AppError::BadRequest("Rate a film from 0.5 to 5 stars, in half stars.".into()))?,
-            )?),
+            text => Some(crate::validate::parse_half_stars(text)?),
         };
         let state = app_state()?;
         state.catalogue.rate(&state.db, viewer.id, movie_id, half).await?;
@@ -320,34 +318,13 @@ fn RatingControl(movie_id: i64, mine: Option<i32>, signed_in: bool) -> impl Into
         }
         .into_any();
     }
-    let shown = move || {
-        action
-            .input()
-            .get()
-            .map(|i| crate::validate::half_stars(i.stars.parse().unwrap_or(0.0)).ok())
-            .unwrap_or(mine.get())
-    };
+    let shown =
+        move || action.input().get().map(|i| crate::validate::parse_half_stars(&i.stars).ok()).unwrap_or(mine.get());
     view! {
         <div class="my-rating">
             <ActionForm action attr:class="half-stars" attr:aria-label="Your rating">
                 <input type="hidden" name="movie_id" value=movie_id />
-                {(1..=10)
-                    .map(|h| {
-                        let stars = h as f64 / 2.0;
-                        view! {
-                            <button
-                                type="submit"
-                                name="stars"
-                                value=stars.to_string()
-                                class=move || if shown().is_some_and(|s| s >= h) { "half on" } else { "half" }
-                                aria-label=format!("{stars} stars")
-                                aria-pressed=move || (shown() == Some(h)).to_string()
-                            >
-                                {if h % 2 == 1 { "⯨" } else { "⯩" }}
-                            </button>
-                        }
-                    })
-                    .collect_view()}
+                <HalfStarButtons shown=Signal::derive(shown) />
                 <button type="submit" name="stars" value="" class="link-button" disabled=move || shown().is_none()>
                     "Remove"
                 </button>

@@ -4,6 +4,7 @@ use crate::components::club::VoteTabs;
 use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::Poster;
 use crate::components::pager::Pager;
+use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
 use crate::model::{Slice, Viewer, WatchedFilm};
 use crate::pages::{page_from_query, Loading};
@@ -29,13 +30,14 @@ pub async fn watched_films(page: u32) -> Result<WatchedView, AppError> {
     .await
 }
 
+/// Rates a watched film 0.5-5 stars in half stars (`stars` as posted: "4", "3.5").
 #[server(endpoint = "rate_watched")]
-pub async fn rate_watched(proposal_id: i64, stars: i32) -> Result<(), AppError> {
+pub async fn rate_watched(proposal_id: i64, stars: String) -> Result<(), AppError> {
     use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.club.rate_watched(&viewer, proposal_id, stars, ip).await
+        app_state()?.club.rate_watched(&viewer, proposal_id, &stars, ip).await
     })
     .await
 }
@@ -98,7 +100,12 @@ fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
     let p = &film.proposal;
     let title = p.display_title();
     let average = film.average();
-    let who = film.ratings.iter().map(|(name, stars)| format!("{name}: {stars}★")).collect::<Vec<_>>().join(", ");
+    let who = film
+        .ratings
+        .iter()
+        .map(|(name, half)| format!("{name}: {}★", *half as f64 / 2.0))
+        .collect::<Vec<_>>()
+        .join(", ");
     let id = p.id;
     view! {
         <li class="proposal" data-proposal=id>
@@ -114,13 +121,14 @@ fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
                         None => "Not rated yet".to_string(),
                     }}
                 </p>
-                {signed_in.then(|| view! { <StarForm id mine=film.my_stars /> })}
+                {signed_in.then(|| view! { <StarForm id mine=film.my_half_stars /> })}
             </div>
         </li>
     }
 }
 
-/// Five buttons, one per star count: a plain form post, enhanced when JavaScript runs.
+/// Half-star buttons, 0.5 to 5 as for catalogue films: a plain form post, enhanced when JavaScript
+/// runs. `mine` is in half stars.
 #[component]
 fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
     let action = ServerAction::<RateWatched>::new();
@@ -129,7 +137,7 @@ fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
     let sent = RwSignal::new(None::<i32>);
     Effect::new(move |_| {
         if let Some(input) = action.input().get() {
-            sent.set(Some(input.stars));
+            sent.set(crate::validate::parse_half_stars(&input.stars).ok());
         }
     });
     crate::pages::on_action_result(action, move |result| match result.clone() {
@@ -139,28 +147,14 @@ fn StarForm(id: i64, mine: Option<i32>) -> impl IntoView {
         }
         Err(err) => problem.set(Some(err.to_string())),
     });
-    let shown = move || action.input().get().map(|i| i.stars).or(mine.get());
+    let shown =
+        move || action.input().get().map(|i| crate::validate::parse_half_stars(&i.stars).ok()).unwrap_or(mine.get());
     view! {
-        <ActionForm action attr:class="stars" attr:aria-label="Your rating">
+        <ActionForm action attr:class="stars half-stars" attr:aria-label="Your rating">
             <input type="hidden" name="proposal_id" value=id />
-            {(1..=5)
-                .map(|n| {
-                    view! {
-                        <button
-                            type="submit"
-                            name="stars"
-                            value=n
-                            class=move || if shown().is_some_and(|s| s >= n) { "star on" } else { "star" }
-                            aria-pressed=move || (shown() == Some(n)).to_string()
-                            aria-label=format!("{n} star{}", if n == 1 { "" } else { "s" })
-                        >
-                            "★"
-                        </button>
-                    }
-                })
-                .collect_view()}
+            <HalfStarButtons shown=Signal::derive(shown) />
             <span class="muted">
-                {move || shown().map(|s| format!("You: {s}★")).unwrap_or_else(|| "Rate it".into())}
+                {move || shown().map(|h| format!("You: {}★", h as f64 / 2.0)).unwrap_or_else(|| "Rate it".into())}
             </span>
         </ActionForm>
         <Problem message=problem />

@@ -194,7 +194,7 @@ async fn constraints_refuse_duplicates() {
         });
         assert!(dup_proposal.is_err(), "{}: two active proposals for one film must be refused", t.label);
         let bad_rating = on_pool!(&t.db, |pool| {
-            sqlx::query("INSERT INTO watch_ratings (proposal_id, user_id, stars, rated_at) VALUES ($1, $2, 6, 0)")
+            sqlx::query("INSERT INTO watch_ratings (proposal_id, user_id, half_stars, rated_at) VALUES ($1, $2, 11, 0)")
                 .bind(proposal)
                 .bind(user)
                 .execute(pool)

@@ -161,7 +161,6 @@ enum Kind {
     Id,
     Bool,
     HalfStars,
-    Stars,
     Imdb,
     Limit,
     Username,
@@ -174,8 +173,7 @@ impl Kind {
         match self {
             Kind::Id => &["", "abc", "99999999999999999999", "1.5", "%00", "1%0A2", "%ff", "%3Cscript%3E"],
             Kind::Bool => &["", "maybe", "2", "%ff"],
-            Kind::HalfStars => &["0", "5.5", "abc", "NaN", "inf", "-1", "3.3", "%ff"],
-            Kind::Stars => &["0", "6", "-1", "abc", "2147483648"],
+            Kind::HalfStars => &["0", "5.5", "6", "abc", "NaN", "inf", "-1", "3.3", "%ff", "2147483648"],
             Kind::Imdb => &[
                 "",
                 "abc",
@@ -220,7 +218,7 @@ fn server_fns(proposal: i64, movie: i64, user: i64) -> Vec<(ServerFn, Vec<(&'sta
             ServerFn {
                 path: "/api/rate_watched",
                 who: Who::Member,
-                args: &[("proposal_id", Kind::Id), ("stars", Kind::Stars)],
+                args: &[("proposal_id", Kind::Id), ("stars", Kind::HalfStars)],
             },
             vec![("proposal_id", p.clone()), ("stars", "4".into())],
         ),
@@ -425,7 +423,7 @@ async fn snapshot(db: &Db) -> BTreeMap<&'static str, String> {
         ("proposals", "SELECT COUNT(*) || ':' || COALESCE(SUM(vote_count), 0) || ':' || COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0) FROM proposals"),
         ("votes", "SELECT COUNT(*) || '' FROM votes"),
         ("ratings", "SELECT COUNT(*) || ':' || COALESCE(SUM(half_stars), 0) FROM ratings"),
-        ("watch_ratings", "SELECT COUNT(*) || ':' || COALESCE(SUM(stars), 0) FROM watch_ratings"),
+        ("watch_ratings", "SELECT COUNT(*) || ':' || COALESCE(SUM(half_stars), 0) FROM watch_ratings"),
         ("movies", "SELECT COUNT(*) || '' FROM movies"),
         ("invites", "SELECT COUNT(*) || '' FROM invites"),
     ];

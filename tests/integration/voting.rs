@@ -332,6 +332,13 @@ async fn watched_history_and_ratings() {
         assert!(html.contains("Club rating 4.0★ from 2"), "{}: average of 3 and 5", t.label);
         assert!(html.contains("You: 3★"), "{}", t.label);
         assert!(html.contains("tt9999991"), "{}: placeholder title is the id", t.label);
+        // The catalogue's scale: half stars too.
+        let r =
+            server.post("/api/rate_watched", &[("proposal_id", &id.to_string()), ("stars", "3.5")], Some(&ben)).await;
+        assert_eq!(r.status, 200, "{}: {}", t.label, r.body);
+        let (_, html) = server.get_as("/vote/watched", Some(&ben)).await;
+        assert!(html.contains("You: 3.5★") && html.contains("Club rating 4.2★ from 2"), "{}", t.label);
+        assert_eq!(count(&t.db, "SELECT SUM(half_stars) FROM watch_ratings").await, 17, "{}: 3.5 and 5 stars", t.label);
     }
 }
 

@@ -203,7 +203,7 @@ pub async fn facts(
                (SELECT COUNT(*) FROM proposals p WHERE p.movie_id = $1 AND p.status = 'active') AS active_proposals, \
                (SELECT CAST(COALESCE(SUM(p.vote_count), 0) AS BIGINT) FROM proposals p WHERE p.movie_id = $1 AND p.status = 'active') AS votes, \
                (SELECT MAX(p.watched_at) FROM proposals p WHERE p.movie_id = $1 AND p.status = 'watched') AS watched_at, \
-               (SELECT AVG(CAST(w.stars AS DOUBLE PRECISION)) FROM watch_ratings w JOIN proposals p ON p.id = w.proposal_id \
+               (SELECT AVG(CAST(w.half_stars AS DOUBLE PRECISION)) / 2 FROM watch_ratings w JOIN proposals p ON p.id = w.proposal_id \
                   WHERE p.movie_id = $1) AS watch_stars, \
                (SELECT AVG(CAST(r.half_stars AS DOUBLE PRECISION)) / 2 FROM ratings r WHERE r.movie_id = $1) AS member_stars, \
                (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = $1) AS member_ratings",

@@ -393,19 +393,25 @@ async fn vote_state_with(
     Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
 }
 
-/// Rates a watched film 1-5 stars (again: the new rating replaces the old).
-pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Option<String>) -> Result<(), AppError> {
+/// Rates a watched film 0.5-5 stars, given in half stars (again: the new rating replaces the old).
+pub async fn rate_watched(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+    half_stars: i32,
+    ip: Option<String>,
+) -> Result<(), AppError> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let rated = sqlx::query(
-            "INSERT INTO watch_ratings (proposal_id, user_id, stars, rated_at) \
+            "INSERT INTO watch_ratings (proposal_id, user_id, half_stars, rated_at) \
              SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'watched') \
-             ON CONFLICT (proposal_id, user_id) DO UPDATE SET stars = excluded.stars, rated_at = excluded.rated_at",
+             ON CONFLICT (proposal_id, user_id) DO UPDATE SET half_stars = excluded.half_stars, rated_at = excluded.rated_at",
         )
         .bind(id)
         .bind(viewer.id)
-        .bind(stars)
+        .bind(half_stars)
         .bind(at)
         .execute(CountedConn(&mut *tx))
         .await?;
@@ -426,7 +432,7 @@ pub async fn rate_watched(db: &Db, viewer: &Viewer, id: i64, stars: i32, ip: Opt
             "watched.rate",
             Some("proposal"),
             Some(id.to_string()),
-            Some(format!("{stars} stars")),
+            Some(format!("{} stars", half_stars as f64 / 2.0)),
             ip
         )
         .await?;
@@ -443,7 +449,7 @@ struct WatchedRow {
     total: i64,
 }
 
-/// Watched films, latest first, with every member's stars: two queries.
+/// Watched films, latest first, with every member's rating: two queries.
 pub async fn watched_page(
     db: &Db,
     viewer: Option<i64>,
@@ -468,7 +474,7 @@ pub async fn watched_page(
     }
     let ratings = on_pool!(db, |pool| {
         let mut q = sqlx::QueryBuilder::new(
-            "SELECT r.proposal_id, r.user_id, u.display_name, r.stars FROM watch_ratings r \
+            "SELECT r.proposal_id, r.user_id, u.display_name, r.half_stars FROM watch_ratings r \
              JOIN users u ON u.id = r.user_id WHERE r.proposal_id IN (",
         );
         let mut ids = q.separated(", ");
@@ -486,12 +492,12 @@ pub async fn watched_page(
         .into_iter()
         .map(|r| {
             let list = by_proposal.remove(&r.card.id).unwrap_or_default();
-            let my_stars = viewer.and_then(|me| list.iter().find(|(u, _, _)| *u == me).map(|(_, _, s)| *s));
+            let my_half_stars = viewer.and_then(|me| list.iter().find(|(u, _, _)| *u == me).map(|(_, _, s)| *s));
             WatchedFilm {
                 proposal: r.card,
                 watched_at: r.watched_at,
-                ratings: list.into_iter().map(|(_, name, stars)| (name, stars)).collect(),
-                my_stars,
+                ratings: list.into_iter().map(|(_, name, half)| (name, half)).collect(),
+                my_half_stars,
             }
         })
         .collect();

@@ -93,9 +93,16 @@ impl Club {
         Ok(Slice { items, offset, limit, total })
     }
 
-    pub async fn rate_watched(&self, viewer: &Viewer, id: i64, stars: i32, ip: Option<String>) -> Result<(), AppError> {
-        let stars = validate::stars(stars)?;
-        proposals::rate_watched(&self.db, viewer, id, stars, ip).await?;
+    /// Rates a watched film from what was posted ("4", "3.5"): 0.5 to 5 stars, as the catalogue.
+    pub async fn rate_watched(
+        &self,
+        viewer: &Viewer,
+        id: i64,
+        stars: &str,
+        ip: Option<String>,
+    ) -> Result<(), AppError> {
+        let half_stars = validate::parse_half_stars(stars)?;
+        proposals::rate_watched(&self.db, viewer, id, half_stars, ip).await?;
         self.catalogue.club_changed(None).await;
         Ok(())
     }
