@@ -15,4 +15,5 @@ mod layers;
 mod prediction_inputs;
 mod predictions;
 mod schema;
+mod throttle;
 mod voting;

@@ -4,6 +4,7 @@
 //! runs that one text on whichever pool is configured.
 
 pub mod accounts;
+pub mod attempts;
 pub mod audit;
 pub mod counted;
 pub mod dataset;

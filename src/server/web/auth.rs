@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::Viewer;
-use crate::server::db::{accounts, Db};
+use crate::server::db::{accounts, attempts, Db};
 use crate::server::services::accounts::{new_token, token_hash, verify_password};
 use crate::server::web::state::app_state;
 use axum::extract::{ConnectInfo, Request};
@@ -195,35 +195,31 @@ fn append_set_cookie(value: String) {
     }
 }
 
-/// Counts failed sign-ins per account and per address; too many within the window pause further
-/// attempts for that account or address.
+/// Sign-in limits: failed attempts per account and per address within a window, counted in the
+/// database, so they hold across restarts and across several servers sharing it.
 pub struct SignInThrottle {
-    by_account: moka::sync::Cache<String, u32>,
-    by_ip: moka::sync::Cache<IpAddr, u32>,
     per_account: u32,
     per_ip: u32,
+    window: Duration,
 }
 
 impl SignInThrottle {
     pub fn new(per_account: u32, per_ip: u32, window: Duration) -> Self {
-        Self {
-            by_account: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build(),
-            by_ip: moka::sync::Cache::builder().max_capacity(100_000).time_to_live(window).build(),
-            per_account,
-            per_ip,
-        }
+        Self { per_account, per_ip, window }
     }
 
     /// Takes one attempt from the account's and the address's allowance, or refuses when either
     /// is used up. It is taken before the password is checked, so that guesses sent in parallel
     /// cannot all be checked before the first failure is counted; a success gives it back.
-    pub fn begin(&self, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-        if !take(&self.by_account, username_key.to_string(), self.per_account) {
+    pub async fn begin(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let (now, window) = (crate::server::db::now(), self.window.as_secs() as i64);
+        let account = format!("account:{username_key}");
+        if !attempts::take(db, &account, self.per_account, now, window).await? {
             return Err(AppError::TooManyRequests);
         }
         if let Some(ip) = ip {
-            if !take(&self.by_ip, ip, self.per_ip) {
-                give_back(&self.by_account, username_key.to_string());
+            if !attempts::take(db, &format!("address:{ip}"), self.per_ip, now, window).await? {
+                attempts::give_back(db, &account).await?;
                 return Err(AppError::TooManyRequests);
             }
         }
@@ -231,35 +227,13 @@ impl SignInThrottle {
     }
 
     /// The attempt succeeded: the account's count starts again, and the address gets its attempt back.
-    pub fn succeeded(&self, username_key: &str, ip: Option<IpAddr>) {
-        self.by_account.invalidate(username_key);
+    pub async fn succeeded(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        attempts::clear(db, &format!("account:{username_key}"), crate::server::db::now()).await?;
         if let Some(ip) = ip {
-            give_back(&self.by_ip, ip);
+            attempts::give_back(db, &format!("address:{ip}")).await?;
         }
+        Ok(())
     }
-}
-
-/// Adds one to `key`'s count unless it has reached `limit`; atomic per key.
-fn take<K: std::hash::Hash + Eq + Send + Sync + 'static>(
-    cache: &moka::sync::Cache<K, u32>,
-    key: K,
-    limit: u32,
-) -> bool {
-    use moka::ops::compute::{CompResult, Op};
-    let result = cache.entry(key).and_compute_with(|entry| match entry.map(|e| e.into_value()).unwrap_or(0) {
-        n if n >= limit => Op::Nop,
-        n => Op::Put(n + 1),
-    });
-    matches!(result, CompResult::Inserted(_) | CompResult::ReplacedWith(_))
-}
-
-fn give_back<K: std::hash::Hash + Eq + Send + Sync + 'static>(cache: &moka::sync::Cache<K, u32>, key: K) {
-    use moka::ops::compute::Op;
-    cache.entry(key).and_compute_with(|entry| match entry.map(|e| e.into_value()) {
-        Some(n) if n > 1 => Op::Put(n - 1),
-        Some(_) => Op::Remove,
-        None => Op::Nop,
-    });
 }
 
 /// Refuses state-changing requests that a browser sent on behalf of another site: the
@@ -297,7 +271,7 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
     let state = app_state()?;
     let key = crate::validate::username_key(username);
     let ip = client_ip();
-    state.throttle.begin(&key, ip)?;
+    state.throttle.begin(db, &key, ip).await?;
     let account = accounts::credentials(db, username).await?;
     let (user_id, hash) = match &account {
         Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
@@ -310,7 +284,7 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
                 .await;
         return Err(AppError::BadRequest("That username and password do not match.".into()));
     }
-    state.throttle.succeeded(&key, ip);
+    state.throttle.succeeded(db, &key, ip).await?;
     let user_id = user_id.unwrap_or_default();
     start_session(db, user_id).await?;
     accounts::session_viewer_by_id(db, user_id)
@@ -384,45 +358,5 @@ mod tests {
         assert_eq!(forwarded_client(ip("192.0.2.9"), Some("203.0.113.7"), &trusted), ip("192.0.2.9"));
         assert_eq!(forwarded_client(lb, None, &trusted), lb);
         assert_eq!(forwarded_client(lb, Some("garbage"), &trusted), lb);
-    }
-
-    #[test]
-    fn throttle_pauses_after_repeated_failures() {
-        let throttle = SignInThrottle::new(3, 5, Duration::from_secs(60));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for _ in 0..3 {
-            assert!(throttle.begin("ada", Some(ip)).is_ok());
-        }
-        assert_eq!(throttle.begin("ada", Some(ip)).unwrap_err().status(), 429);
-        assert!(throttle.begin("ben", Some(ip)).is_ok(), "other accounts are not paused by one account's failures");
-        assert!(throttle.begin("chloe", Some(ip)).is_ok());
-        assert_eq!(throttle.begin("dev", Some(ip)).unwrap_err().status(), 429, "the address is paused after 5");
-        assert!(throttle.begin("dev", Some("10.0.0.2".parse().unwrap())).is_ok());
-    }
-
-    #[test]
-    fn a_success_starts_the_count_again() {
-        let throttle = SignInThrottle::new(2, 3, Duration::from_secs(60));
-        let ip: IpAddr = "127.0.0.1".parse().unwrap();
-        for _ in 0..5 {
-            assert!(throttle.begin("ada", Some(ip)).is_ok());
-            throttle.succeeded("ada", Some(ip));
-        }
-        assert!(throttle.begin("ada", Some(ip)).is_ok());
-    }
-
-    #[test]
-    fn parallel_attempts_cannot_pass_the_limit() {
-        let throttle = Arc::new(SignInThrottle::new(5, 100, Duration::from_secs(60)));
-        let admitted: usize = (0..16)
-            .map(|_| {
-                let throttle = throttle.clone();
-                std::thread::spawn(move || (0..4).filter(|_| throttle.begin("ada", None).is_ok()).count())
-            })
-            .collect::<Vec<_>>()
-            .into_iter()
-            .map(|t| t.join().unwrap())
-            .sum();
-        assert_eq!(admitted, 5);
     }
 }
