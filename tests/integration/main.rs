@@ -12,6 +12,7 @@ mod hostile;
 mod http;
 mod imdb;
 mod layers;
+mod leases;
 mod prediction_inputs;
 mod predictions;
 mod schema;

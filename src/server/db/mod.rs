@@ -10,6 +10,7 @@ pub mod counted;
 pub mod dataset;
 pub mod imdb_cache;
 pub mod import;
+pub mod leases;
 pub mod load;
 pub mod movies;
 pub mod proposals;

@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod club;
 pub mod imdb;
 pub mod import;
+pub mod leases;
 pub mod predictions;
 pub mod refresher;
 pub mod versions;

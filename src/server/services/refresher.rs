@@ -3,6 +3,7 @@
 
 use crate::server::db::{imdb_cache, now, Db};
 use crate::server::services::imdb::{FetchError, ImdbClient, BATCH_SIZE};
+use crate::server::services::leases::Lease;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -145,19 +146,30 @@ impl Refresher {
     }
 
     /// Runs a pass every `every`, or sooner when nudged, for the life of the server.
-    /// Runs a pass every `every` (or sooner when nudged); `stored` is called after a pass that
-    /// stored metadata, so what shows it (the predictions' posters and titles) can follow at once.
+    /// Runs a pass every `every` (or sooner when nudged) while this server holds `lease` (one
+    /// server at a time calls the API, whose rate limit they share); `stored` is called after a
+    /// pass that stored metadata, so what shows it (the predictions' posters and titles) can follow.
     pub fn spawn(
         self: &Arc<Self>,
         db: Db,
         client: Arc<ImdbClient>,
         fresh_for: Duration,
         every: Duration,
+        lease: Arc<Lease>,
         stored: impl Fn() + Send + 'static,
     ) {
         let me = self.clone();
         tokio::spawn(async move {
             loop {
+                if !lease.renew(&db).await {
+                    // Another server runs the job; wait to be nudged (the lease came to us) or the
+                    // next turn.
+                    tokio::select! {
+                        _ = tokio::time::sleep(every) => {}
+                        _ = me.wake.notified() => {}
+                    }
+                    continue;
+                }
                 let started = std::time::Instant::now();
                 let result = refresh_once(&db, &client, fresh_for, 200, &RetryPolicy::default(), |_, _| {}).await;
                 let outcome = match &result {

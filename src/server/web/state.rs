@@ -4,6 +4,7 @@ use crate::server::db::Db;
 use crate::server::services::catalogue::Catalogue;
 use crate::server::services::club::Club;
 use crate::server::services::imdb::ImdbClient;
+use crate::server::services::leases::Lease;
 use crate::server::services::predictions::Predictions;
 use crate::server::services::refresher::Refresher;
 use crate::server::web::auth::SignInThrottle;
@@ -64,11 +65,18 @@ impl AppState {
     pub fn refresh_imdb_in_background(&self) {
         let imdb = &self.config.imdb;
         let predictions = self.predictions.clone();
+        // One server at a time refreshes, when several share the database: a lease of 30 s,
+        // renewed every 10 s, so another takes over within about 40 s of a holder's death.
+        let holder = crate::server::services::accounts::new_token().0[..16].to_string();
+        let lease = Lease::new("imdb-refresh", &holder, Duration::from_secs(30));
+        let refresher = self.refresher.clone();
+        lease.keep(self.db.clone(), move || refresher.nudge());
         self.refresher.spawn(
             self.db.clone(),
             self.imdb.clone(),
             Duration::from_secs(imdb.fresh_hours * 3600),
             Duration::from_secs(imdb.refresh_interval_secs.max(1)),
+            lease,
             move || predictions.inputs_changed(),
         );
     }
