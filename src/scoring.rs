@@ -231,11 +231,6 @@ pub fn effective_weights(dims: &Dims, weights: &[f64; 5]) -> [Option<f64>; 5] {
     std::array::from_fn(|k| dims[k].map(|_| if total > 0.0 { weights[k] / total } else { 0.0 }))
 }
 
-/// How many of the five dimensions have data.
-pub fn dimensions_with_data(dims: &Dims) -> u32 {
-    dims.iter().filter(|d| d.is_some()).count() as u32
-}
-
 /// The dimensions with data as bits (bit k: dimension k), as pages receive it.
 pub fn present_mask(dims: &Dims) -> u8 {
     dims.iter().enumerate().filter(|(_, d)| d.is_some()).fold(0, |m, (k, _)| m | (1 << k))
@@ -519,7 +514,7 @@ mod tests {
         // People quality missing: the other weights (0.3, 0.3, 0.2) are scaled up to 1.
         let sparse: Dims = [Some(0.8), Some(0.6), Some(0.5), Some(0.9), None];
         assert!(close(score(&sparse, &w), 100.0 * (0.3 * 0.8 + 0.3 * 0.6 + 0.2 * 0.5) / 0.8));
-        assert_eq!(dimensions_with_data(&sparse), 4);
+        assert_eq!(present_mask(&sparse).count_ones(), 4);
         assert_eq!(present_mask(&sparse), 0b01111);
         let shares = effective_weights(&sparse, &w);
         assert!(close(shares[0].unwrap(), 0.375) && shares[4].is_none());

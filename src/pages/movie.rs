@@ -67,10 +67,12 @@ pub fn MoviePageView() -> impl IntoView {
     // Set here, outside the Suspense, from the blocking resource: the head is written once that
     // resource is ready, and so always holds the film's title. A title set inside the suspended
     // view could miss the head when the data took a moment.
-    let title = move || match page.get() {
-        Some(Ok(page)) => page.detail.movie.title,
-        Some(Err(_)) => "Film not found".to_string(),
-        None => String::new(),
+    let title = move || {
+        page.with(|loaded| match loaded {
+            Some(Ok(page)) => page.detail.movie.title.clone(),
+            Some(Err(_)) => "Film not found".to_string(),
+            None => String::new(),
+        })
     };
     view! {
         <Title text=title />

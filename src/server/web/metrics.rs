@@ -11,9 +11,14 @@ use std::net::SocketAddr;
 
 /// The figures the dashboard shows, for people who do not run Prometheus.
 pub fn operations(state: &AppState) -> crate::model::OperationsView {
+    crate::model::OperationsView { routes: route_rows(), caches: cache_figures(state), jobs: job_rows() }
+}
+
+/// Every service cache's hits, misses and compute time.
+fn cache_figures(state: &AppState) -> Vec<crate::model::CacheFigures> {
     let mut caches = state.predictions.cache_figures();
     caches.extend(state.catalogue.cache_figures());
-    crate::model::OperationsView { routes: route_rows(), caches, jobs: job_rows() }
+    caches
 }
 
 /// `GET /metrics`: Prometheus text. Only from loopback unless `metrics.allow_remote` is set.
@@ -31,7 +36,7 @@ pub async fn metrics_endpoint(
             .into_response();
     }
     // Cache sizes and compute time are read now rather than counted as they happen.
-    for figures in state.predictions.cache_figures().into_iter().chain(state.catalogue.cache_figures()) {
+    for figures in cache_figures(&state) {
         metrics::gauge!("cache_compute_seconds_total", "cache" => figures.name.clone())
             .set(figures.compute_ms / 1000.0);
         metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);

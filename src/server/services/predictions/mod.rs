@@ -100,7 +100,12 @@ impl Predictions {
 
     /// Rebuilds from the database and drops every cached ranking and backtest.
     pub async fn rebuild(&self, db: &Db) -> Result<(), sqlx::Error> {
-        let inputs_version = scores::inputs_version(db).await?;
+        self.rebuild_from(db, scores::inputs_version(db).await?).await
+    }
+
+    /// Rebuilds from the inputs at `inputs_version` or later (read before the inputs, so that a
+    /// change made meanwhile moves the version past it and the next check rebuilds again).
+    async fn rebuild_from(&self, db: &Db, inputs_version: i64) -> Result<(), sqlx::Error> {
         let version = self.versions.fetch_add(1, Ordering::Relaxed) + 1;
         let index = Self::compute(db, version, self.min_dimensions).await?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
@@ -113,10 +118,11 @@ impl Predictions {
 
     /// Rebuilds only when the inputs changed since the last build (another process may have written).
     pub async fn refresh_if_changed(&self, db: &Db) -> Result<bool, sqlx::Error> {
-        if scores::inputs_version(db).await? == self.inputs_version.load(Ordering::SeqCst) {
+        let now = scores::inputs_version(db).await?;
+        if now == self.inputs_version.load(Ordering::SeqCst) {
             return Ok(false);
         }
-        self.rebuild(db).await?;
+        self.rebuild_from(db, now).await?;
         Ok(true)
     }
 
