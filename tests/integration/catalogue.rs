@@ -95,7 +95,9 @@ async fn lists_filter_sort_search_and_page_by_cursor() {
 
         let (_, body) = json(&server, "/api/v1/movies?genre=western&limit=100", None).await;
         let westerns: MovieList = serde_json::from_value(body).unwrap();
-        assert_eq!(westerns.total, 10, "{}: genre names match regardless of case", t.label);
+        let expected = demo::dataset().movies.iter().filter(|m| m.genres.iter().any(|g| g == "Western")).count();
+        assert!(expected > 0);
+        assert_eq!(westerns.total as usize, expected, "{}: genre names match regardless of case", t.label);
         assert!(westerns.items.iter().all(|m| m.genres.contains("Western")));
 
         let (_, body) = json(&server, "/api/v1/movies?decade=1990s&sort=year&limit=100", None).await;

@@ -273,6 +273,20 @@ mod tests {
         assert!(films.iter().all(|m| !m.credits.is_empty() && !m.genres.is_empty()));
     }
 
+    /// A decade where every film is on the list backtests at 100 % whatever the weights; the demo
+    /// keeps at least three films off the list for each one on it, in every decade before the 2020s.
+    #[test]
+    fn every_past_decade_has_three_films_off_the_list_for_each_on_it() {
+        let films = parse_films(FILMS).unwrap();
+        for decade in (1920..=2010).step_by(10) {
+            let of_decade: Vec<_> = films.iter().filter(|m| m.year.unwrap() / 10 * 10 == decade).collect();
+            let on_list = of_decade.iter().filter(|m| m.lists.iter().any(|l| l.list == TARGET_LIST)).count();
+            let off_list = of_decade.len() - on_list;
+            assert!(on_list > 0, "no list film from the {decade}s");
+            assert!(off_list >= 3 * on_list, "the {decade}s: {on_list} films on the list, only {off_list} off it");
+        }
+    }
+
     #[test]
     fn every_proposal_names_a_bundled_film_and_a_member() {
         let data = dataset();
