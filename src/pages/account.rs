@@ -61,7 +61,7 @@ pub async fn register(
             ip: auth::client_ip().map(|ip| ip.to_string()),
         };
         let viewer = accounts::register(&state.db, form).await?;
-        state.catalogue.counts_changed();
+        state.catalogue.counts_changed(&state.db).await;
         auth::start_session(&state.db, viewer.id).await?;
         http::redirect_form_post(&crate::validate::return_path(next.as_deref()));
         Ok(viewer)

@@ -120,6 +120,9 @@ pub struct ImdbConfig {
     pub requests_per_second: f64,
     /// How often the server looks for stale or missing metadata.
     pub refresh_interval_secs: u64,
+    /// With several servers on one database, one refreshes at a time; another takes over within
+    /// about this long after it stops.
+    pub refresh_lease_secs: u64,
 }
 
 /// How films are ranked.
@@ -194,6 +197,7 @@ impl Default for ImdbConfig {
             fresh_hours: 24,
             requests_per_second: 2.0,
             refresh_interval_secs: 300,
+            refresh_lease_secs: 30,
         }
     }
 }
@@ -243,6 +247,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_IMDB_FRESH_HOURS", "imdb.fresh_hours"),
     ("MARQUEE_IMDB_REQUESTS_PER_SECOND", "imdb.requests_per_second"),
     ("MARQUEE_IMDB_REFRESH_INTERVAL_SECS", "imdb.refresh_interval_secs"),
+    ("MARQUEE_IMDB_REFRESH_LEASE_SECS", "imdb.refresh_lease_secs"),
     ("MARQUEE_REGISTRATION", "accounts.registration"),
     ("MARQUEE_SESSION_DAYS", "accounts.session_days"),
     ("MARQUEE_PROPOSAL_LIMIT", "accounts.proposal_limit"),
@@ -322,6 +327,7 @@ impl Config {
             "imdb.fresh_hours" => self.imdb.fresh_hours = num(var, &value)?,
             "imdb.requests_per_second" => self.imdb.requests_per_second = num(var, &value)?,
             "imdb.refresh_interval_secs" => self.imdb.refresh_interval_secs = num(var, &value)?,
+            "imdb.refresh_lease_secs" => self.imdb.refresh_lease_secs = num(var, &value)?,
             "accounts.registration" => self.accounts.registration = value.trim().to_ascii_lowercase(),
             "accounts.session_days" => self.accounts.session_days = num(var, &value)?,
             "accounts.proposal_limit" => self.accounts.proposal_limit = num(var, &value)?,
@@ -416,6 +422,12 @@ impl Config {
         }
         if self.imdb.timeout_ms == 0 {
             return Err(ConfigError::Invalid { name: "imdb.timeout_ms", message: "must be at least 1".into() });
+        }
+        if self.imdb.refresh_lease_secs < 3 {
+            return Err(ConfigError::Invalid {
+                name: "imdb.refresh_lease_secs",
+                message: "must be at least 3 (seconds)".into(),
+            });
         }
         Ok(())
     }

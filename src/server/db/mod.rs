@@ -13,6 +13,7 @@ pub mod import;
 pub mod leases;
 pub mod load;
 pub mod movies;
+pub mod notices;
 pub mod proposals;
 pub mod scores;
 pub mod stats;

@@ -10,6 +10,7 @@ use crate::server::db::movies;
 pub use crate::server::db::movies::{MovieKey, Start};
 use crate::server::db::{stats, Db};
 use crate::server::services::cache_stats::CacheStats;
+use crate::server::services::coherence::{Change, Coherence};
 use moka::future::Cache;
 use std::collections::HashMap;
 use std::future::Future;
@@ -53,12 +54,18 @@ where
         result
     }
 
-    async fn invalidate(&self, key: &K) {
-        self.cache.invalidate(key).await;
+    /// Drops one entry; returns how many were dropped (0 or 1).
+    async fn invalidate(&self, key: &K) -> u64 {
+        self.cache.remove(key).await.is_some() as u64
     }
 
-    fn clear(&self) {
+    /// Drops every entry; returns how many there were.
+    async fn clear(&self) -> u64 {
+        // The count lags behind recent inserts until pending bookkeeping has run.
+        self.cache.run_pending_tasks().await;
+        let held = self.cache.entry_count();
         self.cache.invalidate_all();
+        held
     }
 
     fn figures(&self) -> CacheFigures {
@@ -116,11 +123,19 @@ pub struct Catalogue {
     recommendations: MeasuredCache<i64, Arc<Vec<RecommendedFilm>>>,
     stats: MeasuredCache<(), SiteStats>,
     imdb_fresh_secs: i64,
+    /// Tells the other servers sharing the database what this one changed.
+    coherence: Arc<Coherence>,
 }
 
 impl Catalogue {
-    pub async fn load(db: &Db, ttl: &CacheConfig, imdb_fresh_hours: u64) -> Result<Catalogue, sqlx::Error> {
+    pub async fn load(
+        db: &Db,
+        ttl: &CacheConfig,
+        imdb_fresh_hours: u64,
+        coherence: Arc<Coherence>,
+    ) -> Result<Catalogue, sqlx::Error> {
         Ok(Catalogue {
+            coherence,
             imdb_fresh_secs: imdb_fresh_hours as i64 * 3600,
             index: RwLock::new(Arc::new(TasteIndex::load(db).await?)),
             lists: MeasuredCache::new("movie_lists", 5_000, ttl.movie_list_ttl_secs),
@@ -281,12 +296,10 @@ impl Catalogue {
     }
 
     /// Stores a member's rating of a film in half stars (none removes it), and drops what showed
-    /// the old one.
+    /// the old one, here and on the other servers.
     pub async fn rate(&self, db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<(), AppError> {
         movies::rate(db, user_id, movie_id, half_stars).await?;
-        self.details.invalidate(&movie_id).await;
-        self.recommendations.invalidate(&user_id).await;
-        self.stats.clear();
+        self.changed(db, Change::Rating { user: user_id, movie: movie_id }).await?;
         Ok(())
     }
 
@@ -296,29 +309,53 @@ impl Catalogue {
     }
 
     /// Club data changed (a proposal, a vote, a watched film, a new member): film pages show it.
-    pub async fn club_changed(&self, movie_id: Option<i64>) {
-        match movie_id {
-            Some(id) => self.details.invalidate(&id).await,
-            None => self.details.clear(),
-        }
-        self.stats.clear();
+    pub async fn club_changed(&self, db: &Db, movie_id: Option<i64>) {
+        // A club change never reloads the index, so this cannot fail.
+        let _ = self.changed(db, Change::Club { movie: movie_id }).await;
     }
 
     /// Something the site's counts include changed (a new member).
-    pub fn counts_changed(&self) {
-        self.stats.clear();
+    pub async fn counts_changed(&self, db: &Db) {
+        let _ = self.changed(db, Change::Counts).await;
     }
 
     /// Films were added or changed (an import): everything is rebuilt.
     pub async fn catalogue_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
+        self.changed(db, Change::Catalogue).await
+    }
+
+    /// A change made by this server: dropped here, then announced to the others.
+    async fn changed(&self, db: &Db, change: Change) -> Result<(), sqlx::Error> {
+        self.apply(db, &change).await?;
+        self.coherence.announce(change).await;
+        Ok(())
+    }
+
+    /// Drops what `change` made stale (made here or announced by another server); returns how many
+    /// entries were dropped.
+    pub async fn apply(&self, db: &Db, change: &Change) -> Result<u64, sqlx::Error> {
+        Ok(match *change {
+            Change::Rating { user, movie } => {
+                self.details.invalidate(&movie).await
+                    + self.recommendations.invalidate(&user).await
+                    + self.stats.clear().await
+            }
+            Change::Club { movie: Some(id) } => self.details.invalidate(&id).await + self.stats.clear().await,
+            Change::Club { movie: None } => self.details.clear().await + self.stats.clear().await,
+            Change::Counts => self.stats.clear().await,
+            Change::Catalogue | Change::Everything => self.reload(db).await?,
+        })
+    }
+
+    /// Reloads the recommender's index and empties every cache; returns how many entries went.
+    pub async fn reload(&self, db: &Db) -> Result<u64, sqlx::Error> {
         let index = TasteIndex::load(db).await?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
-        self.lists.clear();
-        self.popular.clear();
-        self.details.clear();
-        self.recommendations.clear();
-        self.stats.clear();
-        Ok(())
+        Ok(self.lists.clear().await
+            + self.popular.clear().await
+            + self.details.clear().await
+            + self.recommendations.clear().await
+            + self.stats.clear().await)
     }
 
     pub fn cache_figures(&self) -> Vec<CacheFigures> {
@@ -329,5 +366,22 @@ impl Catalogue {
             self.recommendations.figures(),
             self.stats.figures(),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dropping_entries_says_how_many_went() {
+        let cache: MeasuredCache<i64, i64> = MeasuredCache::new("test", 100, 60);
+        for key in 0..3 {
+            cache.get(key, async move { Ok(key * 10) }).await.unwrap();
+        }
+        assert_eq!(cache.invalidate(&1).await, 1);
+        assert_eq!(cache.invalidate(&1).await, 0, "already gone");
+        assert_eq!(cache.clear().await, 2);
+        assert_eq!(cache.clear().await, 0);
     }
 }

@@ -57,13 +57,13 @@ impl Club {
         ip: Option<String>,
     ) -> Result<i64, AppError> {
         let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill, ip).await?;
-        self.catalogue.club_changed(None).await;
+        self.catalogue.club_changed(&self.db, None).await;
         Ok(id)
     }
 
     pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
         let (result, movie_id) = proposals::vote(&self.db, viewer, id, on, ip).await?;
-        self.catalogue.club_changed(movie_id).await;
+        self.catalogue.club_changed(&self.db, movie_id).await;
         Ok(result)
     }
 
@@ -75,13 +75,13 @@ impl Club {
 
     pub async fn withdraw(&self, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
         proposals::withdraw(&self.db, viewer, id, ip).await?;
-        self.catalogue.club_changed(None).await;
+        self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
 
     pub async fn mark_watched(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
         proposals::mark_watched(&self.db, admin, id, ip).await?;
-        self.catalogue.club_changed(None).await;
+        self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
 
@@ -103,7 +103,7 @@ impl Club {
     ) -> Result<(), AppError> {
         let half_stars = validate::parse_half_stars(stars)?;
         proposals::rate_watched(&self.db, viewer, id, half_stars, ip).await?;
-        self.catalogue.club_changed(None).await;
+        self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
 

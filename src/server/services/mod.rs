@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod cache_stats;
 pub mod catalogue;
 pub mod club;
+pub mod coherence;
 pub mod imdb;
 pub mod import;
 pub mod leases;

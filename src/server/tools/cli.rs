@@ -253,6 +253,11 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 println!("... and {} more skipped rows", report.skipped - report.problems.len());
             }
             println!("import: {report}");
+            if !dry_run && report.created + report.updated > 0 {
+                // Servers sharing a PostgreSQL database reload at once instead of at their next poll.
+                let coherence = crate::server::services::coherence::Coherence::new(db.clone());
+                coherence.announce(crate::server::services::coherence::Change::Catalogue).await;
+            }
             Ok(())
         }
         Command::RefreshImdbCache { hours, limit } => {
@@ -357,6 +362,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
     );
     // Another process's change to the inputs shows within this many seconds.
     state.watch_for_changes(std::time::Duration::from_secs(5));
+    state.follow_other_servers();
     state.refresh_imdb_in_background();
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");

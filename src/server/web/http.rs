@@ -52,7 +52,11 @@ impl IntoResponse for AppError {
 
 async fn healthz(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, Json(serde_json::json!({ "status": "ok", "database": "ok" }))).into_response(),
+        Ok(Ok(())) => {
+            let listener = state.coherence.status();
+            let body = serde_json::json!({ "status": "ok", "database": "ok", "listener": listener.as_str() });
+            (StatusCode::OK, Json(body)).into_response()
+        }
         Ok(Err(err)) => {
             tracing::warn!(%err, "health check: database error");
             unavailable()

@@ -3,6 +3,7 @@ use crate::server::config::Config;
 use crate::server::db::Db;
 use crate::server::services::catalogue::Catalogue;
 use crate::server::services::club::Club;
+use crate::server::services::coherence::{Change, Coherence};
 use crate::server::services::imdb::ImdbClient;
 use crate::server::services::leases::Lease;
 use crate::server::services::predictions::Predictions;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
     pub club: Club,
+    /// What this server tells, and hears from, the other servers sharing its database.
+    pub coherence: Arc<Coherence>,
     /// Rendered pages kept per version of their data.
     pub pages: crate::server::web::page_cache::Pages,
 }
@@ -45,10 +48,13 @@ impl AppState {
             accounts.failures_per_ip,
             Duration::from_secs(accounts.lockout_minutes * 60),
         );
-        let catalogue = Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours).await?);
+        let coherence = Coherence::new(db.clone());
+        let catalogue =
+            Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club = Club::new(db.clone(), catalogue.clone(), &config);
         Ok(AppState {
             club,
+            coherence,
             pages: crate::server::web::page_cache::Pages::new(ttl),
             catalogue,
             leptos_options: crate::server::web::http::leptos_options(&config),
@@ -65,19 +71,25 @@ impl AppState {
     pub fn refresh_imdb_in_background(&self) {
         let imdb = &self.config.imdb;
         let predictions = self.predictions.clone();
-        // One server at a time refreshes, when several share the database: a lease of 30 s,
-        // renewed every 10 s, so another takes over within about 40 s of a holder's death.
+        // One server at a time refreshes, when several share the database: a lease renewed every
+        // third of its lifetime, so another takes over within about 4/3 of it after a holder's death.
         let holder = crate::server::services::accounts::new_token().0[..16].to_string();
-        let lease = Lease::new("imdb-refresh", &holder, Duration::from_secs(30));
+        let lease = Lease::new("imdb-refresh", &holder, Duration::from_secs(imdb.refresh_lease_secs));
         let refresher = self.refresher.clone();
         lease.keep(self.db.clone(), move || refresher.nudge());
+        let coherence = self.coherence.clone();
         self.refresher.spawn(
             self.db.clone(),
             self.imdb.clone(),
             Duration::from_secs(imdb.fresh_hours * 3600),
             Duration::from_secs(imdb.refresh_interval_secs.max(1)),
             lease,
-            move || predictions.inputs_changed(),
+            move || {
+                predictions.inputs_changed();
+                // Posters, plots and ratings show on every server's club pages.
+                let coherence = coherence.clone();
+                tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
+            },
         );
     }
 
@@ -97,7 +109,8 @@ impl AppState {
                 let result = match state.predictions.refresh_if_changed(&state.db).await {
                     Ok(true) => {
                         tracing::info!("inputs changed: predictions rebuilt");
-                        if let Err(err) = state.catalogue.catalogue_changed(&state.db).await {
+                        // Every server sees the new data version itself: nothing to announce.
+                        if let Err(err) = state.catalogue.reload(&state.db).await {
                             tracing::warn!(%err, "could not reload the catalogue");
                         }
                         let warm = state.predictions.clone();
@@ -111,6 +124,25 @@ impl AppState {
                     }
                 };
                 crate::server::observe::job_finished("predictions-refresh", started.elapsed(), result);
+            }
+        });
+    }
+}
+
+impl AppState {
+    /// Applies the other servers' changes to this one's caches as they are announced (PostgreSQL).
+    pub fn follow_other_servers(&self) {
+        let Some(mut changes) = self.coherence.listen() else { return };
+        let state = self.clone();
+        tokio::spawn(async move {
+            while let Some(change) = changes.recv().await {
+                crate::server::services::versions::club_changed();
+                match state.catalogue.apply(&state.db, &change).await {
+                    Ok(dropped) => metrics::counter!("cache_entries_dropped_by_notifications_total").increment(dropped),
+                    Err(err) => tracing::warn!(%err, ?change, "could not apply another server's change"),
+                }
+                // A cheap check of the data version; rescored only if the inputs really changed.
+                state.predictions.inputs_changed();
             }
         });
     }

@@ -1,0 +1,194 @@
+//! Several servers on one PostgreSQL database: each change that other servers may keep in a cache
+//! is announced (`NOTIFY`), and every server listens on a connection of its own and drops what the
+//! change made stale. After the listener loses its connection it reconnects with backoff and drops
+//! everything, since it may have missed notices meanwhile. SQLite serves one process: nothing is
+//! sent and nobody listens.
+
+use crate::server::db::{notices, Db};
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What changed, as far as caches are concerned.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Change {
+    /// Proposals, votes, watched films or IMDb metadata: the club's pages, and one film's page
+    /// (or every film's, when `movie` is none).
+    Club { movie: Option<i64> },
+    /// A member rated a film: that film's page and that member's recommendations.
+    Rating { user: i64, movie: i64 },
+    /// Something the site counts changed (a new member).
+    Counts,
+    /// Films were added or changed (an import): every cache built from the catalogue.
+    Catalogue,
+    /// Never sent: the listener reconnected and may have missed notices, so everything goes.
+    Everything,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Notice {
+    /// The sending server, which has already dropped its own caches.
+    from: String,
+    #[serde(flatten)]
+    change: Change,
+}
+
+/// How this server hears about other servers' changes (shown by `/healthz`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListenerStatus {
+    /// SQLite: one server, nothing to hear.
+    NotNeeded,
+    Connecting,
+    Connected,
+}
+
+impl ListenerStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ListenerStatus::NotNeeded => "not needed (SQLite)",
+            ListenerStatus::Connecting => "connecting",
+            ListenerStatus::Connected => "connected",
+        }
+    }
+}
+
+pub struct Coherence {
+    db: Db,
+    /// This server's name for itself: random per process.
+    server: String,
+    status: AtomicU8,
+}
+
+impl Coherence {
+    pub fn new(db: Db) -> Arc<Coherence> {
+        let status = match db {
+            Db::Sqlite(_) => ListenerStatus::NotNeeded,
+            Db::Postgres(_) => ListenerStatus::Connecting,
+        };
+        let server = crate::server::services::accounts::new_token().0[..16].to_string();
+        Arc::new(Coherence { db, server, status: AtomicU8::new(status as u8) })
+    }
+
+    pub fn status(&self) -> ListenerStatus {
+        match self.status.load(Ordering::SeqCst) {
+            s if s == ListenerStatus::Connected as u8 => ListenerStatus::Connected,
+            s if s == ListenerStatus::Connecting as u8 => ListenerStatus::Connecting,
+            _ => ListenerStatus::NotNeeded,
+        }
+    }
+
+    fn set_status(&self, status: ListenerStatus) {
+        self.status.store(status as u8, Ordering::SeqCst);
+        metrics::gauge!("notification_listener_connected").set((status == ListenerStatus::Connected) as u8 as f64);
+    }
+
+    /// Tells the other servers about a change this one made (and has applied to its own caches).
+    /// Sent before the request that made it returns, so they drop their copies within moments.
+    pub async fn announce(&self, change: Change) {
+        if change == Change::Everything {
+            return;
+        }
+        let payload = match serde_json::to_string(&Notice { from: self.server.clone(), change }) {
+            Ok(payload) => payload,
+            Err(err) => return tracing::error!(%err, "could not encode a change notice"),
+        };
+        match notices::publish(&self.db, &payload).await {
+            Ok(true) => metrics::counter!("notifications_sent_total").increment(1),
+            Ok(false) => {}
+            Err(err) => {
+                // The others still catch up: their caches expire, and predictions poll the data version.
+                metrics::counter!("notifications_failed_total").increment(1);
+                tracing::warn!(%err, "could not announce a change to the other servers");
+            }
+        }
+    }
+
+    /// Listens for the other servers' changes for as long as the server runs; each arrives on the
+    /// returned channel. None on SQLite.
+    pub fn listen(self: &Arc<Self>) -> Option<mpsc::UnboundedReceiver<Change>> {
+        if matches!(self.db, Db::Sqlite(_)) {
+            return None;
+        }
+        let (tx, rx) = mpsc::unbounded_channel();
+        let me = self.clone();
+        tokio::spawn(async move {
+            let mut backoff = Duration::from_millis(250);
+            let mut first = true;
+            loop {
+                me.set_status(ListenerStatus::Connecting);
+                match notices::listen(&me.db).await {
+                    Ok(Some(mut listener)) => {
+                        me.set_status(ListenerStatus::Connected);
+                        backoff = Duration::from_millis(250);
+                        if !std::mem::take(&mut first) {
+                            metrics::counter!("notification_listener_reconnects_total").increment(1);
+                            tracing::info!("change listener reconnected: dropping every cache");
+                            if tx.send(Change::Everything).is_err() {
+                                return;
+                            }
+                        }
+                        loop {
+                            match listener.try_recv().await {
+                                Ok(Some(notice)) => {
+                                    let Some(change) = me.read(notice.payload()) else { continue };
+                                    if tx.send(change).is_err() {
+                                        return;
+                                    }
+                                }
+                                // The connection was lost: start over on a new one.
+                                Ok(None) => break,
+                                Err(err) => {
+                                    tracing::warn!(%err, "change listener failed");
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    Ok(None) => return,
+                    Err(err) => tracing::warn!(%err, retry_in = ?backoff, "change listener could not connect"),
+                }
+                me.set_status(ListenerStatus::Connecting);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        });
+        Some(rx)
+    }
+
+    /// Another server's change; none for this server's own notices and for ones it cannot read.
+    fn read(&self, payload: &str) -> Option<Change> {
+        match serde_json::from_str::<Notice>(payload) {
+            Ok(notice) if notice.from == self.server => None,
+            Ok(notice) => {
+                metrics::counter!("notifications_received_total").increment(1);
+                Some(notice.change)
+            }
+            Err(err) => {
+                tracing::warn!(%err, payload, "ignored an unreadable change notice");
+                None
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn notices_read_back_and_a_server_ignores_its_own() {
+        let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
+        let (a, b) = (Coherence::new(db.clone()), Coherence::new(db));
+        for change in [Change::Club { movie: Some(7) }, Change::Rating { user: 1, movie: 2 }, Change::Catalogue] {
+            let payload = serde_json::to_string(&Notice { from: a.server.clone(), change: change.clone() }).unwrap();
+            assert_eq!(b.read(&payload), Some(change));
+            assert_eq!(a.read(&payload), None);
+        }
+        assert_eq!(b.read("not json"), None);
+        assert_eq!(b.read(r#"{"from":"x","kind":"unknown"}"#), None);
+        assert_eq!(a.status(), ListenerStatus::NotNeeded);
+    }
+}
