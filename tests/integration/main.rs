@@ -11,6 +11,7 @@ mod db;
 mod hostile;
 mod http;
 mod imdb;
+mod instances;
 mod layers;
 mod leases;
 mod prediction_inputs;
