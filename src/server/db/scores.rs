@@ -117,7 +117,8 @@ pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
         .into_iter()
         .collect();
         let mut credits = sqlx::query_as::<_, (i64, i64, Option<f64>)>(
-            "SELECT c.movie_id, c.person_id, p.quality FROM credits c JOIN people p ON p.id = c.person_id",
+            "SELECT c.movie_id, c.person_id, p.quality FROM credits c JOIN people p ON p.id = c.person_id \
+             ORDER BY c.movie_id, c.person_id",
         )
         .fetch(pool);
         while let Some((movie, person, quality)) = credits.try_next().await? {

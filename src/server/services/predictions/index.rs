@@ -80,7 +80,11 @@ pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> Predict
     let quality: HashMap<i64, Option<f64>> =
         raw.films.iter().zip(&inputs).map(|(f, i)| (f.id, ratings_quality(i))).collect();
     let mut person_totals: HashMap<i64, (f64, u32)> = HashMap::new();
-    for (film, credits) in &raw.credits {
+    // Summed in film order: floating-point sums depend on their order, and a score must not change
+    // between two loads of the same data.
+    let mut by_film: Vec<_> = raw.credits.iter().collect();
+    by_film.sort_unstable_by_key(|(film, _)| **film);
+    for (film, credits) in by_film {
         if let Some(q) = quality.get(film).copied().flatten() {
             for (person, _) in credits {
                 let t = person_totals.entry(*person).or_default();
