@@ -2,6 +2,7 @@
 //! Marquee: canon predictions, film-club voting and a film catalogue.
 
 pub mod app;
+pub mod ballots;
 pub mod components;
 pub mod error;
 pub mod model;

@@ -287,6 +287,57 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
+/// The longest a round may run: a deadline more than a year ahead is a typing mistake.
+pub const MAX_ROUND_SECS: i64 = 366 * 86_400;
+
+/// A round an admin asks to open, checked at `now` (Unix seconds): trimmed, with its times in order.
+pub fn new_round(round: &crate::model::NewRound, now: i64) -> Result<crate::model::NewRound, AppError> {
+    let bad = |m: &str| Err(AppError::BadRequest(m.into()));
+    let name = round.name.trim();
+    if name.is_empty() || name.chars().count() > 80 || has_control(name) {
+        return bad("Give the round a name of 1 to 80 characters, such as \"Friday 12 December\".");
+    }
+    let zone = round.time_zone.trim();
+    let zone_ok = !zone.is_empty()
+        && zone.len() <= 64
+        && (zone == "UTC" || zone.contains('/'))
+        && zone.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-' | '+'));
+    if !zone_ok {
+        return bad("The time zone must be a name such as \"Europe/Paris\" or \"UTC\".");
+    }
+    if round.deadline <= now {
+        return bad("The voting deadline must be in the future.");
+    }
+    if round.deadline > now + MAX_ROUND_SECS {
+        return bad("The voting deadline must be within a year.");
+    }
+    if round.screening_at < round.deadline {
+        return bad("The screening must be at or after the voting deadline.");
+    }
+    if !matches!(round.method.as_str(), "approval" | "ranked") {
+        return bad("The ballot method must be \"approval\" or \"ranked\".");
+    }
+    if !matches!(round.carry_over.as_str(), "with_votes" | "without_votes") {
+        return bad("Unpicked proposals carry over \"with_votes\" or \"without_votes\".");
+    }
+    Ok(crate::model::NewRound { name: name.into(), time_zone: zone.into(), ..round.clone() })
+}
+
+/// The proposals on a ballot: each once, each one of the round's (`open`).
+pub fn ballot_ids(ids: &[i64], open: &[i64]) -> Result<Vec<i64>, AppError> {
+    let mut seen = Vec::with_capacity(ids.len());
+    for id in ids {
+        if seen.contains(id) {
+            return Err(AppError::BadRequest(format!("Proposal {id} is on the ballot twice; list each film once.")));
+        }
+        if !open.contains(id) {
+            return Err(AppError::BadRequest(format!("Proposal {id} is not in this round.")));
+        }
+        seen.push(*id);
+    }
+    Ok(seen)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -433,5 +484,43 @@ mod tests {
         }
         assert_eq!((parse_half_stars("4").unwrap(), parse_half_stars(" 0.5").unwrap()), (8, 1));
         assert!(proposal_limit(-1).is_err() && proposal_limit(101).is_err() && proposal_limit(10).is_ok());
+    }
+
+    #[test]
+    fn rounds_are_checked_before_they_open() {
+        let now = 1_000_000;
+        let ok = crate::model::NewRound {
+            name: "  Friday 12 December ".into(),
+            screening_at: now + 7 * 86_400,
+            time_zone: "Europe/Paris".into(),
+            deadline: now + 6 * 86_400,
+            method: "ranked".into(),
+            carry_over: "without_votes".into(),
+        };
+        assert_eq!(new_round(&ok, now).unwrap().name, "Friday 12 December");
+        let refused = |change: &dyn Fn(&mut crate::model::NewRound), words: &str| {
+            let mut r = ok.clone();
+            change(&mut r);
+            let err = new_round(&r, now).unwrap_err();
+            assert_eq!(err.status(), 400);
+            assert!(err.to_string().contains(words), "{err}");
+        };
+        refused(&|r| r.deadline = now - 1, "in the future");
+        refused(&|r| r.deadline = now + 400 * 86_400, "within a year");
+        refused(&|r| r.screening_at = r.deadline - 1, "after the voting deadline");
+        refused(&|r| r.method = "borda".into(), "ballot method");
+        refused(&|r| r.carry_over = "archive".into(), "carry over");
+        refused(&|r| r.name = " ".into(), "name");
+        refused(&|r| r.name = "x".repeat(81), "name");
+        refused(&|r| r.time_zone = "Paris; DROP".into(), "time zone");
+        refused(&|r| r.time_zone = "".into(), "time zone");
+    }
+
+    #[test]
+    fn ballots_name_each_proposal_of_the_round_once() {
+        assert_eq!(ballot_ids(&[3, 1], &[1, 2, 3]).unwrap(), vec![3, 1]);
+        assert!(ballot_ids(&[], &[1]).unwrap().is_empty());
+        assert!(ballot_ids(&[1, 1], &[1]).unwrap_err().to_string().contains("twice"));
+        assert!(ballot_ids(&[9], &[1]).unwrap_err().to_string().contains("not in this round"));
     }
 }

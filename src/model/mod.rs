@@ -7,6 +7,7 @@ mod club;
 mod operations;
 mod paging;
 mod predictions;
+mod rounds;
 
 pub use accounts::*;
 pub use catalogue::*;
@@ -14,6 +15,7 @@ pub use club::*;
 pub use operations::*;
 pub use paging::*;
 pub use predictions::*;
+pub use rounds::*;
 
 /// A Unix time as an ISO date (UTC), the same on the server and in the browser.
 pub fn format_date(unix: i64) -> String {

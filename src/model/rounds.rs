@@ -1,0 +1,84 @@
+//! Movie nights: voting rounds with a deadline, and their results.
+
+use crate::ballots::Tally;
+use serde::{Deserialize, Serialize};
+
+/// A voting round. Times are Unix seconds; `time_zone` is the IANA name the screening is shown in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct Round {
+    pub id: i64,
+    pub name: String,
+    pub screening_at: i64,
+    pub time_zone: String,
+    pub deadline: i64,
+    /// "approval" or "ranked".
+    pub method: String,
+    /// "with_votes" or "without_votes": what happens to the proposals that were not picked.
+    pub carry_over: String,
+    /// "open" or "closed".
+    pub status: String,
+    pub opened_at: i64,
+    pub closed_at: Option<i64>,
+    /// "deadline", or the admin who closed it early.
+    pub closed_by: Option<String>,
+    pub winner_proposal_id: Option<i64>,
+    pub winner_title: Option<String>,
+}
+
+/// A proposal as a round's result names it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoundEntry {
+    pub proposal_id: i64,
+    pub title: String,
+    pub proposer: String,
+}
+
+/// A round with its result once closed: the tally with every count, and the tie rule if it decided.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RoundResult {
+    pub round: Round,
+    /// The proposals that took part.
+    pub entries: Vec<RoundEntry>,
+    /// Counts, eliminations and tie-breaks; none while the round is open.
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<Object>))]
+    pub tally: Option<Tally>,
+}
+
+/// What an admin sends to open a round.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewRound {
+    pub name: String,
+    /// Unix seconds.
+    pub screening_at: i64,
+    /// An IANA time zone name, such as "Europe/Paris".
+    pub time_zone: String,
+    /// Unix seconds; in the future, and no later than the screening.
+    pub deadline: i64,
+    /// "approval" (default) or "ranked".
+    #[serde(default = "approval")]
+    pub method: String,
+    /// "with_votes" (default) or "without_votes".
+    #[serde(default = "with_votes")]
+    pub carry_over: String,
+}
+
+fn approval() -> String {
+    "approval".into()
+}
+
+fn with_votes() -> String {
+    "with_votes".into()
+}
+
+/// A member's ballot: approvals for an approval round, a ranking (most wanted first) for a ranked one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Ballot {
+    Approvals(Vec<i64>),
+    Ranking(Vec<i64>),
+}
