@@ -26,6 +26,10 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("watched.rate", "rated"),
     ("admin.set_limit", "changed a proposal limit"),
     ("admin.invite", "created an invitation"),
+    ("round.open", "opened a round"),
+    ("round.close", "closed a round early"),
+    ("round.extend", "moved a round's deadline"),
+    ("round.ballot", "ranked the films of a round"),
 ];
 
 /// One audit log entry for the admin.

@@ -16,6 +16,7 @@ mod layers;
 mod leases;
 mod prediction_inputs;
 mod predictions;
+mod rounds;
 mod schema;
 mod throttle;
 mod voting;

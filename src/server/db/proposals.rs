@@ -503,3 +503,41 @@ pub async fn watched_page(
         .collect();
     Ok((films, total))
 }
+
+/// Proposals by id as a round's result names them (title, proposer), in the order asked.
+pub async fn entries_by_id(db: &Db, ids: &[i64]) -> Result<Vec<crate::model::RoundEntry>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<(i64, String, String)> = on_pool!(db, |pool| {
+        let mut q = sqlx::QueryBuilder::new(
+            "SELECT p.id, COALESCE(p.title, p.imdb_id), u.display_name FROM proposals p \
+             JOIN users u ON u.id = p.proposer_id WHERE p.id IN (",
+        );
+        let mut list = q.separated(", ");
+        for id in ids {
+            list.push_bind(*id);
+        }
+        q.push(")");
+        q.build_query_as().fetch_all(pool).await
+    })?;
+    let by_id: HashMap<i64, (String, String)> = rows.into_iter().map(|(id, t, p)| (id, (t, p))).collect();
+    Ok(ids
+        .iter()
+        .filter_map(|id| {
+            by_id.get(id).map(|(title, proposer)| crate::model::RoundEntry {
+                proposal_id: *id,
+                title: title.clone(),
+                proposer: proposer.clone(),
+            })
+        })
+        .collect())
+}
+
+/// Which of `among` the member has voted for.
+pub async fn voted_among(db: &Db, user: i64, among: &[i64]) -> Result<Vec<i64>, sqlx::Error> {
+    let voted: Vec<i64> = on_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT proposal_id FROM votes WHERE user_id = $1").bind(user).fetch_all(pool).await
+    })?;
+    Ok(voted.into_iter().filter(|id| among.contains(id)).collect())
+}

@@ -35,6 +35,13 @@ impl Club {
         }
     }
 
+    /// Something on the club's pages changed outside a request (a round closed at its deadline):
+    /// this server's and the other servers' caches and kept pages drop it.
+    pub async fn changed(&self) {
+        crate::server::services::versions::club_changed();
+        self.catalogue.club_changed(&self.db, None).await;
+    }
+
     /// Active proposals, most votes first, with the viewer's own votes: `limit` of them from
     /// `offset`. Both are checked here, for every caller.
     pub async fn proposals(

@@ -11,4 +11,5 @@ pub mod import;
 pub mod leases;
 pub mod predictions;
 pub mod refresher;
+pub mod rounds;
 pub mod versions;

@@ -5,10 +5,10 @@
 use crate::error::AppError;
 use crate::model::*;
 use crate::server::db::movies::{self, MovieKey, Start};
-use crate::server::web::auth::Caller;
+use crate::server::web::auth::{AdminCaller, Caller};
 use crate::server::web::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -367,16 +367,107 @@ async fn import(
     Ok(Json(report))
 }
 
+/// The caller's address for the audit log (the forwarded one when the peer is a trusted proxy).
+fn api_ip(state: &AppState, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> Option<String> {
+    let trusted: Vec<std::net::IpAddr> =
+        state.config.site.trusted_proxies.iter().filter_map(|a| a.parse().ok()).collect();
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    Some(crate::server::web::auth::forwarded_client(peer.ip(), forwarded, &trusted).to_string())
+}
+
+fn round_id(raw: &str) -> Result<i64, AppError> {
+    raw.trim().parse().map_err(|_| {
+        AppError::BadRequest(format!("{:?} is not a round number.", raw.chars().take(40).collect::<String>()))
+    })
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct RoundParams {
+    /// Default 0.
+    offset: Option<u32>,
+    /// 1-100, default 20.
+    limit: Option<u32>,
+}
+
+/// Voting rounds, newest first.
+#[utoipa::path(get, path = "/api/v1/rounds", tag = "rounds", params(RoundParams),
+    responses((status = 200, body = Slice<Round>), (status = 400, body = ApiError)))]
+async fn list_rounds(
+    State(state): State<AppState>,
+    ApiQuery(p): ApiQuery<RoundParams>,
+) -> Result<Json<Slice<Round>>, AppError> {
+    Ok(Json(state.rounds.list(p.offset.unwrap_or(0), p.limit.unwrap_or(20)).await?))
+}
+
+/// One round: once closed, its tally with every count, the winner and the tie rule if it decided.
+#[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "rounds",
+    params(("id" = i64, Path, description = "Round number")),
+    responses((status = 200, body = RoundResult), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
+async fn get_round(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<RoundResult>, AppError> {
+    Ok(Json(state.rounds.result(round_id(&id)?).await?))
+}
+
+/// Open a round (admins). Times are Unix seconds; one round is open at a time.
+#[utoipa::path(post, path = "/api/v1/rounds", tag = "rounds", request_body = NewRound,
+    responses((status = 200, body = Round), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 403, body = ApiError), (status = 409, body = ApiError)))]
+async fn open_round(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    ApiJson(body): ApiJson<NewRound>,
+) -> Result<Json<Round>, AppError> {
+    let ip = api_ip(&state, peer, &headers);
+    Ok(Json(state.rounds.open(&admin, &body, ip).await?))
+}
+
+/// Close a round before its deadline (admins): counted as at the deadline.
+#[utoipa::path(post, path = "/api/v1/rounds/{id}/close", tag = "rounds",
+    params(("id" = i64, Path, description = "Round number")),
+    responses((status = 200, body = RoundResult), (status = 401, body = ApiError), (status = 403, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+async fn close_round(
+    State(state): State<AppState>,
+    AdminCaller(admin): AdminCaller,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<RoundResult>, AppError> {
+    let ip = api_ip(&state, peer, &headers);
+    Ok(Json(state.rounds.close_early(&admin, round_id(&id)?, ip).await?))
+}
+
+/// Cast or change a ballot (members) until the deadline: `{"approvals": [ids]}` in an approval round,
+/// `{"ranking": [ids]}` (most wanted first) in a ranked one.
+#[utoipa::path(put, path = "/api/v1/rounds/{id}/ballot", tag = "rounds", request_body = Ballot,
+    params(("id" = i64, Path, description = "Round number")),
+    responses((status = 200, body = Ballot), (status = 400, body = ApiError), (status = 401, body = ApiError),
+        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
+async fn put_ballot(
+    State(state): State<AppState>,
+    caller: Caller,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(ballot): ApiJson<Ballot>,
+) -> Result<Json<Ballot>, AppError> {
+    let viewer = caller.member()?;
+    let ip = api_ip(&state, peer, &headers);
+    state.rounds.cast(&viewer, round_id(&id)?, &ballot, ip).await?;
+    Ok(Json(ballot))
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Marquee API", version = "1", description = "Films, canon predictions, the club's proposals and votes, ratings and recommendations. Errors are `{code, message}` with the HTTP status. Changes need a signed-in session (the site's cookie) and are refused when sent from another site."),
     paths(list_movies, genres, movie_detail, put_rating, delete_rating, my_ratings, recommendations, predictions,
-          list_proposals, proposal_votes, stats, import),
+          list_proposals, proposal_votes, stats, import, list_rounds, get_round, open_round, close_round, put_ballot),
     components(schemas(ApiError, MovieList, MovieCard, MovieDetail, MovieInfo, CreditRow, MetricRow, AwardRow, ListRow,
                        ClubRecord, RatingBody, MyRating, RecommendedFilm, PredictionList, PredictionRow, ActiveWeights,
                        ProfileInfo, CandidateSet, Slice<ProposalCard>, ProposalCard, VoteState, SiteStats, ImportReport,
-                       ImportProblem)),
-    tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "admin"))
+                       ImportProblem, Round, Slice<Round>, RoundResult, RoundEntry, NewRound, Ballot)),
+    tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "rounds"), (name = "admin"))
 )]
 pub struct ApiDoc;
 
@@ -406,6 +497,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/proposals", get(list_proposals))
         .route("/api/v1/proposals/{id}/votes", get(proposal_votes))
         .route("/api/v1/stats", get(stats))
+        .route("/api/v1/rounds", get(list_rounds).post(open_round))
+        .route("/api/v1/rounds/{id}", get(get_round))
+        .route("/api/v1/rounds/{id}/close", post(close_round))
+        .route("/api/v1/rounds/{id}/ballot", put(put_ballot))
         .route("/api/v1/openapi.json", get(openapi))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .route("/api/v1/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT)))

@@ -27,6 +27,7 @@ pub struct AppState {
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
     pub club: Club,
+    pub rounds: crate::server::services::rounds::Rounds,
     /// What this server tells, and hears from, the other servers sharing its database.
     pub coherence: Arc<Coherence>,
     /// Rendered pages kept per version of their data.
@@ -53,6 +54,7 @@ impl AppState {
             Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club = Club::new(db.clone(), catalogue.clone(), &config);
         Ok(AppState {
+            rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone()),
             club,
             coherence,
             pages: crate::server::web::page_cache::Pages::new(ttl),
@@ -91,6 +93,13 @@ impl AppState {
                 tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
             },
         );
+    }
+
+    /// Closes each voting round at its deadline (one server at a time, checking every second).
+    pub fn close_rounds_on_time(&self) {
+        let holder = crate::server::services::accounts::new_token().0[..16].to_string();
+        let lease = Lease::new("round-closer", &holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        self.rounds.close_on_time(lease, Duration::from_secs(1));
     }
 
     /// Re-scores when the inputs changed, then re-warms: every `every` for another process's changes

@@ -1,0 +1,178 @@
+//! Movie nights: an admin opens a round with a deadline; members vote (approval, today's voting)
+//! or rank the proposals (instant runoff); at the deadline the round closes by itself, exactly
+//! once, and the winner is scheduled for the screening.
+
+use crate::ballots::Tally;
+use crate::error::AppError;
+use crate::model::{Ballot, NewRound, Round, RoundResult, Slice, Viewer};
+use crate::server::db::{audit, now, proposals, rounds, Db};
+use crate::server::services::club::Club;
+use crate::server::services::leases::Lease;
+use crate::validate;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone)]
+pub struct Rounds {
+    db: Db,
+    club: Club,
+}
+
+fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
+    if viewer.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+impl Rounds {
+    pub fn new(db: Db, club: Club) -> Rounds {
+        Rounds { db, club }
+    }
+
+    /// Opens a round (admins): the active proposals take part, and so do those proposed before
+    /// its deadline.
+    pub async fn open(&self, admin: &Viewer, round: &NewRound, ip: Option<String>) -> Result<Round, AppError> {
+        admin_only(admin)?;
+        let at = now();
+        let round = validate::new_round(round, at)?;
+        let id = rounds::open(&self.db, &round, admin.id, at).await?;
+        audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
+        self.club.changed().await;
+        self.get(id).await
+    }
+
+    pub async fn current(&self) -> Result<Option<Round>, AppError> {
+        Ok(rounds::current(&self.db).await?)
+    }
+
+    async fn get(&self, id: i64) -> Result<Round, AppError> {
+        let found = rounds::get(&self.db, id).await?;
+        found.map(|(round, _)| round).ok_or_else(|| AppError::NotFound("That round".into()))
+    }
+
+    /// Rounds, newest first.
+    pub async fn list(&self, offset: u32, limit: u32) -> Result<Slice<Round>, AppError> {
+        let offset = validate::list_offset(offset)?;
+        let limit = validate::limit(limit, 100)?;
+        let (items, total) = rounds::page(&self.db, limit, offset as u64).await?;
+        Ok(Slice { items, offset, limit, total })
+    }
+
+    /// A round with its tally once closed (the proposals taking part while it is open).
+    pub async fn result(&self, id: i64) -> Result<RoundResult, AppError> {
+        let (round, json) = rounds::get(&self.db, id).await?.ok_or_else(|| AppError::NotFound("That round".into()))?;
+        let tally: Option<Tally> = match json {
+            Some(json) => Some(serde_json::from_str(&json).map_err(|e| {
+                tracing::error!(%e, round = id, "a stored tally could not be read");
+                AppError::Internal
+            })?),
+            None => None,
+        };
+        let entries = match &tally {
+            Some(t) => {
+                let ids: Vec<i64> = t.steps.first().map(|s| s.counts.iter().map(|c| c.0).collect()).unwrap_or_default();
+                proposals::entries_by_id(&self.db, &ids).await?
+            }
+            None if round.status == "open" => rounds::entries(&self.db).await?,
+            None => Vec::new(),
+        };
+        Ok(RoundResult { round, entries, tally })
+    }
+
+    /// Closes a round before its deadline (admins); the same count as at the deadline.
+    pub async fn close_early(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<RoundResult, AppError> {
+        admin_only(admin)?;
+        self.get(id).await?;
+        let by = format!("admin {}", admin.username);
+        match rounds::close(&self.db, id, now(), &by, id as u64).await? {
+            Some(_) => {
+                audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), ip).await?;
+                self.club.changed().await;
+                self.result(id).await
+            }
+            None => Err(AppError::Conflict("This round is closed already.".into())),
+        }
+    }
+
+    /// Moves an open round's deadline (admins), to a time still in the future.
+    pub async fn extend(&self, admin: &Viewer, id: i64, deadline: i64, ip: Option<String>) -> Result<Round, AppError> {
+        admin_only(admin)?;
+        if deadline <= now() {
+            return Err(AppError::BadRequest("The new deadline must be in the future.".into()));
+        }
+        rounds::extend(&self.db, id, deadline).await?;
+        audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
+        self.club.changed().await;
+        self.get(id).await
+    }
+
+    /// A member's ballot in an open round, before its deadline: approvals replace the member's votes,
+    /// a ranking replaces their ranking.
+    pub async fn cast(&self, viewer: &Viewer, id: i64, ballot: &Ballot, ip: Option<String>) -> Result<(), AppError> {
+        let round = self.get(id).await?;
+        if round.status != "open" || round.deadline <= now() {
+            return Err(AppError::Conflict("Voting in this round has closed.".into()));
+        }
+        let open: Vec<i64> = rounds::entries(&self.db).await?.iter().map(|e| e.proposal_id).collect();
+        match (round.method.as_str(), ballot) {
+            ("ranked", Ballot::Ranking(ids)) => {
+                let ids = validate::ballot_ids(ids, &open)?;
+                rounds::save_ranking(&self.db, id, viewer.id, &ids, now()).await?;
+                audit::record(&self.db, Some(viewer.id), "round.ballot", Some(format!("#{id}")), ip).await?;
+                self.club.changed().await;
+            }
+            ("approval", Ballot::Approvals(ids)) => {
+                let wanted = validate::ballot_ids(ids, &open)?;
+                let had = proposals::voted_among(&self.db, viewer.id, &open).await?;
+                for &p in open.iter().filter(|p| wanted.contains(p) != had.contains(p)) {
+                    self.club.vote(viewer, p, wanted.contains(&p), ip.clone()).await?;
+                }
+            }
+            ("ranked", _) => return Err(AppError::BadRequest("This round takes a ranking, most wanted first.".into())),
+            _ => return Err(AppError::BadRequest("This round takes approvals: the films you would watch.".into())),
+        }
+        Ok(())
+    }
+
+    /// A member's ranking in a round.
+    pub async fn my_ranking(&self, viewer: &Viewer, id: i64) -> Result<Vec<i64>, AppError> {
+        Ok(rounds::ranking(&self.db, id, viewer.id).await?)
+    }
+
+    /// Closes rounds whose deadline has passed; returns how many this call closed.
+    pub async fn close_due(&self) -> Result<usize, AppError> {
+        let mut closed = 0;
+        for id in rounds::due(&self.db, now()).await? {
+            if rounds::close(&self.db, id, now(), "deadline", id as u64).await?.is_some() {
+                tracing::info!(round = id, "round closed at its deadline");
+                closed += 1;
+            }
+        }
+        if closed > 0 {
+            self.club.changed().await;
+        }
+        Ok(closed)
+    }
+
+    /// Closes each round at its deadline, on one server at a time, for as long as the server runs.
+    /// Deadlines live in the database, so a restart misses none; a round closes once whoever runs.
+    pub fn close_on_time(&self, lease: Arc<Lease>, every: Duration) {
+        let me = self.clone();
+        lease.keep(self.db.clone(), || {});
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if !lease.held() {
+                    continue;
+                }
+                let started = std::time::Instant::now();
+                let result = me.close_due().await.map(|_| ()).map_err(|e| e.to_string());
+                crate::server::observe::job_finished("round-closer", started.elapsed(), result);
+            }
+        });
+    }
+}

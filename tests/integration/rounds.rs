@@ -1,0 +1,268 @@
+//! Movie nights on both backends: opening a round (and refusing bad ones, storing nothing), ballots
+//! until the deadline, closing early or at the deadline exactly once (also across a restart and
+//! with two schedulers racing), the stored tally, the scheduled winner and the carry-over.
+
+use crate::common::{self, Member, TestServer};
+use marquee::server::db::load::load_dataset;
+use marquee::server::db::{now, on_pool, Db};
+use marquee::server::tools::demo;
+use marquee::server::web::state::AppState;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+async fn send(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    who: Option<&Member>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = server.client.request(method, format!("{}{}", server.base, path));
+    if let Some(body) = body {
+        req = req.header("content-type", "application/json").body(body.to_string());
+    }
+    if let Some(m) = who {
+        req = req.header("cookie", &m.cookie);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    on_pool!(db, |pool| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())
+}
+
+fn round(deadline_in: i64, method: &str, carry_over: &str) -> Value {
+    json!({
+        "name": "Friday 12 December",
+        "screening_at": now() + deadline_in + 3600,
+        "time_zone": "Europe/Paris",
+        "deadline": now() + deadline_in,
+        "method": method,
+        "carry_over": carry_over,
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
+    for t in common::backends().await {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+        let server = TestServer::start(t.db.clone()).await;
+        let admin = server.admin("boss").await;
+        let member = server.register("reader").await;
+        let label = t.label;
+
+        // Bad rounds are refused with a message, and nothing is stored.
+        let mut past = round(3600, "approval", "with_votes");
+        past["deadline"] = json!(now() - 10);
+        let mut early_screening = round(3600, "approval", "with_votes");
+        early_screening["screening_at"] = json!(now() + 60);
+        let cases: Vec<(Value, Option<&Member>, u16, &str)> = vec![
+            (past, Some(&admin), 400, "in the future"),
+            (early_screening, Some(&admin), 400, "after the voting deadline"),
+            (round(3600, "borda", "with_votes"), Some(&admin), 400, "ballot method"),
+            (round(3600, "approval", "archive"), Some(&admin), 400, "carry over"),
+            (json!({"name": "x"}), Some(&admin), 400, ""),
+            (round(3600, "approval", "with_votes"), Some(&member), 403, ""),
+            (round(3600, "approval", "with_votes"), None, 401, ""),
+        ];
+        for (body, who, status, words) in cases {
+            let (got, answer) = send(&server, "POST", "/api/v1/rounds", Some(body.clone()), who).await;
+            assert_eq!(got, status, "{label}: {body} → {answer}");
+            assert!(answer["message"].as_str().unwrap_or("").contains(words), "{label}: {answer}");
+        }
+        let res = server
+            .client
+            .post(format!("{}/api/v1/rounds", server.base))
+            .header("cookie", &admin.cookie)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400, "{label}: malformed JSON");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM rounds").await, 0, "{label}: nothing stored");
+
+        // A ranked round opens; a second one cannot while it is open.
+        let (status, opened) =
+            send(&server, "POST", "/api/v1/rounds", Some(round(3600, "ranked", "without_votes")), Some(&admin)).await;
+        assert_eq!(status, 200, "{label}: {opened}");
+        let id = opened["id"].as_i64().unwrap();
+        assert_eq!((opened["status"].as_str(), opened["method"].as_str()), (Some("open"), Some("ranked")));
+        let (status, _) =
+            send(&server, "POST", "/api/v1/rounds", Some(round(7200, "approval", "with_votes")), Some(&admin)).await;
+        assert_eq!(status, 409, "{label}: one open round at a time");
+
+        // Ballots: the proposals of the round, each once, in the round's form.
+        let (_, open) = send(&server, "GET", &format!("/api/v1/rounds/{id}"), None, None).await;
+        let entries: Vec<i64> =
+            open["entries"].as_array().unwrap().iter().map(|e| e["proposal_id"].as_i64().unwrap()).collect();
+        assert!(entries.len() >= 3, "{label}: the active proposals take part: {open}");
+        let path = format!("/api/v1/rounds/{id}/ballot");
+        for (ballot, who, status) in [
+            (json!({"ranking": [entries[0], entries[0]]}), Some(&member), 400),
+            (json!({"ranking": [999_999]}), Some(&member), 400),
+            (json!({"approvals": [entries[0]]}), Some(&member), 400),
+            (json!({"ranking": "first"}), Some(&member), 400),
+            (json!({"ranking": [entries[0]]}), None, 401),
+        ] {
+            let (got, answer) = send(&server, "PUT", &path, Some(ballot.clone()), who).await;
+            assert_eq!(got, status, "{label}: {ballot} → {answer}");
+        }
+        let (status, _) =
+            send(&server, "PUT", "/api/v1/rounds/999999/ballot", Some(json!({"ranking": []})), Some(&member)).await;
+        assert_eq!(status, 404, "{label}");
+        let (status, _) = send(&server, "GET", "/api/v1/rounds/abc", None, None).await;
+        assert_eq!(status, 400, "{label}");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM ranked_ballots").await, 0, "{label}: nothing stored");
+
+        // Two members rank entries[2] first, one entries[1], one entries[0]; both of the last two
+        // have entries[2] next, so whichever of theirs goes first, entries[2] ends with 3 of 4.
+        // A ballot can change.
+        let other = server.register("viewer").await;
+        let third = server.register("third").await;
+        let fourth = server.register("fourth").await;
+        for (who, ranking) in [
+            (&member, json!([entries[0]])),
+            (&member, json!([entries[2], entries[1]])),
+            (&other, json!([entries[2]])),
+            (&third, json!([entries[1], entries[2]])),
+            (&fourth, json!([entries[0], entries[2]])),
+        ] {
+            let (status, answer) = send(&server, "PUT", &path, Some(json!({ "ranking": ranking })), Some(who)).await;
+            assert_eq!(status, 200, "{label}: {answer}");
+        }
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM ranked_ballots").await, 7, "{label}: a changed ballot replaces");
+
+        // Closing early: members may not; the admin may, once.
+        let close = format!("/api/v1/rounds/{id}/close");
+        assert_eq!(send(&server, "POST", &close, None, Some(&member)).await.0, 403, "{label}");
+        let (status, result) = send(&server, "POST", &close, None, Some(&admin)).await;
+        assert_eq!(status, 200, "{label}: {result}");
+        assert_eq!(result["round"]["winner_proposal_id"], json!(entries[2]), "{label}: {result}");
+        assert_eq!(result["round"]["closed_by"], "admin boss", "{label}");
+        let steps = result["tally"]["steps"].as_array().unwrap();
+        assert_eq!(steps[0]["counts"][0], json!([entries[2], 2]), "{label}: {result}");
+        assert_eq!(steps.last().unwrap()["counts"][0], json!([entries[2], 3]), "{label}: {result}");
+        assert!(steps.len() >= 2, "{label}: every elimination is shown: {result}");
+        assert_eq!(send(&server, "POST", &close, None, Some(&admin)).await.0, 409, "{label}: closed once");
+        let (status, _) = send(&server, "PUT", &path, Some(json!({"ranking": [entries[1]]})), Some(&member)).await;
+        assert_eq!(status, 409, "{label}: no ballots after the close");
+
+        // The winner is scheduled (in the watched history on the screening's date); the others carry
+        // over without their votes.
+        let winner_status: String =
+            on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
+                .bind(entries[2])
+                .fetch_one(pool)
+                .await
+                .unwrap());
+        assert_eq!(winner_status, "watched", "{label}");
+        assert_eq!(
+            count(
+                &t.db,
+                "SELECT COUNT(*) FROM votes v JOIN proposals p ON p.id = v.proposal_id WHERE p.status = 'active'"
+            )
+            .await,
+            0,
+            "{label}: carried over without votes"
+        );
+        let (_, list) = send(&server, "GET", "/api/v1/rounds", None, None).await;
+        assert_eq!(list["total"], 1, "{label}");
+        assert!(list["items"][0]["winner_title"].as_str().is_some(), "{label}: {list}");
+        let (_, doc) = send(&server, "GET", "/api/v1/openapi.json", None, None).await;
+        for p in ["/api/v1/rounds", "/api/v1/rounds/{id}", "/api/v1/rounds/{id}/close", "/api/v1/rounds/{id}/ballot"] {
+            assert!(doc["paths"].get(p).is_some(), "{label}: {p} documented");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_round_closes_at_its_deadline_once_across_a_restart_and_racing_schedulers() {
+    for t in common::backends().await {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+        let label = t.label;
+        let (id, before) = {
+            let server = TestServer::start(t.db.clone()).await;
+            let admin = server.admin("boss").await;
+            let (status, opened) =
+                send(&server, "POST", "/api/v1/rounds", Some(round(1, "approval", "with_votes")), Some(&admin)).await;
+            assert_eq!(status, 200, "{label}: {opened}");
+            let before = count(&t.db, "SELECT COUNT(*) FROM votes").await;
+            (opened["id"].as_i64().unwrap(), before)
+            // The server stops here, before the deadline.
+        };
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+
+        // Two servers start on the database and both look for due rounds at once.
+        let config = || {
+            let mut c = marquee::server::config::Config::default();
+            c.imdb.base_url = "http://127.0.0.1:9".into();
+            c
+        };
+        let other = Db::connect(&t.url, 4, Duration::from_secs(10)).await.unwrap();
+        let (a, b) =
+            (AppState::build(config(), t.db.clone()).await.unwrap(), AppState::build(config(), other).await.unwrap());
+        let (ra, rb) = tokio::join!(a.rounds.close_due(), b.rounds.close_due());
+        assert_eq!(ra.unwrap() + rb.unwrap(), 1, "{label}: closed exactly once");
+        assert_eq!(a.rounds.close_due().await.unwrap(), 0, "{label}");
+        let result = a.rounds.result(id).await.unwrap();
+        assert_eq!(result.round.status, "closed");
+        assert_eq!(result.round.closed_by.as_deref(), Some("deadline"));
+        let tally = result.tally.expect("the tally is kept");
+        let top = tally.steps[0].counts[0];
+        assert_eq!(tally.winner, Some(top.0), "{label}: the most approved wins (or the tie rule): {tally:?}");
+        if tally.steps[0].counts.get(1).is_some_and(|c| c.1 == top.1) {
+            assert!(tally.tie_break.is_some(), "{label}: a tie for the win says how it was settled");
+        }
+        // With votes: the unpicked proposals keep theirs.
+        let winner_votes = top.1 as i64;
+        assert_eq!(
+            count(&t.db, "SELECT COUNT(*) FROM votes").await,
+            before,
+            "{label}: votes kept ({winner_votes} on the winner)"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_approval_ballot_sets_exactly_the_members_votes() {
+    for t in common::backends().await {
+        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+        let server = TestServer::start(t.db.clone()).await;
+        let admin = server.admin("boss").await;
+        let member = server.register("reader").await;
+        let label = t.label;
+        let (_, opened) =
+            send(&server, "POST", "/api/v1/rounds", Some(round(3600, "approval", "with_votes")), Some(&admin)).await;
+        let id = opened["id"].as_i64().unwrap();
+        let (_, open) = send(&server, "GET", &format!("/api/v1/rounds/{id}"), None, None).await;
+        let e: Vec<i64> =
+            open["entries"].as_array().unwrap().iter().map(|e| e["proposal_id"].as_i64().unwrap()).collect();
+        let path = format!("/api/v1/rounds/{id}/ballot");
+        let mine = || async {
+            let mut v: Vec<i64> = on_pool!(&t.db, |pool| sqlx::query_scalar(
+                "SELECT v.proposal_id FROM votes v JOIN users u ON u.id = v.user_id WHERE u.username = 'reader'"
+            )
+            .fetch_all(pool)
+            .await
+            .unwrap());
+            v.sort_unstable();
+            v
+        };
+        let (status, answer) = send(&server, "PUT", &path, Some(json!({"ranking": [e[0]]})), Some(&member)).await;
+        assert_eq!(status, 400, "{label}: a ranking in an approval round: {answer}");
+        assert!(answer["message"].as_str().unwrap().contains("approvals"), "{label}: {answer}");
+        assert_eq!(send(&server, "PUT", &path, Some(json!({"approvals": [e[1], e[0]]})), Some(&member)).await.0, 200);
+        let mut both = vec![e[0], e[1]];
+        both.sort_unstable();
+        assert_eq!(mine().await, both, "{label}");
+        assert_eq!(send(&server, "PUT", &path, Some(json!({"approvals": [e[1]]})), Some(&member)).await.0, 200);
+        assert_eq!(mine().await, vec![e[1]], "{label}: the ballot replaces the member's votes");
+        let (_, card) = send(&server, "GET", &format!("/api/v1/proposals/{}/votes", e[1]), None, None).await;
+        assert!(card["voters"].as_array().unwrap().iter().any(|v| v == "reader"), "{label}: {card}");
+    }
+}
