@@ -10,6 +10,7 @@ use crate::pages::{
     not_found::NotFound,
     predictions::PredictionsPage,
     propose::ProposePage,
+    rounds::{RoundPage, RoundsPage},
     vote::VotePage,
     watched::WatchedPage,
 };
@@ -75,6 +76,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::InOrder />
                     <Route path=path!("/vote") view=VotePage ssr=SsrMode::InOrder />
                     <Route path=path!("/vote/watched") view=WatchedPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/rounds") view=RoundsPage ssr=SsrMode::InOrder />
+                    <Route path=path!("/rounds/:id") view=RoundPage ssr=SsrMode::InOrder />
                     <Route path=path!("/propose") view=ProposePage ssr=SsrMode::InOrder />
                     <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />

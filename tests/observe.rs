@@ -56,7 +56,7 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&deferred=false&w={w}");
         assert_eq!(server.get(&path).await.0, 200);
         assert_eq!(server.get(&path).await.0, 200);
-        // The vote page runs three statements for a visitor (the first hundred proposals, their
+        // The vote page runs four statements for a visitor (the open round, the first hundred proposals, their
         // voters, recent activity); a health check one; the
         // predictions page none (it ranks in memory).
         assert_eq!(server.get("/vote").await.0, 200);
@@ -67,7 +67,7 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert_eq!(delta(r#"http_requests_total{route="/movies",method="GET",status="400"}"#), 1.0, "{}", t.label);
         assert_eq!(delta(r#"cache_lookups_total{cache="rankings",outcome="miss"}"#), 1.0, "{}", t.label);
         assert!(delta(r#"cache_lookups_total{cache="rankings",outcome="hit"}"#) >= 1.0, "{}", t.label);
-        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/vote"}"#), 3.0, "{}", t.label);
+        assert_eq!(delta(r#"http_request_sql_queries_sum{route="/vote"}"#), 4.0, "{}", t.label);
         assert_eq!(delta(r#"http_request_sql_queries_count{route="/vote"}"#), 1.0, "{}", t.label);
         assert_eq!(
             delta(r#"http_request_sql_queries_sum{route="/healthz"}"#),

@@ -42,6 +42,7 @@ pub fn VoteTabs(current: &'static str) -> impl IntoView {
         <nav class="tabs" aria-label="Club">
             {tab("/vote", "Proposals")}
             {tab("/vote/watched", "Watched")}
+            {tab("/rounds", "Movie nights")}
             {tab("/propose", "Propose a film")}
         </nav>
     }

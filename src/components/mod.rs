@@ -7,6 +7,7 @@ pub mod layout;
 pub mod loading;
 pub mod movie_card;
 pub mod pager;
+pub mod round;
 pub mod session;
 pub mod stars;
 pub mod table;

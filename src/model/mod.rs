@@ -17,6 +17,12 @@ pub use paging::*;
 pub use predictions::*;
 pub use rounds::*;
 
+/// A Unix time as an ISO date and time in UTC ("2026-12-12 19:00 UTC").
+pub fn format_time_utc(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{} {:02}:{:02} UTC", format_date(unix), secs / 3600, secs % 3600 / 60)
+}
+
 /// A Unix time as an ISO date (UTC), the same on the server and in the browser.
 pub fn format_date(unix: i64) -> String {
     // Civil-from-days (H. Hinnant's algorithm).

@@ -8,6 +8,7 @@ pub mod movies;
 pub mod not_found;
 pub mod predictions;
 pub mod propose;
+pub mod rounds;
 pub mod vote;
 pub mod watched;
 

@@ -173,6 +173,19 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
         let (_, list) = send(&server, "GET", "/api/v1/rounds", None, None).await;
         assert_eq!(list["total"], 1, "{label}");
         assert!(list["items"][0]["winner_title"].as_str().is_some(), "{label}: {list}");
+        // The pages, without JavaScript: the list, and the result with each count and elimination.
+        let (status, html) = server.get("/rounds").await;
+        assert!(status == 200 && html.contains("Friday 12 December") && html.contains("Winner: "), "{label}");
+        let (status, html) = server.get(&format!("/rounds/{id}")).await;
+        assert_eq!(status, 200, "{label}");
+        assert!(html.contains("<title>Friday 12 December"), "{label}: the round's name is the page title");
+        assert!(
+            html.contains("Count 1") && html.contains("is eliminated") && html.contains("the deciding count"),
+            "{label}"
+        );
+        assert!(html.contains("scheduled for the screening") && html.contains("early, by boss"), "{label}");
+        assert_eq!(server.get("/rounds/999999").await.0, 404, "{label}");
+        assert_eq!(server.get("/rounds/abc").await.0, 404, "{label}");
         let (_, doc) = send(&server, "GET", "/api/v1/openapi.json", None, None).await;
         for p in ["/api/v1/rounds", "/api/v1/rounds/{id}", "/api/v1/rounds/{id}/close", "/api/v1/rounds/{id}/ballot"] {
             assert!(doc["paths"].get(p).is_some(), "{label}: {p} documented");
@@ -236,9 +249,19 @@ async fn an_approval_ballot_sets_exactly_the_members_votes() {
         let admin = server.admin("boss").await;
         let member = server.register("reader").await;
         let label = t.label;
-        let (_, opened) =
-            send(&server, "POST", "/api/v1/rounds", Some(round(3600, "approval", "with_votes")), Some(&admin)).await;
+        let mut hostile = round(3600, "approval", "with_votes");
+        hostile["name"] = json!("<script>alert(1)</script> night");
+        let (_, opened) = send(&server, "POST", "/api/v1/rounds", Some(hostile), Some(&admin)).await;
         let id = opened["id"].as_i64().unwrap();
+        // The open round is on the vote page, its name escaped there and in the document head.
+        let (_, html) = server.get("/vote").await;
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt; night") && !html.contains("<script>alert(1)"),
+            "{label}"
+        );
+        assert!(html.contains("Voting closes "), "{label}");
+        let (_, html) = server.get(&format!("/rounds/{id}")).await;
+        assert!(!html.contains("<script>alert(1)") && html.contains("Taking part"), "{label}");
         let (_, open) = send(&server, "GET", &format!("/api/v1/rounds/{id}"), None, None).await;
         let e: Vec<i64> =
             open["entries"].as_array().unwrap().iter().map(|e| e["proposal_id"].as_i64().unwrap()).collect();

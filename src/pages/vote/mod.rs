@@ -6,6 +6,7 @@ use crate::components::club::{my_quota, RecentActivity, VoteTabs};
 use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::Poster;
+use crate::components::round::OpenRound;
 use crate::error::AppError;
 use crate::model::{ProposalCard, Slice, Viewer, VoteBoard, VoteState};
 use crate::pages::Loading;
@@ -120,6 +121,7 @@ pub fn VotePage() -> impl IntoView {
         <Title text="Vote" />
         <h1>"What should the club watch next?"</h1>
         <VoteTabs current="/vote" />
+        <OpenRound />
         <NoScriptErrors />
         <div class="vote-layout">
             <div class="vote-main">
