@@ -326,6 +326,11 @@ async fn the_openapi_document_is_valid_and_complete() {
         ("get", "/api/v1/proposals/{id}/votes"),
         ("get", "/api/v1/stats"),
         ("post", "/api/v1/import"),
+        ("get", "/api/v1/rounds"),
+        ("post", "/api/v1/rounds"),
+        ("get", "/api/v1/rounds/{id}"),
+        ("post", "/api/v1/rounds/{id}/close"),
+        ("put", "/api/v1/rounds/{id}/ballot"),
     ];
     let paths = doc["paths"].as_object().unwrap();
     let mut operations = 0;

@@ -697,7 +697,8 @@ async fn simultaneous_readers_share_one_render() {
         let pages = futures::future::join_all((0..16).map(|_| server.get("/vote"))).await;
         assert!(pages.iter().all(|(status, html)| *status == 200 && html.contains("tt0111161")), "{}", t.label);
         let ran = server.sql_figures_after("/vote", before.1 + 16.0).await.0 - before.0;
-        // One render of the visitors' page runs three statements; sixteen renders would run 48.
-        assert!((3.0..=6.0).contains(&ran), "{}: {ran} statements for 16 simultaneous readers", t.label);
+        // One render of the visitors' page runs four statements; sixteen renders would run 64. On a
+        // loaded machine a reader that waited its limit (2 s) renders for itself: at most a few do.
+        assert!((4.0..=12.0).contains(&ran), "{}: {ran} statements for 16 simultaneous readers", t.label);
     }
 }

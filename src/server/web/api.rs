@@ -382,6 +382,7 @@ fn round_id(raw: &str) -> Result<i64, AppError> {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RoundParams {
     /// Default 0.
     offset: Option<u32>,
