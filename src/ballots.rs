@@ -129,6 +129,18 @@ fn tie(tied: &[&Candidate], seed: u64, pick_last: bool) -> TieBreak {
     }
 }
 
+/// The winner among the proposals with the most votes, by the tie rule when there are several.
+fn winner_of(leaders: &[&Candidate], seed: u64) -> (Option<i64>, Option<TieBreak>) {
+    match leaders {
+        [] => (None, None),
+        [only] => (Some(only.id), None),
+        _ => {
+            let t = tie(leaders, seed, false);
+            (Some(t.picked), Some(t))
+        }
+    }
+}
+
 fn sorted_counts(counts: &HashMap<i64, u32>) -> Vec<(i64, u32)> {
     let mut v: Vec<(i64, u32)> = counts.iter().map(|(&id, &n)| (id, n)).collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -151,14 +163,7 @@ pub fn count_approval(candidates: &[Candidate], ballots: &[Vec<i64>], seed: u64)
     }
     let top = counts.values().copied().max();
     let leaders: Vec<&Candidate> = candidates.iter().filter(|c| Some(counts[&c.id]) == top).collect();
-    let (winner, tie_break) = match leaders.len() {
-        0 => (None, None),
-        1 => (Some(leaders[0].id), None),
-        _ => {
-            let t = tie(&leaders, seed, false);
-            (Some(t.picked), Some(t))
-        }
-    };
+    let (winner, tie_break) = winner_of(&leaders, seed);
     let step = Step { counts: sorted_counts(&counts), exhausted: 0, eliminated: None, tie_break: None };
     Tally { winner, steps: vec![step], tie_break }
 }
@@ -196,14 +201,7 @@ pub fn count_ranked(candidates: &[Candidate], ballots: &[Vec<i64>], seed: u64) -
             continuing.iter().filter(|id| Some(counts[id]) == top).map(|id| known[id]).collect();
         let decided = continuing.len() <= 1 || top.is_some_and(|t| 2 * t > counting);
         if decided {
-            let (winner, tie_break) = match leaders.len() {
-                0 => (None, None),
-                1 => (Some(leaders[0].id), None),
-                _ => {
-                    let t = tie(&leaders, seed, false);
-                    (Some(t.picked), Some(t))
-                }
-            };
+            let (winner, tie_break) = winner_of(&leaders, seed);
             steps.push(Step { counts: sorted_counts(&counts), exhausted, eliminated: None, tie_break: None });
             return Tally { winner, steps, tie_break };
         }

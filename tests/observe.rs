@@ -94,7 +94,7 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert!(page.contains("Background jobs"), "{}: admins do", t.label);
         let ops: marquee::model::OperationsView = serde_json::from_str(&body).unwrap();
         let vote = ops.routes.iter().find(|r| r.route == "/vote").expect("the vote page is listed");
-        assert_eq!(vote.mean_queries, 3.0, "{}", t.label);
+        assert_eq!(vote.mean_queries, 4.0, "{}", t.label);
         assert!(ops.caches.iter().any(|c| c.name == "rankings" && c.misses >= 1), "{}", t.label);
         assert!(ops.jobs.iter().any(|j| j.job == "predictions-score" && j.runs >= 1), "{}", t.label);
     }

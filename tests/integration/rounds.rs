@@ -35,6 +35,15 @@ async fn count(db: &Db, sql: &str) -> i64 {
     on_pool!(db, |pool| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())
 }
 
+/// The demo club on a test server, with an admin ("boss") and a member ("reader").
+async fn club(t: &common::TestDb) -> (TestServer, Member, Member) {
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    let server = TestServer::start(t.db.clone()).await;
+    let admin = server.admin("boss").await;
+    let member = server.register("reader").await;
+    (server, admin, member)
+}
+
 fn round(deadline_in: i64, method: &str, carry_over: &str) -> Value {
     json!({
         "name": "Friday 12 December",
@@ -49,10 +58,7 @@ fn round(deadline_in: i64, method: &str, carry_over: &str) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
     for t in common::backends().await {
-        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
-        let server = TestServer::start(t.db.clone()).await;
-        let admin = server.admin("boss").await;
-        let member = server.register("reader").await;
+        let (server, admin, member) = club(&t).await;
         let label = t.label;
 
         // Bad rounds are refused with a message, and nothing is stored.
@@ -244,10 +250,7 @@ async fn a_round_closes_at_its_deadline_once_across_a_restart_and_racing_schedul
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_approval_ballot_sets_exactly_the_members_votes() {
     for t in common::backends().await {
-        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
-        let server = TestServer::start(t.db.clone()).await;
-        let admin = server.admin("boss").await;
-        let member = server.register("reader").await;
+        let (server, admin, member) = club(&t).await;
         let label = t.label;
         let mut hostile = round(3600, "approval", "with_votes");
         hostile["name"] = json!("<script>alert(1)</script> night");
