@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod ballots;
+pub mod calendar;
 pub mod components;
 pub mod error;
 pub mod model;

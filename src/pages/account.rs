@@ -84,6 +84,28 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     .await
 }
 
+/// The member's secret calendar link key, if they made one.
+#[server(endpoint = "calendar_link", input = GetUrl)]
+pub async fn calendar_link() -> Result<Option<String>, AppError> {
+    use crate::server::web::{auth, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        app_state()?.rounds.calendar_key(&viewer).await
+    })
+    .await
+}
+
+/// Makes a new calendar link (the old one stops working).
+#[server(endpoint = "reset_calendar_link")]
+pub async fn reset_calendar_link() -> Result<String, AppError> {
+    use crate::server::web::{auth, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::require_member().await?;
+        app_state()?.rounds.reset_calendar_key(&viewer).await
+    })
+    .await
+}
+
 fn query_param(name: &'static str) -> impl Fn() -> Option<String> + Clone {
     let query = use_query_map();
     move || query.read().get(name)
@@ -221,6 +243,7 @@ pub fn AccountPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Suspense>
+            <CalendarLink />
             <h2>"Change password"</h2>
             {move || {
                 changed()
@@ -258,5 +281,44 @@ pub fn AccountPage() -> impl IntoView {
                 </button>
             </form>
         </section>
+    }
+}
+
+/// The member's calendar link for the club's screenings, and a form to make a new one.
+#[component]
+fn CalendarLink() -> impl IntoView {
+    let link = Resource::new_blocking(|| (), |_| calendar_link());
+    view! {
+        <h2>"Calendar"</h2>
+        <Suspense fallback=Loading>
+            {move || Suspend::new(async move {
+                link.await
+                    .ok()
+                    .map(|key| {
+                        let made = key.is_some();
+                        view! {
+                            {key
+                                .map(|key| {
+                                    view! {
+                                        <p>
+                                            "Subscribe to the club's screenings in your calendar app with "
+                                            <a href=format!("/calendar.ics?key={key}")>"your calendar link"</a>
+                                            " (copy the link's address). Keep it to yourself: anyone with it sees the club's nights."
+                                        </p>
+                                    }
+                                })}
+                            <form method="post" action={<ResetCalendarLink as ServerFn>::PATH} class="stack">
+                                <button class="button" type="submit">
+                                    {if made {
+                                        "Make a new link (the old one stops working)"
+                                    } else {
+                                        "Make a calendar link"
+                                    }}
+                                </button>
+                            </form>
+                        }
+                    })
+            })}
+        </Suspense>
     }
 }

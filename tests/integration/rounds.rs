@@ -192,6 +192,33 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
         assert!(html.contains("scheduled for the screening") && html.contains("early, by boss"), "{label}");
         assert_eq!(server.get("/rounds/999999").await.0, 404, "{label}");
         assert_eq!(server.get("/rounds/abc").await.0, 404, "{label}");
+        // The calendar feed: a member's secret link lists the night with its winning film.
+        let winner_title = result["round"]["winner_title"].as_str().unwrap().to_string();
+        assert_eq!(server.post("/api/reset_calendar_link", &[], None).await.status, 401, "{label}");
+        let made = server.post("/api/reset_calendar_link", &[], Some(&member)).await;
+        assert_eq!(made.status, 200, "{label}: {}", made.body);
+        let key: String = serde_json::from_str(&made.body).unwrap();
+        let (_, shown) = server.get_as("/api/calendar_link", Some(&member)).await;
+        assert_eq!(serde_json::from_str::<Option<String>>(&shown).unwrap().as_deref(), Some(key.as_str()));
+        let res = server.client.get(format!("{}/calendar.ics?key={key}", server.base)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{label}");
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"), "{label}");
+        let ics = res.text().await.unwrap();
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n") && ics.contains(&format!("UID:round-{id}@")), "{label}: {ics}");
+        let unfolded = ics.replace("\r\n ", "");
+        let summary = marquee::calendar::escape_text(&format!("Friday 12 December: {winner_title}"));
+        assert!(unfolded.contains(&format!("SUMMARY:{summary}\r\n")), "{label}: {ics}");
+        for bad in ["", "?key=", "?key=../../etc/passwd", "?key=zz", &format!("?key={}", "0".repeat(64))] {
+            assert_eq!(server.get(&format!("/calendar.ics{bad}")).await.0, 404, "{label}: {bad}");
+        }
+        let again = server.post("/api/reset_calendar_link", &[], Some(&member)).await;
+        let new_key: String = serde_json::from_str(&again.body).unwrap();
+        assert_ne!(new_key, key);
+        assert_eq!(server.get(&format!("/calendar.ics?key={key}")).await.0, 404, "{label}: the old link stops working");
+        assert_eq!(server.get(&format!("/calendar.ics?key={new_key}")).await.0, 200, "{label}");
+        let (_, page) = server.get_as("/account", Some(&member)).await;
+        assert!(page.contains(&format!("/calendar.ics?key={new_key}")), "{label}: the account page shows the link");
+
         let (_, doc) = send(&server, "GET", "/api/v1/openapi.json", None, None).await;
         for p in ["/api/v1/rounds", "/api/v1/rounds/{id}", "/api/v1/rounds/{id}/close", "/api/v1/rounds/{id}/ballot"] {
             assert!(doc["paths"].get(p).is_some(), "{label}: {p} documented");

@@ -287,3 +287,33 @@ pub async fn set_proposal_limit(
         Ok(())
     })
 }
+
+/// A member's calendar link token, if they made one.
+pub async fn calendar_token(db: &Db, user: i64) -> Result<Option<String>, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_scalar("SELECT calendar_token FROM users WHERE id = $1").bind(user).fetch_one(pool).await
+    })
+}
+
+/// Gives a member a new calendar link token; the old link stops working.
+pub async fn set_calendar_token(db: &Db, user: i64, token: &str) -> Result<(), sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query("UPDATE users SET calendar_token = $2 WHERE id = $1")
+            .bind(user)
+            .bind(token)
+            .execute(pool)
+            .await
+            .map(|_| ())
+    })
+}
+
+/// Whether a calendar link token belongs to a member.
+pub async fn calendar_token_known(db: &Db, token: &str) -> Result<bool, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE calendar_token = $1")
+            .bind(token)
+            .fetch_one(pool)
+            .await
+            .map(|n| n > 0)
+    })
+}

@@ -273,3 +273,31 @@ pub async fn close(db: &Db, id: i64, at: i64, by: &str, seed: u64) -> Result<Opt
         Ok(Some(tally))
     })
 }
+
+/// The nights decided so far, with their winning films, latest screening first.
+pub async fn screenings(db: &Db, limit: u32) -> Result<Vec<crate::calendar::Screening>, sqlx::Error> {
+    /// Round id, round name, film, screening, the film's minutes, when the round closed.
+    type Night = (i64, String, String, i64, Option<i64>, Option<i64>);
+    let rows: Vec<Night> = on_pool!(db, |pool| {
+        sqlx::query_as(
+            "SELECT r.id, r.name, COALESCE(p.title, p.imdb_id), r.screening_at, CAST(p.runtime_minutes AS BIGINT), \
+               r.closed_at FROM rounds r JOIN proposals p ON p.id = r.winner_proposal_id \
+             WHERE r.status = 'closed' ORDER BY r.screening_at DESC LIMIT $1",
+        )
+        .bind(limit as i64)
+        .fetch_all(pool)
+        .await
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(round_id, round_name, film, starts_at, minutes, closed_at)| crate::calendar::Screening {
+            round_id,
+            round_name,
+            film,
+            starts_at,
+            minutes,
+            decided_at: closed_at.unwrap_or(starts_at),
+            url: format!("/rounds/{round_id}"),
+        })
+        .collect())
+}

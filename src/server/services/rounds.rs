@@ -5,7 +5,7 @@
 use crate::ballots::Tally;
 use crate::error::AppError;
 use crate::model::{Ballot, NewRound, Round, RoundResult, Slice, Viewer};
-use crate::server::db::{audit, now, proposals, rounds, Db};
+use crate::server::db::{accounts, audit, now, proposals, rounds, Db};
 use crate::server::services::club::Club;
 use crate::server::services::leases::Lease;
 use crate::validate;
@@ -139,6 +139,36 @@ impl Rounds {
     /// A member's ranking in a round.
     pub async fn my_ranking(&self, viewer: &Viewer, id: i64) -> Result<Vec<i64>, AppError> {
         Ok(rounds::ranking(&self.db, id, viewer.id).await?)
+    }
+
+    /// The club's screenings as an iCalendar feed, for a member's secret link (`key`); `site` is the
+    /// address the links in it start with ("https://club.example").
+    pub async fn calendar(&self, key: &str, site: &str) -> Result<String, AppError> {
+        let unknown = || AppError::NotFound("That calendar link".into());
+        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(unknown());
+        }
+        if !accounts::calendar_token_known(&self.db, key).await? {
+            return Err(unknown());
+        }
+        let mut nights = rounds::screenings(&self.db, 200).await?;
+        for night in &mut nights {
+            night.url = format!("{site}{}", night.url);
+        }
+        let host = site.rsplit("//").next().unwrap_or("marquee");
+        Ok(crate::calendar::feed(&nights, host))
+    }
+
+    /// A member's calendar link key, if they made one.
+    pub async fn calendar_key(&self, viewer: &Viewer) -> Result<Option<String>, AppError> {
+        Ok(accounts::calendar_token(&self.db, viewer.id).await?)
+    }
+
+    /// Makes a member a new calendar link key; the old link stops working.
+    pub async fn reset_calendar_key(&self, viewer: &Viewer) -> Result<String, AppError> {
+        let (key, _) = crate::server::services::accounts::new_token();
+        accounts::set_calendar_token(&self.db, viewer.id, &key).await?;
+        Ok(key)
     }
 
     /// Closes rounds whose deadline has passed; returns how many this call closed.

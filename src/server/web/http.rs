@@ -68,6 +68,41 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
+#[derive(serde::Deserialize)]
+struct CalendarQuery {
+    key: Option<String>,
+}
+
+/// The club's screenings for calendar apps, behind a member's secret link.
+async fn calendar_feed(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    query: Result<axum::extract::Query<CalendarQuery>, axum::extract::rejection::QueryRejection>,
+) -> Response {
+    let key = query.ok().and_then(|q| q.0.key).unwrap_or_default();
+    // The links in the feed use the address the calendar app asked; anything odd falls back to ours.
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            !h.is_empty() && h.len() <= 255 && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .unwrap_or(&state.config.site.addr)
+        .to_string();
+    let scheme = if state.config.site.https { "https" } else { "http" };
+    match state.rounds.calendar(key.trim(), &format!("{scheme}://{host}")).await {
+        Ok(body) => (
+            [
+                (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (axum::http::header::CACHE_CONTROL, "private, max-age=300"),
+            ],
+            body,
+        )
+            .into_response(),
+        Err(err) => err.into_response(),
+    }
+}
+
 fn unavailable() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({ "status": "error", "database": "unreachable" })))
         .into_response()
@@ -147,6 +182,7 @@ pub fn router(state: AppState) -> Router {
     let limits = guard::Guard::new(&state.config);
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/calendar.ics", get(calendar_feed))
         .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
         .merge(crate::server::web::api::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))
