@@ -77,56 +77,40 @@ pub struct Tally {
     pub tie_break: Option<TieBreak>,
 }
 
-/// Proposals in the order the tie rule prefers them: the first wins a tie, the last is eliminated.
-fn by_tie_rule(tied: &[&Candidate], seed: u64) -> (Vec<i64>, TieRule) {
-    let mut order: Vec<&Candidate> = tied.to_vec();
-    let draw = |c: &Candidate| splitmix64(seed ^ c.id as u64);
-    order.sort_by(|a, b| {
-        // Never won sorts first; then the older win.
-        let won = |c: &Candidate| c.proposer_won_at.map_or((0, 0), |t| (1, t));
-        won(a).cmp(&won(b)).then(a.proposed_at.cmp(&b.proposed_at)).then(draw(a).cmp(&draw(b))).then(a.id.cmp(&b.id))
-    });
-    // The rule that told the first two (or the last two) apart decides.
-    let decided = |x: &Candidate, y: &Candidate| {
-        let won = |c: &Candidate| c.proposer_won_at.map_or((0, 0), |t| (1, t));
-        if won(x) != won(y) {
-            TieRule::ProposerWonLeastRecently
-        } else if x.proposed_at != y.proposed_at {
-            TieRule::EarlierProposal
-        } else {
-            TieRule::SeededDraw
-        }
-    };
-    let rule = match order.len() {
-        0 | 1 => TieRule::ProposerWonLeastRecently,
-        _ => decided(order[0], order[1]),
-    };
-    (order.iter().map(|c| c.id).collect(), rule)
+/// Never won sorts first; then the older win.
+fn last_win(c: &Candidate) -> (u8, i64) {
+    c.proposer_won_at.map_or((0, 0), |t| (1, t))
 }
 
-/// The rule that decides between the last two (for an elimination).
-fn last_rule(tied: &[&Candidate], seed: u64) -> TieRule {
-    let (order, _) = by_tie_rule(tied, seed);
-    let find = |id: i64| *tied.iter().find(|c| c.id == id).unwrap();
-    let n = order.len();
-    let (x, y) = (find(order[n - 2]), find(order[n - 1]));
-    by_tie_rule(&[x, y], seed).1
-}
-
-fn tie(tied: &[&Candidate], seed: u64, pick_last: bool) -> TieBreak {
-    let (order, first_rule) = by_tie_rule(tied, seed);
-    let rule = if pick_last { last_rule(tied, seed) } else { first_rule };
-    let picked = if pick_last { *order.last().unwrap() } else { order[0] };
-    TieBreak {
-        among: {
-            let mut ids: Vec<i64> = tied.iter().map(|c| c.id).collect();
-            ids.sort_unstable();
-            ids
-        },
-        picked,
-        rule,
-        seed: (rule == TieRule::SeededDraw).then_some(seed),
+/// The step of the tie rule that tells `x` and `y` apart.
+fn deciding_rule(x: &Candidate, y: &Candidate) -> TieRule {
+    if last_win(x) != last_win(y) {
+        TieRule::ProposerWonLeastRecently
+    } else if x.proposed_at != y.proposed_at {
+        TieRule::EarlierProposal
+    } else {
+        TieRule::SeededDraw
     }
+}
+
+/// Settles a tie among two or more proposals: the one the rule puts first (a win) or last (an
+/// elimination), and the step of the rule that set it apart from its neighbour.
+fn tie(tied: &[&Candidate], seed: u64, pick_last: bool) -> TieBreak {
+    let draw = |c: &Candidate| splitmix64(seed ^ c.id as u64);
+    let mut order: Vec<&Candidate> = tied.to_vec();
+    order.sort_by(|a, b| {
+        last_win(a)
+            .cmp(&last_win(b))
+            .then(a.proposed_at.cmp(&b.proposed_at))
+            .then(draw(a).cmp(&draw(b)))
+            .then(a.id.cmp(&b.id))
+    });
+    let n = order.len();
+    let (picked, neighbour) = if pick_last { (order[n - 1], order[n - 2]) } else { (order[0], order[1]) };
+    let rule = deciding_rule(picked, neighbour);
+    let mut among: Vec<i64> = tied.iter().map(|c| c.id).collect();
+    among.sort_unstable();
+    TieBreak { among, picked: picked.id, rule, seed: (rule == TieRule::SeededDraw).then_some(seed) }
 }
 
 /// The winner among the proposals with the most votes, by the tie rule when there are several.

@@ -68,7 +68,7 @@ impl Coherence {
             Db::Sqlite(_) => ListenerStatus::NotNeeded,
             Db::Postgres(_) => ListenerStatus::Connecting,
         };
-        let server = crate::server::services::accounts::new_token().0[..16].to_string();
+        let server = crate::server::services::leases::server_name().to_string();
         Arc::new(Coherence { db, server, status: AtomicU8::new(status as u8) })
     }
 
@@ -181,7 +181,9 @@ mod tests {
     #[tokio::test]
     async fn notices_read_back_and_a_server_ignores_its_own() {
         let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
-        let (a, b) = (Coherence::new(db.clone()), Coherence::new(db));
+        let a = Coherence::new(db.clone());
+        // Another server sharing the database.
+        let b = Coherence { db, server: "another server".into(), status: AtomicU8::new(0) };
         for change in [Change::Club { movie: Some(7) }, Change::Rating { user: 1, movie: 2 }, Change::Catalogue] {
             let payload = serde_json::to_string(&Notice { from: a.server.clone(), change: change.clone() }).unwrap();
             assert_eq!(b.read(&payload), Some(change));

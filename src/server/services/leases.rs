@@ -7,6 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// This server's name for itself, random per process: the holder of its leases, and the sender
+/// of its change notices.
+pub fn server_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| crate::server::services::accounts::new_token().0[..16].to_string())
+}
+
 pub struct Lease {
     job: &'static str,
     /// This server's name for itself: random per process.

@@ -5,10 +5,10 @@
 use crate::error::AppError;
 use crate::model::*;
 use crate::server::db::movies::{self, MovieKey, Start};
-use crate::server::web::auth::{AdminCaller, Caller};
+use crate::server::web::auth::{AdminCaller, Caller, ClientAddr};
 use crate::server::web::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Path, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -367,14 +367,6 @@ async fn import(
     Ok(Json(report))
 }
 
-/// The caller's address for the audit log (the forwarded one when the peer is a trusted proxy).
-fn api_ip(state: &AppState, peer: std::net::SocketAddr, headers: &axum::http::HeaderMap) -> Option<String> {
-    let trusted: Vec<std::net::IpAddr> =
-        state.config.site.trusted_proxies.iter().filter_map(|a| a.parse().ok()).collect();
-    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    Some(crate::server::web::auth::forwarded_client(peer.ip(), forwarded, &trusted).to_string())
-}
-
 fn round_id(raw: &str) -> Result<i64, AppError> {
     raw.trim().parse().map_err(|_| {
         AppError::BadRequest(format!("{:?} is not a round number.", raw.chars().take(40).collect::<String>()))
@@ -415,11 +407,9 @@ async fn get_round(State(state): State<AppState>, ApiPath(id): ApiPath<String>) 
 async fn open_round(
     State(state): State<AppState>,
     AdminCaller(admin): AdminCaller,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddr(ip): ClientAddr,
     ApiJson(body): ApiJson<NewRound>,
 ) -> Result<Json<Round>, AppError> {
-    let ip = api_ip(&state, peer, &headers);
     Ok(Json(state.rounds.open(&admin, &body, ip).await?))
 }
 
@@ -431,11 +421,9 @@ async fn open_round(
 async fn close_round(
     State(state): State<AppState>,
     AdminCaller(admin): AdminCaller,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddr(ip): ClientAddr,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RoundResult>, AppError> {
-    let ip = api_ip(&state, peer, &headers);
     Ok(Json(state.rounds.close_early(&admin, round_id(&id)?, ip).await?))
 }
 
@@ -448,13 +436,11 @@ async fn close_round(
 async fn put_ballot(
     State(state): State<AppState>,
     caller: Caller,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientAddr(ip): ClientAddr,
     ApiPath(id): ApiPath<String>,
     ApiJson(ballot): ApiJson<Ballot>,
 ) -> Result<Json<Ballot>, AppError> {
     let viewer = caller.member()?;
-    let ip = api_ip(&state, peer, &headers);
     state.rounds.cast(&viewer, round_id(&id)?, &ballot, ip).await?;
     Ok(Json(ballot))
 }

@@ -142,15 +142,33 @@ fn admin_only(viewer: Viewer) -> Result<Viewer, AppError> {
 
 /// The caller's address: the peer's, or, when the peer is a trusted proxy, the one it forwarded.
 pub fn client_ip() -> Option<IpAddr> {
-    let parts = request_parts()?;
-    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     let trusted = app_state().map(|s| s.config.site.trusted_proxies.clone()).unwrap_or_default();
+    client_address(&request_parts()?, &trusted)
+}
+
+/// A request's client address, given the trusted proxies' addresses.
+fn client_address(parts: &axum::http::request::Parts, trusted: &[String]) -> Option<IpAddr> {
+    let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0.ip();
     if trusted.is_empty() {
         return Some(peer);
     }
     let trusted: Vec<IpAddr> = trusted.iter().filter_map(|a| a.parse().ok()).collect();
     let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     Some(forwarded_client(peer, forwarded, &trusted))
+}
+
+/// The client address of a plain axum request (the JSON API), for the audit log.
+pub struct ClientAddr(pub Option<String>);
+
+impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &crate::server::web::state::AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(client_address(parts, &state.config.site.trusted_proxies).map(|ip| ip.to_string())))
+    }
 }
 
 /// Walks `X-Forwarded-For` from the right (the hop nearest to us) past trusted proxies; the first

@@ -75,8 +75,8 @@ impl AppState {
         let predictions = self.predictions.clone();
         // One server at a time refreshes, when several share the database: a lease renewed every
         // third of its lifetime, so another takes over within about 4/3 of it after a holder's death.
-        let holder = crate::server::services::accounts::new_token().0[..16].to_string();
-        let lease = Lease::new("imdb-refresh", &holder, Duration::from_secs(imdb.refresh_lease_secs));
+        let holder = crate::server::services::leases::server_name();
+        let lease = Lease::new("imdb-refresh", holder, Duration::from_secs(imdb.refresh_lease_secs));
         let refresher = self.refresher.clone();
         lease.keep(self.db.clone(), move || refresher.nudge());
         let coherence = self.coherence.clone();
@@ -97,8 +97,8 @@ impl AppState {
 
     /// Closes each voting round at its deadline (one server at a time, checking every second).
     pub fn close_rounds_on_time(&self) {
-        let holder = crate::server::services::accounts::new_token().0[..16].to_string();
-        let lease = Lease::new("round-closer", &holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        let holder = crate::server::services::leases::server_name();
+        let lease = Lease::new("round-closer", holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
         self.rounds.close_on_time(lease, Duration::from_secs(1));
     }
 
