@@ -82,3 +82,17 @@ pub enum Ballot {
     Approvals(Vec<i64>),
     Ranking(Vec<i64>),
 }
+
+/// What an open vote page hears on the live event stream (`/events`): counts and round news,
+/// never who voted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LiveEvent {
+    /// A proposal's vote count changed.
+    Votes { proposal: i64, votes: i64 },
+    /// A round opened, moved its deadline or closed: the page asks for it again.
+    Round { id: i64 },
+    /// Every active proposal's count, as `[proposal, votes]` pairs: sent on connecting and whenever
+    /// events may have been missed.
+    Counts { counts: Vec<(i64, i64)> },
+}

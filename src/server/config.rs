@@ -26,11 +26,23 @@ pub struct LimitsConfig {
     pub max_in_flight: u32,
     /// How long a request may wait for one of those places before it gets 503 with `Retry-After`.
     pub queue_timeout_ms: u64,
+    /// Live event streams (open vote pages) this server keeps at once, and per client address.
+    pub live_streams: u32,
+    pub live_streams_per_client: u32,
+    /// How often a quiet stream gets a comment: keeps proxies from closing it, and finds the ones
+    /// whose page was closed (a stream's place is given back then).
+    pub live_keep_alive_secs: u64,
 }
 
 impl Default for LimitsConfig {
     fn default() -> Self {
-        Self { max_in_flight: 64, queue_timeout_ms: 250 }
+        Self {
+            max_in_flight: 64,
+            queue_timeout_ms: 250,
+            live_streams: 1000,
+            live_streams_per_client: 32,
+            live_keep_alive_secs: 15,
+        }
     }
 }
 
@@ -261,6 +273,9 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_SECRET", "site.secret"),
     ("MARQUEE_MAX_IN_FLIGHT", "limits.max_in_flight"),
     ("MARQUEE_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms"),
+    ("MARQUEE_LIVE_STREAMS", "limits.live_streams"),
+    ("MARQUEE_LIVE_STREAMS_PER_CLIENT", "limits.live_streams_per_client"),
+    ("MARQUEE_LIVE_KEEP_ALIVE_SECS", "limits.live_keep_alive_secs"),
 ];
 
 impl Config {
@@ -341,6 +356,9 @@ impl Config {
             "site.secret" => self.site.secret = value,
             "limits.max_in_flight" => self.limits.max_in_flight = num(var, &value)?,
             "limits.queue_timeout_ms" => self.limits.queue_timeout_ms = num(var, &value)?,
+            "limits.live_streams" => self.limits.live_streams = num(var, &value)?,
+            "limits.live_streams_per_client" => self.limits.live_streams_per_client = num(var, &value)?,
+            "limits.live_keep_alive_secs" => self.limits.live_keep_alive_secs = num(var, &value)?,
             other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
         }
         Ok(())
@@ -370,6 +388,18 @@ impl Config {
         }
         if self.limits.max_in_flight == 0 {
             return Err(ConfigError::Invalid { name: "limits.max_in_flight", message: "must be at least 1".into() });
+        }
+        if self.limits.live_streams_per_client == 0 || self.limits.live_streams_per_client > self.limits.live_streams {
+            return Err(ConfigError::Invalid {
+                name: "limits.live_streams_per_client",
+                message: format!("must be from 1 to limits.live_streams ({})", self.limits.live_streams),
+            });
+        }
+        if !(1..=300).contains(&self.limits.live_keep_alive_secs) {
+            return Err(ConfigError::Invalid {
+                name: "limits.live_keep_alive_secs",
+                message: "must be from 1 to 300".into(),
+            });
         }
         if self.database.max_connections == 0 {
             return Err(ConfigError::Invalid {

@@ -292,3 +292,76 @@ pub fn assert_lean_hydration(label: &str, html: &str, title: &str) {
     let mentions: usize = data.iter().map(|d| d.matches(title).count()).sum();
     assert_eq!(mentions, 1, "{label}: {title} is sent for hydration once");
 }
+
+/// A live event stream read as a browser's EventSource reads it.
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One server-sent event: its id and its data (JSON).
+#[derive(Debug, Clone)]
+pub struct LiveMessage {
+    pub id: String,
+    pub data: serde_json::Value,
+}
+
+impl EventStream {
+    /// Opens `url`; a refusal comes back as its status and body.
+    pub async fn open(url: &str, last_id: Option<&str>) -> Result<EventStream, (u16, String)> {
+        // A client of its own: the shared one gives up on a body after 20 seconds.
+        let client = reqwest::Client::new();
+        let mut req = client.get(url).header("accept", "text/event-stream");
+        if let Some(id) = last_id {
+            req = req.header("last-event-id", id);
+        }
+        let response = req.send().await.unwrap_or_else(|e| panic!("GET {url}: {e}"));
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err((status, response.text().await.unwrap_or_default()));
+        }
+        let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        assert!(kind.starts_with("text/event-stream"), "{url} answered {kind}");
+        Ok(EventStream { response, buffer: String::new() })
+    }
+
+    /// The next event with data (keep-alive comments skipped), if one comes within `wait`.
+    pub async fn next(&mut self, wait: std::time::Duration) -> Option<LiveMessage> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let (mut id, mut data) = (String::new(), String::new());
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        id = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push_str(v.trim_start());
+                    }
+                }
+                if !data.is_empty() {
+                    let data = serde_json::from_str(&data).unwrap_or_else(|e| panic!("event data {data:?}: {e}"));
+                    return Some(LiveMessage { id, data });
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk()).await.ok()?.ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Skips events until one `matches`, within `wait`.
+    pub async fn until(
+        &mut self,
+        wait: std::time::Duration,
+        matches: impl Fn(&serde_json::Value) -> bool,
+    ) -> Option<LiveMessage> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let event = self.next(left).await?;
+            if matches(&event.data) {
+                return Some(event);
+            }
+        }
+    }
+}

@@ -182,6 +182,27 @@ async fn two_servers_on_one_postgres_stay_coherent() {
     let recs_after = get_json(client, &format!("{b_url}/api/v1/recommendations"), Some(&boss)).await;
     assert_ne!(recs_before, recs_after, "B's recommendations follow the rating made on A");
 
+    // A vote on A reaches a vote page following B's live counts within a second.
+    let mut stream = common::EventStream::open(&format!("{b_url}/events"), None).await.unwrap();
+    let counts = stream.next(Duration::from_secs(5)).await.expect("B sends every count on connecting");
+    let [proposal, votes] = serde_json::from_value::<[i64; 2]>(counts.data["counts"][0].clone()).unwrap();
+    let started = std::time::Instant::now();
+    let res = client
+        .post(format!("{a_url}/api/cast_vote"))
+        .header("cookie", &boss)
+        .header("accept", "application/json")
+        .form(&[("proposal_id", proposal.to_string()), ("vote", "true".to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{:?}", res.text().await);
+    let heard = stream
+        .until(Duration::from_secs(1), |d| d["type"] == "votes" && d["proposal"] == proposal)
+        .await
+        .expect("B's stream hears a vote made on A within a second");
+    assert_eq!(heard.data["votes"], votes + 1);
+    eprintln!("vote on A heard on B's stream after {} ms", started.elapsed().as_millis());
+
     // An import on A reaches B's rankings within a second.
     let csv = "imdb_id,title,year,genres,imdb_rating,imdb_votes,metascore,tomatometer,tmdb_rating,tmdb_popularity\n\
                tt7999002,Imported On Another Server,2024,Drama,9.8,2500000,100,100,9.8,900\n";

@@ -14,6 +14,7 @@ mod imdb;
 mod instances;
 mod layers;
 mod leases;
+mod live;
 mod prediction_inputs;
 mod predictions;
 mod rounds;

@@ -369,6 +369,13 @@ pub async fn vote(
     Ok((vote_state_with(db, id, votes, Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?, movie_id))
 }
 
+/// Every active proposal's vote count, as `(proposal, votes)`.
+pub async fn active_counts(db: &Db) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_as("SELECT id, vote_count FROM proposals WHERE status = 'active' ORDER BY id").fetch_all(pool).await
+    })
+}
+
 /// A proposal's votes as `viewer` sees them, with every voter; `None` if there is no such proposal.
 pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<VoteState>, sqlx::Error> {
     let votes: Option<i64> = on_pool!(db, |pool| {

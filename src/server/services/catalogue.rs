@@ -314,6 +314,16 @@ impl Catalogue {
         let _ = self.changed(db, Change::Club { movie: movie_id }).await;
     }
 
+    /// A vote changed a proposal's count to `votes`.
+    pub async fn vote_changed(&self, db: &Db, movie: Option<i64>, proposal: i64, votes: i64) {
+        let _ = self.changed(db, Change::Vote { movie, proposal, votes }).await;
+    }
+
+    /// A round opened, moved its deadline or closed.
+    pub async fn round_changed(&self, db: &Db, id: i64) {
+        let _ = self.changed(db, Change::Round { id }).await;
+    }
+
     /// Something the site's counts include changed (a new member).
     pub async fn counts_changed(&self, db: &Db) {
         let _ = self.changed(db, Change::Counts).await;
@@ -340,8 +350,12 @@ impl Catalogue {
                     + self.recommendations.invalidate(&user).await
                     + self.stats.clear().await
             }
-            Change::Club { movie: Some(id) } => self.details.invalidate(&id).await + self.stats.clear().await,
-            Change::Club { movie: None } => self.details.clear().await + self.stats.clear().await,
+            Change::Club { movie: Some(id) } | Change::Vote { movie: Some(id), .. } => {
+                self.details.invalidate(&id).await + self.stats.clear().await
+            }
+            Change::Club { movie: None } | Change::Vote { movie: None, .. } | Change::Round { .. } => {
+                self.details.clear().await + self.stats.clear().await
+            }
             Change::Counts => self.stats.clear().await,
             Change::Catalogue | Change::Everything => self.reload(db).await?,
         })

@@ -42,6 +42,17 @@ impl Club {
         self.catalogue.club_changed(&self.db, None).await;
     }
 
+    /// A round opened, moved its deadline or closed (votes may have been carried over or cleared).
+    pub async fn round_changed(&self, id: i64) {
+        crate::server::services::versions::club_changed();
+        self.catalogue.round_changed(&self.db, id).await;
+    }
+
+    /// Every active proposal's vote count, as `(proposal, votes)`.
+    pub async fn counts(&self) -> Result<Vec<(i64, i64)>, AppError> {
+        Ok(proposals::active_counts(&self.db).await?)
+    }
+
     /// Active proposals, most votes first, with the viewer's own votes: `limit` of them from
     /// `offset`. Both are checked here, for every caller.
     pub async fn proposals(
@@ -70,7 +81,7 @@ impl Club {
 
     pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
         let (result, movie_id) = proposals::vote(&self.db, viewer, id, on, ip).await?;
-        self.catalogue.club_changed(&self.db, movie_id).await;
+        self.catalogue.vote_changed(&self.db, movie_id, id, result.votes).await;
         Ok(result)
     }
 

@@ -5,6 +5,7 @@
 //! sent and nobody listens.
 
 use crate::server::db::{notices, Db};
+use crate::server::services::live::Live;
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,11 @@ pub enum Change {
     /// Proposals, votes, watched films or IMDb metadata: the club's pages, and one film's page
     /// (or every film's, when `movie` is none).
     Club { movie: Option<i64> },
+    /// A vote was cast or taken back: as `Club`, and open vote pages show the proposal's new count.
+    Vote { movie: Option<i64>, proposal: i64, votes: i64 },
+    /// A round opened, moved its deadline or closed: as `Club { movie: None }`, and open vote pages
+    /// show the news.
+    Round { id: i64 },
     /// A member rated a film: that film's page and that member's recommendations.
     Rating { user: i64, movie: i64 },
     /// Something the site counts changed (a new member).
@@ -60,16 +66,22 @@ pub struct Coherence {
     /// This server's name for itself: random per process.
     server: String,
     status: AtomicU8,
+    /// Open vote pages, told about every change that shows on them, from here or elsewhere.
+    live: Arc<Live>,
 }
 
 impl Coherence {
-    pub fn new(db: Db) -> Arc<Coherence> {
+    pub fn new(db: Db, live: Arc<Live>) -> Arc<Coherence> {
         let status = match db {
             Db::Sqlite(_) => ListenerStatus::NotNeeded,
             Db::Postgres(_) => ListenerStatus::Connecting,
         };
         let server = crate::server::services::leases::server_name().to_string();
-        Arc::new(Coherence { db, server, status: AtomicU8::new(status as u8) })
+        Arc::new(Coherence { db, server, status: AtomicU8::new(status as u8), live })
+    }
+
+    pub fn live(&self) -> &Arc<Live> {
+        &self.live
     }
 
     pub fn status(&self) -> ListenerStatus {
@@ -91,6 +103,7 @@ impl Coherence {
         if change == Change::Everything {
             return;
         }
+        self.live.publish(&change);
         let payload = match serde_json::to_string(&Notice { from: self.server.clone(), change }) {
             Ok(payload) => payload,
             Err(err) => return tracing::error!(%err, "could not encode a change notice"),
@@ -126,6 +139,7 @@ impl Coherence {
                         if !std::mem::take(&mut first) {
                             metrics::counter!("notification_listener_reconnects_total").increment(1);
                             tracing::info!("change listener reconnected: dropping every cache");
+                            me.live.publish(&Change::Everything);
                             if tx.send(Change::Everything).is_err() {
                                 return;
                             }
@@ -134,6 +148,7 @@ impl Coherence {
                             match listener.try_recv().await {
                                 Ok(Some(notice)) => {
                                     let Some(change) = me.read(notice.payload()) else { continue };
+                                    me.live.publish(&change);
                                     if tx.send(change).is_err() {
                                         return;
                                     }
@@ -181,10 +196,17 @@ mod tests {
     #[tokio::test]
     async fn notices_read_back_and_a_server_ignores_its_own() {
         let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
-        let a = Coherence::new(db.clone());
+        let a = Coherence::new(db.clone(), Live::new(1, 1));
         // Another server sharing the database.
-        let b = Coherence { db, server: "another server".into(), status: AtomicU8::new(0) };
-        for change in [Change::Club { movie: Some(7) }, Change::Rating { user: 1, movie: 2 }, Change::Catalogue] {
+        let b = Coherence { db, server: "another server".into(), status: AtomicU8::new(0), live: Live::new(1, 1) };
+        let changes = [
+            Change::Club { movie: Some(7) },
+            Change::Vote { movie: None, proposal: 3, votes: 2 },
+            Change::Round { id: 4 },
+            Change::Rating { user: 1, movie: 2 },
+            Change::Catalogue,
+        ];
+        for change in changes {
             let payload = serde_json::to_string(&Notice { from: a.server.clone(), change: change.clone() }).unwrap();
             assert_eq!(b.read(&payload), Some(change));
             assert_eq!(a.read(&payload), None);

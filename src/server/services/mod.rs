@@ -9,6 +9,7 @@ pub mod coherence;
 pub mod imdb;
 pub mod import;
 pub mod leases;
+pub mod live;
 pub mod predictions;
 pub mod refresher;
 pub mod rounds;

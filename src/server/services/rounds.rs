@@ -39,7 +39,7 @@ impl Rounds {
         let round = validate::new_round(round, at)?;
         let id = rounds::open(&self.db, &round, admin.id, at).await?;
         audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
-        self.club.changed().await;
+        self.club.round_changed(id).await;
         self.get(id).await
     }
 
@@ -89,7 +89,7 @@ impl Rounds {
         match rounds::close(&self.db, id, now(), &by, id as u64).await? {
             Some(_) => {
                 audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), ip).await?;
-                self.club.changed().await;
+                self.club.round_changed(id).await;
                 self.result(id).await
             }
             None => Err(AppError::Conflict("This round is closed already.".into())),
@@ -104,7 +104,7 @@ impl Rounds {
         }
         rounds::extend(&self.db, id, deadline).await?;
         audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
-        self.club.changed().await;
+        self.club.round_changed(id).await;
         self.get(id).await
     }
 
@@ -177,11 +177,9 @@ impl Rounds {
         for id in rounds::due(&self.db, now()).await? {
             if rounds::close(&self.db, id, now(), "deadline", id as u64).await?.is_some() {
                 tracing::info!(round = id, "round closed at its deadline");
+                self.club.round_changed(id).await;
                 closed += 1;
             }
-        }
-        if closed > 0 {
-            self.club.changed().await;
         }
         Ok(closed)
     }

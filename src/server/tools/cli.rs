@@ -255,7 +255,10 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             println!("import: {report}");
             if !dry_run && report.created + report.updated > 0 {
                 // Servers sharing a PostgreSQL database reload at once instead of at their next poll.
-                let coherence = crate::server::services::coherence::Coherence::new(db.clone());
+                let coherence = crate::server::services::coherence::Coherence::new(
+                    db.clone(),
+                    crate::server::services::live::Live::new(1, 1),
+                );
                 coherence.announce(crate::server::services::coherence::Change::Catalogue).await;
             }
             Ok(())

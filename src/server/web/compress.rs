@@ -55,7 +55,8 @@ pub fn preferred(headers: &HeaderMap) -> Option<Encoding> {
 
 fn compressible(content_type: &str) -> bool {
     let t = content_type.trim_start().to_ascii_lowercase();
-    t.starts_with("text/")
+    // An event stream's small events would each need a flush, and each stream an encoder's memory.
+    (t.starts_with("text/") && !t.starts_with("text/event-stream"))
         || t.starts_with("application/json")
         || t.contains("javascript")
         || t.starts_with("application/wasm")

@@ -84,8 +84,9 @@ impl Guard {
 pub static SHED: AtomicU64 = AtomicU64::new(0);
 
 pub async fn admission(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
-    // A load balancer's health check and the operator's metrics must answer even under overload.
-    if matches!(req.uri().path(), "/healthz" | "/metrics") {
+    // A load balancer's health check and the operator's metrics must answer even under overload;
+    // live event streams mostly wait, and have limits of their own.
+    if matches!(req.uri().path(), "/healthz" | "/metrics" | crate::server::web::live::PATH) {
         return next.run(req).await;
     }
     let permit = match tokio::time::timeout(guard.queue_timeout, guard.permits.clone().acquire_owned()).await {

@@ -183,6 +183,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/calendar.ics", get(calendar_feed))
+        .route(crate::server::web::live::PATH, get(crate::server::web::live::events))
         .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
         .merge(crate::server::web::api::routes())
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))

@@ -49,7 +49,9 @@ impl AppState {
             accounts.failures_per_ip,
             Duration::from_secs(accounts.lockout_minutes * 60),
         );
-        let coherence = Coherence::new(db.clone());
+        let limits = &config.limits;
+        let live = crate::server::services::live::Live::new(limits.live_streams, limits.live_streams_per_client);
+        let coherence = Coherence::new(db.clone(), live);
         let catalogue =
             Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club = Club::new(db.clone(), catalogue.clone(), &config);
