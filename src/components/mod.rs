@@ -4,6 +4,7 @@ pub mod error_view;
 pub mod fetch;
 pub mod infinite;
 pub mod layout;
+pub mod live;
 pub mod loading;
 pub mod movie_card;
 pub mod pager;

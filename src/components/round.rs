@@ -1,6 +1,8 @@
-//! The open voting round, as a banner on the vote page: its name, deadline and screening.
+//! The club's round on the vote page: the open round with its deadline (counting down once the
+//! page is live), or the last round's winner until the day after its screening.
 
 use crate::components::error_view::ErrorView;
+use crate::components::live::LiveCounts;
 use crate::error::AppError;
 use crate::model::{format_time_utc, Round};
 use leptos::prelude::*;
@@ -9,7 +11,7 @@ use leptos::server_fn::codec::GetUrl;
 #[server(endpoint = "current_round", input = GetUrl)]
 pub async fn current_round() -> Result<Option<Round>, AppError> {
     use crate::server::web::{http::respond, state::app_state};
-    respond(async move { app_state()?.rounds.current().await }).await
+    respond(async move { app_state()?.rounds.banner().await }).await
 }
 
 /// How a ballot is counted, in words.
@@ -20,40 +22,127 @@ pub fn method_words(method: &str) -> &'static str {
     }
 }
 
+/// A Unix time as an HTML `datetime` value (UTC).
+pub fn datetime_attr(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{}T{:02}:{:02}:{:02}Z", crate::model::format_date(unix), secs / 3600, secs % 3600 / 60, secs % 60)
+}
+
+/// "2 d 3 h", "3 h 04 min", "4 min 05 s": what is left of `secs`, to the second near the end.
+pub fn time_left(secs: i64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    match secs {
+        s if s <= 0 => "closing now".into(),
+        _ if d > 0 => format!("{d} d {h} h"),
+        _ if h > 0 => format!("{h} h {m:02} min"),
+        _ if m > 0 => format!("{m} min {s:02} s"),
+        _ => format!("{s} s"),
+    }
+}
+
 #[component]
 pub fn OpenRound() -> impl IntoView {
-    let round = Resource::new(|| (), |_| current_round());
+    // A round's news on the live stream asks for it again.
+    let news = use_context::<LiveCounts>().map(|l| l.round_news);
+    let round = Resource::new(move || news.map(|n| n.get()), |_| current_round());
     view! {
         <Suspense fallback=|| ()>
             <ErrorBoundary fallback=|errors| {
                 view! { <ErrorView errors /> }
             }>
                 {move || Suspend::new(async move {
-                    round
-                        .await
-                        .map(|round| {
-                            round
-                                .map(|r| {
-                                    let href = format!("/rounds/{}", r.id);
-                                    view! {
-                                        <section class="open-round" aria-label="This round">
-                                            <h2>
-                                                <a href=href>{r.name.clone()}</a>
-                                            </h2>
-                                            <p>
-                                                "Voting closes "
-                                                <time datetime=r
-                                                    .deadline
-                                                    .to_string()>{format_time_utc(r.deadline)}</time>
-                                                "; the screening is at " {format_time_utc(r.screening_at)} " ("
-                                                {r.time_zone.clone()} "). Ballot: " {method_words(&r.method)} "."
-                                            </p>
-                                        </section>
-                                    }
-                                })
-                        })
+                    round.await.map(|round| round.map(|r| view! { <RoundBanner r /> }))
                 })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+#[component]
+fn RoundBanner(r: Round) -> impl IntoView {
+    let href = format!("/rounds/{}", r.id);
+    let screening = format!("{} ({})", format_time_utc(r.screening_at), r.time_zone);
+    if r.status != "open" {
+        let winner = r.winner_title.clone();
+        return view! {
+            <section class="open-round closed" aria-label="This round" data-round=r.id data-status="closed">
+                <h2>
+                    <a href=href>{r.name.clone()}</a>
+                </h2>
+                <p>
+                    {match winner {
+                        Some(title) => {
+                            view! {
+                                "Voting has closed. The club watches "
+                                <strong class="winner">{title}</strong>
+                                " on "
+                                {screening}
+                                "."
+                            }
+                                .into_any()
+                        }
+                        None => view! { "Voting has closed without a winner: there was nothing to pick." }.into_any(),
+                    }} " " <a href=format!("/rounds/{}", r.id)>"See the count"</a>
+                </p>
+            </section>
+        }
+        .into_any();
+    }
+    view! {
+        <section class="open-round" aria-label="This round" data-round=r.id data-status="open">
+            <h2>
+                <a href=href>{r.name.clone()}</a>
+            </h2>
+            <p>
+                "Voting closes " <time datetime=datetime_attr(r.deadline)>{format_time_utc(r.deadline)}</time>
+                <Countdown deadline=r.deadline /> "; the screening is at " {screening} ". Ballot: "
+                {method_words(&r.method)} "."
+            </p>
+        </section>
+    }
+    .into_any()
+}
+
+/// The time left before `deadline`, ticking every second once the page runs its code (without
+/// it the deadline stands as plain text beside).
+#[component]
+fn Countdown(deadline: i64) -> impl IntoView {
+    let now = RwSignal::new(None::<i64>);
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        {
+            let tick = move || now.set(Some((web_sys::js_sys::Date::now() / 1000.0) as i64));
+            tick();
+            if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(1)) {
+                on_cleanup(move || handle.clear());
+            }
+        }
+    });
+    move || {
+        now.get().map(|now| {
+            view! {
+                " ("
+                <span class="countdown" data-left=deadline - now>
+                    {time_left(deadline - now)}
+                </span>
+                ")"
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_left_read_naturally_and_datetimes_are_valid() {
+        assert_eq!(time_left(2 * 86_400 + 3 * 3600 + 59), "2 d 3 h");
+        assert_eq!(time_left(3 * 3600 + 4 * 60 + 5), "3 h 04 min");
+        assert_eq!(time_left(4 * 60 + 5), "4 min 05 s");
+        assert_eq!(time_left(9), "9 s");
+        assert_eq!(time_left(0), "closing now");
+        assert_eq!(time_left(-30), "closing now");
+        assert_eq!(datetime_attr(1_765_560_600), "2025-12-12T17:30:00Z");
     }
 }

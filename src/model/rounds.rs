@@ -83,6 +83,9 @@ pub enum Ballot {
     Ranking(Vec<i64>),
 }
 
+/// Where open vote pages follow live counts.
+pub const LIVE_EVENTS_PATH: &str = "/events";
+
 /// What an open vote page hears on the live event stream (`/events`): counts and round news,
 /// never who voted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

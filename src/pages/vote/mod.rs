@@ -5,6 +5,7 @@
 use crate::components::club::{my_quota, RecentActivity, VoteTabs};
 use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
+use crate::components::live::{provide_live_counts, LiveBadge};
 use crate::components::movie_card::Poster;
 use crate::components::round::OpenRound;
 use crate::error::AppError;
@@ -117,10 +118,12 @@ pub fn VotePage() -> impl IntoView {
     // Not a number: past the limit, so the server refuses it with a message.
     let from = move || query.read().get("from").map_or(0, |f| f.trim().parse::<u32>().unwrap_or(u32::MAX));
     let board = Resource::new_blocking(from, get_vote_board);
+    provide_live_counts();
     view! {
         <Title text="Vote" />
         <h1>"What should the club watch next?"</h1>
         <VoteTabs current="/vote" />
+        <LiveBadge />
         <OpenRound />
         <NoScriptErrors />
         <div class="vote-layout">

@@ -88,6 +88,17 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
         }
         Err(err) => problem.set(Some(err.to_string())),
     });
+    // Others' votes, heard live; while this reader's own vote is on its way its answer will say.
+    if let Some(live) = use_context::<crate::components::live::LiveCounts>() {
+        let heard = live.count(id);
+        Effect::new(move |_| {
+            if let Some(n) = heard.get() {
+                if !action.pending().get_untracked() {
+                    confirmed.update(|(_, votes, _)| *votes = n);
+                }
+            }
+        });
+    }
     // While a vote is on its way, show what it will do; afterwards, what the server confirmed.
     let shown = move || {
         let (voted, votes, _) = confirmed.get();

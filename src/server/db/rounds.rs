@@ -52,6 +52,17 @@ pub async fn current(db: &Db) -> Result<Option<Round>, sqlx::Error> {
     })
 }
 
+/// The newest round, open or closed.
+pub async fn latest(db: &Db) -> Result<Option<Round>, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_as::<_, Round>(&format!(
+            "SELECT {ROUND_COLUMNS} FROM {ROUND_FROM} ORDER BY r.opened_at DESC, r.id DESC LIMIT 1"
+        ))
+        .fetch_optional(pool)
+        .await
+    })
+}
+
 /// One round and its stored result (JSON), if closed.
 pub async fn get(db: &Db, id: i64) -> Result<Option<(Round, Option<String>)>, sqlx::Error> {
     #[derive(sqlx::FromRow)]
@@ -82,6 +93,21 @@ pub async fn page(db: &Db, limit: u32, offset: u64) -> Result<(Vec<Round>, i64),
     })?;
     let total = on_pool!(db, |pool| sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM rounds").fetch_one(pool).await)?;
     Ok((rounds, total))
+}
+
+/// Open rounds whose deadline falls within `within` seconds after `at`, and that were opened more
+/// than that long before it (a round opened an hour before its deadline needs no reminder).
+pub async fn closing_soon(db: &Db, at: i64, within: i64) -> Result<Vec<Round>, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_as::<_, Round>(&format!(
+            "SELECT {ROUND_COLUMNS} FROM {ROUND_FROM} \
+             WHERE r.status = 'open' AND r.deadline > $1 AND r.deadline <= $1 + $2 AND r.deadline - r.opened_at > $2"
+        ))
+        .bind(at)
+        .bind(within)
+        .fetch_all(pool)
+        .await
+    })
 }
 
 /// Open rounds whose deadline has passed.

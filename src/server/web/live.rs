@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast::{error::RecvError, Receiver};
 
-pub const PATH: &str = "/events";
+pub const PATH: &str = crate::model::LIVE_EVENTS_PATH;
 
 /// How long a browser waits before reconnecting a lost stream.
 const RETRY: Duration = Duration::from_secs(2);
