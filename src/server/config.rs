@@ -16,6 +16,18 @@ pub struct Config {
     pub metrics: MetricsConfig,
     pub accounts: AccountsConfig,
     pub limits: LimitsConfig,
+    pub club: ClubConfig,
+}
+
+/// The club's announcements outside Marquee.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClubConfig {
+    /// A Discord or Slack incoming webhook: told when a round opens, an hour before its deadline
+    /// and when its winner is picked. Empty: no messages.
+    pub webhook_url: String,
+    /// The address members reach Marquee at ("https://club.example"), for links in those messages.
+    pub public_url: String,
 }
 
 /// How much work the server takes on at once; past that it answers 503 quickly rather than slowly.
@@ -276,6 +288,8 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_LIVE_STREAMS", "limits.live_streams"),
     ("MARQUEE_LIVE_STREAMS_PER_CLIENT", "limits.live_streams_per_client"),
     ("MARQUEE_LIVE_KEEP_ALIVE_SECS", "limits.live_keep_alive_secs"),
+    ("MARQUEE_WEBHOOK_URL", "club.webhook_url"),
+    ("MARQUEE_PUBLIC_URL", "club.public_url"),
 ];
 
 impl Config {
@@ -359,6 +373,8 @@ impl Config {
             "limits.live_streams" => self.limits.live_streams = num(var, &value)?,
             "limits.live_streams_per_client" => self.limits.live_streams_per_client = num(var, &value)?,
             "limits.live_keep_alive_secs" => self.limits.live_keep_alive_secs = num(var, &value)?,
+            "club.webhook_url" => self.club.webhook_url = value.trim().to_string(),
+            "club.public_url" => self.club.public_url = value.trim().trim_end_matches('/').to_string(),
             other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
         }
         Ok(())
@@ -425,6 +441,15 @@ impl Config {
                 name: "imdb.base_url",
                 message: format!("{:?} must start with http:// or https://", self.imdb.base_url),
             });
+        }
+        for (name, url) in [("club.webhook_url", &self.club.webhook_url), ("club.public_url", &self.club.public_url)] {
+            if !url.is_empty() && url.parse::<reqwest::Url>().map_or(true, |u| !matches!(u.scheme(), "http" | "https"))
+            {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: format!("{url:?} must be empty or an address starting with http:// or https://"),
+                });
+            }
         }
         if !matches!(self.accounts.registration.as_str(), "open" | "invite") {
             return Err(ConfigError::Invalid {

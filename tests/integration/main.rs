@@ -21,3 +21,4 @@ mod rounds;
 mod schema;
 mod throttle;
 mod voting;
+mod webhook;

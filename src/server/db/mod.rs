@@ -18,6 +18,7 @@ pub mod proposals;
 pub mod rounds;
 pub mod scores;
 pub mod stats;
+pub mod webhooks;
 
 use crate::error::AppError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};

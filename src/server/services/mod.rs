@@ -14,3 +14,4 @@ pub mod predictions;
 pub mod refresher;
 pub mod rounds;
 pub mod versions;
+pub mod webhook;

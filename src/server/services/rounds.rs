@@ -8,6 +8,7 @@ use crate::model::{Ballot, NewRound, Round, RoundResult, Slice, Viewer};
 use crate::server::db::{accounts, audit, now, proposals, rounds, Db};
 use crate::server::services::club::Club;
 use crate::server::services::leases::Lease;
+use crate::server::services::webhook::{News, Webhook};
 use crate::validate;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use std::time::Duration;
 pub struct Rounds {
     db: Db,
     club: Club,
+    webhook: Webhook,
 }
 
 fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
@@ -27,8 +29,19 @@ fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
 }
 
 impl Rounds {
-    pub fn new(db: Db, club: Club) -> Rounds {
-        Rounds { db, club }
+    pub fn new(db: Db, club: Club, webhook: Webhook) -> Rounds {
+        Rounds { db, club, webhook }
+    }
+
+    pub fn webhook(&self) -> &Webhook {
+        &self.webhook
+    }
+
+    /// Tells the club webhook a round's winner, once it is picked.
+    async fn announce_winner(&self, id: i64) -> Result<(), AppError> {
+        let round = self.get(id).await?;
+        self.webhook.tell(News::Picked(&round)).await;
+        Ok(())
     }
 
     /// Opens a round (admins): the active proposals take part, and so do those proposed before
@@ -40,11 +53,20 @@ impl Rounds {
         let id = rounds::open(&self.db, &round, admin.id, at).await?;
         audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
         self.club.round_changed(id).await;
-        self.get(id).await
+        let round = self.get(id).await?;
+        self.webhook.tell(News::Opened(&round)).await;
+        Ok(round)
     }
 
     pub async fn current(&self) -> Result<Option<Round>, AppError> {
         Ok(rounds::current(&self.db).await?)
+    }
+
+    /// The round the vote page names: the open one, or the last one until the day after its
+    /// screening (its winner is what the club watches next).
+    pub async fn banner(&self) -> Result<Option<Round>, AppError> {
+        let latest = rounds::latest(&self.db).await?;
+        Ok(latest.filter(|r| r.status == "open" || r.screening_at + 86_400 > now()))
     }
 
     async fn get(&self, id: i64) -> Result<Round, AppError> {
@@ -90,6 +112,7 @@ impl Rounds {
             Some(_) => {
                 audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), ip).await?;
                 self.club.round_changed(id).await;
+                self.announce_winner(id).await?;
                 self.result(id).await
             }
             None => Err(AppError::Conflict("This round is closed already.".into())),
@@ -178,6 +201,7 @@ impl Rounds {
             if rounds::close(&self.db, id, now(), "deadline", id as u64).await?.is_some() {
                 tracing::info!(round = id, "round closed at its deadline");
                 self.club.round_changed(id).await;
+                self.announce_winner(id).await?;
                 closed += 1;
             }
         }

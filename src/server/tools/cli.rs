@@ -367,6 +367,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
     state.watch_for_changes(std::time::Duration::from_secs(5));
     state.follow_other_servers();
     state.close_rounds_on_time();
+    state.send_webhook_messages();
     state.refresh_imdb_in_background();
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");

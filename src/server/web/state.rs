@@ -55,8 +55,9 @@ impl AppState {
         let catalogue =
             Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club = Club::new(db.clone(), catalogue.clone(), &config);
+        let webhook = crate::server::services::webhook::Webhook::new(db.clone(), &config.club);
         Ok(AppState {
-            rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone()),
+            rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone(), webhook),
             club,
             coherence,
             pages: crate::server::web::page_cache::Pages::new(ttl),
@@ -102,6 +103,13 @@ impl AppState {
         let holder = crate::server::services::leases::server_name();
         let lease = Lease::new("round-closer", holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
         self.rounds.close_on_time(lease, Duration::from_secs(1));
+    }
+
+    /// Sends the club webhook's messages (one server at a time, checking every second).
+    pub fn send_webhook_messages(&self) {
+        let holder = crate::server::services::leases::server_name();
+        let lease = Lease::new("webhook-sender", holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        self.rounds.webhook().send_in_background(lease, Duration::from_secs(1));
     }
 
     /// Re-scores when the inputs changed, then re-warms: every `every` for another process's changes
