@@ -524,3 +524,99 @@ mod tests {
         assert!(ballot_ids(&[9], &[1]).unwrap_err().to_string().contains("not in this round"));
     }
 }
+
+/// A date and time as a browser's `datetime-local` field sends it ("2026-12-12T20:00", seconds
+/// allowed), read as UTC: Unix seconds.
+pub fn parse_datetime_utc(text: &str, what: &str) -> Result<i64, AppError> {
+    let bad = || AppError::BadRequest(format!("Give the {what} as a date and time, such as 2026-12-12T20:00 (UTC)."));
+    let text = text.trim();
+    let (date, time) = text.split_once(['T', ' ']).ok_or_else(bad)?;
+    let mut d = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(y)), Some(Some(m)), Some(Some(day))) = (d.next(), d.next(), d.next()) else { return Err(bad()) };
+    let mut t = time.splitn(3, ':').map(|p| p.parse::<i64>().ok());
+    let (Some(Some(h)), Some(Some(min))) = (t.next(), t.next()) else { return Err(bad()) };
+    let s = match t.next() {
+        None => 0,
+        Some(Some(s)) => s,
+        Some(None) => return Err(bad()),
+    };
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days_in = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || day < 1 || day > days_in[(m - 1) as usize] {
+        return Err(bad());
+    }
+    if !(0..24).contains(&h) || !(0..60).contains(&min) || !(0..60).contains(&s) {
+        return Err(bad());
+    }
+    // Days from civil (H. Hinnant's algorithm), the inverse of `model::format_date`.
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Ok(days * 86_400 + h * 3600 + min * 60 + s)
+}
+
+/// A ranked ballot from a form: a number per proposal (blank: not ranked), most wanted first.
+pub fn ranking_from_numbers<'a>(numbers: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Vec<i64>, AppError> {
+    let mut ranked: Vec<(u32, i64)> = Vec::new();
+    for (proposal, number) in numbers {
+        let number = number.trim();
+        if number.is_empty() {
+            continue;
+        }
+        let proposal: i64 =
+            proposal.trim().parse().map_err(|_| AppError::BadRequest("The ballot names an unknown film.".into()))?;
+        let rank = number.parse::<u32>().ok().filter(|n| (1..=1000).contains(n)).ok_or_else(|| {
+            AppError::BadRequest(format!("{number:?} is not a rank: number the films 1, 2, 3… or leave a film blank."))
+        })?;
+        if ranked.iter().any(|(r, _)| *r == rank) {
+            return Err(AppError::BadRequest(format!("Two films are ranked {rank}: give each film its own number.")));
+        }
+        ranked.push((rank, proposal));
+    }
+    ranked.sort();
+    Ok(ranked.into_iter().map(|(_, id)| id).collect())
+}
+
+#[cfg(test)]
+mod form_tests {
+    use super::*;
+
+    #[test]
+    fn form_times_read_as_utc_and_bad_ones_are_refused() {
+        assert_eq!(parse_datetime_utc("2025-12-12T17:30", "deadline").unwrap(), 1_765_560_600);
+        assert_eq!(parse_datetime_utc(" 2025-12-12 17:30:00 ", "deadline").unwrap(), 1_765_560_600);
+        assert_eq!(parse_datetime_utc("1970-01-01T00:00", "deadline").unwrap(), 0);
+        assert_eq!(parse_datetime_utc("2024-02-29T23:59:59", "x").unwrap(), 1_709_251_199);
+        for bad in [
+            "",
+            "2025-12-12",
+            "2025-13-01T10:00",
+            "2023-02-29T10:00",
+            "2025-12-12T24:00",
+            "x-y-zTa:b",
+            "2025-12-12T10:00:xx",
+        ] {
+            let err = parse_datetime_utc(bad, "deadline").unwrap_err();
+            assert!(err.to_string().contains("deadline as a date and time"), "{bad}: {err}");
+        }
+        for t in [0, 1_765_560_600, 4_102_444_799] {
+            let text = format!("{}T{:02}:{:02}", crate::model::format_date(t), t % 86_400 / 3600, t % 3600 / 60);
+            assert_eq!(parse_datetime_utc(&text, "x").unwrap(), t - t % 60, "{text}");
+        }
+    }
+
+    #[test]
+    fn rankings_come_from_numbers_and_clashes_are_refused() {
+        assert_eq!(ranking_from_numbers([("7", "2"), ("3", ""), ("9", "1"), ("4", " 10 ")]).unwrap(), vec![9, 7, 4]);
+        assert_eq!(ranking_from_numbers([("7", "")]).unwrap(), Vec::<i64>::new());
+        let clash = ranking_from_numbers([("7", "1"), ("9", "1")]).unwrap_err().to_string();
+        assert!(clash.contains("Two films are ranked 1"), "{clash}");
+        for bad in ["0", "-1", "first", "1.5"] {
+            assert!(ranking_from_numbers([("7", bad)]).is_err(), "{bad}");
+        }
+        assert!(ranking_from_numbers([("seven", "1")]).is_err());
+    }
+}

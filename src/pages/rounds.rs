@@ -3,11 +3,11 @@
 
 use crate::ballots::{Step, TieBreak};
 use crate::components::club::VoteTabs;
-use crate::components::error_view::ErrorView;
+use crate::components::error_view::{ErrorView, FormError};
 use crate::components::pager::Pager;
 use crate::components::round::method_words;
 use crate::error::AppError;
-use crate::model::{format_time_utc, Round, RoundResult, Slice};
+use crate::model::{format_time_utc, Round, RoundResult, Slice, Viewer};
 use crate::pages::{page_from_query, Loading};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -36,6 +36,110 @@ pub async fn get_round_result(id: String) -> Result<RoundResult, AppError> {
     .await
 }
 
+/// Who reads a round's page, and their ranking in it (most wanted first).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ReaderInRound {
+    pub viewer: Option<Viewer>,
+    pub ranking: Vec<i64>,
+}
+
+#[server(endpoint = "round_reader", input = GetUrl)]
+pub async fn round_reader(round_id: i64) -> Result<ReaderInRound, AppError> {
+    use crate::server::web::{auth, http::respond, state::app_state};
+    respond(async move {
+        let viewer = auth::current_user().await?;
+        let ranking = match &viewer {
+            Some(v) => app_state()?.rounds.my_ranking(v, round_id).await?,
+            None => Vec::new(),
+        };
+        Ok(ReaderInRound { viewer, ranking })
+    })
+    .await
+}
+
+/// A member's ranked ballot from the round page: a number per film (`ranks[proposal]`), blank for
+/// films they would rather not see.
+#[server(endpoint = "save_ranking")]
+pub async fn save_ranking(round_id: i64, ranks: HashMap<String, String>) -> Result<usize, AppError> {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
+        let viewer = auth::require_member().await?;
+        let ids = crate::validate::ranking_from_numbers(ranks.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        if ids.is_empty() {
+            return Err(AppError::BadRequest("Number at least one film: 1 for the one you most want to watch.".into()));
+        }
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        app_state()?.rounds.cast(&viewer, round_id, &crate::model::Ballot::Ranking(ids.clone()), ip).await?;
+        http::redirect_form_post(&format!("/rounds/{round_id}"));
+        Ok(ids.len())
+    })
+    .await
+}
+
+/// Opens a round from the form on `/rounds` (admins); times are read as UTC.
+#[server(endpoint = "open_round")]
+pub async fn open_round(
+    name: String,
+    screening: String,
+    time_zone: String,
+    deadline: String,
+    method: String,
+    carry_over: String,
+) -> Result<i64, AppError> {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
+        let admin = auth::require_admin().await?;
+        let round = crate::model::NewRound {
+            name,
+            screening_at: crate::validate::parse_datetime_utc(&screening, "screening")?,
+            time_zone,
+            deadline: crate::validate::parse_datetime_utc(&deadline, "voting deadline")?,
+            method,
+            carry_over,
+        };
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        let round = app_state()?.rounds.open(&admin, &round, ip).await?;
+        http::redirect_form_post(&format!("/rounds/{}", round.id));
+        Ok(round.id)
+    })
+    .await
+}
+
+/// Closes an open round now (admins): the same count as at the deadline.
+#[server(endpoint = "close_round")]
+pub async fn close_round(round_id: i64) -> Result<(), AppError> {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
+        let admin = auth::require_admin().await?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        app_state()?.rounds.close_early(&admin, round_id, ip).await?;
+        http::redirect_form_post(&format!("/rounds/{round_id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// Moves an open round's deadline (admins), read as UTC.
+#[server(endpoint = "extend_round")]
+pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppError> {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
+        let admin = auth::require_admin().await?;
+        let deadline = crate::validate::parse_datetime_utc(&deadline, "new deadline")?;
+        let ip = auth::client_ip().map(|ip| ip.to_string());
+        app_state()?.rounds.extend(&admin, round_id, deadline, ip).await?;
+        http::redirect_form_post(&format!("/rounds/{round_id}"));
+        Ok(())
+    })
+    .await
+}
+
+/// A Unix time as a `datetime-local` field's value, in UTC.
+fn datetime_local(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!("{}T{:02}:{:02}", crate::model::format_date(unix), secs / 3600, secs % 3600 / 60)
+}
+
 #[component]
 pub fn RoundsPage() -> impl IntoView {
     let page = page_from_query();
@@ -44,6 +148,7 @@ pub fn RoundsPage() -> impl IntoView {
         <Title text="Movie nights" />
         <h1>"Movie nights"</h1>
         <VoteTabs current="/rounds" />
+        <OpenRoundForm />
         <Suspense fallback=Loading>
             <ErrorBoundary fallback=|errors| {
                 view! { <ErrorView errors /> }
@@ -65,6 +170,70 @@ pub fn RoundsPage() -> impl IntoView {
                         })
                 })}
             </ErrorBoundary>
+        </Suspense>
+    }
+}
+
+/// The form admins open a round with.
+#[component]
+fn OpenRoundForm() -> impl IntoView {
+    let me = Resource::new(|| (), |_| crate::components::session::whoami());
+    let action = ServerAction::<OpenRound>::new();
+    let navigate = leptos_router::hooks::use_navigate();
+    crate::pages::on_action_result(action, move |result| {
+        if let Ok(id) = result {
+            navigate(&format!("/rounds/{id}"), Default::default());
+        }
+    });
+    view! {
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let admin = me.await.ok().flatten().is_some_and(|v| v.is_admin);
+                admin
+                    .then(|| {
+                        view! {
+                            <details class="panel open-round-form">
+                                <summary>"Open a round"</summary>
+                                <FormError value=action.value() />
+                                <ActionForm action>
+                                    <label>
+                                        "Name"
+                                        <input name="name" required maxlength="80" placeholder="Friday 12 December" />
+                                    </label>
+                                    <label>
+                                        "Voting closes (UTC)" <input type="datetime-local" name="deadline" required />
+                                    </label>
+                                    <label>
+                                        "Screening (UTC)" <input type="datetime-local" name="screening" required />
+                                    </label>
+                                    <label>
+                                        "Time zone shown with the screening"
+                                        <input name="time_zone" value="UTC" required maxlength="64" />
+                                    </label>
+                                    <label>
+                                        "Ballot" <select name="method">
+                                            <option value="approval" selected>
+                                                "Approval: vote for every film you would watch"
+                                            </option>
+                                            <option value="ranked">"Ranked choice: order the films"</option>
+                                        </select>
+                                    </label>
+                                    <label>
+                                        "Films not picked" <select name="carry_over">
+                                            <option value="with_votes" selected>
+                                                "carry over with their votes"
+                                            </option>
+                                            <option value="without_votes">"carry over without their votes"</option>
+                                        </select>
+                                    </label>
+                                    <button type="submit" class="button primary">
+                                        "Open the round"
+                                    </button>
+                                </ActionForm>
+                            </details>
+                        }
+                    })
+            })}
         </Suspense>
     }
 }
@@ -100,15 +269,21 @@ pub fn RoundPage() -> impl IntoView {
             <ErrorBoundary fallback=|errors| {
                 view! { <ErrorView errors /> }
             }>
-                {move || Suspend::new(async move { data.await.map(|result| view! { <RoundView result /> }) })}
+                {move || Suspend::new(async move {
+                    data.await.map(|result| view! { <RoundView result on_change=move || data.refetch() /> })
+                })}
             </ErrorBoundary>
         </Suspense>
     }
 }
 
 #[component]
-fn RoundView(result: RoundResult) -> impl IntoView {
+fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let r = result.round;
+    let controls = (r.status == "open").then(|| {
+        let entries: Vec<(i64, String)> = result.entries.iter().map(|e| (e.proposal_id, e.title.clone())).collect();
+        view! { <RoundControls round=r.clone() entries on_change /> }
+    });
     let names: HashMap<i64, String> = result.entries.iter().map(|e| (e.proposal_id, e.title.clone())).collect();
     let name = move |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("Proposal {id}"));
     let closed = r.status == "closed";
@@ -161,9 +336,7 @@ fn RoundView(result: RoundResult) -> impl IntoView {
                             .map(|e| view! { <li>{e.title} " · proposed by " {e.proposer}</li> })
                             .collect_view()}
                     </ul>
-                    <p>
-                        <a href="/vote">"Vote"</a>
-                    </p>
+                    {controls}
                 }
                     .into_any()
             }
@@ -223,5 +396,216 @@ where
         </table>
         {exhausted.map(|e| view! { <p class="muted">{e}</p> })}
         {tie}
+    }
+}
+
+/// What a reader can do in an open round: rank the films (ranked rounds) or go and vote (approval),
+/// and, for admins, close voting now or move the deadline.
+#[component]
+fn RoundControls(
+    round: Round,
+    entries: Vec<(i64, String)>,
+    on_change: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let id = round.id;
+    let reader = Resource::new(move || id, round_reader);
+    let ranked = round.method == "ranked";
+    let deadline = datetime_local(round.deadline);
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let entries = entries.clone();
+                let deadline = deadline.clone();
+                let on_change = on_change.clone();
+                Suspend::new(async move {
+                    reader
+                        .await
+                        .map(|reader| {
+                            let admin = reader.viewer.as_ref().is_some_and(|v| v.is_admin);
+                            let ballot = match (ranked, reader.viewer.is_some()) {
+                                (true, true) => view! { <RankingForm id entries ranking=reader.ranking /> }.into_any(),
+                                (true, false) => {
+                                    view! {
+                                        <p>
+                                            <a href=format!("/signin?next=/rounds/{id}")>"Sign in"</a>
+                                            " to rank the films."
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                                (false, _) => {
+                                    view! {
+                                        <p>
+                                            <a class="button primary" href="/vote">
+                                                "Vote for the films you would watch"
+                                            </a>
+                                        </p>
+                                    }
+                                        .into_any()
+                                }
+                            };
+                            view! {
+                                {ballot}
+                                {admin.then(|| view! { <AdminRoundForms id deadline on_change /> })}
+                            }
+                        })
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// A ranked ballot: a number per film without JavaScript; with it, also buttons that move a film up
+/// or down and number the list again.
+#[component]
+fn RankingForm(id: i64, entries: Vec<(i64, String)>, ranking: Vec<i64>) -> impl IntoView {
+    // The member's ranking first, in order, then the films they left out.
+    let mut rows: Vec<(i64, String, Option<usize>)> = ranking
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| entries.iter().find(|(e, _)| e == p).map(|(e, t)| (*e, t.clone(), Some(i + 1))))
+        .collect();
+    rows.extend(entries.iter().filter(|(e, _)| !ranking.contains(e)).map(|(e, t)| (*e, t.clone(), None)));
+    let rows = RwSignal::new(rows);
+    let action = ServerAction::<SaveRanking>::new();
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
+    // Moving a film swaps it with its neighbour; the ranked films are then numbered 1, 2, 3… in order.
+    let shift = move |index: usize, up: bool| {
+        rows.update(|rows| {
+            let other = if up { index.checked_sub(1) } else { Some(index + 1).filter(|i| *i < rows.len()) };
+            let Some(other) = other else { return };
+            if rows[index].2.is_none() {
+                rows[index].2 = Some(usize::MAX);
+            }
+            rows.swap(index, other);
+            let mut n = 0;
+            for row in rows.iter_mut().filter(|r| r.2.is_some()) {
+                n += 1;
+                row.2 = Some(n);
+            }
+        })
+    };
+    let saved = move || {
+        action.value().get().and_then(Result::ok).map(|n| {
+            view! {
+                <p class="form-ok" role="status">
+                    {format!("Your ranking of {n} {} is saved.", if n == 1 { "film" } else { "films" })}
+                </p>
+            }
+        })
+    };
+    view! {
+        <section class="ranking" aria-label="Your ranking">
+            <h2>"Your ranking"</h2>
+            <p class="muted">
+                "Number the films you want to watch: 1 for the one you want most. Leave out any you would rather not see. You can change your ranking until voting closes."
+            </p>
+            <FormError value=action.value() />
+            {saved}
+            <ActionForm action>
+                <input type="hidden" name="round_id" value=id />
+                <ol class="ranking-list">
+                    {move || {
+                        rows.get()
+                            .into_iter()
+                            .enumerate()
+                            .map(|(index, (proposal, title, rank))| {
+                                let field = format!("ranks[{proposal}]");
+                                let label = format!("Rank for {title}");
+                                let number = rank.map(|r| r.to_string()).unwrap_or_default();
+                                view! {
+                                    <li data-proposal=proposal>
+                                        <input
+                                            type="number"
+                                            min="1"
+                                            max="1000"
+                                            inputmode="numeric"
+                                            class="rank"
+                                            name=field
+                                            value=number.clone()
+                                            prop:value=number
+                                            aria-label=label
+                                            on:change=move |ev| {
+                                                let typed = event_target_value(&ev).trim().parse::<usize>().ok();
+                                                rows.update(|rows| rows[index].2 = typed);
+                                            }
+                                        />
+                                        <span class="title">{title.clone()}</span>
+                                        {move || {
+                                            interactive
+                                                .get()
+                                                .then(|| {
+                                                    view! {
+                                                        <button
+                                                            type="button"
+                                                            class="link-button"
+                                                            aria-label=format!("Move {title} up")
+                                                            on:click=move |_| shift(index, true)
+                                                        >
+                                                            "↑"
+                                                        </button>
+                                                        <button
+                                                            type="button"
+                                                            class="link-button"
+                                                            aria-label=format!("Move {title} down")
+                                                            on:click=move |_| shift(index, false)
+                                                        >
+                                                            "↓"
+                                                        </button>
+                                                    }
+                                                })
+                                        }}
+                                    </li>
+                                }
+                            })
+                            .collect_view()
+                    }}
+                </ol>
+                <button type="submit" class="button primary">
+                    "Save my ranking"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// Closing a round now and moving its deadline (admins).
+#[component]
+fn AdminRoundForms(id: i64, deadline: String, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+    let close = ServerAction::<CloseRound>::new();
+    let extend = ServerAction::<ExtendRound>::new();
+    let changed = on_change.clone();
+    crate::pages::on_action_result(close, move |result| {
+        if result.is_ok() {
+            changed()
+        }
+    });
+    crate::pages::on_action_result(extend, move |result| {
+        if result.is_ok() {
+            on_change()
+        }
+    });
+    view! {
+        <section class="panel round-admin" aria-label="Run this round">
+            <h2>"Run this round"</h2>
+            <FormError value=close.value() />
+            <ActionForm action=close>
+                <input type="hidden" name="round_id" value=id />
+                <button type="submit" class="button">
+                    "Close voting now"
+                </button>
+            </ActionForm>
+            <FormError value=extend.value() />
+            <ActionForm action=extend>
+                <input type="hidden" name="round_id" value=id />
+                <label>
+                    "New deadline (UTC)" <input type="datetime-local" name="deadline" value=deadline required />
+                </label>
+                <button type="submit" class="button">
+                    "Move the deadline"
+                </button>
+            </ActionForm>
+        </section>
     }
 }

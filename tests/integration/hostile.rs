@@ -7,7 +7,7 @@
 use crate::common;
 
 use common::{Member, TestServer, PASSWORD};
-use marquee::server::db::{on_pool, Db};
+use marquee::server::db::{now, on_pool, Db};
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
@@ -165,6 +165,14 @@ enum Kind {
     Limit,
     Username,
     Password,
+    /// A `datetime-local` field's value.
+    DateTime,
+    RoundName,
+    TimeZone,
+    Method,
+    CarryOver,
+    /// A film's number on a ranked ballot.
+    Rank,
 }
 
 impl Kind {
@@ -188,12 +196,35 @@ impl Kind {
             Kind::Limit => &["-1", "101", "abc", "%ff", "1e9"],
             Kind::Username => &["", "ab", "%3Cscript%3E", "a%00b", "%ff%fe", "x%0Ay"],
             Kind::Password => &["", "short"],
+            Kind::DateTime => &[
+                "",
+                "yesterday",
+                "2025-13-01T10:00",
+                "2020-01-01T00:00",
+                "9999-12-31T23:59",
+                "%ff",
+                "2026-12-12T20:00%00",
+            ],
+            Kind::RoundName => &["", "%20%20", "a%00b", "x%0Ay", "%ff"],
+            Kind::TimeZone => &["", "Paris", "Europe%2FParis%00", "%3Cscript%3E", "%ff"],
+            Kind::Method => &["", "borda", "%ff"],
+            Kind::CarryOver => &["", "archive", "%ff"],
+            Kind::Rank => &["", "0", "-1", "first", "1.5", "%ff", "99999999999"],
         }
     }
 }
 
 /// Refusals are checked against a target that exists, so a wrong answer would change something.
-fn server_fns(proposal: i64, movie: i64, user: i64) -> Vec<(ServerFn, Vec<(&'static str, String)>)> {
+fn server_fns(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<(ServerFn, Vec<(&'static str, String)>)> {
+    let r = round.to_string();
+    // A ranked ballot's field is named by the proposal it numbers.
+    let rank_field: &'static str = Box::leak(format!("ranks%5B{proposal}%5D").into_boxed_str());
+    let rank_args: &'static [(&'static str, Kind)] =
+        Box::leak(Box::new([("round_id", Kind::Id), (rank_field, Kind::Rank)]));
+    let later = |hours: i64| {
+        let t = now() + hours * 3600;
+        format!("{}T{:02}:{:02}", marquee::model::format_date(t), t % 86_400 / 3600, t % 3600 / 60)
+    };
     let p = proposal.to_string();
     let m = movie.to_string();
     let u = user.to_string();
@@ -266,6 +297,44 @@ fn server_fns(proposal: i64, movie: i64, user: i64) -> Vec<(ServerFn, Vec<(&'sta
             },
             vec![("current_password", PASSWORD.into()), ("new_password", "another good password".into())],
         ),
+        (
+            ServerFn { path: "/api/save_ranking", who: Who::Member, args: rank_args },
+            vec![("round_id", r.clone()), (rank_field, "1".into())],
+        ),
+        (
+            ServerFn {
+                path: "/api/open_round",
+                who: Who::Admin,
+                args: &[
+                    ("name", Kind::RoundName),
+                    ("screening", Kind::DateTime),
+                    ("time_zone", Kind::TimeZone),
+                    ("deadline", Kind::DateTime),
+                    ("method", Kind::Method),
+                    ("carry_over", Kind::CarryOver),
+                ],
+            },
+            vec![
+                ("name", "Saturday".into()),
+                ("screening", later(5)),
+                ("time_zone", "Europe%2FParis".into()),
+                ("deadline", later(4)),
+                ("method", "ranked".into()),
+                ("carry_over", "with_votes".into()),
+            ],
+        ),
+        (
+            ServerFn { path: "/api/close_round", who: Who::Admin, args: &[("round_id", Kind::Id)] },
+            vec![("round_id", r.clone())],
+        ),
+        (
+            ServerFn {
+                path: "/api/extend_round",
+                who: Who::Admin,
+                args: &[("round_id", Kind::Id), ("deadline", Kind::DateTime)],
+            },
+            vec![("round_id", r.clone()), ("deadline", later(2))],
+        ),
     ]
 }
 
@@ -274,7 +343,7 @@ fn form(pairs: &[(&str, String)]) -> Vec<u8> {
 }
 
 /// Every case, given the ids of real rows the refusals aim at.
-fn cases(proposal: i64, movie: i64, user: i64) -> Vec<Case> {
+fn cases(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<Case> {
     let mut all = Vec::new();
 
     // Ids in paths and id parameters.
@@ -306,7 +375,7 @@ fn cases(proposal: i64, movie: i64, user: i64) -> Vec<Case> {
     }
 
     // Server functions: one bad argument at a time, then bodies that cannot be read at all.
-    for (f, valid) in server_fns(proposal, movie, user) {
+    for (f, valid) in server_fns(proposal, movie, user, round) {
         for (name, kind) in f.args {
             for bad in kind.bad() {
                 let pairs: Vec<(&str, String)> =
@@ -426,6 +495,8 @@ async fn snapshot(db: &Db) -> BTreeMap<&'static str, String> {
         ("watch_ratings", "SELECT COUNT(*) || ':' || COALESCE(SUM(half_stars), 0) FROM watch_ratings"),
         ("movies", "SELECT COUNT(*) || '' FROM movies"),
         ("invites", "SELECT COUNT(*) || '' FROM invites"),
+        ("rounds", "SELECT COUNT(*) || ':' || COALESCE(SUM(deadline), 0) || ':' || COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM rounds"),
+        ("ranked_ballots", "SELECT COUNT(*) || '' FROM ranked_ballots"),
     ];
     let mut out = BTreeMap::new();
     for (name, sql) in queries {
@@ -523,6 +594,21 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
     let voted =
         server.post("/api/cast_vote", &[("proposal_id", &proposal.to_string()), ("vote", "true")], Some(&member)).await;
     assert_eq!(voted.status, 200, "{}", t.label);
+    // A ranked round open for the film, named with a payload: the round functions' refusals aim at it.
+    let body = serde_json::json!({
+        "name": PAYLOADS[0].chars().take(80).collect::<String>(), "screening_at": now() + 7200, "time_zone": "UTC",
+        "deadline": now() + 3600, "method": "ranked",
+    });
+    let res = server
+        .client
+        .post(format!("{}/api/v1/rounds", server.base))
+        .header("cookie", &admin.cookie)
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}: {:?}", t.label, res.text().await);
     // A failed sign-in whose username is a payload lands in the audit log.
     let failed = server.post("/api/sign_in", &[("username", PAYLOADS[0]), ("password", "wrong password")], None).await;
     assert_eq!(failed.status, 400, "{}", t.label);
@@ -541,7 +627,11 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
         let stranger = server.register("eve").await;
         let panics_before = marquee::server::web::guard::PANICS.load(Ordering::Relaxed);
         let before = snapshot(&t.db).await;
-        let all = cases(proposal, movie, user);
+        let round: i64 = on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT id FROM rounds WHERE status = 'open'")
+            .fetch_one(pool)
+            .await
+            .unwrap());
+        let all = cases(proposal, movie, user, round);
         assert!(all.len() >= 250, "the suite has {} cases", all.len());
         let mut failures = Vec::new();
         let mut by_group: BTreeMap<&str, usize> = BTreeMap::new();
@@ -624,6 +714,8 @@ async fn stored_payloads_are_shown_as_text_on_every_page() {
             "/admin/audit".into(),
             "/account".into(),
             "/api/docs".into(),
+            "/rounds".into(),
+            "/rounds/1".into(),
         ];
         let mut shown_escaped = 0;
         for page in &pages {

@@ -319,3 +319,106 @@ async fn an_approval_ballot_sets_exactly_the_members_votes() {
         assert!(card["voters"].as_array().unwrap().iter().any(|v| v == "reader"), "{label}: {card}");
     }
 }
+
+/// A `datetime-local` value `secs` from now, in UTC, to the minute.
+fn form_time(secs: i64) -> String {
+    let t = now() + secs;
+    format!("{}T{:02}:{:02}", marquee::model::format_date(t), t % 86_400 / 3600, t % 3600 / 60)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rounds_run_from_plain_forms_without_javascript() {
+    for t in common::backends().await {
+        let (server, admin, member) = club(&t).await;
+        let label = t.label;
+        // Browsers send the whole address of the page a form is on.
+        let list = format!("{}/rounds", server.base);
+        let browser = [("accept", "text/html"), ("referer", list.as_str())];
+
+        // An admin opens a ranked round from the form on /rounds, and lands on its page.
+        let fields = [
+            ("name", "Friday night".to_string()),
+            ("deadline", form_time(3 * 3600)),
+            ("screening", form_time(5 * 3600)),
+            ("time_zone", "Europe/Paris".into()),
+            ("method", "ranked".into()),
+            ("carry_over", "with_votes".into()),
+        ];
+        let form: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let refused = server.post_with("/api/open_round", &form, Some(&member), &browser).await;
+        assert_eq!(refused.status, 302, "{label}: a member's form goes back with the refusal");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM rounds").await, 0, "{label}");
+        let opened = server.post_with("/api/open_round", &form, Some(&admin), &browser).await;
+        assert_eq!(opened.status, 302, "{label}: {opened:?}");
+        let page = opened.location.clone().unwrap();
+        let id: i64 = page.strip_prefix("/rounds/").unwrap().parse().unwrap();
+        let (_, html) = server.get_as(&page, Some(&member)).await;
+        assert!(html.contains("Your ranking") && html.contains("Save my ranking"), "{label}: no ranking form");
+        let result: Value = send(&server, "GET", &format!("/api/v1/rounds/{id}"), None, None).await.1;
+        let entries: Vec<i64> =
+            result["entries"].as_array().unwrap().iter().map(|e| e["proposal_id"].as_i64().unwrap()).collect();
+        assert!(entries.len() >= 3, "{label}");
+
+        // From here on, forms are posted from the round's page.
+        let here = format!("{}{page}", server.base);
+        let browser = [("accept", "text/html"), ("referer", here.as_str())];
+        // A member numbers three films; two with one number are refused and change nothing.
+        let rank = |p: i64| format!("ranks[{p}]");
+        let (a, b, c) = (rank(entries[0]), rank(entries[1]), rank(entries[2]));
+        let round_id = id.to_string();
+        let clash = [("round_id", round_id.as_str()), (a.as_str(), "1"), (b.as_str(), "1")];
+        let plain = server.post("/api/save_ranking", &clash, Some(&member)).await;
+        assert_eq!(plain.status, 400, "{label}: {plain:?}");
+        let back = server.post_with("/api/save_ranking", &clash, Some(&member), &browser).await;
+        assert_eq!(back.status, 302, "{label}: {back:?}");
+        let shown = page_after(&server, &back, &member).await;
+        assert!(shown.contains("Two films are ranked 1"), "{label}: the refusal is shown");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM ranked_ballots").await, 0, "{label}");
+        let ballot = [("round_id", round_id.as_str()), (a.as_str(), "2"), (b.as_str(), ""), (c.as_str(), "1")];
+        let saved = server.post_with("/api/save_ranking", &ballot, Some(&member), &browser).await;
+        assert_eq!((saved.status, saved.location.as_deref()), (302, Some(page.as_str())), "{label}: {saved:?}");
+        let (_, mine) = send(&server, "GET", &format!("/api/round_reader?round_id={id}"), None, Some(&member)).await;
+        assert_eq!(mine["ranking"], json!([entries[2], entries[0]]), "{label}");
+        // The page shows the numbers back, in the member's order.
+        let (_, html) = server.get_as(&page, Some(&member)).await;
+        let first = html.find(&format!("name=\"ranks[{}]\" value=\"1\"", entries[2]));
+        let second = html.find(&format!("name=\"ranks[{}]\" value=\"2\"", entries[0]));
+        assert!(first.is_some() && second.is_some() && first < second, "{label}: numbers not shown in order");
+
+        // The admin moves the deadline (not past the screening), then closes voting now.
+        let late = [("round_id", round_id.as_str()), ("deadline", &form_time(6 * 3600))];
+        let back = server.post_with("/api/extend_round", &late, Some(&admin), &browser).await;
+        let shown = page_after(&server, &back, &admin).await;
+        assert!(shown.contains("at or before the screening"), "{label}");
+        let sooner = form_time(4 * 3600);
+        let moved = server
+            .post_with("/api/extend_round", &[("round_id", &round_id), ("deadline", &sooner)], Some(&admin), &browser)
+            .await;
+        assert_eq!(moved.status, 302, "{label}");
+        let deadline: i64 = result_round(&server, id).await["deadline"].as_i64().unwrap();
+        assert_eq!(deadline, marquee::validate::parse_datetime_utc(&sooner, "x").unwrap(), "{label}");
+        let closed = server.post_with("/api/close_round", &[("round_id", &round_id)], Some(&admin), &browser).await;
+        assert_eq!((closed.status, closed.location.as_deref()), (302, Some(page.as_str())), "{label}");
+        let round = result_round(&server, id).await;
+        assert_eq!(round["status"], "closed", "{label}");
+        let (_, html) = server.get_as(&page, None).await;
+        assert!(html.contains("The count") && !html.contains("Save my ranking"), "{label}");
+    }
+}
+
+async fn result_round(server: &TestServer, id: i64) -> Value {
+    send(server, "GET", &format!("/api/v1/rounds/{id}"), None, None).await.1["round"].clone()
+}
+
+/// The page a plain form post was sent back to, as the browser that posted it sees it (an error
+/// in the link shows only with the cookie that came with it).
+async fn page_after(server: &TestServer, posted: &common::Posted, who: &Member) -> String {
+    let flash =
+        posted.set_cookie.iter().find(|c| c.starts_with("marquee_flash=")).map(|c| c.split(';').next().unwrap());
+    let cookie = match flash {
+        Some(flash) => format!("{}; {flash}", who.cookie),
+        None => who.cookie.clone(),
+    };
+    let own = Member { username: who.username.clone(), cookie };
+    server.get_as(posted.location.as_deref().expect("sent back"), Some(&own)).await.1
+}

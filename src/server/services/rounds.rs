@@ -125,6 +125,13 @@ impl Rounds {
         if deadline <= now() {
             return Err(AppError::BadRequest("The new deadline must be in the future.".into()));
         }
+        let round = self.get(id).await?;
+        if deadline > round.screening_at {
+            return Err(AppError::BadRequest(format!(
+                "The new deadline must be at or before the screening ({}).",
+                crate::model::format_time_utc(round.screening_at)
+            )));
+        }
         rounds::extend(&self.db, id, deadline).await?;
         audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
         self.club.round_changed(id).await;
