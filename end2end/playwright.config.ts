@@ -6,6 +6,29 @@ const port = Number(process.env.MARQUEE_E2E_PORT ?? 3100);
 const baseURL = `http://127.0.0.1:${port}`;
 // scripts/test.sh picks both ports free; port + 99 is only a default for a hand-run suite.
 const imdbPort = Number(process.env.MARQUEE_E2E_IMDB_PORT ?? port + 99);
+// With a throwaway PostgreSQL (scripts/with-postgres.sh sets its address), two more servers share it
+// for the several-instances test (instances.spec.ts); without one, that test is skipped.
+const postgres = process.env.MARQUEE_TEST_PG_URL;
+const instancePorts = (process.env.MARQUEE_E2E_INSTANCE_PORTS ?? `${port + 1},${port + 2}`).split(",").map(Number);
+
+/** `marquee serve` on PostgreSQL at `at`; the first one loads the demo data. */
+function instance(at: number, seed: boolean) {
+  return {
+    cwd: "..",
+    command: "exec ./target/e2e/marquee serve",
+    env: {
+      DATABASE_URL: postgres!,
+      MARQUEE_SITE_ADDR: `127.0.0.1:${at}`,
+      LEPTOS_SITE_ROOT: "target/e2e/site",
+      MARQUEE_SEED_DEMO: String(seed),
+      MARQUEE_IMDB_BASE_URL: `http://127.0.0.1:${imdbPort}`,
+      RUST_LOG: "warn",
+    },
+    url: `http://127.0.0.1:${at}/healthz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+  };
+}
 
 
 const chromium = {
@@ -73,5 +96,6 @@ export default defineConfig({
       reuseExistingServer: false,
       timeout: 60_000,
     },
+    ...(postgres ? [instance(instancePorts[0], true), instance(instancePorts[1], false)] : []),
   ],
 });

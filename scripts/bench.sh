@@ -3,8 +3,10 @@
 #   1. the predictions micro-benchmarks (10k and 100k films), the vote page at 20 / 200 / 2,000
 #      proposals and sign-in, and
 #   2. the load suite: 100k films, 1,000 members, 2,000 proposals; wrk at 1 and 64 connections on
-#      loopback against every page and API, with a static-file ceiling for comparison.
-# Both tables are printed and saved to docs/benchmarks.md.
+#      loopback against every page and API, with a static-file ceiling for comparison, and
+#   3. live counts (200 event streams while 50 members vote) and two servers on one PostgreSQL
+#      behind a round-robin proxy against one (scripts/bench_live.py).
+# The tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test
@@ -23,3 +25,5 @@ echo "==> voting benchmark"
 RUST_LOG=warn target/marquee bench-voting
 echo "==> load suite"
 python3 scripts/bench_suite.py --binary target/marquee
+echo "==> live counts and several servers (a throwaway PostgreSQL for the second part)"
+scripts/with-postgres.sh python3 scripts/bench_live.py --binary target/marquee

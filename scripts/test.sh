@@ -30,12 +30,15 @@ set -e
 
 echo "==> end-to-end tests (Chromium: with JavaScript, without, and on a phone screen)"
 # Two ports free at the same moment: the app's and the fake IMDb API's.
-read -r port imdb_port < <(python3 -c 'import socket
-a, b = socket.socket(), socket.socket()
-a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+# Four ports free at the same moment: the app's, the fake IMDb API's, and two more for two servers
+# sharing a throwaway PostgreSQL (the several-instances test).
+read -r port imdb_port a_port b_port < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(4)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
 set +e
-(cd end2end && MARQUEE_E2E_PORT=$port MARQUEE_E2E_IMDB_PORT=$imdb_port npx playwright test) 2>&1 | tee "$logs/e2e.log"
+(cd end2end && MARQUEE_E2E_PORT=$port MARQUEE_E2E_IMDB_PORT=$imdb_port MARQUEE_E2E_INSTANCE_PORTS=$a_port,$b_port \
+  ../scripts/with-postgres.sh npx playwright test) 2>&1 | tee "$logs/e2e.log"
 e2e_status=${PIPESTATUS[0]}
 set -e
 
