@@ -31,6 +31,8 @@ struct Inner {
     titles: HashMap<String, Value>,
     mode: Option<Mode>,
     calls: Vec<String>,
+    /// When each call arrived.
+    times: Vec<std::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -80,7 +82,13 @@ impl FakeImdb {
         self.inner.lock().unwrap().calls.clone()
     }
 
+    /// When each call so far arrived.
+    pub fn call_times(&self) -> Vec<std::time::Instant> {
+        self.inner.lock().unwrap().times.clone()
+    }
+
     pub fn clear_calls(&self) {
+        self.inner.lock().unwrap().times.clear();
         self.inner.lock().unwrap().calls.clear();
     }
 }
@@ -92,6 +100,7 @@ async fn failure(inner: &Shared, call: String) -> Option<Response> {
     let mode = {
         let mut inner = inner.lock().unwrap();
         inner.calls.push(call);
+        inner.times.push(std::time::Instant::now());
         let mode = inner.mode.clone().unwrap_or(Mode::Normal);
         if let Mode::Throttle { retry_after, times } = mode {
             inner.mode = Some(if times <= 1 { Mode::Normal } else { Mode::Throttle { retry_after, times: times - 1 } });

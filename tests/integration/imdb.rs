@@ -255,3 +255,46 @@ async fn search_is_proxied_cached_and_fails_politely() {
         assert!(html.contains("Past Lives Again") && html.contains("data-imdb=\"tt5000002\""), "{}", t.label);
     }
 }
+
+/// Three calls, one after another.
+async fn three_calls(client: &ImdbClient) {
+    for _ in 0..3 {
+        client.batch_get(&["tt0111161".to_string()]).await.unwrap();
+    }
+}
+
+/// The gaps between calls as the fake API saw them arrive.
+fn gaps(fake: &FakeImdb) -> Vec<Duration> {
+    let mut times = fake.call_times();
+    times.sort();
+    times.windows(2).map(|w| w[1] - w[0]).collect()
+}
+
+/// Two servers' clients on one PostgreSQL keep to the rate together: their calls arrive an
+/// interval apart, where two clients pacing alone call at the same moments.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn servers_sharing_postgres_share_the_imdb_pace() {
+    let Some(t) = common::postgres().await else { return };
+    let fake = FakeImdb::start().await;
+    fake.add(title("tt0111161", "The Shawshank Redemption", 1994));
+    let config = marquee::server::config::ImdbConfig {
+        base_url: fake.base.clone(),
+        timeout_ms: 2000,
+        requests_per_second: 4.0,
+        ..Default::default()
+    };
+
+    // Pacing alone, each client calls at once: two calls arrive together.
+    let (a, b) = (ImdbClient::new(&config), ImdbClient::new(&config));
+    tokio::join!(three_calls(&a), three_calls(&b));
+    let alone = gaps(&fake);
+    assert!(alone.iter().any(|g| *g < Duration::from_millis(100)), "{alone:?}");
+
+    // Sharing the database's pacer, every call waits its turn: a quarter second apart.
+    fake.clear_calls();
+    let (a, b) = (ImdbClient::new(&config).shared_with(&t.db), ImdbClient::new(&config).shared_with(&t.db));
+    tokio::join!(three_calls(&a), three_calls(&b));
+    let shared = gaps(&fake);
+    assert_eq!(shared.len(), 5, "{shared:?}");
+    assert!(shared.iter().all(|g| *g >= Duration::from_millis(200)), "{shared:?}");
+}

@@ -14,6 +14,7 @@ pub mod leases;
 pub mod load;
 pub mod movies;
 pub mod notices;
+pub mod pacers;
 pub mod proposals;
 pub mod rounds;
 pub mod scores;

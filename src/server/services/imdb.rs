@@ -128,6 +128,9 @@ pub struct ImdbClient {
     timeout: Duration,
     interval: Duration,
     next_slot: tokio::sync::Mutex<Instant>,
+    /// On PostgreSQL, the slots are shared by every server (`db::pacers`), so the rate holds for
+    /// the whole deployment.
+    shared: Option<crate::server::db::Db>,
     searches: moka::future::Cache<String, Arc<Vec<SearchHit>>>,
 }
 
@@ -146,12 +149,39 @@ impl ImdbClient {
             timeout,
             interval: Duration::from_secs_f64(1.0 / config.requests_per_second),
             next_slot: tokio::sync::Mutex::new(Instant::now()),
+            shared: None,
             searches: moka::future::Cache::builder().max_capacity(2_000).time_to_live(Duration::from_secs(600)).build(),
+        }
+    }
+
+    /// Paces calls together with every other server on `db` (PostgreSQL; on SQLite nothing changes).
+    pub fn shared_with(mut self, db: &crate::server::db::Db) -> Self {
+        if matches!(db, crate::server::db::Db::Postgres(_)) {
+            self.shared = Some(db.clone());
+        }
+        self
+    }
+
+    /// Takes a slot from the deployment's shared pacer: how long to wait for it, if it answered.
+    async fn shared_slot(&self, not_before: Duration) -> Option<Duration> {
+        let db = self.shared.as_ref()?;
+        let interval = self.interval.as_millis() as i64;
+        match crate::server::db::pacers::reserve(db, "imdb", interval, not_before.as_millis() as i64).await {
+            Ok(wait) => wait.map(|ms| Duration::from_millis(ms as u64)),
+            Err(err) => {
+                // Paced by this server alone until the database answers again.
+                tracing::warn!(%err, "the shared IMDb pacer did not answer; pacing locally");
+                None
+            }
         }
     }
 
     /// Waits for this caller's turn so that all calls together stay near the configured rate.
     async fn pace(&self) {
+        if let Some(wait) = self.shared_slot(Duration::ZERO).await {
+            tokio::time::sleep(wait).await;
+            return;
+        }
         let wait_until = {
             let mut next = self.next_slot.lock().await;
             let now = Instant::now();
@@ -164,6 +194,10 @@ impl ImdbClient {
 
     /// Holds off every caller until `pause` has passed (after a 429).
     pub async fn back_off(&self, pause: Duration) {
+        if self.shared.is_some() {
+            // Nobody's next call starts before the pause is over (an empty slot at its end).
+            let _ = self.shared_slot(pause).await;
+        }
         let mut next = self.next_slot.lock().await;
         *next = (*next).max(Instant::now() + pause);
     }

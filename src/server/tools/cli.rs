@@ -265,7 +265,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         }
         Command::RefreshImdbCache { hours, limit } => {
             let db = Db::open(&config.database).await?;
-            let client = crate::server::services::imdb::ImdbClient::new(&config.imdb);
+            // Paced together with any servers running on the same PostgreSQL database.
+            let client = crate::server::services::imdb::ImdbClient::new(&config.imdb).shared_with(&db);
             let fresh_for = std::time::Duration::from_secs(hours.unwrap_or(config.imdb.fresh_hours) * 3600);
             let bar = std::io::IsTerminal::is_terminal(&std::io::stderr()).then(|| {
                 let bar = indicatif::ProgressBar::new(0);

@@ -63,7 +63,7 @@ impl AppState {
             pages: crate::server::web::page_cache::Pages::new(ttl),
             catalogue,
             leptos_options: crate::server::web::http::leptos_options(&config),
-            imdb: Arc::new(ImdbClient::new(&config.imdb)),
+            imdb: Arc::new(ImdbClient::new(&config.imdb).shared_with(&db)),
             refresher: Arc::new(Refresher::default()),
             throttle: Arc::new(throttle),
             db,
