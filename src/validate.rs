@@ -317,8 +317,10 @@ pub fn new_round(round: &crate::model::NewRound, now: i64) -> Result<crate::mode
     if !matches!(round.method.as_str(), "approval" | "ranked") {
         return bad("The ballot method must be \"approval\" or \"ranked\".");
     }
-    if !matches!(round.carry_over.as_str(), "with_votes" | "without_votes") {
-        return bad("Unpicked proposals carry over \"with_votes\" or \"without_votes\".");
+    if !matches!(round.carry_over.as_str(), "with_votes" | "without_votes" | "archive") {
+        return bad(
+            "Unpicked proposals carry over \"with_votes\" or \"without_votes\", or are archived (\"archive\").",
+        );
     }
     Ok(crate::model::NewRound { name: name.into(), time_zone: zone.into(), ..round.clone() })
 }

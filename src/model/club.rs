@@ -137,6 +137,11 @@ pub struct WatchedFilm {
 }
 
 impl WatchedFilm {
+    /// Picked for a screening still to come: rated once it has been seen.
+    pub fn scheduled(&self, now: i64) -> bool {
+        self.watched_at > now
+    }
+
     /// The club's mean rating, in stars.
     pub fn average(&self) -> Option<f64> {
         (!self.ratings.is_empty())

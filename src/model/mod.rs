@@ -23,6 +23,18 @@ pub fn format_time_utc(unix: i64) -> String {
     format!("{} {:02}:{:02} UTC", format_date(unix), secs / 3600, secs % 3600 / 60)
 }
 
+/// Now, in Unix seconds, on the server or in the browser.
+pub fn unix_now() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        (web_sys::js_sys::Date::now() / 1000.0) as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+    }
+}
+
 /// A Unix time as an ISO date (UTC), the same on the server and in the browser.
 pub fn format_date(unix: i64) -> String {
     // Civil-from-days (H. Hinnant's algorithm).

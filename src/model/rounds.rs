@@ -14,7 +14,8 @@ pub struct Round {
     pub deadline: i64,
     /// "approval" or "ranked".
     pub method: String,
-    /// "with_votes" or "without_votes": what happens to the proposals that were not picked.
+    /// What happens to the proposals that were not picked: "with_votes" or "without_votes" (they
+    /// carry over to the next round), or "archive" (they leave the list).
     pub carry_over: String,
     /// "open" or "closed".
     pub status: String,
@@ -61,7 +62,7 @@ pub struct NewRound {
     /// "approval" (default) or "ranked".
     #[serde(default = "approval")]
     pub method: String,
-    /// "with_votes" (default) or "without_votes".
+    /// "with_votes" (default), "without_votes" or "archive".
     #[serde(default = "with_votes")]
     pub carry_over: String,
 }

@@ -134,6 +134,15 @@ pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppErro
     .await
 }
 
+/// What happens to the films a round does not pick, in words.
+fn carry_over_words(carry_over: &str) -> &'static str {
+    match carry_over {
+        "without_votes" => "carry over to the next round without their votes",
+        "archive" => "are archived: they leave the list",
+        _ => "carry over to the next round with their votes",
+    }
+}
+
 /// A Unix time as a `datetime-local` field's value, in UTC.
 fn datetime_local(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
@@ -224,6 +233,7 @@ fn OpenRoundForm() -> impl IntoView {
                                                 "carry over with their votes"
                                             </option>
                                             <option value="without_votes">"carry over without their votes"</option>
+                                            <option value="archive">"are archived (leave the list)"</option>
                                         </select>
                                     </label>
                                     <button type="submit" class="button primary">
@@ -303,7 +313,7 @@ fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + '
                 )
             } else {
                 format!("Voting closes {}.", format_time_utc(r.deadline))
-            }} " Ballot: " {method_words(&r.method)} "."
+            }} " Ballot: " {method_words(&r.method)} ". Films not picked " {carry_over_words(&r.carry_over)} "."
         </p>
         {match result.tally {
             Some(tally) => {

@@ -107,13 +107,16 @@ fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
         .collect::<Vec<_>>()
         .join(", ");
     let id = p.id;
+    // The page is rendered on the server; the browser's clock agrees closely enough for a date.
+    let scheduled = film.scheduled(crate::model::unix_now());
     view! {
-        <li class="proposal" data-proposal=id>
+        <li class="proposal" data-proposal=id data-scheduled=scheduled.to_string()>
             <Poster title=title.clone() poster_url=p.poster_url.clone() seed=p.imdb_id.clone() />
             <div class="proposal-body">
                 <h3>{title} {p.year.map(|y| format!(" ({y})"))}</h3>
                 <p class="muted">
-                    "Watched " {crate::model::format_date(film.watched_at)} " · proposed by " {p.proposer.clone()}
+                    {if scheduled { "Scheduled for " } else { "Watched " }} {crate::model::format_date(film.watched_at)}
+                    " · proposed by " {p.proposer.clone()}
                 </p>
                 <p class="club-rating" title=who.clone()>
                     {match average {
@@ -121,7 +124,11 @@ fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
                         None => "Not rated yet".to_string(),
                     }}
                 </p>
-                {signed_in.then(|| view! { <StarForm id mine=film.my_half_stars /> })}
+                {match (signed_in, scheduled) {
+                    (true, false) => Some(view! { <StarForm id mine=film.my_half_stars /> }.into_any()),
+                    (true, true) => Some(view! { <p class="muted">"Rate it after the screening."</p> }.into_any()),
+                    _ => None,
+                }}
             </div>
         </li>
     }

@@ -208,7 +208,7 @@ impl Kind {
             Kind::RoundName => &["", "%20%20", "a%00b", "x%0Ay", "%ff"],
             Kind::TimeZone => &["", "Paris", "Europe%2FParis%00", "%3Cscript%3E", "%ff"],
             Kind::Method => &["", "borda", "%ff"],
-            Kind::CarryOver => &["", "archive", "%ff"],
+            Kind::CarryOver => &["", "discard", "%ff"],
             Kind::Rank => &["", "0", "-1", "first", "1.5", "%ff", "99999999999"],
         }
     }

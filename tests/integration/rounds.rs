@@ -70,7 +70,7 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
             (past, Some(&admin), 400, "in the future"),
             (early_screening, Some(&admin), 400, "after the voting deadline"),
             (round(3600, "borda", "with_votes"), Some(&admin), 400, "ballot method"),
-            (round(3600, "approval", "archive"), Some(&admin), 400, "carry over"),
+            (round(3600, "approval", "discard"), Some(&admin), 400, "carry over"),
             (json!({"name": "x"}), Some(&admin), 400, ""),
             (round(3600, "approval", "with_votes"), Some(&member), 403, ""),
             (round(3600, "approval", "with_votes"), None, 401, ""),
@@ -167,6 +167,24 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
                 .await
                 .unwrap());
         assert_eq!(winner_status, "watched", "{label}");
+        // Scheduled, not seen yet: rated only after the screening.
+        let early = server
+            .post("/api/rate_watched", &[("proposal_id", &entries[2].to_string()), ("stars", "4")], Some(&member))
+            .await;
+        assert_eq!(early.status, 409, "{label}: {early:?}");
+        assert!(early.body.contains("rate it after the screening"), "{label}: {}", early.body);
+        let (_, watched) = server.get_as("/vote/watched", Some(&member)).await;
+        assert!(watched.contains("Scheduled for ") && watched.contains("Rate it after the screening."), "{label}");
+        on_pool!(&t.db, |pool| sqlx::query("UPDATE proposals SET watched_at = watched_at - 86400 * 2 WHERE id = $1")
+            .bind(entries[2])
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap());
+        let seen = server
+            .post("/api/rate_watched", &[("proposal_id", &entries[2].to_string()), ("stars", "4")], Some(&member))
+            .await;
+        assert_eq!(seen.status, 200, "{label}: after the screening: {seen:?}");
         assert_eq!(
             count(
                 &t.db,
@@ -421,4 +439,35 @@ async fn page_after(server: &TestServer, posted: &common::Posted, who: &Member) 
     };
     let own = Member { username: who.username.clone(), cookie };
     server.get_as(posted.location.as_deref().expect("sent back"), Some(&own)).await.1
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_round_may_archive_the_films_it_did_not_pick() {
+    for t in common::backends().await {
+        let (server, admin, member) = club(&t).await;
+        let label = t.label;
+        let active = count(&t.db, "SELECT COUNT(*) FROM proposals WHERE status = 'active'").await;
+        let (status, opened) =
+            send(&server, "POST", "/api/v1/rounds", Some(round(3600, "approval", "archive")), Some(&admin)).await;
+        assert_eq!(status, 200, "{label}: {opened}");
+        assert_eq!(opened["carry_over"], "archive", "{label}");
+        let id = opened["id"].as_i64().unwrap();
+        // A proposal made during the round takes part, and leaves with the others.
+        let proposed = server.post("/api/propose", &[("imdb", "tt0111161")], Some(&member)).await;
+        assert_eq!(proposed.status, 200, "{label}: {proposed:?}");
+        let (status, result) = send(&server, "POST", &format!("/api/v1/rounds/{id}/close"), None, Some(&admin)).await;
+        assert_eq!(status, 200, "{label}: {result}");
+        assert!(result["round"]["winner_proposal_id"].is_i64(), "{label}");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM proposals WHERE status = 'active'").await, 0, "{label}");
+        let archived = count(&t.db, &format!("SELECT COUNT(*) FROM proposals WHERE archived_by_round = {id}")).await;
+        assert_eq!(archived, active, "{label}: every film not picked is archived, marked with the round");
+        let (_, page) = server.get(&format!("/rounds/{id}")).await;
+        assert!(page.contains("are archived: they leave the list"), "{label}");
+        // The list is empty for the next round; an archived film may be proposed again.
+        let again = server.post("/api/propose", &[("imdb", "tt0111161")], Some(&member)).await;
+        assert_eq!(again.status, 200, "{label}: {again:?}");
+        let (_, vote) = server.get("/vote").await;
+        assert!(vote.contains(">1 proposal<") || vote.contains("1 proposal"), "{label}");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM proposals WHERE status = 'active'").await, 1, "{label}");
+    }
 }

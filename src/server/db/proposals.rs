@@ -413,7 +413,8 @@ pub async fn rate_watched(
         let mut tx = pool.begin().await?;
         let rated = sqlx::query(
             "INSERT INTO watch_ratings (proposal_id, user_id, half_stars, rated_at) \
-             SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'watched') \
+             SELECT $1, $2, $3, $4 \
+             WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'watched' AND watched_at <= $4) \
              ON CONFLICT (proposal_id, user_id) DO UPDATE SET half_stars = excluded.half_stars, rated_at = excluded.rated_at",
         )
         .bind(id)
@@ -423,12 +424,17 @@ pub async fn rate_watched(
         .execute(CountedConn(&mut *tx))
         .await?;
         if rated.rows_affected() == 0 {
-            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM proposals WHERE id = $1")
-                .bind(id)
-                .fetch_optional(CountedConn(&mut *tx))
-                .await?;
-            return Err(match exists {
+            let found: Option<(String, Option<i64>)> =
+                sqlx::query_as("SELECT status, watched_at FROM proposals WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(CountedConn(&mut *tx))
+                    .await?;
+            return Err(match found {
                 None => AppError::NotFound("That proposal".into()),
+                Some((status, Some(on))) if status == "watched" => AppError::Conflict(format!(
+                    "This film is scheduled for {}: rate it after the screening.",
+                    crate::model::format_date(on)
+                )),
                 Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
             });
         }

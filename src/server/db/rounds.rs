@@ -9,7 +9,8 @@ use crate::ballots::{self, Candidate, Tally};
 use crate::error::AppError;
 use crate::model::{NewRound, Round, RoundEntry};
 
-const ROUND_COLUMNS: &str = "r.id, r.name, r.screening_at, r.time_zone, r.deadline, r.method, r.carry_over, \
+const ROUND_COLUMNS: &str = "r.id, r.name, r.screening_at, r.time_zone, r.deadline, r.method, \
+     CASE WHEN r.archive_unpicked = 1 THEN 'archive' ELSE r.carry_over END AS carry_over, \
      r.status, r.opened_at, r.closed_at, r.closed_by, r.winner_proposal_id, COALESCE(w.title, w.imdb_id) AS winner_title";
 const ROUND_FROM: &str = "rounds r LEFT JOIN proposals w ON w.id = r.winner_proposal_id";
 
@@ -26,15 +27,18 @@ fn already_open(err: sqlx::Error) -> AppError {
 pub async fn open(db: &Db, round: &NewRound, by: i64, at: i64) -> Result<i64, AppError> {
     on_pool!(db, |pool| {
         sqlx::query_scalar::<_, i64>(
-            "INSERT INTO rounds (name, screening_at, time_zone, deadline, method, carry_over, opened_by, opened_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO rounds \
+               (name, screening_at, time_zone, deadline, method, carry_over, archive_unpicked, opened_by, opened_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )
         .bind(&round.name)
         .bind(round.screening_at)
         .bind(&round.time_zone)
         .bind(round.deadline)
         .bind(&round.method)
-        .bind(&round.carry_over)
+        // Archived proposals leave the list; their votes go with them.
+        .bind(if round.carry_over == "archive" { "without_votes" } else { round.carry_over.as_str() })
+        .bind(i32::from(round.carry_over == "archive"))
         .bind(by)
         .bind(at)
         .fetch_one(pool)
@@ -231,8 +235,8 @@ pub async fn close(db: &Db, id: i64, at: i64, by: &str, seed: u64) -> Result<Opt
         if claimed == 0 {
             return Ok(None);
         }
-        let (method, carry_over, screening_at): (String, String, i64) =
-            sqlx::query_as("SELECT method, carry_over, screening_at FROM rounds WHERE id = $1")
+        let (method, carry_over, archive, screening_at): (String, String, i32, i64) =
+            sqlx::query_as("SELECT method, carry_over, archive_unpicked, screening_at FROM rounds WHERE id = $1")
                 .bind(id)
                 .fetch_one(CountedConn(&mut *tx))
                 .await?;
@@ -287,7 +291,16 @@ pub async fn close(db: &Db, id: i64, at: i64, by: &str, seed: u64) -> Result<Opt
             .execute(CountedConn(&mut *tx))
             .await?;
         }
-        if carry_over == "without_votes" {
+        if archive == 1 {
+            sqlx::query(
+                "UPDATE proposals SET status = 'withdrawn', archived_by_round = $1, status_changed_at = $2 \
+                 WHERE status = 'active'",
+            )
+            .bind(id)
+            .bind(at)
+            .execute(CountedConn(&mut *tx))
+            .await?;
+        } else if carry_over == "without_votes" {
             sqlx::query("DELETE FROM votes WHERE proposal_id IN (SELECT id FROM proposals WHERE status = 'active')")
                 .execute(CountedConn(&mut *tx))
                 .await?;
