@@ -511,7 +511,7 @@ mod tests {
         refused(&|r| r.deadline = now + 400 * 86_400, "within a year");
         refused(&|r| r.screening_at = r.deadline - 1, "after the voting deadline");
         refused(&|r| r.method = "borda".into(), "ballot method");
-        refused(&|r| r.carry_over = "archive".into(), "carry over");
+        refused(&|r| r.carry_over = "discard".into(), "carry over");
         refused(&|r| r.name = " ".into(), "name");
         refused(&|r| r.name = "x".repeat(81), "name");
         refused(&|r| r.time_zone = "Paris; DROP".into(), "time zone");

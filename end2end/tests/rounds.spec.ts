@@ -5,7 +5,7 @@ import { admin, ready } from "./helpers";
 const PASSWORD = "a long enough password";
 const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
 
-/** A `datetime-local` value `hours` from now, in UTC (the forms read their times as UTC). */
+/** A `datetime-local` value `hours` from now, in UTC (the round's time zone here). */
 function utcIn(hours: number) {
   return new Date(Date.now() + hours * 3_600_000).toISOString().slice(0, 16);
 }
@@ -71,8 +71,8 @@ test("a movie night: the admin opens a ranked round, ranks the films, and closes
   await ready(page, testInfo);
   await page.getByText("Open a round").click();
   await page.getByLabel("Name").fill(name);
-  await page.getByLabel("Voting closes (UTC)").fill(utcIn(2));
-  await page.getByLabel("Screening (UTC)").fill(utcIn(3));
+  await page.getByLabel("Voting closes").fill(utcIn(2));
+  await page.getByLabel("Screening").fill(utcIn(3));
   await page.getByLabel("Ballot").selectOption("ranked");
   await page.getByRole("button", { name: "Open the round" }).click();
   await expect(page).toHaveURL(/\/rounds\/\d+$/);
@@ -117,7 +117,8 @@ test("a movie night: the admin opens a ranked round, ranks the films, and closes
   await ready(page, testInfo);
   const banner = page.locator(".open-round");
   await expect(banner.getByRole("link", { name })).toBeVisible();
-  await expect(banner.locator("time")).toContainText("UTC");
+  await expect(banner).toContainText("(UTC)");
+  await expect(banner.locator("time")).toHaveAttribute("datetime", /Z$/);
   if (js) {
     await expect(banner.locator(".countdown")).toHaveText(/^(1|2) h \d\d min$/);
   } else {

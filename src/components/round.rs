@@ -4,7 +4,7 @@
 use crate::components::error_view::ErrorView;
 use crate::components::live::LiveCounts;
 use crate::error::AppError;
-use crate::model::{format_time_utc, Round};
+use crate::model::Round;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -61,7 +61,7 @@ pub fn OpenRound() -> impl IntoView {
 #[component]
 fn RoundBanner(r: Round) -> impl IntoView {
     let href = format!("/rounds/{}", r.id);
-    let screening = format!("{} ({})", format_time_utc(r.screening_at), r.time_zone);
+    let screening = format!("{} ({})", r.screening_local, r.time_zone);
     if r.status != "open" {
         let winner = r.winner_title.clone();
         return view! {
@@ -94,7 +94,7 @@ fn RoundBanner(r: Round) -> impl IntoView {
                 <a href=href>{r.name.clone()}</a>
             </h2>
             <p>
-                "Voting closes " <time datetime=datetime_attr(r.deadline)>{format_time_utc(r.deadline)}</time>
+                "Voting closes " <time datetime=datetime_attr(r.deadline)>{r.deadline_local.clone()}</time>
                 <Countdown deadline=r.deadline /> "; the screening is at " {screening} ". Ballot: "
                 {method_words(&r.method)} "."
             </p>

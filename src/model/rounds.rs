@@ -25,6 +25,17 @@ pub struct Round {
     pub closed_by: Option<String>,
     pub winner_proposal_id: Option<i64>,
     pub winner_title: Option<String>,
+    /// The deadline and the screening in the round's time zone, for reading ("Fri 12 Dec 2025,
+    /// 20:00"), and the deadline as a form field's value there; filled in by the server.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub deadline_local: String,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub screening_local: String,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub deadline_input: String,
 }
 
 /// A proposal as a round's result names it.

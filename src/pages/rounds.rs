@@ -76,7 +76,7 @@ pub async fn save_ranking(round_id: i64, ranks: HashMap<String, String>) -> Resu
     .await
 }
 
-/// Opens a round from the form on `/rounds` (admins); times are read as UTC.
+/// Opens a round from the form on `/rounds` (admins); times are read in the round's time zone.
 #[server(endpoint = "open_round")]
 pub async fn open_round(
     name: String,
@@ -89,11 +89,12 @@ pub async fn open_round(
     use crate::server::web::{auth, http, state::app_state};
     http::respond(async move {
         let admin = auth::require_admin().await?;
+        use crate::server::services::zones::to_utc;
         let round = crate::model::NewRound {
             name,
-            screening_at: crate::validate::parse_datetime_utc(&screening, "screening")?,
+            screening_at: to_utc(&screening, &time_zone, "screening")?,
+            deadline: to_utc(&deadline, &time_zone, "voting deadline")?,
             time_zone,
-            deadline: crate::validate::parse_datetime_utc(&deadline, "voting deadline")?,
             method,
             carry_over,
         };
@@ -119,15 +120,17 @@ pub async fn close_round(round_id: i64) -> Result<(), AppError> {
     .await
 }
 
-/// Moves an open round's deadline (admins), read as UTC.
+/// Moves an open round's deadline (admins), read in the round's time zone.
 #[server(endpoint = "extend_round")]
 pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppError> {
     use crate::server::web::{auth, http, state::app_state};
     http::respond(async move {
         let admin = auth::require_admin().await?;
-        let deadline = crate::validate::parse_datetime_utc(&deadline, "new deadline")?;
+        let state = app_state()?;
+        let zone = state.rounds.result(round_id).await?.round.time_zone;
+        let deadline = crate::server::services::zones::to_utc(&deadline, &zone, "new deadline")?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.rounds.extend(&admin, round_id, deadline, ip).await?;
+        state.rounds.extend(&admin, round_id, deadline, ip).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })
@@ -141,12 +144,6 @@ fn carry_over_words(carry_over: &str) -> &'static str {
         "archive" => "are archived: they leave the list",
         _ => "carry over to the next round with their votes",
     }
-}
-
-/// A Unix time as a `datetime-local` field's value, in UTC.
-fn datetime_local(unix: i64) -> String {
-    let secs = unix.rem_euclid(86_400);
-    format!("{}T{:02}:{:02}", crate::model::format_date(unix), secs / 3600, secs % 3600 / 60)
 }
 
 #[component]
@@ -210,15 +207,15 @@ fn OpenRoundForm() -> impl IntoView {
                                         <input name="name" required maxlength="80" placeholder="Friday 12 December" />
                                     </label>
                                     <label>
-                                        "Voting closes (UTC)" <input type="datetime-local" name="deadline" required />
+                                        "Time zone" <input name="time_zone" value="UTC" required maxlength="64" />
+                                        <small class="muted">
+                                            "A name such as Europe/Paris: the times below are in it."
+                                        </small>
                                     </label>
                                     <label>
-                                        "Screening (UTC)" <input type="datetime-local" name="screening" required />
+                                        "Voting closes" <input type="datetime-local" name="deadline" required />
                                     </label>
-                                    <label>
-                                        "Time zone shown with the screening"
-                                        <input name="time_zone" value="UTC" required maxlength="64" />
-                                    </label>
+                                    <label>"Screening" <input type="datetime-local" name="screening" required /></label>
                                     <label>
                                         "Ballot" <select name="method">
                                             <option value="approval" selected>
@@ -252,7 +249,7 @@ fn OpenRoundForm() -> impl IntoView {
 fn RoundItem(r: Round) -> impl IntoView {
     let href = format!("/rounds/{}", r.id);
     let outcome = match (r.status.as_str(), r.winner_title.clone()) {
-        ("open", _) => format!("Voting until {}", format_time_utc(r.deadline)),
+        ("open", _) => format!("Voting until {} ({})", r.deadline_local, r.time_zone),
         (_, Some(title)) => format!("Winner: {title}"),
         _ => "Closed without a winner".to_string(),
     };
@@ -261,7 +258,7 @@ fn RoundItem(r: Round) -> impl IntoView {
             <h2>
                 <a href=href>{r.name}</a>
             </h2>
-            <p>{outcome} " · screening " {format_time_utc(r.screening_at)}</p>
+            <p>{outcome} " · screening " {r.screening_local.clone()}</p>
         </li>
     }
 }
@@ -301,7 +298,7 @@ fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + '
         <h1>{r.name.clone()}</h1>
         <VoteTabs current="/rounds" />
         <p>
-            "Screening " {format_time_utc(r.screening_at)} " (" {r.time_zone.clone()} "). "
+            "Screening " {r.screening_local.clone()} " (" {r.time_zone.clone()} "). "
             {if closed {
                 format!(
                     "Voting closed {} ({}).",
@@ -312,7 +309,7 @@ fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + '
                     },
                 )
             } else {
-                format!("Voting closes {}.", format_time_utc(r.deadline))
+                format!("Voting closes {}.", r.deadline_local)
             }} " Ballot: " {method_words(&r.method)} ". Films not picked " {carry_over_words(&r.carry_over)} "."
         </p>
         {match result.tally {
@@ -420,12 +417,14 @@ fn RoundControls(
     let id = round.id;
     let reader = Resource::new(move || id, round_reader);
     let ranked = round.method == "ranked";
-    let deadline = datetime_local(round.deadline);
+    let deadline = round.deadline_input.clone();
+    let zone = round.time_zone.clone();
     view! {
         <Suspense fallback=|| ()>
             {move || {
                 let entries = entries.clone();
                 let deadline = deadline.clone();
+                let zone = zone.clone();
                 let on_change = on_change.clone();
                 Suspend::new(async move {
                     reader
@@ -456,7 +455,7 @@ fn RoundControls(
                             };
                             view! {
                                 {ballot}
-                                {admin.then(|| view! { <AdminRoundForms id deadline on_change /> })}
+                                {admin.then(|| view! { <AdminRoundForms id deadline zone on_change /> })}
                             }
                         })
                 })
@@ -638,7 +637,12 @@ mod tests {
 
 /// Closing a round now and moving its deadline (admins).
 #[component]
-fn AdminRoundForms(id: i64, deadline: String, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn AdminRoundForms(
+    id: i64,
+    deadline: String,
+    zone: String,
+    on_change: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let close = ServerAction::<CloseRound>::new();
     let extend = ServerAction::<ExtendRound>::new();
     let changed = on_change.clone();
@@ -666,7 +670,8 @@ fn AdminRoundForms(id: i64, deadline: String, on_change: impl Fn() + Clone + Sen
             <ActionForm action=extend>
                 <input type="hidden" name="round_id" value=id />
                 <label>
-                    "New deadline (UTC)" <input type="datetime-local" name="deadline" value=deadline required />
+                    {format!("New deadline ({zone})")}
+                    <input type="datetime-local" name="deadline" value=deadline required />
                 </label>
                 <button type="submit" class="button">
                     "Move the deadline"

@@ -206,7 +206,7 @@ impl Kind {
                 "2026-12-12T20:00%00",
             ],
             Kind::RoundName => &["", "%20%20", "a%00b", "x%0Ay", "%ff"],
-            Kind::TimeZone => &["", "Paris", "Europe%2FParis%00", "%3Cscript%3E", "%ff"],
+            Kind::TimeZone => &["", "Paris", "Mars%2FOlympus", "Europe%2FParis%00", "%3Cscript%3E", "%ff"],
             Kind::Method => &["", "borda", "%ff"],
             Kind::CarryOver => &["", "discard", "%ff"],
             Kind::Rank => &["", "0", "-1", "first", "1.5", "%ff", "99999999999"],

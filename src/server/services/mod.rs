@@ -15,3 +15,4 @@ pub mod refresher;
 pub mod rounds;
 pub mod versions;
 pub mod webhook;
+pub mod zones;

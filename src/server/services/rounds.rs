@@ -20,6 +20,15 @@ pub struct Rounds {
     webhook: Webhook,
 }
 
+/// A round with its times written out in its own time zone.
+fn localized(mut round: Round) -> Round {
+    use crate::server::services::zones::{local_input, local_text};
+    round.deadline_local = local_text(round.deadline, &round.time_zone);
+    round.screening_local = local_text(round.screening_at, &round.time_zone);
+    round.deadline_input = local_input(round.deadline, &round.time_zone);
+    round
+}
+
 fn admin_only(viewer: &Viewer) -> Result<(), AppError> {
     if viewer.is_admin {
         Ok(())
@@ -50,6 +59,7 @@ impl Rounds {
         admin_only(admin)?;
         let at = now();
         let round = validate::new_round(round, at)?;
+        crate::server::services::zones::check(&round.time_zone)?;
         let id = rounds::open(&self.db, &round, admin.id, at).await?;
         audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
         self.club.round_changed(id).await;
@@ -59,19 +69,19 @@ impl Rounds {
     }
 
     pub async fn current(&self) -> Result<Option<Round>, AppError> {
-        Ok(rounds::current(&self.db).await?)
+        Ok(rounds::current(&self.db).await?.map(localized))
     }
 
     /// The round the vote page names: the open one, or the last one until the day after its
     /// screening (its winner is what the club watches next).
     pub async fn banner(&self) -> Result<Option<Round>, AppError> {
         let latest = rounds::latest(&self.db).await?;
-        Ok(latest.filter(|r| r.status == "open" || r.screening_at + 86_400 > now()))
+        Ok(latest.filter(|r| r.status == "open" || r.screening_at + 86_400 > now()).map(localized))
     }
 
     async fn get(&self, id: i64) -> Result<Round, AppError> {
         let found = rounds::get(&self.db, id).await?;
-        found.map(|(round, _)| round).ok_or_else(|| AppError::NotFound("That round".into()))
+        found.map(|(round, _)| localized(round)).ok_or_else(|| AppError::NotFound("That round".into()))
     }
 
     /// Rounds, newest first.
@@ -79,7 +89,7 @@ impl Rounds {
         let offset = validate::list_offset(offset)?;
         let limit = validate::limit(limit, 100)?;
         let (items, total) = rounds::page(&self.db, limit, offset as u64).await?;
-        Ok(Slice { items, offset, limit, total })
+        Ok(Slice { items: items.into_iter().map(localized).collect(), offset, limit, total })
     }
 
     /// A round with its tally once closed (the proposals taking part while it is open).
@@ -100,7 +110,7 @@ impl Rounds {
             None if round.status == "open" => rounds::entries(&self.db).await?,
             None => Vec::new(),
         };
-        Ok(RoundResult { round, entries, tally })
+        Ok(RoundResult { round: localized(round), entries, tally })
     }
 
     /// Closes a round before its deadline (admins); the same count as at the deadline.

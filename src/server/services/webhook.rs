@@ -34,6 +34,15 @@ pub enum News<'a> {
     Picked(&'a Round),
 }
 
+/// A round's time as its time zone reads it (filled in by the rounds service), else in UTC.
+fn when(local: &str, unix: i64) -> String {
+    if local.is_empty() {
+        format_time_utc(unix)
+    } else {
+        local.to_string()
+    }
+}
+
 /// Escapes text for Discord's Markdown: a title's `*` or `_` stays a character.
 fn discord_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -65,8 +74,8 @@ pub fn message(news: &News, public_url: &str) -> serde_json::Value {
                     format!(
                         ". {} ballot, closes {}; the screening is at {} ({}).",
                         if r.method == "ranked" { "Ranked-choice" } else { "Approval" },
-                        format_time_utc(r.deadline),
-                        format_time_utc(r.screening_at),
+                        when(&r.deadline_local, r.deadline),
+                        when(&r.screening_local, r.screening_at),
                         r.time_zone
                     ),
                 ),
@@ -77,7 +86,7 @@ pub fn message(news: &News, public_url: &str) -> serde_json::Value {
             vec![
                 (false, "⏰ One hour left to vote in ".into()),
                 (true, r.name.clone()),
-                (false, format!(": voting closes {}.", format_time_utc(r.deadline))),
+                (false, format!(": voting closes {} ({}).", when(&r.deadline_local, r.deadline), r.time_zone)),
             ],
         ),
         News::Picked(r) => (
@@ -88,7 +97,7 @@ pub fn message(news: &News, public_url: &str) -> serde_json::Value {
                     (true, r.name.clone()),
                     (false, ": the club watches ".into()),
                     (true, title.clone()),
-                    (false, format!(" on {} ({}).", format_time_utc(r.screening_at), r.time_zone)),
+                    (false, format!(" on {} ({}).", when(&r.screening_local, r.screening_at), r.time_zone)),
                 ],
                 None => vec![
                     (false, "Voting in ".into()),
@@ -270,6 +279,9 @@ mod tests {
             closed_by: Some("deadline".into()),
             winner_proposal_id: Some(3),
             winner_title: winner.map(str::to_string),
+            deadline_local: String::new(),
+            screening_local: String::new(),
+            deadline_input: String::new(),
         }
     }
 
@@ -299,7 +311,7 @@ mod tests {
         let soon = message(&News::ClosingSoon(&round("Friday", None)), "https://club.example");
         assert_eq!(
             soon["text"],
-            "⏰ One hour left to vote in Friday: voting closes 2025-12-12 17:30 UTC. <https://club.example/vote>"
+            "⏰ One hour left to vote in Friday: voting closes 2025-12-12 17:30 UTC (Europe/Paris). <https://club.example/vote>"
         );
         let none = message(&News::Picked(&round("Friday", None)), "");
         assert!(none["text"].as_str().unwrap().contains("without a winner"));
