@@ -70,7 +70,7 @@ test("a movie night: the admin opens a ranked round, ranks the films, and closes
   await page.goto("/rounds");
   await ready(page, testInfo);
   await page.getByText("Open a round").click();
-  await page.getByLabel("Name").fill(name);
+  await page.getByLabel("Name", { exact: true }).fill(name);
   await page.getByLabel("Voting closes").fill(utcIn(2));
   await page.getByLabel("Screening").fill(utcIn(3));
   await page.getByLabel("Ballot").selectOption("ranked");
