@@ -117,6 +117,7 @@ test("a movie night: the admin opens a ranked round, ranks the films, and closes
   await ready(page, testInfo);
   const banner = page.locator(".open-round");
   await expect(banner.getByRole("link", { name })).toBeVisible();
+  await expect(banner.getByRole("link", { name: "Rank the films" })).toHaveAttribute("href", roundUrl);
   await expect(banner).toContainText("(UTC)");
   await expect(banner.locator("time")).toHaveAttribute("datetime", /Z$/);
   if (js) {

@@ -98,6 +98,17 @@ fn RoundBanner(r: Round) -> impl IntoView {
                 <Countdown deadline=r.deadline /> "; the screening is at " {screening} ". Ballot: "
                 {method_words(&r.method)} "."
             </p>
+            // A ranked ballot is cast on the round's page; approval votes are the buttons below.
+            {(r.method == "ranked")
+                .then(|| {
+                    view! {
+                        <p>
+                            <a class="button small primary" href=format!("/rounds/{}", r.id)>
+                                "Rank the films"
+                            </a>
+                        </p>
+                    }
+                })}
         </section>
     }
     .into_any()
