@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from bench_suite import free_port, register, start_server, wrk  # noqa: E402
 
 PASSWORD = "bench password 1"
-VOTES = re.compile(rb'data: ?\{"type":"votes","proposal":(\d+),"votes":(\d+)\}')
+VOTES = re.compile(rb'data: ?\{"type":"votes","proposal":(\d+),"votes":(\d+),')
 
 
 def streams_in_a_process(port, n, ready, stop, out):

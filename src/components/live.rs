@@ -9,8 +9,8 @@ use std::collections::HashMap;
 /// What the page has heard, shared by its proposal cards and its round banner.
 #[derive(Clone, Copy)]
 pub struct LiveCounts {
-    /// The latest count heard for each proposal.
-    pub counts: RwSignal<HashMap<i64, i64>>,
+    /// The newest count heard for each proposal, with its version.
+    pub counts: RwSignal<HashMap<i64, (i64, i64)>>,
     /// Bumped whenever a round opens, moves its deadline or closes.
     pub round_news: RwSignal<u64>,
     /// Whether the stream is open now.
@@ -18,10 +18,19 @@ pub struct LiveCounts {
 }
 
 impl LiveCounts {
-    /// The latest count heard for `proposal`, if any.
-    pub fn count(&self, proposal: i64) -> Memo<Option<i64>> {
+    /// The newest count heard for `proposal`, with its version, if any.
+    pub fn count(&self, proposal: i64) -> Memo<Option<(i64, i64)>> {
         let counts = self.counts;
         Memo::new(move |_| counts.with(|c| c.get(&proposal).copied()))
+    }
+}
+
+/// Keeps `(votes, version)` for `proposal` unless a newer version is kept already: two votes at
+/// once may be heard in either order.
+pub fn keep_newer(counts: &mut HashMap<i64, (i64, i64)>, proposal: i64, votes: i64, version: i64) {
+    let kept = counts.entry(proposal).or_insert((votes, version));
+    if version >= kept.1 {
+        *kept = (votes, version);
     }
 }
 
@@ -46,10 +55,14 @@ fn follow(live: LiveCounts) {
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
         let Some(text) = event.data().as_string() else { return };
         match serde_json::from_str::<LiveEvent>(&text) {
-            Ok(LiveEvent::Votes { proposal, votes }) => live.counts.update(|c| {
-                c.insert(proposal, votes);
+            Ok(LiveEvent::Votes { proposal, votes, version }) => {
+                live.counts.update(|c| keep_newer(c, proposal, votes, version))
+            }
+            Ok(LiveEvent::Counts { counts }) => live.counts.update(|c| {
+                for (proposal, votes, version) in counts {
+                    keep_newer(c, proposal, votes, version);
+                }
             }),
-            Ok(LiveEvent::Counts { counts }) => live.counts.update(|c| c.extend(counts)),
             Ok(LiveEvent::Round { .. }) => live.round_news.update(|n| *n += 1),
             Err(_) => {}
         }
@@ -83,5 +96,22 @@ pub fn LiveBadge() -> impl IntoView {
         >
             "● Live counts"
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_two_counts_heard_out_of_order_the_newer_stays() {
+        let mut counts = HashMap::new();
+        keep_newer(&mut counts, 7, 5, 10);
+        keep_newer(&mut counts, 7, 4, 9); // sent before the one above, heard after it
+        assert_eq!(counts[&7], (5, 10));
+        keep_newer(&mut counts, 7, 4, 11);
+        assert_eq!(counts[&7], (4, 11));
+        keep_newer(&mut counts, 8, 1, 0);
+        assert_eq!(counts[&8], (1, 0));
     }
 }

@@ -91,6 +91,9 @@ pub struct VoteState {
     pub voted: bool,
     pub votes: i64,
     pub voters: Vec<String>,
+    /// Goes up with every change to the count: of two answers, the higher version is the newer.
+    #[serde(default)]
+    pub version: i64,
 }
 
 /// The first screen of `/vote`: who is looking and the most-voted proposals.

@@ -103,11 +103,11 @@ pub const LIVE_EVENTS_PATH: &str = "/events";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum LiveEvent {
-    /// A proposal's vote count changed.
-    Votes { proposal: i64, votes: i64 },
+    /// A proposal's vote count changed; of two events for one proposal, the higher version is newer.
+    Votes { proposal: i64, votes: i64, version: i64 },
     /// A round opened, moved its deadline or closed: the page asks for it again.
     Round { id: i64 },
-    /// Every active proposal's count, as `[proposal, votes]` pairs: sent on connecting and whenever
-    /// events may have been missed.
-    Counts { counts: Vec<(i64, i64)> },
+    /// Every active proposal's count, as `[proposal, votes, version]`: sent on connecting and
+    /// whenever events may have been missed.
+    Counts { counts: Vec<(i64, i64, i64)> },
 }

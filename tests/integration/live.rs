@@ -59,7 +59,8 @@ async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect() 
         assert_eq!(counts.len() as u64, page["total"].as_u64().unwrap(), "{label}");
         let top = &page["items"][0];
         let proposal = top["id"].as_i64().unwrap();
-        assert!(counts.contains(&json!([proposal, top["votes"]])), "{label}: {counts:?}");
+        let listed = counts.iter().find(|c| c[0] == proposal).expect("the top proposal is counted");
+        assert_eq!(listed[1], top["votes"], "{label}: {counts:?}");
 
         // A vote's new count arrives within a second, without who cast it.
         let started = Instant::now();
@@ -67,6 +68,8 @@ async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect() 
         let heard = stream.until(SECOND, is_votes_for(proposal)).await.expect("the vote was not heard");
         assert!(started.elapsed() < SECOND, "{label}: {:?}", started.elapsed());
         assert_eq!(heard.data["votes"], state["votes"], "{label}");
+        // Each change to a count has a higher version than the one before.
+        assert!(heard.data["version"].as_i64() > listed[2].as_i64(), "{label}: {heard:?} after {listed:?}");
         assert!(!heard.data.to_string().contains("reader"), "{label}: {heard:?}");
         drop(stream);
 
@@ -75,7 +78,11 @@ async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect() 
         streams_fall_to(&server, 0).await;
         let mut back = EventStream::open(&url, Some(&heard.id)).await.unwrap();
         let missed = back.next(5 * SECOND).await.expect("nothing replayed");
-        assert_eq!(missed.data, json!({"type": "votes", "proposal": proposal, "votes": state["votes"]}), "{label}");
+        assert_eq!(
+            missed.data,
+            json!({"type": "votes", "proposal": proposal, "votes": state["votes"], "version": state["version"]}),
+            "{label}"
+        );
         // An id this server never gave (another server's, or from before a restart): every count.
         let mut foreign = EventStream::open(&url, Some("0123456789ab-5")).await.unwrap();
         assert_eq!(foreign.next(5 * SECOND).await.unwrap().data["type"], "counts", "{label}");

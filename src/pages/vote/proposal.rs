@@ -81,19 +81,38 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
     let action = ServerAction::<CastVote>::new();
     let confirmed = RwSignal::new((voted, votes, voters));
     let problem = RwSignal::new(None::<String>);
+    // The version of the count shown: an answer or an event older than it changes nothing.
+    let shown_version = StoredValue::new(0i64);
+    // Others' votes, heard live.
+    let heard = use_context::<crate::components::live::LiveCounts>().map(|live| live.count(id));
     crate::pages::on_action_result(action, move |result| match result.clone() {
         Ok(state) => {
-            confirmed.set((state.voted, state.votes, state.voters));
+            // The newer of this answer and what was heard while it was on its way.
+            let (votes, version) = match heard.and_then(|h| h.get_untracked()) {
+                Some((n, v)) if v > state.version => (n, v),
+                _ => (state.votes, state.version),
+            };
+            let newer = version >= shown_version.get_value();
+            confirmed.update(|(voted, shown, voters)| {
+                *voted = state.voted;
+                *voters = state.voters;
+                if newer {
+                    *shown = votes;
+                }
+            });
+            if newer {
+                shown_version.set_value(version);
+            }
             problem.set(None);
         }
         Err(err) => problem.set(Some(err.to_string())),
     });
-    // Others' votes, heard live; while this reader's own vote is on its way its answer will say.
-    if let Some(live) = use_context::<crate::components::live::LiveCounts>() {
-        let heard = live.count(id);
+    // While this reader's own vote is on its way, its answer will say.
+    if let Some(heard) = heard {
         Effect::new(move |_| {
-            if let Some(n) = heard.get() {
-                if !action.pending().get_untracked() {
+            if let Some((n, version)) = heard.get() {
+                if !action.pending().get_untracked() && version >= shown_version.get_value() {
+                    shown_version.set_value(version);
                     confirmed.update(|(_, votes, _)| *votes = n);
                 }
             }

@@ -344,8 +344,9 @@ pub async fn vote(
             });
         }
         let delta: i64 = if on { 1 } else { -1 };
-        let (votes, movie_id): (i64, Option<i64>) = sqlx::query_as(
-            "UPDATE proposals SET vote_count = vote_count + $1 WHERE id = $2 RETURNING vote_count, movie_id",
+        let (votes, version, movie_id): (i64, i64, Option<i64>) = sqlx::query_as(
+            "UPDATE proposals SET vote_count = vote_count + $1, vote_version = vote_version + 1 WHERE id = $2 \
+             RETURNING vote_count, vote_version, movie_id",
         )
         .bind(delta)
         .bind(id)
@@ -363,23 +364,29 @@ pub async fn vote(
         )
         .await?;
         tx.commit().await?;
-        Ok::<(i64, Option<i64>), AppError>((votes, movie_id))
+        Ok::<(i64, i64, Option<i64>), AppError>((votes, version, movie_id))
     })?;
-    let (votes, movie_id) = votes;
-    Ok((vote_state_with(db, id, votes, Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?, movie_id))
+    let (votes, version, movie_id) = votes;
+    let state = vote_state_with(db, id, (votes, version), Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?;
+    Ok((state, movie_id))
 }
 
-/// Every active proposal's vote count, as `(proposal, votes)`.
-pub async fn active_counts(db: &Db) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+/// Every active proposal's vote count and its version, as `(proposal, votes, version)`.
+pub async fn active_counts(db: &Db) -> Result<Vec<(i64, i64, i64)>, sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query_as("SELECT id, vote_count FROM proposals WHERE status = 'active' ORDER BY id").fetch_all(pool).await
+        sqlx::query_as("SELECT id, vote_count, vote_version FROM proposals WHERE status = 'active' ORDER BY id")
+            .fetch_all(pool)
+            .await
     })
 }
 
 /// A proposal's votes as `viewer` sees them, with every voter; `None` if there is no such proposal.
 pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<VoteState>, sqlx::Error> {
-    let votes: Option<i64> = on_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT vote_count FROM proposals WHERE id = $1").bind(id).fetch_optional(pool).await
+    let votes: Option<(i64, i64)> = on_pool!(db, |pool| {
+        sqlx::query_as("SELECT vote_count, vote_version FROM proposals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await
     })?;
     let Some(votes) = votes else { return Ok(None) };
     Ok(Some(vote_state_with(db, id, votes, viewer, None).await?))
@@ -390,14 +397,14 @@ pub async fn vote_state(db: &Db, id: i64, viewer: Option<i64>) -> Result<Option<
 async fn vote_state_with(
     db: &Db,
     id: i64,
-    votes: i64,
+    (votes, version): (i64, i64),
     viewer: Option<i64>,
     first: Option<usize>,
 ) -> Result<VoteState, sqlx::Error> {
     let mut card = [ProposalCard::placeholder(id)];
     fill_voters(db, &mut card, viewer, first).await?;
     let [card] = card;
-    Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters })
+    Ok(VoteState { proposal_id: id, voted: card.voted, votes, voters: card.voters, version })
 }
 
 /// Rates a watched film 0.5-5 stars, given in half stars (again: the new rating replaces the old).

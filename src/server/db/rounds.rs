@@ -304,7 +304,7 @@ pub async fn close(db: &Db, id: i64, at: i64, by: &str, seed: u64) -> Result<Opt
             sqlx::query("DELETE FROM votes WHERE proposal_id IN (SELECT id FROM proposals WHERE status = 'active')")
                 .execute(CountedConn(&mut *tx))
                 .await?;
-            sqlx::query("UPDATE proposals SET vote_count = 0 WHERE status = 'active'")
+            sqlx::query("UPDATE proposals SET vote_count = 0, vote_version = vote_version + 1 WHERE status = 'active'")
                 .execute(CountedConn(&mut *tx))
                 .await?;
         }

@@ -314,9 +314,9 @@ impl Catalogue {
         let _ = self.changed(db, Change::Club { movie: movie_id }).await;
     }
 
-    /// A vote changed a proposal's count to `votes`.
-    pub async fn vote_changed(&self, db: &Db, movie: Option<i64>, proposal: i64, votes: i64) {
-        let _ = self.changed(db, Change::Vote { movie, proposal, votes }).await;
+    /// A vote changed a proposal's count to `votes` (its `version`th change).
+    pub async fn vote_changed(&self, db: &Db, movie: Option<i64>, proposal: i64, votes: i64, version: i64) {
+        let _ = self.changed(db, Change::Vote { movie, proposal, votes, version }).await;
     }
 
     /// A round opened, moved its deadline or closed.

@@ -48,8 +48,8 @@ impl Club {
         self.catalogue.round_changed(&self.db, id).await;
     }
 
-    /// Every active proposal's vote count, as `(proposal, votes)`.
-    pub async fn counts(&self) -> Result<Vec<(i64, i64)>, AppError> {
+    /// Every active proposal's vote count and version, as `(proposal, votes, version)`.
+    pub async fn counts(&self) -> Result<Vec<(i64, i64, i64)>, AppError> {
         Ok(proposals::active_counts(&self.db).await?)
     }
 
@@ -81,7 +81,7 @@ impl Club {
 
     pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
         let (result, movie_id) = proposals::vote(&self.db, viewer, id, on, ip).await?;
-        self.catalogue.vote_changed(&self.db, movie_id, id, result.votes).await;
+        self.catalogue.vote_changed(&self.db, movie_id, id, result.votes, result.version).await;
         Ok(result)
     }
 

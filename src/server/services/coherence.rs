@@ -20,7 +20,7 @@ pub enum Change {
     /// (or every film's, when `movie` is none).
     Club { movie: Option<i64> },
     /// A vote was cast or taken back: as `Club`, and open vote pages show the proposal's new count.
-    Vote { movie: Option<i64>, proposal: i64, votes: i64 },
+    Vote { movie: Option<i64>, proposal: i64, votes: i64, version: i64 },
     /// A round opened, moved its deadline or closed: as `Club { movie: None }`, and open vote pages
     /// show the news.
     Round { id: i64 },
@@ -201,7 +201,7 @@ mod tests {
         let b = Coherence { db, server: "another server".into(), status: AtomicU8::new(0), live: Live::new(1, 1) };
         let changes = [
             Change::Club { movie: Some(7) },
-            Change::Vote { movie: None, proposal: 3, votes: 2 },
+            Change::Vote { movie: None, proposal: 3, votes: 2, version: 5 },
             Change::Round { id: 4 },
             Change::Rating { user: 1, movie: 2 },
             Change::Catalogue,

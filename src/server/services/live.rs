@@ -107,7 +107,7 @@ impl Live {
     /// What an open page should hear about `change`, if anything.
     fn event_for(change: &Change) -> Option<LiveEvent> {
         match *change {
-            Change::Vote { proposal, votes, .. } => Some(LiveEvent::Votes { proposal, votes }),
+            Change::Vote { proposal, votes, version, .. } => Some(LiveEvent::Votes { proposal, votes, version }),
             Change::Round { id } => Some(LiveEvent::Round { id }),
             _ => None,
         }
@@ -195,7 +195,7 @@ mod tests {
     use super::*;
 
     fn vote(proposal: i64, votes: i64) -> Change {
-        Change::Vote { movie: None, proposal, votes }
+        Change::Vote { movie: None, proposal, votes, version: votes }
     }
 
     #[test]
@@ -207,7 +207,7 @@ mod tests {
         live.publish(&Change::Counts); // nothing an open page shows
         live.publish(&Change::Round { id: 9 });
         let Ok(Item::Event(1, json)) = first.try_recv() else { panic!("the vote was not sent") };
-        assert_eq!(&*json, r#"{"type":"votes","proposal":1,"votes":3}"#);
+        assert_eq!(&*json, r#"{"type":"votes","proposal":1,"votes":3,"version":3}"#);
         assert!(matches!(first.try_recv(), Ok(Item::Event(2, _))));
 
         let (start, _) = live.subscribe(Some(&live.event_id(1)));
