@@ -20,7 +20,7 @@ import os
 import random
 import re
 import shutil
-import statistics
+import socket
 import subprocess
 import sys
 import tempfile
@@ -28,7 +28,7 @@ import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_suite import free_port, register, start_server, wrk  # noqa: E402
+from bench_suite import free_port, register, save_section, start_server, wrk  # noqa: E402
 
 PASSWORD = "bench password 1"
 VOTES = re.compile(rb'data: ?\{"type":"votes","proposal":(\d+),"votes":(\d+),')
@@ -233,7 +233,6 @@ def start_proxy(backends):
     proc = subprocess.Popen([sys.executable, __file__, "--proxy", str(port), *map(str, backends)])
     for _ in range(100):
         try:
-            import socket
             socket.create_connection(("127.0.0.1", port)).close()
             return proc, port
         except OSError:
@@ -372,17 +371,10 @@ def main():
     table = "\n".join(lines)
     print(table)
     machine = f"{os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}"
-    section = ("<!-- live-suite:start -->\n## Live counts and several servers (`scripts/bench.sh`, "
-               f"`scripts/bench_live.py`)\n\nMachine: {machine}. Release build, loopback; the load generator "
-               f"shares the machine's two cores with the servers.\n\n{table}\n<!-- live-suite:end -->\n")
-    text = open(args.output).read() if os.path.exists(args.output) else "# Benchmarks\n"
-    if "<!-- live-suite:start -->" in text:
-        text = re.sub(r"<!-- live-suite:start -->.*<!-- live-suite:end -->\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.output, "w") as f:
-        f.write(text)
-    print(f"\nsaved to {args.output}", file=sys.stderr)
+    section = ("## Live counts and several servers (`scripts/bench.sh`, `scripts/bench_live.py`)\n\n"
+               f"Machine: {machine}. Release build, loopback; the load generator shares the machine's two cores "
+               f"with the servers.\n\n{table}\n")
+    save_section(args.output, "live-suite", section)
 
 
 if __name__ == "__main__":

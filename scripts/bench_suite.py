@@ -104,6 +104,21 @@ def fetch(port, path, cookie=None):
     return urllib.request.urlopen(urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)).read()
 
 
+def save_section(output, name, section):
+    """Puts `section` between `<!-- {name}:start -->` and `<!-- {name}:end -->` in `output`, in place
+    of the last run's, or at the end."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    section = f"{start}\n{section}{end}\n"
+    text = open(output).read() if os.path.exists(output) else "# Benchmarks\n"
+    if start in text:
+        text = re.sub(re.escape(start) + r".*" + re.escape(end) + r"\n", lambda _: section, text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    with open(output, "w") as f:
+        f.write(text)
+    print(f"\nsaved to {output}", file=sys.stderr)
+
+
 def peak_mib(pid):
     with open(f"/proc/{pid}/status") as f:
         return int(re.search(r"VmHWM:\s+(\d+)", f.read()).group(1)) // 1024
@@ -284,23 +299,15 @@ def main():
 
     machine = f"{os.cpu_count()} cores, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') // 2**30} GiB, {os.uname().sysname} {os.uname().release}"
     section = (
-        "<!-- load-suite:start -->\n"
         f"## Load suite (`scripts/bench.sh`)\n\n"
         f"Machine: {machine}. Data: {args.movies} generated films, {args.members} members, {args.proposals} proposals "
         f"with up to ten votes each, SQLite; the last /vote row and its ceiling run on a second server with the club of "
         f"the side-by-side comparison (1,000 films, 12 members, 20 proposals with exactly ten votes each). Rows are "
         f"anonymous unless they say otherwise. wrk runs {args.seconds} s per row and connection count, on loopback, "
         f"asking for no compression; each share compares with the ceiling on the same server.\n\n"
-        f"{table}\n\n{summary}\n<!-- load-suite:end -->\n"
+        f"{table}\n\n{summary}\n"
     )
-    text = open(args.output).read() if os.path.exists(args.output) else "# Benchmarks\n"
-    if "<!-- load-suite:start -->" in text:
-        text = re.sub(r"<!-- load-suite:start -->.*<!-- load-suite:end -->\n", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    with open(args.output, "w") as f:
-        f.write(text)
-    print(f"\nsaved to {args.output}", file=sys.stderr)
+    save_section(args.output, "load-suite", section)
 
 
 if __name__ == "__main__":

@@ -126,11 +126,8 @@ pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppErro
     use crate::server::web::{auth, http, state::app_state};
     http::respond(async move {
         let admin = auth::require_admin().await?;
-        let state = app_state()?;
-        let zone = state.rounds.result(round_id).await?.round.time_zone;
-        let deadline = crate::server::services::zones::to_utc(&deadline, &zone, "new deadline")?;
         let ip = auth::client_ip().map(|ip| ip.to_string());
-        state.rounds.extend(&admin, round_id, deadline, ip).await?;
+        app_state()?.rounds.extend_to_local(&admin, round_id, &deadline, ip).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })

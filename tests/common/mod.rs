@@ -365,3 +365,25 @@ impl EventStream {
         }
     }
 }
+
+/// A JSON API call as `who`: the status and the answer (JSON, or its text when it is not).
+pub async fn send_json(
+    server: &TestServer,
+    method: &str,
+    path: &str,
+    body: Option<serde_json::Value>,
+    who: Option<&Member>,
+) -> (u16, serde_json::Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut req = server.client.request(method, format!("{}{}", server.base, path));
+    if let Some(body) = body {
+        req = req.header("content-type", "application/json").body(body.to_string());
+    }
+    if let Some(m) = who {
+        req = req.header("cookie", &m.cookie);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+}

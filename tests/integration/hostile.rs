@@ -599,16 +599,8 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
         "name": PAYLOADS[0].chars().take(80).collect::<String>(), "screening_at": now() + 7200, "time_zone": "UTC",
         "deadline": now() + 3600, "method": "ranked",
     });
-    let res = server
-        .client
-        .post(format!("{}/api/v1/rounds", server.base))
-        .header("cookie", &admin.cookie)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200, "{}: {:?}", t.label, res.text().await);
+    let (status, round) = common::send_json(&server, "POST", "/api/v1/rounds", Some(body), Some(&admin)).await;
+    assert_eq!(status, 200, "{}: {round}", t.label);
     // A failed sign-in whose username is a payload lands in the audit log.
     let failed = server.post("/api/sign_in", &[("username", PAYLOADS[0]), ("password", "wrong password")], None).await;
     assert_eq!(failed.status, 400, "{}", t.label);

@@ -91,17 +91,8 @@ async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect() 
         let body = json!({
             "name": "Friday", "screening_at": now() + 7200, "time_zone": "UTC", "deadline": now() + 3600,
         });
-        let res = server
-            .client
-            .post(format!("{}/api/v1/rounds", server.base))
-            .header("cookie", &admin.cookie)
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 200, "{label}");
-        let round: Value = res.json().await.unwrap();
+        let (status, round) = common::send_json(&server, "POST", "/api/v1/rounds", Some(body), Some(&admin)).await;
+        assert_eq!(status, 200, "{label}");
         let news = back.until(5 * SECOND, |d| d["type"] == "round").await.expect("no round news");
         assert_eq!(news.data["id"], round["id"], "{label}");
         assert_eq!(back.next(5 * SECOND).await.unwrap().data["type"], "counts", "{label}");

@@ -2,34 +2,13 @@
 //! until the deadline, closing early or at the deadline exactly once (also across a restart and
 //! with two schedulers racing), the stored tally, the scheduled winner and the carry-over.
 
-use crate::common::{self, Member, TestServer};
+use crate::common::{self, send_json as send, Member, TestServer};
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{now, on_pool, Db};
 use marquee::server::tools::demo;
 use marquee::server::web::state::AppState;
 use serde_json::{json, Value};
 use std::time::Duration;
-
-async fn send(
-    server: &TestServer,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-    who: Option<&Member>,
-) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut req = server.client.request(method, format!("{}{}", server.base, path));
-    if let Some(body) = body {
-        req = req.header("content-type", "application/json").body(body.to_string());
-    }
-    if let Some(m) = who {
-        req = req.header("cookie", &m.cookie);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status().as_u16();
-    let text = res.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
-}
 
 async fn count(db: &Db, sql: &str) -> i64 {
     on_pool!(db, |pool| sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap())

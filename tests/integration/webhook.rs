@@ -49,21 +49,13 @@ async fn exec(db: &Db, sql: &str) {
     on_pool!(db, |pool| sqlx::query(sql).execute(pool).await.map(|_| ()).unwrap())
 }
 
-async fn open_round(server: &TestServer, cookie: &str, name: &str) -> Value {
+async fn open_round(server: &TestServer, admin: &common::Member, name: &str) -> Value {
     let body = json!({
         "name": name, "screening_at": now() + 3 * 3600, "time_zone": "Europe/Paris", "deadline": now() + 2 * 3600,
     });
-    let res = server
-        .client
-        .post(format!("{}/api/v1/rounds", server.base))
-        .header("cookie", cookie)
-        .header("content-type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    let (status, round) = common::send_json(server, "POST", "/api/v1/rounds", Some(body), Some(admin)).await;
+    assert_eq!(status, 200, "{round}");
+    round
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -83,7 +75,7 @@ async fn the_club_hears_of_each_round_once_with_retries() {
 
         // Opening a round writes a message; the request does not wait for the webhook.
         hook.answers.lock().unwrap().extend([500]);
-        let round = open_round(&server, &admin.cookie, "Friday @everyone").await;
+        let round = open_round(&server, &admin, "Friday @everyone").await;
         let id = round["id"].as_i64().unwrap();
         assert!(hook.texts().is_empty(), "{label}: sent while the request waited");
 
@@ -131,7 +123,7 @@ async fn the_club_hears_of_each_round_once_with_retries() {
 
         // A refusal that retrying cannot mend (the hook was deleted: 404) is given up at once.
         hook.answers.lock().unwrap().extend([404]);
-        open_round(&server, &admin.cookie, "Saturday").await;
+        open_round(&server, &admin, "Saturday").await;
         assert_eq!(sender.run_once().await.unwrap(), 0, "{label}");
         exec(&t.db, "UPDATE webhook_outbox SET next_attempt_at = 0").await;
         assert_eq!(sender.run_once().await.unwrap(), 0, "{label}");

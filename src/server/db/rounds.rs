@@ -47,15 +47,6 @@ pub async fn open(db: &Db, round: &NewRound, by: i64, at: i64) -> Result<i64, Ap
     .map_err(already_open)
 }
 
-/// The open round, if any.
-pub async fn current(db: &Db) -> Result<Option<Round>, sqlx::Error> {
-    on_pool!(db, |pool| {
-        sqlx::query_as::<_, Round>(&format!("SELECT {ROUND_COLUMNS} FROM {ROUND_FROM} WHERE r.status = 'open'"))
-            .fetch_optional(pool)
-            .await
-    })
-}
-
 /// The newest round, open or closed.
 pub async fn latest(db: &Db) -> Result<Option<Round>, sqlx::Error> {
     on_pool!(db, |pool| {

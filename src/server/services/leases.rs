@@ -65,6 +65,31 @@ impl Lease {
         })
     }
 
+    /// Runs `work` every `every` while this server holds the lease (kept meanwhile), for as long as
+    /// the server runs; each run is timed and counted as job `self.job`.
+    pub fn run_every<F, Fut, E>(self: &Arc<Self>, db: Db, every: Duration, work: F)
+    where
+        F: Fn() -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<(), E>> + Send,
+        E: std::fmt::Display,
+    {
+        self.keep(db, || {});
+        let lease = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if !lease.held() {
+                    continue;
+                }
+                let started = std::time::Instant::now();
+                let result = work().await.map_err(|e| e.to_string());
+                crate::server::observe::job_finished(lease.job, started.elapsed(), result);
+            }
+        });
+    }
+
     /// Gives the lease up (on shutdown), so another server takes the job over at once.
     pub async fn release(&self, db: &Db) {
         self.held.store(false, Ordering::SeqCst);

@@ -15,8 +15,9 @@ const REMEMBERED: usize = 256;
 /// What a stream is sent.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
-    /// An event (JSON) and its number.
-    Event(u64, Arc<str>),
+    /// An event (JSON), its number, and whether every count follows it (a round's news: votes may
+    /// have been carried over or cleared).
+    Event(u64, Arc<str>, bool),
     /// Events may have been missed (the change listener reconnected): every count afresh.
     Resync(u64),
 }
@@ -24,7 +25,7 @@ pub enum Item {
 impl Item {
     pub fn number(&self) -> u64 {
         match self {
-            Item::Event(n, _) | Item::Resync(n) => *n,
+            Item::Event(n, ..) | Item::Resync(n) => *n,
         }
     }
 }
@@ -127,7 +128,7 @@ impl Live {
         let mut memory = self.memory.lock().unwrap_or_else(|e| e.into_inner());
         memory.last += 1;
         let item = match payload {
-            Some(json) => Item::Event(memory.last, json),
+            Some(json) => Item::Event(memory.last, json, matches!(change, Change::Round { .. })),
             None => Item::Resync(memory.last),
         };
         if memory.recent.len() == REMEMBERED {
@@ -206,9 +207,9 @@ mod tests {
         live.publish(&vote(1, 3));
         live.publish(&Change::Counts); // nothing an open page shows
         live.publish(&Change::Round { id: 9 });
-        let Ok(Item::Event(1, json)) = first.try_recv() else { panic!("the vote was not sent") };
+        let Ok(Item::Event(1, json, false)) = first.try_recv() else { panic!("the vote was not sent") };
         assert_eq!(&*json, r#"{"type":"votes","proposal":1,"votes":3,"version":3}"#);
-        assert!(matches!(first.try_recv(), Ok(Item::Event(2, _))));
+        assert!(matches!(first.try_recv(), Ok(Item::Event(2, _, true))));
 
         let (start, _) = live.subscribe(Some(&live.event_id(1)));
         assert!(matches!(&start, Start::Replay(items) if items.len() == 1 && items[0].number() == 2));

@@ -68,10 +68,6 @@ impl Rounds {
         Ok(round)
     }
 
-    pub async fn current(&self) -> Result<Option<Round>, AppError> {
-        Ok(rounds::current(&self.db).await?.map(localized))
-    }
-
     /// The round the vote page names: the open one, or the last one until the day after its
     /// screening (its winner is what the club watches next).
     pub async fn banner(&self) -> Result<Option<Round>, AppError> {
@@ -129,17 +125,24 @@ impl Rounds {
         }
     }
 
-    /// Moves an open round's deadline (admins), to a time still in the future.
-    pub async fn extend(&self, admin: &Viewer, id: i64, deadline: i64, ip: Option<String>) -> Result<Round, AppError> {
+    /// Moves an open round's deadline (admins) to `local`, a form's time in the round's time zone.
+    pub async fn extend_to_local(
+        &self,
+        admin: &Viewer,
+        id: i64,
+        local: &str,
+        ip: Option<String>,
+    ) -> Result<Round, AppError> {
         admin_only(admin)?;
+        let round = self.get(id).await?;
+        let deadline = crate::server::services::zones::to_utc(local, &round.time_zone, "new deadline")?;
         if deadline <= now() {
             return Err(AppError::BadRequest("The new deadline must be in the future.".into()));
         }
-        let round = self.get(id).await?;
         if deadline > round.screening_at {
             return Err(AppError::BadRequest(format!(
-                "The new deadline must be at or before the screening ({}).",
-                crate::model::format_time_utc(round.screening_at)
+                "The new deadline must be at or before the screening ({}, {}).",
+                round.screening_local, round.time_zone
             )));
         }
         rounds::extend(&self.db, id, deadline).await?;
@@ -229,19 +232,9 @@ impl Rounds {
     /// Deadlines live in the database, so a restart misses none; a round closes once whoever runs.
     pub fn close_on_time(&self, lease: Arc<Lease>, every: Duration) {
         let me = self.clone();
-        lease.keep(self.db.clone(), || {});
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if !lease.held() {
-                    continue;
-                }
-                let started = std::time::Instant::now();
-                let result = me.close_due().await.map(|_| ()).map_err(|e| e.to_string());
-                crate::server::observe::job_finished("round-closer", started.elapsed(), result);
-            }
+        lease.run_every(self.db.clone(), every, move || {
+            let me = me.clone();
+            async move { me.close_due().await.map(|_| ()) }
         });
     }
 }

@@ -243,19 +243,9 @@ impl Webhook {
             return;
         }
         let me = self.clone();
-        lease.keep(self.db.clone(), || {});
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                if !lease.held() {
-                    continue;
-                }
-                let started = std::time::Instant::now();
-                let result = me.run_once().await.map(|_| ()).map_err(|e| e.to_string());
-                crate::server::observe::job_finished("webhook-sender", started.elapsed(), result);
-            }
+        lease.run_every(self.db.clone(), every, move || {
+            let me = me.clone();
+            async move { me.run_once().await.map(|_| ()) }
         });
     }
 }

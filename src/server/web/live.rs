@@ -94,11 +94,9 @@ impl Stream {
 
     fn queue_item(&mut self, item: Item) {
         match item {
-            Item::Event(n, json) => {
-                // A round's news may have carried votes over or cleared them: every count follows.
-                let round = json.starts_with(r#"{"type":"round""#);
+            Item::Event(n, json, then_counts) => {
                 self.queue.push_back(Queued { number: n, json: Some(json), retry: false });
-                if round {
+                if then_counts {
                     self.queue_counts(n);
                 }
             }
