@@ -1,4 +1,5 @@
 import { expect, test } from "./fixtures";
+import { register } from "./helpers";
 
 // Two servers on one PostgreSQL (started by playwright.config.ts when a throwaway cluster is given).
 const postgres = process.env.MARQUEE_TEST_PG_URL;
@@ -18,12 +19,7 @@ test("a vote on one server shows on a vote page open on another within a second"
   await expect(watcher.locator("html")).toHaveAttribute("data-hydrated", "true");
   await expect(watcher.locator(".live-badge")).toHaveAttribute("data-live", "connected");
 
-  await voter.goto("/register");
-  await expect(voter.locator("html")).toHaveAttribute("data-hydrated", "true");
-  await voter.getByLabel("Username").fill(`across_${Date.now().toString(36)}`);
-  await voter.getByLabel("Password").fill("a long enough password");
-  await voter.getByRole("button", { name: "Create account" }).click();
-  await expect(voter).toHaveURL(/\/vote/);
+  await register(voter, testInfo, "across");
   await expect(voter.locator("html")).toHaveAttribute("data-hydrated", "true");
 
   const card = voter.locator(".proposal-list .proposal").first();

@@ -1,9 +1,6 @@
 import type { Browser, Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { admin, ready } from "./helpers";
-
-const PASSWORD = "a long enough password";
-const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
+import { admin, jsOn, ready, register } from "./helpers";
 
 /** A `datetime-local` value `hours` from now, in UTC (the round's time zone here). */
 function utcIn(hours: number) {
@@ -37,13 +34,7 @@ test("a vote in one browser shows on another's open vote page within a second", 
   await watcher.page.goto("/vote");
   await live(watcher.page);
 
-  const username = `live_${Date.now().toString(36)}`;
-  await page.goto("/register");
-  await ready(page, testInfo);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/vote/);
+  await register(page, testInfo, "live");
   await ready(page, testInfo);
 
   const card = page.locator(".proposal-list .proposal").first();

@@ -1,31 +1,10 @@
 import type { Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
-import { admin, ready } from "./helpers";
-
-const PASSWORD = "a long enough password";
-const jsOn = (info: TestInfo) => info.project.use.javaScriptEnabled !== false;
-
-/** A fresh member name for this project and test (the server keeps its data across tests). */
-function uniqueName(info: TestInfo, stem: string) {
-  const tag = jsOn(info) ? "js" : "nojs";
-  return `${stem}_${tag}_${Date.now().toString(36)}`;
-}
+import { admin, jsOn, PASSWORD, ready, register } from "./helpers";
 
 /** A well-formed IMDb id nobody has proposed yet. */
 function freshImdbId() {
   return `tt9${String(Date.now() % 10_000_000).padStart(7, "0")}`;
-}
-
-async function register(page: Page, info: TestInfo, stem: string) {
-  const username = uniqueName(info, stem);
-  await page.goto("/register");
-  await ready(page, info);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await expect(page).toHaveURL(/\/vote/);
-  await expect(page.locator(".user-name")).toHaveText(username);
-  return username;
 }
 
 async function signIn(page: Page, info: TestInfo, username: string, password: string) {
