@@ -18,6 +18,14 @@ while [ $# -gt 0 ]; do
   shift
 done
 site=$out/site
+# Each step says how long it took, so a slow build shows where its time goes.
+step_started=$(date +%s)
+step() {
+  local now; now=$(date +%s)
+  [ -n "${step_name:-}" ] && echo "    ($step_name: $((now - step_started)) s)"
+  step_name=$1; step_started=$now
+  echo "==> $1"
+}
 
 if $release; then
   wasm_profile=(--profile wasm-release); wasm_out=wasm-release
@@ -27,46 +35,63 @@ else
   server_profile=(); server_out=debug
 fi
 
-echo "==> building the browser bundle"
+step "building the browser bundle"
 cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate "${wasm_profile[@]}"
-mkdir -p "$site/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$site/pkg" --out-name marquee \
-  "$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
-mv "$site/pkg/marquee_bg.wasm" "$site/pkg/marquee.wasm"
-cp style/main.css "$site/pkg/marquee.css"
-cp -r public/. "$site/"
+wasm_in="$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
+# One name for everything built from this wasm: its content decides every file below, so a new
+# build is a new name and browsers may keep each file for a year.
+hash=$(sha256sum "$wasm_in" | cut -c1-16)
+pkg="$site/pkg"
+rm -rf "$pkg"
+mkdir -p "$pkg"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
-echo "==> building the server"
+step "splitting the browser bundle into the shell and the pages' chunks"
+tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
+wasm_split=$(command -v "$tools/bin/marquee-wasm-split" || command -v marquee-wasm-split || true)
+if [ -z "$wasm_split" ]; then
+  echo "build.sh: marquee-wasm-split is missing; run scripts/setup.sh (it builds tools/wasm-split)" >&2
+  exit 1
+fi
+"$wasm_split" "$wasm_in" "$pkg" --main-out "$work/marquee.wasm" \
+  --main-module "/pkg/marquee.$hash.js" --link-name "./__wasm_split.$hash.js" > "$work/chunks.txt"
+wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir "$work/bindgen" \
+  --out-name marquee "$work/marquee.wasm"
+mv "$work/bindgen/marquee.js" "$pkg/marquee.$hash.js"
+mv "$work/bindgen/marquee_bg.wasm" "$pkg/marquee.$hash.wasm"
+# The chunks carry the name too: the loader fetches them by it, and the manifest (read by the
+# server to preload the open page's chunks) lists them by it.
+for chunk in $(cat "$work/chunks.txt"); do
+  stem=$(basename "$chunk" .wasm)
+  mv "$chunk" "$pkg/$stem.$hash.wasm"
+  sed -i "s|\"./$stem.wasm\"|\"./$stem.$hash.wasm\"|g" "$pkg/__wasm_split.$hash.js"
+  sed -i -E "s|\"$stem\"|\"$stem.$hash\"|g" "$pkg/__wasm_split_manifest.json"
+done
+css_hash=$(sha256sum style/main.css | cut -c1-16)
+cp style/main.css "$pkg/marquee.$css_hash.css"
+cp -r public/. "$site/"
+printf 'js: %s\nwasm: %s\ncss: %s\nsplit: %s\n' "$hash" "$hash" "$css_hash" "$hash" > "$work/hash.txt"
+
+step "building the server"
 cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
 server="$target_dir/$server_out/marquee"
 
-rm -f "$out/hash.txt"
 if $release; then
-  tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
   wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
   if [ -z "$wasm_opt" ]; then
     echo "build.sh: wasm-opt is missing; run scripts/setup.sh (it installs npm's binaryen)" >&2
     exit 1
   fi
-  echo "==> optimising the browser bundle (wasm-opt -Oz, debug names stripped)"
-  "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-    --enable-sign-ext --enable-mutable-globals \
-    "$site/pkg/marquee.wasm" -o "$site/pkg/marquee.opt.wasm"
-  mv "$site/pkg/marquee.opt.wasm" "$site/pkg/marquee.wasm"
-  # Content-hashed names: browsers keep them for a year, and a new build is a new name.
-  echo "==> naming the bundle by content"
-  find "$site/pkg" -name 'marquee.*.*' -delete
-  : > "$site/pkg/hash.txt.new"
-  for kind in js wasm css; do
-    hash=$(sha256sum "$site/pkg/marquee.$kind" | cut -c1-16)
-    mv "$site/pkg/marquee.$kind" "$site/pkg/marquee.$hash.$kind"
-    echo "$kind: $hash" >> "$site/pkg/hash.txt.new"
+  step "optimising the browser bundle (wasm-opt -Oz, debug names stripped)"
+  for wasm in "$pkg"/*.wasm; do
+    "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
+    mv "$wasm.opt" "$wasm"
   done
   budget=$(awk -F'= *' '/^wasm-budget-brotli/ {print $2}' Cargo.toml)
-  echo "==> compressing the bundle (brotli, gzip) and checking its budget"
-  "$server" compress-assets "$site/pkg" --wasm-budget "$budget"
-else
-  rm -f "$site/pkg"/*.br "$site/pkg"/*.gz "$site"/pkg/marquee.*.*
+  step "compressing the bundle (brotli, gzip) and checking the shell's budget"
+  "$server" compress-assets "$pkg" --wasm-budget "$budget"
 fi
 
 mkdir -p "$out"
@@ -76,5 +101,5 @@ rm -f "$out/marquee.new"
 cp "$server" "$out/marquee.new"
 mv -f "$out/marquee.new" "$out/marquee"
 # The hash file lives beside the binary, where the server looks for it.
-if [ -f "$site/pkg/hash.txt.new" ]; then mv "$site/pkg/hash.txt.new" "$out/hash.txt"; fi
-echo "==> built: $out/marquee and $site"
+mv "$work/hash.txt" "$out/hash.txt"
+step "built: $out/marquee and $site"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Marquee needs and is not there yet. Safe to run again.
-#   scripts/setup.sh          the build tools (wasm target, wasm-bindgen-cli)
+#   scripts/setup.sh          the build tools (wasm target, wasm-bindgen-cli, wasm-opt, the wasm splitter)
 #   scripts/setup.sh --test   also Chromium, PostgreSQL, leptosfmt and the browser-test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +31,15 @@ if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || \
   mkdir -p "$tools"
   npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "binaryen@$binaryen_version"
   echo "$binaryen_version" > "$tools/binaryen.version"
+fi
+
+# The split step of the build (one wasm chunk per page) runs a small tool of this repository,
+# built once from crates.io sources and rebuilt when its source changes.
+split_version=$(cat tools/wasm-split/Cargo.toml tools/wasm-split/Cargo.lock tools/wasm-split/src/*.rs | sha256sum | cut -c1-16)
+if [ ! -x "$tools/bin/marquee-wasm-split" ] || [ "$(cat "$tools/wasm-split.version" 2>/dev/null)" != "$split_version" ]; then
+  say "building the wasm splitter (tools/wasm-split, about two minutes, once)"
+  cargo install --path tools/wasm-split --locked --force --root "$tools" --quiet
+  echo "$split_version" > "$tools/wasm-split.version"
 fi
 
 if [ "${1:-}" = "--test" ]; then

@@ -1,23 +1,9 @@
 use crate::components::layout::{Footer, Header};
-use crate::pages::{
-    account::{AccountPage, RegisterPage, SignInPage},
-    admin::{AdminPage, AuditPage},
-    api_docs::ApiDocsPage,
-    dashboard::DashboardPage,
-    home::HomePage,
-    movie::{ForYouPage, MoviePageView},
-    movies::MoviesPage,
-    not_found::NotFound,
-    predictions::PredictionsPage,
-    propose::ProposePage,
-    rounds::{RoundPage, RoundsPage},
-    vote::VotePage,
-    watched::WatchedPage,
-};
+use crate::pages::not_found::NotFound;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
-use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::components::{FlatRoutes, Route, Router};
+use leptos_router::{path, Lazy, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -54,15 +40,95 @@ fn page_title(title: String) -> String {
     title
 }
 
+/// Pages load their code with them: in the browser bundle each group of pages below (its views,
+/// and everything only they use, their server functions' client halves included) is split into
+/// chunks fetched when one of them is first opened; the server's render of a page preloads them.
+/// Pages are grouped by what a visit uses together: one split per page made ~400 tiny chunks (one
+/// per set of pages sharing a function), hundreds of requests on a phone.
+mod pages {
+    use crate::pages::{
+        account::{AccountPage, RegisterPage, SignInPage},
+        admin::{AdminPage, AuditPage},
+        api_docs::ApiDocsPage,
+        dashboard::DashboardPage,
+        home::HomePage,
+        movie::{ForYouPage, MoviePageView},
+        movies::MoviesPage,
+        predictions::PredictionsPage,
+        propose::ProposePage,
+        rounds::{RoundPage, RoundsPage},
+        vote::VotePage,
+        watched::WatchedPage,
+    };
+    use leptos::prelude::*;
+
+    /// Declares the groups (one lazily loaded function each) and, for every page in them, the
+    /// route that renders it through its group.
+    macro_rules! lazy_groups {
+        ($($group:ident { $($route:ident => $page:ident),+ $(,)? })+) => {
+            #[derive(Clone, Copy)]
+            #[allow(clippy::enum_variant_names)]
+            pub enum Page { $($($route,)+)+ }
+
+            $(
+                #[leptos::lazy]
+                fn $group(page: Page) -> AnyView {
+                    match page {
+                        $(Page::$route => view! { <$page /> }.into_any(),)+
+                        #[allow(unreachable_patterns)]
+                        _ => unreachable!("a page is rendered by its own group"),
+                    }
+                }
+
+                $(
+                    pub struct $route;
+
+                    impl leptos_router::LazyRoute for $route {
+                        fn data() -> Self {
+                            $route
+                        }
+
+                        async fn view(_this: Self) -> AnyView {
+                            $group(Page::$route).await
+                        }
+                    }
+                )+
+            )+
+        };
+    }
+
+    lazy_groups! {
+        predictions_pages { PredictionsRoute => PredictionsPage }
+        vote_pages {
+            VoteRoute => VotePage,
+            WatchedRoute => WatchedPage,
+            ProposeRoute => ProposePage,
+        }
+        round_pages {
+            RoundsRoute => RoundsPage,
+            RoundRoute => RoundPage,
+        }
+        catalogue_pages {
+            HomeRoute => HomePage,
+            MoviesRoute => MoviesPage,
+            MovieRoute => MoviePageView,
+            ForYouRoute => ForYouPage,
+            DashboardRoute => DashboardPage,
+        }
+        member_pages {
+            SignInRoute => SignInPage,
+            RegisterRoute => RegisterPage,
+            AccountRoute => AccountPage,
+            AdminRoute => AdminPage,
+            AuditRoute => AuditPage,
+            ApiDocsRoute => ApiDocsPage,
+        }
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    // Runs only in the browser, once hydrated: lets people's tools and tests know the page is live.
-    Effect::new(move |_| {
-        if let Some(root) = document().document_element() {
-            let _ = root.set_attribute("data-hydrated", "true");
-        }
-    });
 
     view! {
         <Title formatter=page_title />
@@ -71,25 +137,33 @@ pub fn App() -> impl IntoView {
             <main class="page">
                 // In-order streaming: the shell flushes at once, then each page's blocking data is
                 // rendered in place, so it reads the same with or without JavaScript.
-                <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage ssr=SsrMode::InOrder />
-                    <Route path=path!("/predictions") view=PredictionsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/vote") view=VotePage ssr=SsrMode::InOrder />
-                    <Route path=path!("/vote/watched") view=WatchedPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/rounds") view=RoundsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/rounds/:id") view=RoundPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/propose") view=ProposePage ssr=SsrMode::InOrder />
-                    <Route path=path!("/signin") view=SignInPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/register") view=RegisterPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/account") view=AccountPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/admin") view=AdminPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/api/docs") view=ApiDocsPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/movies") view=MoviesPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/movies/for-you") view=ForYouPage ssr=SsrMode::InOrder />
-                    <Route path=path!("/movies/:id") view=MoviePageView ssr=SsrMode::InOrder />
-                    <Route path=path!("/dashboard") view=DashboardPage ssr=SsrMode::InOrder />
-                </Routes>
+                <FlatRoutes fallback=NotFound>
+                    <Route path=path!("/") view={Lazy::<pages::HomeRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route
+                        path=path!("/predictions")
+                        view={Lazy::<pages::PredictionsRoute>::new()}
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route path=path!("/vote") view={Lazy::<pages::VoteRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/vote/watched") view={Lazy::<pages::WatchedRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/rounds") view={Lazy::<pages::RoundsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/rounds/:id") view={Lazy::<pages::RoundRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/propose") view={Lazy::<pages::ProposeRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/signin") view={Lazy::<pages::SignInRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/register") view={Lazy::<pages::RegisterRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/account") view={Lazy::<pages::AccountRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/admin") view={Lazy::<pages::AdminRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/admin/audit") view={Lazy::<pages::AuditRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/api/docs") view={Lazy::<pages::ApiDocsRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/movies") view={Lazy::<pages::MoviesRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route
+                        path=path!("/movies/for-you")
+                        view={Lazy::<pages::ForYouRoute>::new()}
+                        ssr=SsrMode::InOrder
+                    />
+                    <Route path=path!("/movies/:id") view={Lazy::<pages::MovieRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route path=path!("/dashboard") view={Lazy::<pages::DashboardRoute>::new()} ssr=SsrMode::InOrder />
+                </FlatRoutes>
             </main>
             <Footer />
         </Router>

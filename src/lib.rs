@@ -22,5 +22,14 @@ mod parse_props;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Pages load their code on first use (see `app`), so hydration waits for the open page's
+    // chunk; `data-hydrated` on <html> tells people's tools and tests the page is live.
+    _ = any_spawner::Executor::init_wasm_bindgen();
+    leptos::task::spawn_local(async {
+        let body = leptos::prelude::document().body().expect("the page has a body");
+        leptos::mount::hydrate_from_async(body, app::App).await.forget();
+        if let Some(root) = leptos::prelude::document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
 }
