@@ -58,6 +58,7 @@ export default defineConfig({
     {
       name: "javascript",
       use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: true },
+      testIgnore: /delivery\.spec\.ts/,
     },
     {
       name: "phone",
@@ -67,6 +68,14 @@ export default defineConfig({
     {
       name: "no-javascript",
       use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: false },
+      testIgnore: /delivery\.spec\.ts/,
+    },
+    {
+      // Bytes on the wire per page, last: by then the movie-night test has left a round to measure.
+      name: "delivery",
+      use: { ...devices["Desktop Chrome"], launchOptions: chromium, javaScriptEnabled: true },
+      testMatch: /delivery\.spec\.ts/,
+      dependencies: ["javascript", "no-javascript"],
     },
   ],
   webServer: [

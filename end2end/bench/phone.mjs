@@ -5,18 +5,41 @@
 //
 //   node bench/phone.mjs http://127.0.0.1:3000 [session-cookie]
 //
-// Prints one JSON object per line (page, visit, content_ms, hydrated_ms, bytes).
+// Without a session cookie it registers a member of its own (for /vote). The round page measured is
+// the newest round's; a server without rounds leaves it out. Prints one JSON object per line (page,
+// visit, content_ms, hydrated_ms, bytes), then a table.
 import { chromium } from "@playwright/test";
 
-const [base, cookie] = process.argv.slice(2);
+const [base, givenCookie] = process.argv.slice(2);
 if (!base) {
   console.error("usage: node bench/phone.mjs BASE_URL [marquee_session cookie value]");
   process.exit(2);
 }
 
+async function registerMember() {
+  const name = `phone_${Date.now().toString(36)}`;
+  const res = await fetch(`${base}/api/register`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ username: name, password: "phone bench password" }),
+    redirect: "manual",
+  });
+  return /marquee_session=([0-9a-f]{64})/.exec(res.headers.get("set-cookie") ?? "")?.[1];
+}
+
+const cookie = givenCookie ?? (await registerMember());
+// The newest round, if the server has one.
+const rounds = await fetch(`${base}/api/v1/rounds?limit=1`).then((r) => (r.ok ? r.json() : []), () => []);
+const round = rounds?.items?.[0]?.id;
+
+// The top content of each page: its first screen of items (the first flush's end where the page
+// marks it).
 const pages = [
   { path: "/predictions", selector: "[data-rank]", count: 25, signedIn: false },
-  { path: "/vote", selector: "[data-proposal]", count: 20, signedIn: true },
+  { path: "/vote", selector: "[data-first-flush]", count: 1, signedIn: true },
+  { path: "/movies", selector: "[data-imdb]", count: 12, signedIn: false },
+  { path: "/movies/tt15398776", selector: "[data-movie]", count: 1, signedIn: false },
+  ...(round ? [{ path: `/rounds/${round}`, selector: "h1", count: 1, signedIn: true }] : []),
 ];
 
 // Runs in the page before its own scripts: notes when the Nth item and the hydration marker appear.
@@ -38,6 +61,7 @@ const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking"],
 });
+const results = [];
 try {
   for (const target of pages) {
     if (target.signedIn && !cookie) continue;
@@ -80,9 +104,15 @@ try {
           bytes,
         }),
       );
+      results.push({ page: target.path, visit, content: marks.content ?? -1, hydrated: marks.hydrated ?? -1, bytes });
     }
     await context.close();
   }
 } finally {
   await browser.close();
+}
+console.log("\n| page | visit | top content on screen | hydrated | bytes |\n|---|---|---:|---:|---:|");
+for (const r of results) {
+  const s = (ms) => (ms < 0 ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
+  console.log(`| ${r.page} | ${r.visit} | ${s(r.content)} | ${s(r.hydrated)} | ${r.bytes.toLocaleString("en")} |`);
 }
