@@ -12,6 +12,10 @@ test("the ranking shows at once, with badges, scores and likelihoods", async ({ 
   expect(await page.locator(rows).count()).toBeGreaterThanOrEqual(25);
   await expect(page.locator(rows).first().locator(".badge")).toHaveText("Candidate");
   await expect(page.locator(rows).first().locator(".likelihood-label")).toContainText("% likely");
+  // The score and how many dimensions carry it read as two things, not "77.24 of 5".
+  const score = page.locator(rows).first().locator(".prediction-score");
+  await expect(score.locator(".score")).toHaveText(/^\d+\.\d$/);
+  await expect(score.locator(".dimensions")).toHaveText(/^[0-5] of 5 dimensions$/);
 });
 
 test("scrolling loads more films until the end", async ({ page }, testInfo) => {
@@ -42,6 +46,9 @@ test("without JavaScript a More link continues after the last rank shown, and th
 test("choosing a profile re-ranks and is shareable", async ({ page }, testInfo) => {
   await page.goto("/predictions");
   await ready(page, testInfo);
+  // The weights wait in a closed panel below the tabs; the ranking comes first.
+  await expect(page.locator("details.weights")).not.toHaveAttribute("open", "");
+  await page.locator(".weights > summary").click();
   await page.getByRole("link", { name: "Award Winner" }).click();
   await expect(page).toHaveURL(/profile=award-winner/);
   await expect(page.getByRole("link", { name: "Award Winner" })).toHaveAttribute("aria-current", "true");
@@ -54,6 +61,7 @@ test("sliders must add up to 100 %", async ({ page }, testInfo) => {
   test.skip(!jsOn(testInfo), "live totals need JavaScript");
   await page.goto("/predictions");
   await ready(page, testInfo);
+  await page.locator(".weights > summary").click();
   await page.locator("#w-popular").fill("50");
   await expect(page.locator(".sliders-total")).toContainText("Total 130 %");
   await expect(page.getByRole("button", { name: "Apply" })).toBeDisabled();

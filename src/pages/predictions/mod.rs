@@ -203,11 +203,6 @@ pub fn PredictionsPage() -> impl IntoView {
     view! {
         <Title text="Predictions" />
         <h1>"Predictions: the canon of the 2020s"</h1>
-        <p class="lede">
-            "Which films of the 2020s will join “1001 Movies You Must See Before You Die”? Each film is scored on "
-            "popular opinion, critical acclaim, industry recognition, cultural impact and the quality of its people; "
-            "a profile weighs them. The backtest shows how well a profile would have predicted earlier decades."
-        </p>
         {move || {
             let p = params.get();
             view! {
@@ -225,6 +220,12 @@ pub fn PredictionsPage() -> impl IntoView {
                 }}
             }
         }}
+        // After the ranking: the list is what the page is for, on the first screen of a phone too.
+        <p class="lede about">
+            "Which films of the 2020s will join “1001 Movies You Must See Before You Die”? Each film is scored on "
+            "popular opinion, critical acclaim, industry recognition, cultural impact and the quality of its people; "
+            "a profile weighs them. The backtest shows how well a profile would have predicted earlier decades."
+        </p>
     }
 }
 

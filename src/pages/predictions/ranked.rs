@@ -231,7 +231,7 @@ pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoVie
             <div class="prediction-score">
                 <strong class="score">{format!("{:.1}", row.score)}</strong>
                 <span class="dimensions" title="Dimensions with data; the score weighs only these">
-                    {format!("{dimensions} of 5")}
+                    {format!("{dimensions} of 5 dimensions")}
                 </span>
                 <div class="likelihood" title=format!("Likelihood {likelihood:.0} %")>
                     <div class="likelihood-bar" style=format!("width: {likelihood:.0}%")></div>

@@ -34,8 +34,15 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
         })
         .href();
     let tab = params.tab;
+    // Closed until the reader asks (the ranking comes first); open once they have chosen weights.
+    let open = params.profile.is_some() || params.w.is_some();
+    let summary = match &active.profile {
+        Some(profile) => format!("Weights: {}", profile.name),
+        None => "Weights: custom".to_string(),
+    };
     view! {
-        <section class="weights" aria-label="Weights">
+        <details class="weights" aria-label="Weights" open=open>
+            <summary>{summary}</summary>
             <div class="profiles" role="group" aria-label="Profiles">
                 {profiles
                     .into_iter()
@@ -126,6 +133,6 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
                     </a>
                 </p>
             </form>
-        </section>
+        </details>
     }
 }
