@@ -387,3 +387,9 @@ pub async fn send_json(
     let text = res.text().await.unwrap();
     (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
 }
+
+/// A page's markup without the empty comments (`<!>`) hydration places between a view's parts,
+/// so tests can look for a piece of markup as people read it.
+pub fn without_markers(html: &str) -> String {
+    html.replace("<!>", "")
+}

@@ -258,6 +258,7 @@ async fn votes_count_once_and_the_page_shows_them_at_once() {
 
         // A reload shows the vote straight away, and the member's own vote state.
         let (_, html) = server.get_as("/vote", Some(&chloe)).await;
+        let html = common::without_markers(&html);
         let card = &html[html.find(&format!("id=\"proposal-{id}\"")).expect("card")..];
         assert!(card.contains("Voted ✓") && card.contains("aria-pressed=\"true\""), "{}", t.label);
         assert!(card.contains("<strong class=\"count\">1</strong>"), "{}", t.label);
@@ -631,9 +632,10 @@ async fn club_pages_come_from_memory_and_stay_current() {
     fn session(member: &Member) -> &str {
         member.cookie.trim_start_matches("marquee_session=")
     }
-    fn card(html: &str, id: i64) -> &str {
+    fn card(html: &str, id: i64) -> String {
+        let html = common::without_markers(html);
         let at = html.find(&format!("id=\"proposal-{id}\"")).expect("card");
-        &html[at..at + html[at..].find("</li>").unwrap()]
+        html[at..at + html[at..].find("</li>").unwrap()].to_string()
     }
     for t in common::backends().await {
         let server = TestServer::start(t.db.clone()).await;
