@@ -73,22 +73,31 @@ cp style/main.css "$pkg/marquee.$css_hash.css"
 cp -r public/. "$site/"
 printf 'js: %s\nwasm: %s\ncss: %s\nsplit: %s\n' "$hash" "$hash" "$css_hash" "$hash" > "$work/hash.txt"
 
-step "building the server"
-cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
-server="$target_dir/$server_out/marquee"
-
+# The release bundle is optimised while the server builds: wasm-opt keeps a core busy during the
+# stretches of the server's build that use only one.
 if $release; then
   wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
   if [ -z "$wasm_opt" ]; then
     echo "build.sh: wasm-opt is missing; run scripts/setup.sh (it installs npm's binaryen)" >&2
     exit 1
   fi
-  step "optimising the browser bundle (wasm-opt -Oz, debug names stripped)"
-  for wasm in "$pkg"/*.wasm; do
-    "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-      --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
-    mv "$wasm.opt" "$wasm"
-  done
+  echo "    (optimising the browser bundle with wasm-opt -Oz beside the server's build)"
+  (
+    for wasm in "$pkg"/*.wasm; do
+      "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+        --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
+      mv "$wasm.opt" "$wasm"
+    done
+  ) &
+  optimiser=$!
+fi
+
+step "building the server"
+cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
+server="$target_dir/$server_out/marquee"
+
+if $release; then
+  wait "$optimiser" || { echo "build.sh: wasm-opt failed (its messages are above)" >&2; exit 1; }
   budget=$(awk -F'= *' '/^wasm-budget-brotli/ {print $2}' Cargo.toml)
   step "compressing the bundle (brotli, gzip) and checking the shell's budget"
   "$server" compress-assets "$pkg" --wasm-budget "$budget"
