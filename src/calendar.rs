@@ -77,7 +77,7 @@ pub fn feed(screenings: &[Screening], host: &str) -> String {
         line(format!("UID:round-{}@{}", s.round_id, escape_text(host)));
         line(format!("DTSTAMP:{}", utc_stamp(s.decided_at)));
         line(format!("DTSTART:{}", utc_stamp(s.starts_at)));
-        line(format!("DTEND:{}", utc_stamp(s.starts_at + minutes * 60)));
+        line(format!("DTEND:{}", utc_stamp(s.starts_at.saturating_add(minutes * 60))));
         line(format!("SUMMARY:{}", escape_text(&format!("{}: {}", s.round_name, s.film))));
         line(format!("DESCRIPTION:{}", escape_text(&format!("The club's pick for {}: {}.", s.round_name, s.film))));
         line(format!("URL:{}", escape_text(&s.url)));
@@ -132,6 +132,14 @@ mod tests {
         }
         let unfolded = ics.replace("\r\n ", "");
         assert!(unfolded.contains(&format!("SUMMARY:{}: Film", "é".repeat(100))));
+    }
+
+    #[test]
+    fn a_screening_at_the_end_of_time_is_written_without_overflowing() {
+        let mut n = night("N", "F");
+        n.starts_at = i64::MAX - 60;
+        let ics = feed(&[n], "h");
+        assert_eq!(ics.matches("DTEND:").count(), 1, "{ics}");
     }
 
     #[test]

@@ -314,6 +314,10 @@ pub fn new_round(round: &crate::model::NewRound, now: i64) -> Result<crate::mode
     if round.screening_at < round.deadline {
         return bad("The screening must be at or after the voting deadline.");
     }
+    // Bounded, so that every time derived from it (a day after, its end) is a sane number too.
+    if round.screening_at > round.deadline + MAX_ROUND_SECS {
+        return bad("The screening must be within a year of the voting deadline.");
+    }
     if !matches!(round.method.as_str(), "approval" | "ranked") {
         return bad("The ballot method must be \"approval\" or \"ranked\".");
     }
@@ -510,6 +514,8 @@ mod tests {
         refused(&|r| r.deadline = now - 1, "in the future");
         refused(&|r| r.deadline = now + 400 * 86_400, "within a year");
         refused(&|r| r.screening_at = r.deadline - 1, "after the voting deadline");
+        refused(&|r| r.screening_at = i64::MAX, "within a year of the voting deadline");
+        refused(&|r| r.screening_at = r.deadline + 367 * 86_400, "within a year of the voting deadline");
         refused(&|r| r.method = "borda".into(), "ballot method");
         refused(&|r| r.carry_over = "discard".into(), "carry over");
         refused(&|r| r.name = " ".into(), "name");

@@ -72,7 +72,7 @@ impl Rounds {
     /// screening (its winner is what the club watches next).
     pub async fn banner(&self) -> Result<Option<Round>, AppError> {
         let latest = rounds::latest(&self.db).await?;
-        Ok(latest.filter(|r| r.status == "open" || r.screening_at + 86_400 > now()).map(localized))
+        Ok(latest.filter(|r| r.status == "open" || r.screening_at.saturating_add(86_400) > now()).map(localized))
     }
 
     async fn get(&self, id: i64) -> Result<Round, AppError> {
