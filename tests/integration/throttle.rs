@@ -32,6 +32,21 @@ async fn repeated_failures_pause_the_account_then_the_address() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn addresses_of_one_ipv6_64_block_share_one_allowance() {
+    for t in common::backends().await {
+        let throttle = SignInThrottle::new(10, 3, Duration::from_secs(60));
+        let db = &t.db;
+        // A client rotating through its /64 is still one address to the limit.
+        for (k, addr) in ["2001:db8:7:9::1", "2001:db8:7:9::2", "2001:db8:7:9:abcd::3"].iter().enumerate() {
+            assert!(throttle.begin(db, &format!("v6user{k}"), ip(addr)).await.is_ok(), "{}", t.label);
+        }
+        let paused = throttle.begin(db, "v6user9", ip("2001:db8:7:9:ffff::4")).await.unwrap_err();
+        assert_eq!(paused.status(), 429, "{}: the /64 is paused after 3", t.label);
+        assert!(throttle.begin(db, "v6user9", ip("2001:db8:7:a::1")).await.is_ok(), "{}: the next /64 is not", t.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_success_starts_the_count_again() {
     for t in common::backends().await {
         let throttle = SignInThrottle::new(2, 3, Duration::from_secs(60));

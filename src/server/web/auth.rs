@@ -153,8 +153,26 @@ fn client_address(parts: &axum::http::request::Parts, trusted: &[String]) -> Opt
         return Some(peer);
     }
     let trusted: Vec<IpAddr> = trusted.iter().filter_map(|a| a.parse().ok()).collect();
-    let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-    Some(forwarded_client(peer, forwarded, &trusted))
+    // Every line of the header, in order: a proxy may add its hop as a line of its own, after
+    // the one the client sent.
+    let forwarded: Vec<&str> =
+        parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+    Some(forwarded_client(peer, Some(&forwarded.join(",")), &trusted))
+}
+
+/// The address a limit counts a client under: IPv4 addresses alone, IPv6 ones by their /64, the
+/// block one subscriber is usually given (so rotating through it gains nothing).
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
 }
 
 /// The client address of a plain axum request (the JSON API), for the audit log.
@@ -236,7 +254,7 @@ impl SignInThrottle {
             return Err(AppError::TooManyRequests);
         }
         if let Some(ip) = ip {
-            if !attempts::take(db, &format!("address:{ip}"), self.per_ip, now, window).await? {
+            if !attempts::take(db, &format!("address:{}", limit_key(ip)), self.per_ip, now, window).await? {
                 attempts::give_back(db, &account).await?;
                 return Err(AppError::TooManyRequests);
             }
@@ -248,7 +266,7 @@ impl SignInThrottle {
     pub async fn succeeded(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
         attempts::clear(db, &format!("account:{username_key}"), crate::server::db::now()).await?;
         if let Some(ip) = ip {
-            attempts::give_back(db, &format!("address:{ip}")).await?;
+            attempts::give_back(db, &format!("address:{}", limit_key(ip))).await?;
         }
         Ok(())
     }
@@ -376,5 +394,28 @@ mod tests {
         assert_eq!(forwarded_client(ip("192.0.2.9"), Some("203.0.113.7"), &trusted), ip("192.0.2.9"));
         assert_eq!(forwarded_client(lb, None, &trusted), lb);
         assert_eq!(forwarded_client(lb, Some("garbage"), &trusted), lb);
+    }
+
+    #[test]
+    fn every_forwarded_for_line_is_read_so_a_client_line_cannot_choose_the_address() {
+        let request = axum::http::Request::builder()
+            .header("x-forwarded-for", "198.51.100.1")
+            .header("x-forwarded-for", "203.0.113.7")
+            .extension(ConnectInfo(SocketAddr::from(([10, 0, 0, 5], 40_000))))
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        let trusted = ["10.0.0.5".to_string()];
+        assert_eq!(client_address(&parts, &trusted), Some("203.0.113.7".parse().unwrap()));
+    }
+
+    #[test]
+    fn limits_count_ipv6_clients_by_their_64_block() {
+        let key = |s: &str| limit_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
     }
 }

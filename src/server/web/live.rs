@@ -23,7 +23,9 @@ const RETRY: Duration = Duration::from_secs(2);
 
 pub async fn events(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap) -> Response {
     let live = state.coherence.live().clone();
-    let slot = match live.open(client.as_deref().unwrap_or("unknown")) {
+    // Counted per client address, IPv6 ones by their /64.
+    let client_key = client.as_deref().and_then(|c| c.parse().ok()).map(crate::server::web::auth::limit_key);
+    let slot = match live.open(client_key.as_deref().unwrap_or("unknown")) {
         Ok(slot) => slot,
         Err(refusal) => {
             let (status, message) = match refusal {
