@@ -215,6 +215,14 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
         assert_eq!(server.get(&format!("/calendar.ics?key={new_key}")).await.0, 200, "{label}");
         let (_, page) = server.get_as("/account", Some(&member)).await;
         assert!(page.contains(&format!("/calendar.ics?key={new_key}")), "{label}: the account page shows the link");
+        // A disabled member's link stops working with the rest of their access.
+        on_pool!(&t.db, |pool| sqlx::query("UPDATE users SET disabled = TRUE WHERE username = $1")
+            .bind(&member.username)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap());
+        assert_eq!(server.get(&format!("/calendar.ics?key={new_key}")).await.0, 404, "{label}: disabled member");
 
         let (_, doc) = send(&server, "GET", "/api/v1/openapi.json", None, None).await;
         for p in ["/api/v1/rounds", "/api/v1/rounds/{id}", "/api/v1/rounds/{id}/close", "/api/v1/rounds/{id}/ballot"] {

@@ -307,10 +307,10 @@ pub async fn set_calendar_token(db: &Db, user: i64, token: &str) -> Result<(), s
     })
 }
 
-/// Whether a calendar link token belongs to a member.
+/// Whether a calendar link token belongs to a member who may still use it (not disabled).
 pub async fn calendar_token_known(db: &Db, token: &str) -> Result<bool, sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE calendar_token = $1")
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE calendar_token = $1 AND disabled = FALSE")
             .bind(token)
             .fetch_one(pool)
             .await
