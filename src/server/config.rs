@@ -36,8 +36,21 @@ pub struct ClubConfig {
 pub struct LimitsConfig {
     /// Requests handled at the same time (health checks and metrics are not counted).
     pub max_in_flight: u32,
-    /// How long a request may wait for one of those places before it gets 503 with `Retry-After`.
+    /// How long a write or a signed-in member's request may wait for one of those places before it
+    /// gets 503 with `Retry-After`; a visitor's read waits half as long, and takes at most three
+    /// quarters of the places, so members and their votes are served first when it is busy.
     pub queue_timeout_ms: u64,
+    /// A client has this long to send a request's headers; also how long an idle keep-alive
+    /// connection stays open.
+    pub header_timeout_secs: u64,
+    /// A client has this long, from its headers, to send the whole request body (a slow upload
+    /// holds no place among those in flight while it arrives, up to 64 KiB).
+    pub body_timeout_secs: u64,
+    /// The longest a request may hold its place: its answer's work and sending it. A page still
+    /// being read after this goes on, but no longer keeps others waiting.
+    pub request_timeout_secs: u64,
+    /// On SIGTERM, how long requests in flight get to finish before the server stops anyway.
+    pub shutdown_grace_secs: u64,
     /// Live event streams (open vote pages) this server keeps at once, and per client address.
     pub live_streams: u32,
     pub live_streams_per_client: u32,
@@ -50,7 +63,11 @@ impl Default for LimitsConfig {
     fn default() -> Self {
         Self {
             max_in_flight: 64,
-            queue_timeout_ms: 250,
+            queue_timeout_ms: 10_000,
+            header_timeout_secs: 10,
+            body_timeout_secs: 30,
+            request_timeout_secs: 30,
+            shutdown_grace_secs: 10,
             live_streams: 1000,
             live_streams_per_client: 32,
             live_keep_alive_secs: 15,
@@ -285,6 +302,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_SECRET", "site.secret"),
     ("MARQUEE_MAX_IN_FLIGHT", "limits.max_in_flight"),
     ("MARQUEE_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms"),
+    ("MARQUEE_HEADER_TIMEOUT_SECS", "limits.header_timeout_secs"),
+    ("MARQUEE_BODY_TIMEOUT_SECS", "limits.body_timeout_secs"),
+    ("MARQUEE_REQUEST_TIMEOUT_SECS", "limits.request_timeout_secs"),
+    ("MARQUEE_SHUTDOWN_GRACE_SECS", "limits.shutdown_grace_secs"),
     ("MARQUEE_LIVE_STREAMS", "limits.live_streams"),
     ("MARQUEE_LIVE_STREAMS_PER_CLIENT", "limits.live_streams_per_client"),
     ("MARQUEE_LIVE_KEEP_ALIVE_SECS", "limits.live_keep_alive_secs"),
@@ -370,6 +391,10 @@ impl Config {
             "site.secret" => self.site.secret = value,
             "limits.max_in_flight" => self.limits.max_in_flight = num(var, &value)?,
             "limits.queue_timeout_ms" => self.limits.queue_timeout_ms = num(var, &value)?,
+            "limits.header_timeout_secs" => self.limits.header_timeout_secs = num(var, &value)?,
+            "limits.body_timeout_secs" => self.limits.body_timeout_secs = num(var, &value)?,
+            "limits.request_timeout_secs" => self.limits.request_timeout_secs = num(var, &value)?,
+            "limits.shutdown_grace_secs" => self.limits.shutdown_grace_secs = num(var, &value)?,
             "limits.live_streams" => self.limits.live_streams = num(var, &value)?,
             "limits.live_streams_per_client" => self.limits.live_streams_per_client = num(var, &value)?,
             "limits.live_keep_alive_secs" => self.limits.live_keep_alive_secs = num(var, &value)?,
@@ -404,6 +429,19 @@ impl Config {
         }
         if self.limits.max_in_flight == 0 {
             return Err(ConfigError::Invalid { name: "limits.max_in_flight", message: "must be at least 1".into() });
+        }
+        for (name, secs) in [
+            ("limits.header_timeout_secs", self.limits.header_timeout_secs),
+            ("limits.body_timeout_secs", self.limits.body_timeout_secs),
+            ("limits.request_timeout_secs", self.limits.request_timeout_secs),
+            ("limits.shutdown_grace_secs", self.limits.shutdown_grace_secs),
+        ] {
+            if !(1..=3600).contains(&secs) {
+                return Err(ConfigError::Invalid {
+                    name,
+                    message: format!("must be from 1 to 3600 seconds, not {secs}"),
+                });
+            }
         }
         if self.limits.live_streams_per_client == 0 || self.limits.live_streams_per_client > self.limits.live_streams {
             return Err(ConfigError::Invalid {

@@ -6,7 +6,6 @@ pub mod fake_imdb;
 
 use marquee::server::config::Config;
 use marquee::server::db::Db;
-use marquee::server::web::http::router;
 use marquee::server::web::state::AppState;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -97,12 +96,11 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         server_runtime().spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            axum::serve(listener, router(server_state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
-                .unwrap();
+            marquee::server::web::http::serve_until(listener, server_state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
         });
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())

@@ -20,11 +20,19 @@ pub struct Lease {
     holder: String,
     lifetime: Duration,
     held: AtomicBool,
+    /// Given up for good (the server is stopping): never taken or renewed again.
+    released: AtomicBool,
 }
 
 impl Lease {
     pub fn new(job: &'static str, holder: &str, lifetime: Duration) -> Arc<Lease> {
-        Arc::new(Lease { job, holder: holder.to_string(), lifetime, held: AtomicBool::new(false) })
+        Arc::new(Lease {
+            job,
+            holder: holder.to_string(),
+            lifetime,
+            held: AtomicBool::new(false),
+            released: AtomicBool::new(false),
+        })
     }
 
     /// Whether this server holds the lease (as of its last renewal).
@@ -34,6 +42,9 @@ impl Lease {
 
     /// Tries once to take or renew the lease; returns whether this server holds it now.
     pub async fn renew(&self, db: &Db) -> bool {
+        if self.released.load(Ordering::SeqCst) {
+            return false;
+        }
         let at = now();
         let held = match leases::acquire(db, self.job, &self.holder, at, at + self.lifetime.as_secs() as i64).await {
             Ok(held) => held,
@@ -92,6 +103,7 @@ impl Lease {
 
     /// Gives the lease up (on shutdown), so another server takes the job over at once.
     pub async fn release(&self, db: &Db) {
+        self.released.store(true, Ordering::SeqCst);
         self.held.store(false, Ordering::SeqCst);
         if let Err(err) = leases::release(db, self.job, &self.holder).await {
             tracing::warn!(job = self.job, %err, "could not release the job lease");

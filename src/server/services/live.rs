@@ -46,6 +46,8 @@ pub enum Refusal {
     Client,
     /// The server has as many as it keeps.
     Server,
+    /// The server is stopping.
+    Closing,
 }
 
 struct Memory {
@@ -69,6 +71,8 @@ pub struct Live {
     open: Mutex<Open>,
     max_streams: usize,
     max_per_client: usize,
+    /// True once the server is stopping: every stream ends, telling its page to come back soon.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// One open stream's place; given back when the stream ends.
@@ -102,7 +106,18 @@ impl Live {
             open: Mutex::new(Open::default()),
             max_streams: max_streams as usize,
             max_per_client: max_per_client as usize,
+            closing: tokio::sync::watch::channel(false).0,
         })
+    }
+
+    /// Ends every open stream (and refuses new ones): the server is stopping.
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Becomes true when the server is stopping.
+    pub fn closing(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.closing.subscribe()
     }
 
     /// What an open page should hear about `change`, if anything.
@@ -171,6 +186,9 @@ impl Live {
 
     /// Takes a place for one more stream from `client`, if the limits allow.
     pub fn open(self: &Arc<Self>, client: &str) -> Result<Slot, Refusal> {
+        if *self.closing.borrow() {
+            return Err(Refusal::Closing);
+        }
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         if open.total >= self.max_streams {
             return Err(Refusal::Server);

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 /// Server functions take small form or JSON bodies; more than this is refused with 413.
 pub const SERVER_FN_MAX_BODY: usize = 16 * 1024;
@@ -33,7 +33,11 @@ pub const FLASH_COOKIE: &str = "marquee_flash";
 /// What the middleware needs: the admission limit and the key that signs error links.
 pub struct Guard {
     permits: Arc<Semaphore>,
+    /// The places visitors' reads may take: three quarters, the rest kept for writes and members.
+    visitor_permits: Arc<Semaphore>,
     queue_timeout: Duration,
+    /// The longest a request holds its place (its work and sending its answer).
+    hold_limit: Duration,
     key: [u8; 32],
     https: bool,
 }
@@ -49,7 +53,9 @@ impl Guard {
         }
         Arc::new(Guard {
             permits: Arc::new(Semaphore::new(config.limits.max_in_flight as usize)),
+            visitor_permits: Arc::new(Semaphore::new((config.limits.max_in_flight as usize * 3 / 4).max(1))),
             queue_timeout: Duration::from_millis(config.limits.queue_timeout_ms),
+            hold_limit: Duration::from_secs(config.limits.request_timeout_secs),
             key,
             https: config.site.https,
         })
@@ -78,10 +84,24 @@ impl Guard {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Admission: a bounded number of requests at once, a bounded wait, then a quick 503.
+// Admission: a bounded number of requests at once, a bounded wait, then a 503. A request's body
+// (up to `READ_AHEAD` bytes) is read before it waits for a place, so a client that sends slowly
+// holds nothing but its own connection; each connection's body has a deadline (`serve.rs`).
 
 /// Requests refused because the server was full (also in `/metrics` as `http_requests_shed_total`).
 pub static SHED: AtomicU64 = AtomicU64::new(0);
+
+/// Bodies up to this size are read before the request takes a place; every server function and
+/// JSON call fits. Larger ones (imports) are read by their handler, which checks who sent them first.
+const READ_AHEAD: usize = 64 * 1024;
+
+/// Whether a request goes ahead of visitors' reads when the server is busy: a change (a vote, a
+/// proposal), or anything a member asks for. Only the cookie's presence is looked at here (a
+/// session is checked later, inside the limit); a made-up cookie only buys a longer wait.
+fn has_priority(req: &Request) -> bool {
+    !matches!(*req.method(), Method::GET | Method::HEAD)
+        || crate::server::web::auth::hex_cookie(req.headers(), crate::server::web::auth::COOKIE, 64).is_some()
+}
 
 pub async fn admission(State(guard): State<Arc<Guard>>, req: Request, next: Next) -> Response {
     // A load balancer's health check and the operator's metrics must answer even under overload;
@@ -89,28 +109,136 @@ pub async fn admission(State(guard): State<Arc<Guard>>, req: Request, next: Next
     if matches!(req.uri().path(), "/healthz" | "/metrics" | crate::server::web::live::PATH) {
         return next.run(req).await;
     }
-    let permit = match tokio::time::timeout(guard.queue_timeout, guard.permits.clone().acquire_owned()).await {
-        Ok(Ok(permit)) => permit,
-        _ => {
-            SHED.fetch_add(1, Ordering::Relaxed);
-            metrics::counter!("http_requests_shed_total").increment(1);
-            let mut res = plain_error(
-                req.headers(),
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "The server is busy. Please try again in a moment.",
-            );
-            res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-            return res;
-        }
+    let req = match read_ahead(req).await {
+        Ok(req) => req,
+        Err(res) => return res,
     };
-    // The place is held until the body has been sent: a streamed page does most of its work then.
-    next.run(req).await.map(|body| Body::new(HeldBody { inner: body, _permit: permit }))
+    let started = tokio::time::Instant::now();
+    let priority = has_priority(&req);
+    let wait = if priority { guard.queue_timeout } else { guard.queue_timeout / 2 };
+    let places = tokio::time::timeout(wait, async {
+        let visitor = match priority {
+            true => None,
+            false => Some(guard.visitor_permits.clone().acquire_owned().await.ok()?),
+        };
+        Some((guard.permits.clone().acquire_owned().await.ok()?, visitor))
+    })
+    .await;
+    let Ok(Some(places)) = places else {
+        SHED.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("http_requests_shed_total", "priority" => if priority { "yes" } else { "no" }).increment(1);
+        return busy(Shape::of(&req), "The server is busy. Please try again in a moment.");
+    };
+    let shape = Shape::of(&req);
+    let deadline = started + guard.hold_limit;
+    let Ok(res) = tokio::time::timeout_at(deadline, next.run(req)).await else {
+        metrics::counter!("http_requests_timed_out_total").increment(1);
+        tracing::warn!(limit = ?guard.hold_limit, "a request took too long and was stopped");
+        return busy(shape, "That took too long. Please try again in a moment.");
+    };
+    // The place is held until the body has been sent (a streamed page does most of its work then),
+    // but never past the deadline: a client that reads its answer slowly keeps only its connection.
+    let (sent, done) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let _places = places;
+        let _ = tokio::time::timeout_at(deadline, done).await;
+    });
+    res.map(|body| Body::new(HeldBody { inner: body, _sent: sent }))
 }
 
+/// How an error answer before the handler is written: as a server function's error (so the page
+/// knows it may try again), a short page, or the JSON API's shape.
+#[derive(Clone, Copy)]
+enum Shape {
+    ServerFn,
+    Html,
+    Json,
+}
+
+impl Shape {
+    fn of(req: &Request) -> Shape {
+        let path = req.uri().path();
+        match (wants_html(req.headers()), path.starts_with("/api/") && !path.starts_with("/api/v1/")) {
+            (true, _) => Shape::Html,
+            (false, true) => Shape::ServerFn,
+            (false, false) => Shape::Json,
+        }
+    }
+}
+
+/// A 503 that says when to come back.
+fn busy(shape: Shape, message: &str) -> Response {
+    let mut res = match shape {
+        Shape::ServerFn => {
+            let body = serde_json::to_string(&crate::error::AppError::Unavailable).unwrap_or_default();
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+        }
+        Shape::Html => html_error(StatusCode::SERVICE_UNAVAILABLE, message),
+        Shape::Json => json_error(StatusCode::SERVICE_UNAVAILABLE, "unavailable", message),
+    };
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+    res
+}
+
+fn wants_html(headers: &HeaderMap) -> bool {
+    headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"))
+}
+
+/// Reads a small request body in full (a larger one up to `READ_AHEAD`, the rest to follow).
+async fn read_ahead(req: Request) -> Result<Request, Response> {
+    let announced = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    let worth_reading = match announced {
+        Some(n) => n > 0 && n <= READ_AHEAD as u64,
+        None => chunked,
+    };
+    if !worth_reading {
+        return Ok(req);
+    }
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut size = 0;
+    while size <= READ_AHEAD {
+        match futures::StreamExt::next(&mut stream).await {
+            Some(Ok(bytes)) => {
+                size += bytes.len();
+                chunks.push(bytes);
+            }
+            Some(Err(err)) => return Err(unreadable_body(&parts.headers, err)),
+            None => {
+                let whole = match chunks.len() {
+                    1 => chunks.pop().unwrap_or_default(),
+                    _ => Bytes::from(chunks.concat()),
+                };
+                return Ok(Request::from_parts(parts, Body::from(whole)));
+            }
+        }
+    }
+    let rest = futures::StreamExt::chain(futures::stream::iter(chunks.into_iter().map(Ok)), stream);
+    Ok(Request::from_parts(parts, Body::from_stream(rest)))
+}
+
+/// The answer to a body that stopped arriving (408) or could not be read (400).
+fn unreadable_body(headers: &HeaderMap, err: axum::Error) -> Response {
+    let timed_out = err.into_inner().downcast_ref::<crate::server::web::serve::BodyTimedOut>().is_some();
+    metrics::counter!("http_request_bodies_failed_total", "reason" => if timed_out { "timeout" } else { "error" })
+        .increment(1);
+    let (status, message) = match timed_out {
+        true => (StatusCode::REQUEST_TIMEOUT, "The request took too long to arrive. Please try again."),
+        false => (StatusCode::BAD_REQUEST, "The request could not be read. Please try again."),
+    };
+    closing(plain_error(headers, status, "bad_request", message))
+}
+
+/// A response body that holds its request's place until it is sent (or dropped).
 struct HeldBody {
     inner: Body,
-    _permit: OwnedSemaphorePermit,
+    _sent: tokio::sync::oneshot::Sender<()>,
 }
 
 impl http_body::Body for HeldBody {
@@ -381,17 +509,24 @@ fn closing(mut res: Response) -> Response {
 
 /// An error answered before any handler ran: JSON for scripts, a short page for browsers.
 fn plain_error(headers: &HeaderMap, status: StatusCode, code: &str, message: &str) -> Response {
-    let wants_html = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
-    if wants_html {
-        let body = format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Marquee</title></head>\
-             <body><p>{}</p><p><a href=\"/\">Marquee</a></p></body></html>",
-            html_escape::encode_text(message)
-        );
-        (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+    if wants_html(headers) {
+        html_error(status, message)
     } else {
-        (status, axum::Json(serde_json::json!({ "code": code, "message": message }))).into_response()
+        json_error(status, code, message)
     }
+}
+
+fn html_error(status: StatusCode, message: &str) -> Response {
+    let body = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Marquee</title></head>\
+         <body><p>{}</p><p><a href=\"/\">Marquee</a></p></body></html>",
+        html_escape::encode_text(message)
+    );
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
+}
+
+fn json_error(status: StatusCode, code: &str, message: &str) -> Response {
+    (status, axum::Json(serde_json::json!({ "code": code, "message": message }))).into_response()
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub const PATH: &str = crate::model::LIVE_EVENTS_PATH;
 
 /// How long a browser waits before reconnecting a lost stream.
 const RETRY: Duration = Duration::from_secs(2);
+/// How long it waits when its server is stopping: long enough for a restart to be under way.
+const CLOSING_RETRY: Duration = Duration::from_secs(1);
 
 pub async fn events(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap) -> Response {
     let live = state.coherence.live().clone();
@@ -37,6 +39,7 @@ pub async fn events(State(state): State<AppState>, ClientAddr(client): ClientAdd
                     StatusCode::SERVICE_UNAVAILABLE,
                     "The server is following as many pages as it can. Reload to see the latest counts.",
                 ),
+                Refusal::Closing => (StatusCode::SERVICE_UNAVAILABLE, "The server is restarting. Reload in a moment."),
             };
             metrics::counter!("live_streams_refused_total").increment(1);
             let body = serde_json::json!({ "code": "too_many_streams", "message": message });
@@ -45,7 +48,17 @@ pub async fn events(State(state): State<AppState>, ClientAddr(client): ClientAdd
     };
     let last_id = headers.get("last-event-id").and_then(|v| v.to_str().ok());
     let (start, receiver) = live.subscribe(last_id);
-    let mut stream = Stream { live, club: state.club.clone(), receiver, queue: VecDeque::new(), seen: 0, _slot: slot };
+    let closing = live.closing();
+    let mut stream = Stream {
+        live,
+        club: state.club.clone(),
+        receiver,
+        closing,
+        ended: false,
+        queue: VecDeque::new(),
+        seen: 0,
+        _slot: slot,
+    };
     match start {
         Start::Replay(items) => {
             stream.seen = items.last().map_or(0, Item::number);
@@ -83,6 +96,9 @@ struct Stream {
     live: Arc<Live>,
     club: crate::server::services::club::Club,
     receiver: Receiver<Item>,
+    /// Becomes true when the server stops: the stream says goodbye and ends.
+    closing: tokio::sync::watch::Receiver<bool>,
+    ended: bool,
     queue: VecDeque<Queued>,
     /// The last event number sent (or known to be included in counts sent).
     seen: u64,
@@ -106,9 +122,21 @@ impl Stream {
         }
     }
 
+    /// The last word of a stream whose server is stopping: come back soon (to this server once it
+    /// is back, or to another behind the load balancer).
+    fn goodbye(&mut self) -> Option<Event> {
+        if std::mem::replace(&mut self.ended, true) {
+            return None;
+        }
+        Some(Event::default().comment("the server is restarting").retry(CLOSING_RETRY))
+    }
+
     /// The next event to send; none ends the stream (the browser reconnects).
     async fn next(&mut self) -> Option<Event> {
         loop {
+            if *self.closing.borrow() {
+                return self.goodbye();
+            }
             if let Some(queued) = self.queue.pop_front() {
                 let json = match queued.json {
                     Some(json) => json.to_string(),
@@ -125,7 +153,12 @@ impl Stream {
                 let event = Event::default().id(self.live.event_id(queued.number)).data(json);
                 return Some(if queued.retry { event.retry(RETRY) } else { event });
             }
-            match self.receiver.recv().await {
+            let received = tokio::select! {
+                received = self.receiver.recv() => Some(received),
+                _ = self.closing.wait_for(|closing| *closing) => None,
+            };
+            let Some(received) = received else { return self.goodbye() };
+            match received {
                 Ok(item) if item.number() > self.seen => self.queue_item(item),
                 Ok(_) => {}
                 // Too far behind to catch up event by event.

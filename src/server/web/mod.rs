@@ -10,4 +10,5 @@ pub mod http;
 pub mod live;
 pub mod metrics;
 pub mod page_cache;
+pub mod serve;
 pub mod state;

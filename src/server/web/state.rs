@@ -32,6 +32,8 @@ pub struct AppState {
     pub coherence: Arc<Coherence>,
     /// Rendered pages kept per version of their data.
     pub pages: crate::server::web::page_cache::Pages,
+    /// The job leases this server competes for, given up when it stops.
+    leases: Arc<std::sync::Mutex<Vec<Arc<Lease>>>>,
 }
 
 impl AppState {
@@ -69,7 +71,25 @@ impl AppState {
             db,
             config: Arc::new(config),
             predictions,
+            leases: Default::default(),
         })
+    }
+
+    /// A lease for `job`, held by this server's name and given up when it stops.
+    fn lease(&self, job: &'static str) -> Arc<Lease> {
+        let holder = crate::server::services::leases::server_name();
+        let lease = Lease::new(job, holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        self.leases.lock().unwrap_or_else(|e| e.into_inner()).push(lease.clone());
+        lease
+    }
+
+    /// Gives up every job lease this server holds (on shutdown), so another server takes the jobs
+    /// over at once instead of after the leases run out.
+    pub async fn release_leases(&self) {
+        let leases = std::mem::take(&mut *self.leases.lock().unwrap_or_else(|e| e.into_inner()));
+        for lease in leases {
+            lease.release(&self.db).await;
+        }
     }
 
     /// Starts the background IMDb metadata refresher.
@@ -78,8 +98,7 @@ impl AppState {
         let predictions = self.predictions.clone();
         // One server at a time refreshes, when several share the database: a lease renewed every
         // third of its lifetime, so another takes over within about 4/3 of it after a holder's death.
-        let holder = crate::server::services::leases::server_name();
-        let lease = Lease::new("imdb-refresh", holder, Duration::from_secs(imdb.refresh_lease_secs));
+        let lease = self.lease("imdb-refresh");
         let refresher = self.refresher.clone();
         lease.keep(self.db.clone(), move || refresher.nudge());
         let coherence = self.coherence.clone();
@@ -100,15 +119,13 @@ impl AppState {
 
     /// Closes each voting round at its deadline (one server at a time, checking every second).
     pub fn close_rounds_on_time(&self) {
-        let holder = crate::server::services::leases::server_name();
-        let lease = Lease::new("round-closer", holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        let lease = self.lease("round-closer");
         self.rounds.close_on_time(lease, Duration::from_secs(1));
     }
 
     /// Sends the club webhook's messages (one server at a time, checking every second).
     pub fn send_webhook_messages(&self) {
-        let holder = crate::server::services::leases::server_name();
-        let lease = Lease::new("webhook-sender", holder, Duration::from_secs(self.config.imdb.refresh_lease_secs));
+        let lease = self.lease("webhook-sender");
         self.rounds.webhook().send_in_background(lease, Duration::from_secs(1));
     }
 
