@@ -2,8 +2,8 @@
 //!
 //! - `/predictions` for visitors (not signed in), per query string and version of the rankings;
 //! - `/vote` for visitors and for each signed-in member, per query string and session, per version
-//!   of the club's data. Every change moves that version on: any request that is not a GET or HEAD
-//!   (votes, proposals, sign-outs, imports: whatever it was) and each IMDb metadata refresh. A
+//!   of the club's data. Every change moves that version on: any write that went through (votes,
+//!   proposals, sign-outs, imports: whatever it was; not a refused one) and each IMDb refresh. A
 //!   member's copy is kept only when their session named a member, and for a minute at most (the
 //!   page says "2 min ago"; a session that expires by time rather than by a sign-out is gone within
 //!   the minute).
@@ -133,7 +133,11 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let res = next.run(req).await;
         // After the change is made: a page rendered before this point is out of date from now on.
-        versions::club_changed();
+        // A refused or failed write changed nothing, so it leaves kept pages alone (otherwise
+        // anyone could keep them cold with `POST /nope`).
+        if took_effect(res.status(), res.headers()) {
+            versions::club_changed();
+        }
         return res;
     }
     let nonce = req.extensions().get::<PageNonce>().cloned();
@@ -190,6 +194,16 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     Response::from_parts(parts, Body::from_stream(teed))
 }
 
+/// Whether a write's answer says it went through: a success, or a form post's redirect that
+/// carries no error (a failed plain form post is sent back with `__err` in its link).
+fn took_effect(status: StatusCode, headers: &HeaderMap) -> bool {
+    status.is_success()
+        || (status.is_redirection()
+            && !headers
+                .get(header::LOCATION)
+                .is_some_and(|l| l.to_str().map_or(true, |l| l.contains("__err=") || l.contains("__err%"))))
+}
+
 /// A stream fed by a task: the task sends items, the stream yields them.
 fn async_stream<F, Fut>(produce: F) -> impl futures::Stream<Item = Result<Bytes, axum::Error>> + Send + 'static
 where
@@ -229,6 +243,22 @@ fn replace_all(haystack: &Bytes, from: &[u8], to: &[u8]) -> Bytes {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_writes_that_went_through_move_the_version() {
+        let location = |to: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::LOCATION, to.parse().unwrap());
+            headers
+        };
+        assert!(took_effect(StatusCode::OK, &HeaderMap::new()));
+        assert!(took_effect(StatusCode::SEE_OTHER, &location("/vote")));
+        for status in [StatusCode::NOT_FOUND, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN, StatusCode::CONFLICT] {
+            assert!(!took_effect(status, &HeaderMap::new()), "{status}");
+        }
+        assert!(!took_effect(StatusCode::INTERNAL_SERVER_ERROR, &HeaderMap::new()));
+        assert!(!took_effect(StatusCode::SEE_OTHER, &location("/vote?__path=%2Fapi%2Fcast_vote&__err=x")));
+    }
 
     #[test]
     fn nonces_are_replaced_everywhere() {
