@@ -8,6 +8,7 @@ mod common;
 mod catalogue;
 mod cli;
 mod db;
+mod field;
 mod hostile;
 mod http;
 mod imdb;
