@@ -462,3 +462,65 @@ async fn a_round_may_archive_the_films_it_did_not_pick() {
         assert_eq!(count(&t.db, "SELECT COUNT(*) FROM proposals WHERE status = 'active'").await, 1, "{label}");
     }
 }
+
+/// Between a round's deadline and the scheduler's close, nothing changes the outcome: votes (the
+/// button, the plain form, the ballot) are refused, and the deadline can no longer move. And a
+/// close at the deadline that comes after an extend closes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_the_deadline_votes_and_extends_are_refused_until_the_close() {
+    for t in common::backends().await {
+        let (server, admin, member) = club(&t).await;
+        let label = t.label;
+        let (status, opened) =
+            send(&server, "POST", "/api/v1/rounds", Some(round(3600, "approval", "with_votes")), Some(&admin)).await;
+        assert_eq!(status, 200, "{label}: {opened}");
+        let id = opened["id"].as_i64().unwrap();
+        let round_id = id.to_string();
+        let proposal = count(&t.db, "SELECT MIN(id) FROM proposals WHERE status = 'active'").await.to_string();
+
+        // Before the deadline, the extend (typed in Paris time, one or two hours ahead of UTC: half
+        // an hour to an hour and a half from now) and the vote go through; a close "at the deadline"
+        // that read the round as due before the extend closes nothing.
+        let later = [("round_id", round_id.as_str()), ("deadline", &form_time(9000))];
+        assert_eq!(server.post("/api/extend_round", &later, Some(&admin)).await.status, 200, "{label}");
+        let stale =
+            marquee::server::db::rounds::close(&t.db, id, now(), marquee::server::db::rounds::Closer::Deadline, 1);
+        assert!(stale.await.unwrap().is_none(), "{label}: a round not yet due stays open");
+        let vote = [("proposal_id", proposal.as_str()), ("vote", "true")];
+        assert_eq!(server.post("/api/cast_vote", &vote, Some(&member)).await.status, 200, "{label}");
+
+        // The deadline passes; the scheduler has not run yet.
+        on_pool!(&t.db, |pool| sqlx::query("UPDATE rounds SET deadline = $1 WHERE id = $2")
+            .bind(now() - 5)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|_| ())
+            .unwrap());
+        let votes = count(&t.db, "SELECT COUNT(*) FROM votes").await;
+        let unvote = [("proposal_id", proposal.as_str()), ("vote", "false")];
+        let refused = server.post("/api/cast_vote", &unvote, Some(&member)).await;
+        assert_eq!(refused.status, 409, "{label}: {refused:?}");
+        assert!(refused.body.contains("Voting in this round has closed"), "{label}: {}", refused.body);
+        let other = count(&t.db, "SELECT MAX(id) FROM proposals WHERE status = 'active'").await.to_string();
+        let vote = [("proposal_id", other.as_str()), ("vote", "true")];
+        assert_eq!(server.post("/api/cast_vote", &vote, Some(&admin)).await.status, 409, "{label}");
+        let ballot = json!({ "approvals": [] });
+        let (status, answer) =
+            send(&server, "PUT", &format!("/api/v1/rounds/{id}/ballot"), Some(ballot), Some(&member)).await;
+        assert_eq!(status, 409, "{label}: {answer}");
+        assert_eq!(count(&t.db, "SELECT COUNT(*) FROM votes").await, votes, "{label}: no vote changed");
+        let reopen = [("round_id", round_id.as_str()), ("deadline", &form_time(9000))];
+        let extended = server.post("/api/extend_round", &reopen, Some(&admin)).await;
+        assert_eq!(extended.status, 409, "{label}: a passed deadline does not move: {extended:?}");
+
+        // The scheduler closes it with the ballots it had; then voting goes on for the next round.
+        assert_eq!(server.state.rounds.close_due().await.unwrap(), 1, "{label}");
+        let result = server.state.rounds.result(id).await.unwrap();
+        assert_eq!(result.round.status, "closed", "{label}");
+        let left = count(&t.db, "SELECT MIN(id) FROM proposals WHERE status = 'active'").await.to_string();
+        let vote = [("proposal_id", left.as_str()), ("vote", "true")];
+        let after = server.post("/api/cast_vote", &vote, Some(&admin)).await;
+        assert!(after.status == 200 || after.body.contains("already voted"), "{label}: {after:?}");
+    }
+}

@@ -308,10 +308,18 @@ pub async fn vote(
     let at = now();
     let votes = on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
+        // A vote and a round's close never overlap: on PostgreSQL the vote holds a shared lock on
+        // the open round's row, which the close's update waits for (and a vote waits for a close
+        // under way, then sees the round closed); SQLite runs one write at a time anyway. So a
+        // vote is either in the count or refused, never answered and then left out.
+        if matches!(db, Db::Postgres(_)) {
+            sqlx::query("SELECT id FROM rounds WHERE status = 'open' FOR SHARE").execute(CountedConn(&mut *tx)).await?;
+        }
         let changed = if on {
             sqlx::query(
                 "INSERT INTO votes (proposal_id, user_id, created_at) \
                  SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
+                   AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3) \
                  ON CONFLICT (proposal_id, user_id) DO NOTHING",
             )
             .bind(id)
@@ -322,15 +330,26 @@ pub async fn vote(
         } else {
             sqlx::query(
                 "DELETE FROM votes WHERE proposal_id = $1 AND user_id = $2 \
-                   AND EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active')",
+                   AND EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
+                   AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3)",
             )
             .bind(id)
             .bind(viewer.id)
+            .bind(at)
             .execute(CountedConn(&mut *tx))
             .await?
         }
         .rows_affected();
         if changed == 0 {
+            // The deadline of the open round has passed; it closes within moments.
+            let closing: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM rounds WHERE status = 'open' AND deadline <= $1 LIMIT 1")
+                    .bind(at)
+                    .fetch_optional(CountedConn(&mut *tx))
+                    .await?;
+            if closing.is_some() {
+                return Err(AppError::Conflict("Voting in this round has closed.".into()));
+            }
             let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
                 .bind(id)
                 .fetch_optional(CountedConn(&mut *tx))

@@ -115,18 +115,25 @@ pub async fn due(db: &Db, at: i64) -> Result<Vec<i64>, sqlx::Error> {
     })
 }
 
-/// Moves an open round's deadline (not past its screening).
-pub async fn extend(db: &Db, id: i64, deadline: i64) -> Result<(), AppError> {
+/// Moves an open round's deadline (not past its screening), as long as the deadline has not passed
+/// at `at`: once it has, voting is over and the round closes with the ballots it has. The close at
+/// the deadline checks the deadline again (`close`), so an extend and a close never both win.
+pub async fn extend(db: &Db, id: i64, deadline: i64, at: i64) -> Result<(), AppError> {
     let changed = on_pool!(db, |pool| {
-        sqlx::query("UPDATE rounds SET deadline = $2 WHERE id = $1 AND status = 'open' AND screening_at >= $2")
-            .bind(id)
-            .bind(deadline)
-            .execute(pool)
+        sqlx::query(
+            "UPDATE rounds SET deadline = $2 WHERE id = $1 AND status = 'open' AND screening_at >= $2 AND deadline > $3",
+        )
+        .bind(id)
+        .bind(deadline)
+        .bind(at)
+        .execute(pool)
             .await
             .map(|r| r.rows_affected())
     })?;
     if changed == 0 {
-        return Err(AppError::Conflict("Only an open round's deadline can move, and not past its screening.".into()));
+        return Err(AppError::Conflict(
+            "Only an open round's deadline can move, before it has passed, and not past its screening.".into(),
+        ));
     }
     Ok(())
 }
@@ -208,18 +215,35 @@ fn ballots_from(rows: Vec<(i64, i64)>) -> Vec<Vec<i64>> {
     ballots
 }
 
+/// Who closes a round.
+#[derive(Clone, Copy)]
+pub enum Closer<'a> {
+    /// The scheduler, at the deadline.
+    Deadline,
+    /// An admin (by username), before the deadline.
+    Admin(&'a str),
+}
+
 /// Closes round `id` if it is still open: counts its ballots, keeps the result, and schedules the
 /// winner (it joins the watched history on the screening's date). Returns the tally, or none when
 /// the round was not open (closed already, by whoever got there first).
-pub async fn close(db: &Db, id: i64, at: i64, by: &str, seed: u64) -> Result<Option<Tally>, AppError> {
+pub async fn close(db: &Db, id: i64, at: i64, by: Closer<'_>, seed: u64) -> Result<Option<Tally>, AppError> {
+    // At the deadline: only if it is still due (an extend may have just moved it).
+    let due_only = matches!(by, Closer::Deadline);
+    let by = match by {
+        Closer::Deadline => "deadline".to_string(),
+        Closer::Admin(name) => format!("admin {name}"),
+    };
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let claimed = sqlx::query(
-            "UPDATE rounds SET status = 'closed', closed_at = $2, closed_by = $3 WHERE id = $1 AND status = 'open'",
+            "UPDATE rounds SET status = 'closed', closed_at = $2, closed_by = $3 \
+             WHERE id = $1 AND status = 'open' AND (deadline <= $2 OR NOT $4)",
         )
         .bind(id)
         .bind(at)
-        .bind(by)
+        .bind(&by)
+        .bind(due_only)
         .execute(CountedConn(&mut *tx))
         .await?
         .rows_affected();

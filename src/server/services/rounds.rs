@@ -113,8 +113,7 @@ impl Rounds {
     pub async fn close_early(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<RoundResult, AppError> {
         admin_only(admin)?;
         self.get(id).await?;
-        let by = format!("admin {}", admin.username);
-        match rounds::close(&self.db, id, now(), &by, id as u64).await? {
+        match rounds::close(&self.db, id, now(), rounds::Closer::Admin(&admin.username), id as u64).await? {
             Some(_) => {
                 audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), ip).await?;
                 self.club.round_changed(id).await;
@@ -145,7 +144,7 @@ impl Rounds {
                 round.screening_local, round.time_zone
             )));
         }
-        rounds::extend(&self.db, id, deadline).await?;
+        rounds::extend(&self.db, id, deadline, now()).await?;
         audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
         self.club.round_changed(id).await;
         self.get(id).await
@@ -218,7 +217,7 @@ impl Rounds {
     pub async fn close_due(&self) -> Result<usize, AppError> {
         let mut closed = 0;
         for id in rounds::due(&self.db, now()).await? {
-            if rounds::close(&self.db, id, now(), "deadline", id as u64).await?.is_some() {
+            if rounds::close(&self.db, id, now(), rounds::Closer::Deadline, id as u64).await?.is_some() {
                 tracing::info!(round = id, "round closed at its deadline");
                 self.club.round_changed(id).await;
                 self.announce_winner(id).await?;
