@@ -103,6 +103,44 @@ test("vote and unvote: the button and count change at once and survive a reload"
   await expect(page.locator(`#${await card.getAttribute("id")} .vote-count .count`)).toHaveText(String(before));
 });
 
+test("a vote the server is too busy for is sent once more, and a second refusal is shown", async ({ page }, testInfo) => {
+  test.skip(!jsOn(testInfo), "the retry is the page's code; a plain form post is answered by the server's busy page");
+  await register(page, testInfo, "busy");
+  const card = page.locator(".proposal-list .proposal").first();
+  const count = card.locator(".vote-count .count");
+  const before = Number(await count.textContent());
+  // The server answers the first vote as it does when it is full; then it is free again.
+  let posts = 0;
+  let refuse = 1;
+  await page.route("**/api/cast_vote", async (route) => {
+    posts += 1;
+    if (posts <= refuse) {
+      await route.fulfill({
+        status: 503,
+        headers: { "content-type": "application/json", "retry-after": "1" },
+        body: JSON.stringify("Unavailable"),
+      });
+    } else {
+      await route.continue();
+    }
+  });
+  await card.getByRole("button", { name: "Vote" }).click();
+  await expect(card.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
+  await expect(card.locator(".vote-button")).toHaveText("Voted ✓");
+  await expect(count).toHaveText(String(before + 1));
+  await expect(card.getByRole("alert")).toHaveCount(0);
+  expect(posts).toBe(2);
+
+  // Refused twice: the vote is not taken back silently; the member is told.
+  posts = 0;
+  refuse = 2;
+  await card.getByRole("button", { name: "Voted ✓" }).click();
+  await expect(card.getByRole("alert")).toContainText("temporarily unavailable");
+  await expect(card.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
+  await expect(card.locator(".vote-button")).toHaveText("Voted ✓");
+  expect(posts).toBe(2);
+});
+
 test("the proposal limit is enforced, and withdrawing frees a slot", async ({ page }, testInfo) => {
   const username = await register(page, testInfo, "limit");
   const first = await proposeById(page, testInfo, freshImdbId());

@@ -85,8 +85,34 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
     let shown_version = StoredValue::new(0i64);
     // Others' votes, heard live.
     let heard = use_context::<crate::components::live::LiveCounts>().map(|live| live.count(id));
+    // A vote the server was too busy to take is sent once more after a moment (it asks for one
+    // second); only a second refusal is shown.
+    let last_vote = StoredValue::new(None::<bool>);
+    let retried = StoredValue::new(false);
+    Effect::watch(
+        move || action.input().get().map(|input| input.vote),
+        move |vote, _, _| {
+            if vote.is_some() {
+                last_vote.set_value(*vote);
+            }
+        },
+        false,
+    );
     crate::pages::on_action_result(action, move |result| match result.clone() {
+        Err(AppError::Unavailable) if !retried.get_value() => {
+            retried.set_value(true);
+            if let Some(vote) = last_vote.get_value() {
+                problem.set(Some("The server is busy: trying again…".into()));
+                set_timeout(
+                    move || {
+                        action.dispatch(CastVote { proposal_id: id, vote });
+                    },
+                    std::time::Duration::from_secs(1),
+                );
+            }
+        }
         Ok(state) => {
+            retried.set_value(false);
             // The newer of this answer and what was heard while it was on its way.
             let (votes, version) = match heard.and_then(|h| h.get_untracked()) {
                 Some((n, v)) if v > state.version => (n, v),
@@ -105,7 +131,10 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
             }
             problem.set(None);
         }
-        Err(err) => problem.set(Some(err.to_string())),
+        Err(err) => {
+            retried.set_value(false);
+            problem.set(Some(err.to_string()));
+        }
     });
     // While this reader's own vote is on its way, its answer will say.
     if let Some(heard) = heard {
