@@ -137,3 +137,75 @@ async fn the_club_hears_of_each_round_once_with_retries() {
         assert_eq!(failed, 1, "{label}");
     }
 }
+
+/// Two senders at once send each message once; a sender that stalls past its claim loses the
+/// message to the other, which delivers it (at least once) and alone records the outcome.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn senders_claim_each_message_before_sending_it() {
+    use marquee::server::db::webhooks;
+    use marquee::server::services::webhook::Webhook;
+    use std::time::Duration;
+    for t in common::backends().await {
+        let label = t.label;
+        // A hook that holds its first request for three seconds, then answers every one with 204.
+        let received = Arc::new(Mutex::new(Vec::<String>::new()));
+        let app = axum::Router::new()
+            .route(
+                "/hook",
+                post(|State(received): State<Arc<Mutex<Vec<String>>>>, body: String| async move {
+                    let first = {
+                        let mut all = received.lock().unwrap();
+                        all.push(body);
+                        all.len() == 1
+                    };
+                    if first {
+                        tokio::time::sleep(Duration::from_secs(3)).await;
+                    }
+                    StatusCode::NO_CONTENT
+                }),
+            )
+            .with_state(received.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let mut club = marquee::server::config::Config::default().club;
+        club.webhook_url = url;
+        let sender = || Webhook::new(t.db.clone(), &club).with_claim(Duration::from_secs(1));
+        let (a, b) = (sender(), sender());
+
+        // A stalls on the first message; B finds it claimed, then takes it once the claim runs out.
+        assert!(webhooks::enqueue(&t.db, "stalled", "{\"n\":0}", now() - 5).await.unwrap());
+        let stalled = tokio::spawn(async move { a.run_once().await.unwrap() });
+        while received.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert_eq!(b.run_once().await.unwrap(), 0, "{label}: claimed by the stalled sender");
+        let started = std::time::Instant::now();
+        while b.run_once().await.unwrap() == 0 {
+            assert!(started.elapsed() < Duration::from_secs(10), "{label}: the claim ran out");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        stalled.await.unwrap();
+        assert_eq!(received.lock().unwrap().len(), 2, "{label}: delivered again after the stall (at least once)");
+        let (attempts, sent): (i32, Option<i64>) = on_pool!(&t.db, |pool| sqlx::query_as(
+            "SELECT attempts, sent_at FROM webhook_outbox WHERE message_key = 'stalled'"
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        assert_eq!((attempts, sent.is_some()), (1, true), "{label}: only the claimant recorded it");
+
+        // Two senders at once: every message goes out exactly once.
+        received.lock().unwrap().clear();
+        for n in 1..=12 {
+            webhooks::enqueue(&t.db, &format!("m{n}"), &format!("{{\"n\":{n}}}"), now() - 5).await.unwrap();
+        }
+        let (a, b) = (sender(), sender());
+        let (sent_a, sent_b) = tokio::join!(a.run_once(), b.run_once());
+        assert_eq!(sent_a.unwrap() + sent_b.unwrap(), 12, "{label}");
+        let mut bodies = received.lock().unwrap().clone();
+        bodies.sort();
+        bodies.dedup();
+        assert_eq!((bodies.len(), received.lock().unwrap().len()), (12, 12), "{label}: each once");
+    }
+}

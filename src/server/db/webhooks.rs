@@ -43,6 +43,26 @@ pub async fn due(db: &Db, at: i64, limit: u32) -> Result<Vec<Outgoing>, sqlx::Er
     })
 }
 
+/// Claims message `id` for one attempt by `claimant` (a token of its own), for `secs` by the
+/// database's clock: its next attempt moves past the claim, so no other sender (on this server or
+/// another) takes it meanwhile. True if the claim is this sender's; false if another sender took
+/// the message first, or it is no longer due.
+pub async fn claim(db: &Db, id: i64, claimant: &str, secs: i64) -> Result<bool, sqlx::Error> {
+    // Each backend's own clock expression; the statement is otherwise the same.
+    let clock = match db {
+        Db::Sqlite(_) => "CAST(strftime('%s', 'now') AS INTEGER)",
+        Db::Postgres(_) => "EXTRACT(EPOCH FROM clock_timestamp())::BIGINT",
+    };
+    let sql = format!(
+        "UPDATE webhook_outbox SET claimed_by = $2, next_attempt_at = {clock} + $3 \
+         WHERE id = $1 AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= {clock}"
+    );
+    let claimed = on_pool!(db, |pool| {
+        sqlx::query(&sql).bind(id).bind(claimant).bind(secs).execute(pool).await.map(|r| r.rows_affected())
+    })?;
+    Ok(claimed == 1)
+}
+
 /// What became of one attempt.
 pub enum Outcome<'a> {
     Sent,
@@ -52,23 +72,29 @@ pub enum Outcome<'a> {
     GiveUp(&'a str),
 }
 
-pub async fn record(db: &Db, id: i64, at: i64, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
+/// Records an attempt's outcome, if `claimant` still holds the message's claim (a sender that
+/// stalled past its claim records nothing: another has taken the message over).
+pub async fn record(db: &Db, id: i64, claimant: &str, at: i64, outcome: Outcome<'_>) -> Result<(), sqlx::Error> {
     // Each statement binds exactly the parameters it names (PostgreSQL counts them).
     on_pool!(db, |pool| {
         match outcome {
             Outcome::Sent => {
-                sqlx::query("UPDATE webhook_outbox SET attempts = attempts + 1, sent_at = $2 WHERE id = $1")
-                    .bind(id)
-                    .bind(at)
-                    .execute(pool)
-                    .await
+                sqlx::query(
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, sent_at = $3 WHERE id = $1 AND claimed_by = $2",
+                )
+                .bind(id)
+                .bind(claimant)
+                .bind(at)
+                .execute(pool)
+                .await
             }
             Outcome::RetryAt(next, error) => {
                 sqlx::query(
-                    "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $2, last_error = $3 \
-                     WHERE id = $1",
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, next_attempt_at = $3, last_error = $4 \
+                     WHERE id = $1 AND claimed_by = $2",
                 )
                 .bind(id)
+                .bind(claimant)
                 .bind(next)
                 .bind(error)
                 .execute(pool)
@@ -76,9 +102,11 @@ pub async fn record(db: &Db, id: i64, at: i64, outcome: Outcome<'_>) -> Result<(
             }
             Outcome::GiveUp(error) => {
                 sqlx::query(
-                    "UPDATE webhook_outbox SET attempts = attempts + 1, failed_at = $2, last_error = $3 WHERE id = $1",
+                    "UPDATE webhook_outbox SET attempts = attempts + 1, failed_at = $3, last_error = $4 \
+                     WHERE id = $1 AND claimed_by = $2",
                 )
                 .bind(id)
+                .bind(claimant)
                 .bind(at)
                 .bind(error)
                 .execute(pool)

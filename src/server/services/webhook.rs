@@ -2,6 +2,11 @@
 //! before its deadline and when its winner is picked. Messages are written to an outbox where the
 //! event happens (each once, by its key) and sent by one background worker, on one server at a
 //! time, with retries and backoff: never in a request's path.
+//!
+//! Delivery is at least once, each message written once by its key: a sender claims a message in
+//! the database before sending it, so two senders never send it at the same time, but a sender that
+//! stalls past its claim (or a crash after the hook took the message and before the outcome was
+//! recorded) can mean a second delivery of the same message.
 
 use crate::model::{format_time_utc, Round};
 use crate::server::config::ClubConfig;
@@ -14,6 +19,9 @@ use std::time::Duration;
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i32 = 8;
 
+/// A sender's claim on a message: six times the HTTP client's timeout.
+const CLAIM: Duration = Duration::from_secs(60);
+
 /// How long before a deadline members are reminded.
 const REMIND_BEFORE: i64 = 3600;
 
@@ -25,6 +33,8 @@ pub struct Webhook {
     client: reqwest::Client,
     /// The wait after a first failure; it doubles with each one after.
     first_retry: Duration,
+    /// How long a sender's claim on a message lasts: longer than one attempt can take.
+    claim: Duration,
 }
 
 /// What a message is about.
@@ -141,7 +151,14 @@ impl Webhook {
             public_url: config.public_url.clone(),
             client,
             first_retry: Duration::from_secs(5),
+            claim: CLAIM,
         }
+    }
+
+    /// The same, with claims that last `claim` (tests wait less for a stalled sender's to run out).
+    pub fn with_claim(mut self, claim: Duration) -> Webhook {
+        self.claim = claim;
+        self
     }
 
     /// The same, waiting `first_retry` after a first failure (tests wait less).
@@ -178,12 +195,19 @@ impl Webhook {
         }
         let mut sent = 0;
         for message in webhooks::due(&self.db, now(), 20).await? {
+            // Claimed before it is sent, in the database: another sender, here or on another
+            // server, leaves it alone for the claim's lifetime (the lease alone is only this
+            // server's last look at it).
+            let claimant = &crate::server::services::accounts::new_token().0[..16];
+            if !webhooks::claim(&self.db, message.id, claimant, self.claim.as_secs() as i64).await? {
+                continue;
+            }
             let outcome = self.send(url, &message.payload, message.attempts).await;
             match &outcome {
                 Ok(()) => {
                     sent += 1;
                     metrics::counter!("webhook_messages_total", "outcome" => "sent").increment(1);
-                    webhooks::record(&self.db, message.id, now(), Outcome::Sent).await?;
+                    webhooks::record(&self.db, message.id, claimant, now(), Outcome::Sent).await?;
                 }
                 Err((error, retry_at)) => {
                     let (label, outcome) = match retry_at {
@@ -198,7 +222,7 @@ impl Webhook {
                         "webhook message not delivered"
                     );
                     metrics::counter!("webhook_messages_total", "outcome" => label).increment(1);
-                    webhooks::record(&self.db, message.id, now(), outcome).await?;
+                    webhooks::record(&self.db, message.id, claimant, now(), outcome).await?;
                 }
             }
         }
