@@ -84,24 +84,27 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     .await
 }
 
-/// The member's secret calendar link key, if they made one.
+/// Whether the member has made a calendar link.
 #[server(endpoint = "calendar_link", input = GetUrl)]
-pub async fn calendar_link() -> Result<Option<String>, AppError> {
+pub async fn calendar_link() -> Result<bool, AppError> {
     use crate::server::web::{auth, http::respond, state::app_state};
     respond(async move {
         let viewer = auth::require_member().await?;
-        app_state()?.rounds.calendar_key(&viewer).await
+        app_state()?.rounds.has_calendar_key(&viewer).await
     })
     .await
 }
 
-/// Makes a new calendar link (the old one stops working).
+/// Makes a new calendar link (the old one stops working). Only its hash is kept, so the link is
+/// shown this once: a plain form post comes back to the account page with it in the address.
 #[server(endpoint = "reset_calendar_link")]
 pub async fn reset_calendar_link() -> Result<String, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
+    use crate::server::web::{auth, http, state::app_state};
+    http::respond(async move {
         let viewer = auth::require_member().await?;
-        app_state()?.rounds.reset_calendar_key(&viewer).await
+        let key = app_state()?.rounds.reset_calendar_key(&viewer).await?;
+        http::redirect_form_post(&format!("/account?calendar_key={key}#calendar"));
+        Ok(key)
     })
     .await
 }
@@ -284,41 +287,55 @@ pub fn AccountPage() -> impl IntoView {
     }
 }
 
-/// The member's calendar link for the club's screenings, and a form to make a new one.
+/// The member's calendar link for the club's screenings: shown once, just after it is made (only
+/// its hash is kept), and a form to make a new one.
 #[component]
 fn CalendarLink() -> impl IntoView {
-    let link = Resource::new_blocking(|| (), |_| calendar_link());
+    let made = Resource::new_blocking(|| (), |_| calendar_link());
+    // Only a key-shaped value is shown; it arrives in the address once, after the form post.
+    let new_key = query_param("calendar_key")().filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     view! {
-        <h2>"Calendar"</h2>
+        <h2 id="calendar">"Calendar"</h2>
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                link.await
-                    .ok()
-                    .map(|key| {
-                        let made = key.is_some();
-                        view! {
-                            {key
-                                .map(|key| {
-                                    view! {
-                                        <p>
-                                            "Subscribe to the club's screenings in your calendar app with "
-                                            <a href=format!("/calendar.ics?key={key}")>"your calendar link"</a>
-                                            " (copy the link's address). Keep it to yourself: anyone with it sees the club's nights."
-                                        </p>
-                                    }
-                                })}
-                            <form method="post" action={<ResetCalendarLink as ServerFn>::PATH} class="stack">
-                                <button class="button" type="submit">
-                                    {if made {
-                                        "Make a new link (the old one stops working)"
-                                    } else {
-                                        "Make a calendar link"
-                                    }}
-                                </button>
-                            </form>
-                        }
-                    })
-            })}
+            {move || {
+                let new_key = new_key.clone();
+                Suspend::new(async move {
+                    made.await
+                        .ok()
+                        .map(|made| {
+                            let shown_once = new_key.is_some();
+                            view! {
+                                {new_key
+                                    .map(|key| {
+                                        view! {
+                                            <p class="notice">
+                                                "Your new "
+                                                <a href=format!("/calendar.ics?key={key}")>"calendar link"</a>
+                                                " is shown only now: copy the link's address into your calendar app. Keep it to yourself: anyone with it sees the club's nights."
+                                            </p>
+                                        }
+                                    })}
+                                {(made && !shown_once)
+                                    .then(|| {
+                                        view! {
+                                            <p>
+                                                "You have a calendar link. It is not shown again; if you have lost it, make a new one."
+                                            </p>
+                                        }
+                                    })}
+                                <form method="post" action={<ResetCalendarLink as ServerFn>::PATH} class="stack">
+                                    <button class="button" type="submit">
+                                        {if made {
+                                            "Make a new link (the old one stops working)"
+                                        } else {
+                                            "Make a calendar link"
+                                        }}
+                                    </button>
+                                </form>
+                            }
+                        })
+                })
+            }}
         </Suspense>
     }
 }

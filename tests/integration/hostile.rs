@@ -705,6 +705,9 @@ async fn stored_payloads_are_shown_as_text_on_every_page() {
             "/admin".into(),
             "/admin/audit".into(),
             "/account".into(),
+            // Only a key-shaped value is shown as a calendar link; anything else is ignored.
+            "/account?calendar_key=%22%3E%3Cscript%3Ealert(121)%3C/script%3E".into(),
+            format!("/account?calendar_key={}%22onmouseover=alert(1)", "a".repeat(64)),
             "/api/docs".into(),
             "/rounds".into(),
             "/rounds/1".into(),

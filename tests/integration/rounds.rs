@@ -196,7 +196,17 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
         assert_eq!(made.status, 200, "{label}: {}", made.body);
         let key: String = serde_json::from_str(&made.body).unwrap();
         let (_, shown) = server.get_as("/api/calendar_link", Some(&member)).await;
-        assert_eq!(serde_json::from_str::<Option<String>>(&shown).unwrap().as_deref(), Some(key.as_str()));
+        assert_eq!(shown.trim(), "true", "{label}: the member has a link");
+        // Only the key's hash is kept.
+        let stored: (Option<String>, Option<String>) = on_pool!(&t.db, |pool| sqlx::query_as(
+            "SELECT calendar_token, calendar_key_hash FROM users WHERE username = $1"
+        )
+        .bind(&member.username)
+        .fetch_one(pool)
+        .await
+        .unwrap());
+        let hash = marquee::server::services::accounts::token_hash(&key);
+        assert_eq!(stored, (None, Some(hash)), "{label}");
         let res = server.client.get(format!("{}/calendar.ics?key={key}", server.base)).send().await.unwrap();
         assert_eq!(res.status(), 200, "{label}");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/calendar"), "{label}");
@@ -214,7 +224,41 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
         assert_eq!(server.get(&format!("/calendar.ics?key={key}")).await.0, 404, "{label}: the old link stops working");
         assert_eq!(server.get(&format!("/calendar.ics?key={new_key}")).await.0, 200, "{label}");
         let (_, page) = server.get_as("/account", Some(&member)).await;
+        assert!(!page.contains(&new_key) && page.contains("You have a calendar link"), "{label}: not shown again");
+        // Made from the page without JavaScript: the page shows the new link once, from its address.
+        let browser = [("accept", "text/html")];
+        let made = server.post_with("/api/reset_calendar_link", &[], Some(&member), &browser).await;
+        let location = made.location.clone().unwrap_or_default();
+        let new_key = location
+            .strip_prefix("/account?calendar_key=")
+            .and_then(|rest| rest.strip_suffix("#calendar"))
+            .unwrap_or_else(|| panic!("{label}: {made:?}"))
+            .to_string();
+        let (_, page) = server.get_as(&location, Some(&member)).await;
         assert!(page.contains(&format!("/calendar.ics?key={new_key}")), "{label}: the account page shows the link");
+        assert_eq!(server.get(&format!("/calendar.ics?key={new_key}")).await.0, 200, "{label}");
+        // A key made before keys were hashed keeps working: it is hashed at start-up.
+        let old_key = "ab".repeat(32);
+        on_pool!(&t.db, |pool| sqlx::query(
+            "UPDATE users SET calendar_token = $1, calendar_key_hash = NULL WHERE username = $2"
+        )
+        .bind(&old_key)
+        .bind(&admin.username)
+        .execute(pool)
+        .await
+        .map(|_| ())
+        .unwrap());
+        assert_eq!(server.get(&format!("/calendar.ics?key={old_key}")).await.0, 404, "{label}: not hashed yet");
+        let mut config = marquee::server::config::Config::default();
+        config.imdb.base_url = "http://127.0.0.1:9".into();
+        let restarted = AppState::build(config, t.db.clone()).await.unwrap();
+        assert!(
+            restarted.rounds.calendar(&old_key, "http://club.example").await.is_ok(),
+            "{label}: hashed at start-up"
+        );
+        assert_eq!(server.get(&format!("/calendar.ics?key={old_key}")).await.0, 200, "{label}");
+        let plain: i64 = count(&t.db, "SELECT COUNT(*) FROM users WHERE calendar_token IS NOT NULL").await;
+        assert_eq!(plain, 0, "{label}: no key is kept as it was made");
         // A disabled member's link stops working with the rest of their access.
         on_pool!(&t.db, |pool| sqlx::query("UPDATE users SET disabled = TRUE WHERE username = $1")
             .bind(&member.username)

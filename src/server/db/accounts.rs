@@ -288,32 +288,45 @@ pub async fn set_proposal_limit(
     })
 }
 
-/// A member's calendar link token, if they made one.
-pub async fn calendar_token(db: &Db, user: i64) -> Result<Option<String>, sqlx::Error> {
+/// Whether a member has made a calendar link.
+pub async fn has_calendar_key(db: &Db, user: i64) -> Result<bool, sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query_scalar("SELECT calendar_token FROM users WHERE id = $1").bind(user).fetch_one(pool).await
+        sqlx::query_scalar::<_, i64>(
+            "SELECT COUNT(*) FROM users WHERE id = $1 AND (calendar_key_hash IS NOT NULL OR calendar_token IS NOT NULL)",
+        )
+        .bind(user)
+        .fetch_one(pool)
+        .await
+        .map(|n| n > 0)
     })
 }
 
-/// Gives a member a new calendar link token; the old link stops working.
-pub async fn set_calendar_token(db: &Db, user: i64, token: &str) -> Result<(), sqlx::Error> {
+/// Gives a member a new calendar link key (stored by its hash); the old link stops working.
+pub async fn set_calendar_key_hash(db: &Db, user: i64, hash: &str) -> Result<(), sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query("UPDATE users SET calendar_token = $2 WHERE id = $1")
+        sqlx::query("UPDATE users SET calendar_key_hash = $2, calendar_token = NULL WHERE id = $1")
             .bind(user)
-            .bind(token)
+            .bind(hash)
             .execute(pool)
             .await
             .map(|_| ())
     })
 }
 
-/// Whether a calendar link token belongs to a member who may still use it (not disabled).
-pub async fn calendar_token_known(db: &Db, token: &str) -> Result<bool, sqlx::Error> {
+/// Whether a calendar link key's hash belongs to a member who may still use it (not disabled).
+pub async fn calendar_key_known(db: &Db, hash: &str) -> Result<bool, sqlx::Error> {
     on_pool!(db, |pool| {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE calendar_token = $1 AND disabled = FALSE")
-            .bind(token)
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users WHERE calendar_key_hash = $1 AND disabled = FALSE")
+            .bind(hash)
             .fetch_one(pool)
             .await
             .map(|n| n > 0)
+    })
+}
+
+/// Calendar link keys kept as they were made (before they were hashed): (member, key).
+pub async fn unhashed_calendar_keys(db: &Db) -> Result<Vec<(i64, String)>, sqlx::Error> {
+    on_pool!(db, |pool| {
+        sqlx::query_as("SELECT id, calendar_token FROM users WHERE calendar_token IS NOT NULL").fetch_all(pool).await
     })
 }

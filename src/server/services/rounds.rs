@@ -190,7 +190,8 @@ impl Rounds {
         if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(unknown());
         }
-        if !accounts::calendar_token_known(&self.db, key).await? {
+        let hash = crate::server::services::accounts::token_hash(key);
+        if !accounts::calendar_key_known(&self.db, &hash).await? {
             return Err(unknown());
         }
         let mut nights = rounds::screenings(&self.db, 200).await?;
@@ -201,16 +202,26 @@ impl Rounds {
         Ok(crate::calendar::feed(&nights, host))
     }
 
-    /// A member's calendar link key, if they made one.
-    pub async fn calendar_key(&self, viewer: &Viewer) -> Result<Option<String>, AppError> {
-        Ok(accounts::calendar_token(&self.db, viewer.id).await?)
+    /// Whether a member has made a calendar link (it is shown once, when made: only its hash is kept).
+    pub async fn has_calendar_key(&self, viewer: &Viewer) -> Result<bool, AppError> {
+        Ok(accounts::has_calendar_key(&self.db, viewer.id).await?)
     }
 
     /// Makes a member a new calendar link key; the old link stops working.
     pub async fn reset_calendar_key(&self, viewer: &Viewer) -> Result<String, AppError> {
-        let (key, _) = crate::server::services::accounts::new_token();
-        accounts::set_calendar_token(&self.db, viewer.id, &key).await?;
+        let (key, hash) = crate::server::services::accounts::new_token();
+        accounts::set_calendar_key_hash(&self.db, viewer.id, &hash).await?;
         Ok(key)
+    }
+
+    /// Keys made before they were hashed: hashed now (they keep working), once, at start-up.
+    pub async fn hash_old_calendar_keys(&self) -> Result<usize, AppError> {
+        let old = accounts::unhashed_calendar_keys(&self.db).await?;
+        for (user, key) in &old {
+            let hash = crate::server::services::accounts::token_hash(key);
+            accounts::set_calendar_key_hash(&self.db, *user, &hash).await?;
+        }
+        Ok(old.len())
     }
 
     /// Closes rounds whose deadline has passed; returns how many this call closed.

@@ -58,7 +58,7 @@ impl AppState {
             Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club = Club::new(db.clone(), catalogue.clone(), &config);
         let webhook = crate::server::services::webhook::Webhook::new(db.clone(), &config.club);
-        Ok(AppState {
+        let state = AppState {
             rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone(), webhook),
             club,
             coherence,
@@ -72,7 +72,13 @@ impl AppState {
             config: Arc::new(config),
             predictions,
             leases: Default::default(),
-        })
+        };
+        match state.rounds.hash_old_calendar_keys().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(keys = n, "calendar link keys made before they were hashed: hashed now"),
+            Err(err) => tracing::warn!(%err, "could not hash the calendar link keys made before they were hashed"),
+        }
+        Ok(state)
     }
 
     /// A lease for `job`, held by this server's name and given up when it stops.
