@@ -139,6 +139,9 @@ pub struct DatabaseConfig {
     pub url: String,
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
+    /// PostgreSQL: after this long without a notice, the change listener pings its connection, and
+    /// one that does not answer within as long again is given up for a new one.
+    pub listener_ping_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -213,7 +216,12 @@ impl Default for SiteConfig {
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
-        Self { url: "sqlite://data/marquee.db".into(), max_connections: 8, acquire_timeout_secs: 5 }
+        Self {
+            url: "sqlite://data/marquee.db".into(),
+            max_connections: 8,
+            acquire_timeout_secs: 5,
+            listener_ping_secs: 10,
+        }
     }
 }
 
@@ -277,6 +285,7 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("DATABASE_URL", "database.url"),
     ("MARQUEE_DB_MAX_CONNECTIONS", "database.max_connections"),
     ("MARQUEE_DB_ACQUIRE_TIMEOUT_SECS", "database.acquire_timeout_secs"),
+    ("MARQUEE_DB_LISTENER_PING_SECS", "database.listener_ping_secs"),
     ("MARQUEE_PREDICTIONS_TTL_SECS", "cache.predictions_ttl_secs"),
     ("MARQUEE_MOVIE_LIST_TTL_SECS", "cache.movie_list_ttl_secs"),
     ("MARQUEE_POPULAR_TTL_SECS", "cache.popular_ttl_secs"),
@@ -366,6 +375,7 @@ impl Config {
             "database.url" => self.database.url = value,
             "database.max_connections" => self.database.max_connections = num(var, &value)?,
             "database.acquire_timeout_secs" => self.database.acquire_timeout_secs = num(var, &value)?,
+            "database.listener_ping_secs" => self.database.listener_ping_secs = num(var, &value)?,
             "cache.predictions_ttl_secs" => self.cache.predictions_ttl_secs = num(var, &value)?,
             "cache.movie_list_ttl_secs" => self.cache.movie_list_ttl_secs = num(var, &value)?,
             "cache.popular_ttl_secs" => self.cache.popular_ttl_secs = num(var, &value)?,
@@ -435,6 +445,7 @@ impl Config {
             ("limits.body_timeout_secs", self.limits.body_timeout_secs),
             ("limits.request_timeout_secs", self.limits.request_timeout_secs),
             ("limits.shutdown_grace_secs", self.limits.shutdown_grace_secs),
+            ("database.listener_ping_secs", self.database.listener_ping_secs),
         ] {
             if !(1..=3600).contains(&secs) {
                 return Err(ConfigError::Invalid {

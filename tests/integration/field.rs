@@ -6,6 +6,8 @@ use marquee::server::db::load::load_dataset;
 use marquee::server::db::on_pool;
 use marquee::server::tools::demo;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::SeqCst};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -304,5 +306,146 @@ async fn a_restart_in_the_middle_of_voting_loses_nothing() {
             assert!(started.elapsed() < Duration::from_secs(5), "{}: the next server took the leases", t.label);
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+}
+
+/// A TCP proxy in front of PostgreSQL that can refuse new connections, and freeze the ones open
+/// (they stay open, but nothing passes: a half-open connection, a network that went quiet).
+struct Proxy {
+    addr: String,
+    refusing: Arc<AtomicBool>,
+    refused: Arc<AtomicU64>,
+    /// Connections opened so far, numbered from 1.
+    opened: Arc<AtomicU64>,
+    /// Connections numbered up to this one are frozen.
+    frozen_up_to: Arc<AtomicU64>,
+}
+
+impl Proxy {
+    async fn start(upstream: String) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let proxy = Proxy {
+            addr: listener.local_addr().unwrap().to_string(),
+            refusing: Default::default(),
+            refused: Default::default(),
+            opened: Default::default(),
+            frozen_up_to: Default::default(),
+        };
+        let (refusing, refused, opened, frozen) =
+            (proxy.refusing.clone(), proxy.refused.clone(), proxy.opened.clone(), proxy.frozen_up_to.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else { return };
+                if refusing.load(SeqCst) {
+                    refused.fetch_add(1, SeqCst);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&upstream).await else { continue };
+                let number = opened.fetch_add(1, SeqCst) + 1;
+                let (client_read, client_write) = client.into_split();
+                let (server_read, server_write) = server.into_split();
+                tokio::spawn(pass_on(client_read, server_write, number, frozen.clone()));
+                tokio::spawn(pass_on(server_read, client_write, number, frozen.clone()));
+            }
+        });
+        proxy
+    }
+
+    fn freeze_open_connections(&self) {
+        self.frozen_up_to.store(self.opened.load(SeqCst), SeqCst);
+    }
+}
+
+async fn pass_on(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    number: u64,
+    frozen_up_to: Arc<AtomicU64>,
+) {
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => n,
+        };
+        if frozen_up_to.load(SeqCst) >= number {
+            // Hold both ends open and pass nothing on, ever.
+            let _held = (from, to);
+            std::future::pending::<()>().await;
+            return;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// PostgreSQL: the change listener notices a connection that was killed, one that went silent, and
+/// a first connection that only came after failures; each time it connects again and drops every
+/// cache (notices may have been missed); `/healthz` tells how long ago it last heard from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_change_listener_replaces_a_lost_or_silent_connection() {
+    use marquee::server::services::coherence::ListenerStatus;
+    let Some(t) = common::postgres().await else { return };
+    let (head, rest) = t.url.split_once('@').unwrap();
+    let (upstream, database) = rest.split_once('/').unwrap();
+    let proxy = Proxy::start(upstream.to_string()).await;
+    let url = format!("{head}@{}/{database}", proxy.addr);
+    let db = marquee::server::db::Db::connect(&url, 2, Duration::from_secs(10)).await.unwrap();
+    let mut config = marquee::server::config::Config::default();
+    config.imdb.base_url = "http://127.0.0.1:9".into();
+    config.database.listener_ping_secs = 1;
+    let state = marquee::server::web::state::AppState::build(config, db).await.unwrap();
+    let coherence = state.coherence.clone();
+
+    // The server's connections to the database (not ours) are all lost at once, as in a restart.
+    let kill_theirs = || async {
+        let killed: Vec<bool> = on_pool!(&t.db, |pool| sqlx::query_scalar(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap());
+        killed
+    };
+
+    // The first attempt fails (the database cannot be reached); the first success counts as a
+    // reconnect, since changes made meanwhile were not heard.
+    proxy.refusing.store(true, SeqCst);
+    kill_theirs().await;
+    state.follow_other_servers();
+    wait_for("a refused first attempt", || proxy.refused.load(SeqCst) > 0).await;
+    assert_eq!(coherence.status(), ListenerStatus::Connecting);
+    proxy.refusing.store(false, SeqCst);
+    wait_for("connected after the failures", || {
+        coherence.status() == ListenerStatus::Connected && coherence.reconnects() == 1
+    })
+    .await;
+    assert!(coherence.last_contact().is_some());
+
+    // Its backend is killed: noticed, replaced.
+    assert!(!kill_theirs().await.is_empty());
+    wait_for("a new connection after the kill", || {
+        coherence.status() == ListenerStatus::Connected && coherence.reconnects() == 2
+    })
+    .await;
+
+    // Its connection goes silent (nothing passes, nothing closes): the ping finds out.
+    proxy.freeze_open_connections();
+    wait_for("the silent connection was given up", || coherence.status() == ListenerStatus::Connecting).await;
+    wait_for("a new connection after the silence", || {
+        coherence.status() == ListenerStatus::Connected && coherence.reconnects() == 3
+    })
+    .await;
+    let contact = coherence.last_contact().unwrap();
+    assert!(marquee::server::db::now() - contact <= 3, "heard from within the last pings");
+}
+
+async fn wait_for(what: &str, check: impl Fn() -> bool) {
+    let started = Instant::now();
+    while !check() {
+        assert!(started.elapsed() < Duration::from_secs(20), "{what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }

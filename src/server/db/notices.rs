@@ -19,12 +19,21 @@ pub async fn publish(db: &Db, payload: &str) -> Result<bool, sqlx::Error> {
     }
 }
 
-/// A connection of its own that listens on `CHANNEL`; none on SQLite.
-pub async fn listen(db: &Db) -> Result<Option<PgListener>, sqlx::Error> {
+/// A connection of its own that listens on `CHANNEL`; none on SQLite. It comes from a pool of
+/// its own, not the server's: a listening connection that went silent is dropped with its pool,
+/// and never holds one of the places requests use while its last words time out. `wait` bounds
+/// the wait for the connection.
+pub async fn listen(db: &Db, wait: std::time::Duration) -> Result<Option<PgListener>, sqlx::Error> {
     match db {
         Db::Sqlite(_) => Ok(None),
         Db::Postgres(pool) => {
-            let mut listener = PgListener::connect_with(pool).await?;
+            let own = sqlx::postgres::PgPoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(wait)
+                .idle_timeout(None)
+                .max_lifetime(None)
+                .connect_lazy_with((*pool.connect_options()).clone());
+            let mut listener = PgListener::connect_with(&own).await?;
             listener.listen(CHANNEL).await?;
             Ok(Some(listener))
         }

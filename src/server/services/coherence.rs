@@ -7,7 +7,7 @@
 use crate::server::db::{notices, Db};
 use crate::server::services::live::Live;
 use serde::{Deserialize, Serialize};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -68,6 +68,8 @@ pub struct Coherence {
     status: AtomicU8,
     /// Open vote pages, told about every change that shows on them, from here or elsewhere.
     live: Arc<Live>,
+    last_contact: AtomicI64,
+    reconnects: AtomicU64,
 }
 
 impl Coherence {
@@ -77,7 +79,14 @@ impl Coherence {
             Db::Postgres(_) => ListenerStatus::Connecting,
         };
         let server = crate::server::services::leases::server_name().to_string();
-        Arc::new(Coherence { db, server, status: AtomicU8::new(status as u8), live })
+        Arc::new(Coherence {
+            db,
+            server,
+            status: AtomicU8::new(status as u8),
+            live,
+            last_contact: AtomicI64::new(0),
+            reconnects: AtomicU64::new(0),
+        })
     }
 
     pub fn live(&self) -> &Arc<Live> {
@@ -120,8 +129,11 @@ impl Coherence {
     }
 
     /// Listens for the other servers' changes for as long as the server runs; each arrives on the
-    /// returned channel. None on SQLite.
-    pub fn listen(self: &Arc<Self>) -> Option<mpsc::UnboundedReceiver<Change>> {
+    /// returned channel. None on SQLite. After `ping` without a notice the connection is pinged,
+    /// and one that does not answer within `ping` again (a half-open connection, a frozen
+    /// network) is dropped for a new one. Whenever notices may have been missed (a lost
+    /// connection, or a first connection that only came after failures) every cache is dropped.
+    pub fn listen(self: &Arc<Self>, ping: Duration) -> Option<mpsc::UnboundedReceiver<Change>> {
         if matches!(self.db, Db::Sqlite(_)) {
             return None;
         }
@@ -129,24 +141,47 @@ impl Coherence {
         let me = self.clone();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(250);
-            let mut first = true;
+            // Notices may have been missed since the caches were filled: not at the first attempt.
+            let mut missed = false;
             loop {
                 me.set_status(ListenerStatus::Connecting);
-                match notices::listen(&me.db).await {
+                // Connecting over a network that stopped passing packets must not hang either.
+                let wait = ping.max(Duration::from_secs(5));
+                let connected = tokio::time::timeout(wait * 2, notices::listen(&me.db, wait)).await;
+                let connected = connected.unwrap_or_else(|_| Err(sqlx::Error::PoolTimedOut));
+                match connected {
                     Ok(Some(mut listener)) => {
                         me.set_status(ListenerStatus::Connected);
+                        me.touch();
                         backoff = Duration::from_millis(250);
-                        if !std::mem::take(&mut first) {
+                        if std::mem::take(&mut missed) {
+                            me.reconnects.fetch_add(1, Ordering::SeqCst);
                             metrics::counter!("notification_listener_reconnects_total").increment(1);
-                            tracing::info!("change listener reconnected: dropping every cache");
+                            tracing::info!("change listener (re)connected after a gap: dropping every cache");
                             me.live.publish(&Change::Everything);
                             if tx.send(Change::Everything).is_err() {
                                 return;
                             }
                         }
                         loop {
-                            match listener.try_recv().await {
+                            let notice = match tokio::time::timeout(ping, listener.try_recv()).await {
+                                Ok(notice) => notice,
+                                Err(_) => {
+                                    // Silence: make sure the connection is still there.
+                                    let answered =
+                                        tokio::time::timeout(ping, sqlx::Executor::execute(&mut listener, "SELECT 1"))
+                                            .await;
+                                    if matches!(answered, Ok(Ok(_))) {
+                                        me.touch();
+                                        continue;
+                                    }
+                                    tracing::warn!(?ping, "change listener's connection did not answer a ping");
+                                    break;
+                                }
+                            };
+                            match notice {
                                 Ok(Some(notice)) => {
+                                    me.touch();
                                     let Some(change) = me.read(notice.payload()) else { continue };
                                     me.live.publish(&change);
                                     if tx.send(change).is_err() {
@@ -165,12 +200,31 @@ impl Coherence {
                     Ok(None) => return,
                     Err(err) => tracing::warn!(%err, retry_in = ?backoff, "change listener could not connect"),
                 }
+                missed = true;
                 me.set_status(ListenerStatus::Connecting);
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(Duration::from_secs(10));
             }
         });
         Some(rx)
+    }
+
+    /// The listener heard from its connection just now.
+    fn touch(&self) {
+        let at = crate::server::db::now();
+        self.last_contact.store(at, Ordering::SeqCst);
+        metrics::gauge!("notification_listener_last_contact_timestamp_seconds").set(at as f64);
+    }
+
+    /// When the listener last heard from its connection (a notice or a ping's answer), in Unix
+    /// seconds; none before its first connection.
+    pub fn last_contact(&self) -> Option<i64> {
+        Some(self.last_contact.load(Ordering::SeqCst)).filter(|&at| at > 0)
+    }
+
+    /// How many times the listener connected again after a gap in which notices may have been missed.
+    pub fn reconnects(&self) -> u64 {
+        self.reconnects.load(Ordering::SeqCst)
     }
 
     /// Another server's change; none for this server's own notices and for ones it cannot read.
@@ -198,7 +252,14 @@ mod tests {
         let db = Db::Sqlite(sqlx::SqlitePool::connect_lazy("sqlite::memory:").unwrap());
         let a = Coherence::new(db.clone(), Live::new(1, 1));
         // Another server sharing the database.
-        let b = Coherence { db, server: "another server".into(), status: AtomicU8::new(0), live: Live::new(1, 1) };
+        let b = Coherence {
+            db,
+            server: "another server".into(),
+            status: AtomicU8::new(0),
+            live: Live::new(1, 1),
+            last_contact: AtomicI64::new(0),
+            reconnects: AtomicU64::new(0),
+        };
         let changes = [
             Change::Club { movie: Some(7) },
             Change::Vote { movie: None, proposal: 3, votes: 2, version: 5 },

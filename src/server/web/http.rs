@@ -54,7 +54,11 @@ async fn healthz(State(state): State<AppState>) -> Response {
     match tokio::time::timeout(Duration::from_secs(2), state.db.ping()).await {
         Ok(Ok(())) => {
             let listener = state.coherence.status();
-            let body = serde_json::json!({ "status": "ok", "database": "ok", "listener": listener.as_str() });
+            let mut body = serde_json::json!({ "status": "ok", "database": "ok", "listener": listener.as_str() });
+            // How long ago the listener last heard from its connection (PostgreSQL).
+            if let Some(at) = state.coherence.last_contact() {
+                body["listener_last_contact_secs"] = (crate::server::db::now() - at).max(0).into();
+            }
             (StatusCode::OK, Json(body)).into_response()
         }
         Ok(Err(err)) => {

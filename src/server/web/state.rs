@@ -174,7 +174,8 @@ impl AppState {
 impl AppState {
     /// Applies the other servers' changes to this one's caches as they are announced (PostgreSQL).
     pub fn follow_other_servers(&self) {
-        let Some(mut changes) = self.coherence.listen() else { return };
+        let ping = Duration::from_secs(self.config.database.listener_ping_secs);
+        let Some(mut changes) = self.coherence.listen(ping) else { return };
         let state = self.clone();
         tokio::spawn(async move {
             while let Some(change) = changes.recv().await {
