@@ -71,6 +71,21 @@ pub async fn spawn_blocking_in_request<T: Send + 'static>(
     .await
 }
 
+/// Runs `fut` as a task of its own that belongs to the current request (its statements and cache
+/// lookups count for it, its log lines carry its span), and that goes on if the caller stops waiting.
+pub fn spawn_in_request<F>(fut: F) -> tokio::task::JoinHandle<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    use tracing::Instrument as _;
+    let fut = fut.instrument(tracing::Span::current());
+    match current() {
+        Some(stats) => tokio::spawn(REQUEST.scope(stats, fut)),
+        None => tokio::spawn(fut),
+    }
+}
+
 /// Leptos spawns resource loaders as separate tasks; this executor hands each one the request it
 /// was spawned for, so a page's cache lookups are counted against that page.
 struct RequestScopedExecutor;
@@ -132,8 +147,20 @@ pub fn init_tracing() {
             .with(tracing_subscriber::fmt::layer().with_target(false).with_filter(filter))
             .with(QueryCounter.with_filter(Targets::new().with_target("sqlx::query", LevelFilter::TRACE)))
             .try_init();
+        // Panics anywhere in the process (a handler's are also answered by the last-resort layer,
+        // and spawned tasks' are otherwise only printed) are counted and logged.
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            PANICS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            metrics::counter!("process_panics_total").increment(1);
+            tracing::error!(panic = %info, "panic");
+            previous(info);
+        }));
     });
 }
+
+/// Panics anywhere in the process since it started (also `process_panics_total`).
+pub static PANICS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// The process's Prometheus recorder (installed once).
 pub fn prometheus() -> &'static PrometheusHandle {

@@ -449,3 +449,51 @@ async fn wait_for(what: &str, check: impl Fn() -> bool) {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Readers who go away mid-page (a closed tab, a lost connection) leave nothing behind: the render
+/// is finished off-line, and nothing panics in the tasks it left running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pages_left_halfway_leave_no_panic_behind() {
+    let t = common::sqlite().await;
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    let server = TestServer::start(t.db.clone()).await;
+    let member = server.register("leaver").await;
+    let addr = server.base.trim_start_matches("http://").to_string();
+    let panics = marquee::server::observe::PANICS.load(SeqCst);
+    let paths = ["/vote", "/vote?from=5", "/vote?from=abc", "/predictions", "/movies", "/", "/rounds", "/vote/watched"];
+    let mut clients = Vec::new();
+    for worker in 0..16usize {
+        let (addr, cookie) = (addr.clone(), member.cookie.clone());
+        clients.push(tokio::spawn(async move {
+            for i in 0..20usize {
+                let path = paths[(worker + i) % paths.len()];
+                let who = if (worker + i) % 2 == 0 { format!("Cookie: {cookie}\r\n") } else { String::new() };
+                let mut tcp = TcpStream::connect(&addr).await.unwrap();
+                let head =
+                    format!("GET {path} HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n{who}Connection: close\r\n\r\n");
+                tcp.write_all(head.as_bytes()).await.unwrap();
+                // Gone at once, after the first bytes, or after a few kilobytes.
+                let keep = [0usize, 1, 4096][i % 3];
+                let mut got = 0;
+                let mut buf = [0u8; 1024];
+                while got < keep {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => got += n,
+                    }
+                }
+            }
+        }));
+    }
+    for client in clients {
+        client.await.unwrap();
+    }
+    let started = Instant::now();
+    while marquee::server::web::flush::FINISHING.load(SeqCst) > 0 {
+        assert!(started.elapsed() < Duration::from_secs(30), "abandoned renders finish");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The server still answers, and nothing panicked.
+    assert_eq!(server.get("/vote").await.0, 200);
+    assert_eq!(marquee::server::observe::PANICS.load(SeqCst), panics, "a panic while pages were left halfway");
+}

@@ -197,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(guard::provide_page_nonce, shell))
         .layer(axum::extract::DefaultBodyLimit::max(guard::SERVER_FN_MAX_BODY))
+        .layer(axum::middleware::from_fn(crate::server::web::flush::finish_abandoned))
         .layer(axum::middleware::from_fn(crate::server::web::flush::first_flush))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::web::page_cache::page_cache))
         .layer(axum::middleware::from_fn(crate::server::web::auth::attach_session))

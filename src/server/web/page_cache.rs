@@ -170,16 +170,22 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     let mut chunks = Vec::new();
     let mut stream = body.into_data_stream();
     let teed = async_stream(move |yield_chunk| async move {
+        // A reader who goes away does not stop the render: the copy is finished and kept.
+        let mut reader = Some(yield_chunk);
         while let Some(item) = stream.next().await {
             match item {
                 Ok(bytes) => {
                     chunks.push(bytes.clone());
-                    if yield_chunk.send(Ok(bytes)).await.is_err() {
-                        return;
+                    if let Some(to) = &reader {
+                        if to.send(Ok(bytes)).await.is_err() {
+                            reader = None;
+                        }
                     }
                 }
                 Err(err) => {
-                    let _ = yield_chunk.send(Err(err)).await;
+                    if let Some(to) = &reader {
+                        let _ = to.send(Err(err)).await;
+                    }
                     return;
                 }
             }
