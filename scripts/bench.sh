@@ -5,7 +5,9 @@
 #   2. the load suite: 100k films, 1,000 members, 2,000 proposals; wrk at 1 and 64 connections on
 #      loopback against every page and API, with a static-file ceiling for comparison, and
 #   3. live counts (200 event streams while 50 members vote) and two servers on one PostgreSQL
-#      behind a round-robin proxy against one (scripts/bench_live.py).
+#      behind a round-robin proxy against one (scripts/bench_live.py), and
+#   4. a busy evening: 200 members voting in a closed loop for a minute on each backend, with the
+#      default request limits (scripts/bench_busy.py): no 5xx is the goal.
 # The tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +29,5 @@ echo "==> load suite"
 python3 scripts/bench_suite.py --binary target/marquee
 echo "==> live counts and several servers (a throwaway PostgreSQL for the second part)"
 scripts/with-postgres.sh python3 scripts/bench_live.py --binary target/marquee
+echo "==> a busy evening: 200 members voting as fast as they can, on both backends"
+scripts/with-postgres.sh python3 scripts/bench_busy.py --binary target/marquee --postgres
