@@ -139,6 +139,13 @@ test("a vote the server is too busy for is sent once more, and a second refusal 
   await expect(card.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
   await expect(card.locator(".vote-button")).toHaveText("Voted ✓");
   expect(posts).toBe(2);
+
+  // The server is free again: the vote is taken back, and the count is as it was.
+  await page.unroute("**/api/cast_vote");
+  await card.getByRole("button", { name: "Voted ✓" }).click();
+  await expect(card.locator(".vote-button")).toHaveText("Vote");
+  await expect(card.locator(".vote-box")).toHaveAttribute("data-state", "confirmed");
+  await expect(count).toHaveText(String(before));
 });
 
 test("the proposal limit is enforced, and withdrawing frees a slot", async ({ page }, testInfo) => {
