@@ -19,6 +19,14 @@ pub const MARKER: &str = "data-first-flush";
 /// Paths whose first flush is cut at the marker.
 const PATHS: &[&str] = &["/predictions", "/vote"];
 
+/// Whether an answer is a page (HTML), by its content type.
+pub fn is_html(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"))
+}
+
 fn position(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
@@ -26,12 +34,7 @@ fn position(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 pub async fn first_flush(req: Request, next: Next) -> Response {
     let applies = PATHS.contains(&req.uri().path());
     let res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if !applies || !is_html {
+    if !applies || !is_html(res.headers()) {
         return res;
     }
     let (parts, body) = res.into_parts();
@@ -89,12 +92,7 @@ pub async fn finish_abandoned(req: Request, next: Next) -> Response {
     // the answer it makes is then dropped like any other the reader left.
     let render = crate::server::observe::spawn_in_request(async move {
         let res = next.run(req).await;
-        let is_html = res
-            .headers()
-            .get(axum::http::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("text/html"));
-        if is_html {
+        if is_html(res.headers()) {
             res.map(|body| Body::new(Finishing { inner: Some(body) }))
         } else {
             res

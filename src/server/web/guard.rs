@@ -336,12 +336,11 @@ pub async fn security_headers(State(guard): State<Arc<Guard>>, mut req: Request,
     let nonce = new_nonce();
     req.extensions_mut().insert(nonce.clone());
     let mut res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    let policy = if is_html { page_policy(&nonce.0) } else { OTHER_POLICY.to_string() };
+    let policy = if crate::server::web::flush::is_html(res.headers()) {
+        page_policy(&nonce.0)
+    } else {
+        OTHER_POLICY.to_string()
+    };
     let headers = res.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&policy) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);

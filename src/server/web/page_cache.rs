@@ -155,12 +155,10 @@ pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next)
     }
     metrics::counter!("page_cache_lookups_total", "outcome" => "miss").increment(1);
     let res = next.run(req).await;
-    let is_html = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/html"));
-    if res.status() != StatusCode::OK || !is_html || res.headers().contains_key(header::SET_COOKIE) {
+    if res.status() != StatusCode::OK
+        || !crate::server::web::flush::is_html(res.headers())
+        || res.headers().contains_key(header::SET_COOKIE)
+    {
         return res;
     }
     // Pass the page on as it streams, and keep a copy once it is complete.
