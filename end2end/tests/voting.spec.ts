@@ -74,6 +74,9 @@ test("propose by searching for a title", async ({ page }, testInfo) => {
 
 test("vote and unvote: the button and count change at once and survive a reload", async ({ page }, testInfo) => {
   await register(page, testInfo, "voter");
+  // A page of its own, loaded and interactive, so the marker below is on the page that votes.
+  await page.goto("/vote");
+  await ready(page, testInfo);
   const card = page.locator(".proposal-list .proposal").first();
   const count = card.locator(".vote-count .count");
   const before = Number(await count.textContent());
@@ -106,6 +109,8 @@ test("vote and unvote: the button and count change at once and survive a reload"
 test("a vote the server is too busy for is sent once more, and a second refusal is shown", async ({ page }, testInfo) => {
   test.skip(!jsOn(testInfo), "the retry is the page's code; a plain form post is answered by the server's busy page");
   await register(page, testInfo, "busy");
+  await page.goto("/vote");
+  await ready(page, testInfo);
   const card = page.locator(".proposal-list .proposal").first();
   const count = card.locator(".vote-count .count");
   const before = Number(await count.textContent());
