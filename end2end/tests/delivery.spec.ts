@@ -6,13 +6,16 @@ import { admin, jsOn } from "./helpers";
 
 // What a first visit moves over the wire, per page, against its budget in Cargo.toml
 // (`package.metadata.marquee.page-budget-bytes`): the HTML, the CSS, the JavaScript and every wasm
-// file the page loads until it is interactive, headers included, as Chromium counts them.
+// file the page loads until it is interactive, headers included, as Chromium counts them. Posters
+// are counted apart (they are not code, and load lazily past the first screen): at most
+// IMAGE_BUDGET for what a first screen shows, all of it from Marquee itself.
+const IMAGE_BUDGET = 400_000;
 const cargo = readFileSync(join(__dirname, "..", "..", "Cargo.toml"), "utf8");
 const budgets: Record<string, number> = Object.fromEntries(
   [...(/^page-budget-bytes\s*=\s*\{([^}]*)\}/m.exec(cargo)?.[1] ?? "").matchAll(/(\w+)\s*=\s*(\d+)/g)].map((m) => [m[1], Number(m[2])]),
 );
 
-type Visit = { name: string; page: string; bytes: number; requests: number; wasm: string[] };
+type Visit = { name: string; page: string; bytes: number; requests: number; wasm: string[]; images: number; imageBytes: number; foreign: string[] };
 
 /** Opens `path` in a fresh context (an empty cache), waits until it is hydrated and every request
  * it started has finished (the live-count stream aside), and counts the bytes. */
@@ -22,15 +25,26 @@ async function firstVisit(context: BrowserContext, name: string, path: string): 
   await cdp.send("Network.enable");
   const open = new Set<string>();
   const urls = new Map<string, string>();
+  const imageRequests = new Set<string>();
+  const origins = new Set<string>();
   let bytes = 0;
   let requests = 0;
+  let images = 0;
+  let imageBytes = 0;
   cdp.on("Network.requestWillBeSent", (e) => {
+    if (!e.request.url.startsWith("data:")) origins.add(new URL(e.request.url).origin);
     if (e.type === "EventSource") return;
     open.add(e.requestId);
     urls.set(e.requestId, e.request.url);
+    if (e.type === "Image") imageRequests.add(e.requestId);
   });
   cdp.on("Network.loadingFinished", (e) => {
     if (!open.delete(e.requestId)) return;
+    if (imageRequests.has(e.requestId)) {
+      images += 1;
+      imageBytes += e.encodedDataLength;
+      return;
+    }
     bytes += e.encodedDataLength;
     requests += 1;
   });
@@ -38,9 +52,10 @@ async function firstVisit(context: BrowserContext, name: string, path: string): 
   await page.goto(path);
   await expect(page.locator("html")).toHaveAttribute("data-hydrated", "true");
   await expect.poll(() => open.size, { message: `requests of ${path} still open` }).toBe(0);
+  const own = new URL(page.url()).origin;
   const wasm = [...urls.values()].filter((u) => u.endsWith(".wasm")).map((u) => new URL(u).pathname.split("/").pop()!);
   await page.close();
-  return { name, page: path, bytes, requests, wasm };
+  return { name, page: path, bytes, requests, wasm, images, imageBytes, foreign: [...origins].filter((o) => o !== own) };
 }
 
 async function freshContext(browser: Browser, cookies: Awaited<ReturnType<BrowserContext["cookies"]>> = []) {
@@ -76,13 +91,19 @@ test("a first visit to each main page stays within its byte budget and loads onl
   }
 
   console.log("\nFirst visit, bytes on the wire:");
-  console.log("| page | bytes | budget | requests | wasm files |");
+  console.log("| page | bytes | budget | requests | wasm files | posters | poster bytes |");
   for (const v of visits) {
     const budget = budgets[v.name];
-    console.log(`| ${v.page} | ${v.bytes.toLocaleString("en")} ${v.bytes <= budget ? "✓" : "✗"} | ${budget.toLocaleString("en")} | ${v.requests} | ${v.wasm.length} |`);
+    console.log(
+      `| ${v.page} | ${v.bytes.toLocaleString("en")} ${v.bytes <= budget ? "✓" : "✗"} | ${budget.toLocaleString("en")} | ${v.requests} | ${v.wasm.length} | ${v.images} | ${v.imageBytes.toLocaleString("en")} |`,
+    );
   }
   for (const v of visits) {
     expect(v.bytes, `${v.page}: bytes on a first visit`).toBeLessThanOrEqual(budgets[v.name]);
+    expect(v.imageBytes, `${v.page}: poster bytes on the first screen`).toBeLessThanOrEqual(IMAGE_BUDGET);
+    expect(v.foreign, `${v.page} asks no other host for anything`).toEqual([]);
+    // The demo's films have posters: the first screen shows them, from Marquee.
+    if (v.name !== "round") expect(v.images, `${v.page} shows posters`).toBeGreaterThan(0);
     // The page's own group of code loads, and no other page group's.
     const groups = v.wasm.filter((name) => name.startsWith("split_"));
     expect(groups, `${v.page} loads one page group`).toHaveLength(1);

@@ -6,12 +6,61 @@ pub fn hue(seed: &str) -> u32 {
     seed.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32)) % 360
 }
 
-/// A poster, or a tinted tile with the title when there is none.
+/// Posters on a page's first screen (a grid's first row, the first proposals and ranked films):
+/// loaded at once, the rest as they scroll near.
+pub const FIRST_ROW: usize = 4;
+
+/// How large a poster shows, which tells the browser which of its widths to load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PosterSize {
+    /// Beside a line of text: a proposal, a ranked film, a search result (at most 80 px wide).
+    Thumb,
+    /// A card in a grid.
+    #[default]
+    Card,
+    /// The film page's own.
+    Large,
+}
+
+impl PosterSize {
+    fn sizes(self) -> &'static str {
+        match self {
+            PosterSize::Thumb => "80px",
+            PosterSize::Card => "(max-width: 640px) 46vw, 200px",
+            PosterSize::Large => "(max-width: 640px) 110px, 200px",
+        }
+    }
+}
+
+/// A poster served by Marquee (every width, in the poster's own colour until it loads), or a
+/// tinted tile with the title when there is none. `eager` for the first screen's posters.
 #[component]
-pub fn Poster(title: String, poster_url: Option<String>, seed: String) -> impl IntoView {
-    match poster_url {
-        Some(url) => {
-            view! { <img class="poster" src=url alt=format!("Poster of {title}") loading="lazy" /> }.into_any()
+pub fn Poster(
+    title: String,
+    poster: Option<String>,
+    seed: String,
+    #[prop(optional)] size: PosterSize,
+    #[prop(optional)] eager: bool,
+) -> impl IntoView {
+    use crate::model::poster::{poster_colour, poster_src, poster_srcset};
+    match poster {
+        Some(key) => {
+            let style = poster_colour(&key).map(|c| format!("background-color: {c}"));
+            view! {
+                <img
+                    class="poster"
+                    src=poster_src(&key, 320)
+                    srcset=poster_srcset(&key)
+                    sizes=size.sizes()
+                    width="320"
+                    height="480"
+                    style=style
+                    alt=format!("Poster of {title}")
+                    loading=if eager { "eager" } else { "lazy" }
+                    decoding="async"
+                />
+            }
+            .into_any()
         }
         None => {
             let style = format!("--hue: {}", hue(&seed));
@@ -27,7 +76,13 @@ pub fn Poster(title: String, poster_url: Option<String>, seed: String) -> impl I
 }
 
 #[component]
-pub fn MovieCardView(movie: MovieCard, #[prop(optional, into)] badge: Option<String>) -> impl IntoView {
+pub fn MovieCardView(
+    movie: MovieCard,
+    #[prop(optional, into)] badge: Option<String>,
+    /// On the first screen: its poster loads at once.
+    #[prop(optional)]
+    eager: bool,
+) -> impl IntoView {
     let meta = [movie.year.map(|y| y.to_string()), movie.director.clone()]
         .into_iter()
         .flatten()
@@ -35,7 +90,7 @@ pub fn MovieCardView(movie: MovieCard, #[prop(optional, into)] badge: Option<Str
         .join(" · ");
     view! {
         <article class="card" data-imdb=movie.imdb_id.clone()>
-            <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />
+            <Poster title=movie.title.clone() poster=movie.poster.clone() seed=movie.imdb_id.clone() eager />
             <div class="card-body">
                 <h3 class="card-title">
                     <a href=format!("/movies/{}", movie.id)>{movie.title.clone()}</a>

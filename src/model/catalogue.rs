@@ -13,7 +13,8 @@ pub struct MovieCard {
     pub title: String,
     pub year: Option<i32>,
     pub genres: String,
-    pub poster_url: Option<String>,
+    /// The stored poster's image key (`model::poster`): none until it is downloaded.
+    pub poster: Option<String>,
     pub rating: Option<f64>,
     pub director: Option<String>,
 }
@@ -170,7 +171,8 @@ pub struct MovieInfo {
     pub runtime_minutes: Option<i32>,
     pub genres: String,
     pub plot: Option<String>,
-    pub poster_url: Option<String>,
+    /// The stored poster's image key (`model::poster`).
+    pub poster: Option<String>,
     /// IMDb average (0-10).
     pub rating: Option<f64>,
     /// How many people rated it on IMDb.

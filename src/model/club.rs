@@ -17,7 +17,8 @@ pub struct ProposalCard {
     pub runtime_minutes: Option<i32>,
     pub genres: Option<String>,
     pub plot: Option<String>,
-    pub poster_url: Option<String>,
+    /// The stored poster's image key (`model::poster`): none until it is downloaded.
+    pub poster: Option<String>,
     pub imdb_rating: Option<f64>,
     pub imdb_votes: Option<i64>,
     pub proposer_id: i64,
@@ -44,7 +45,7 @@ impl ProposalCard {
             runtime_minutes: None,
             genres: None,
             plot: None,
-            poster_url: None,
+            poster: None,
             imdb_rating: None,
             imdb_votes: None,
             proposer_id: 0,
@@ -161,4 +162,6 @@ pub struct SearchHit {
     pub kind: Option<String>,
     pub poster_url: Option<String>,
     pub imdb_rating: Option<f64>,
+    /// Its stored poster's image key, when Marquee has one (see `model::poster`).
+    pub poster: Option<String>,
 }

@@ -6,6 +6,7 @@ mod catalogue;
 mod club;
 mod operations;
 mod paging;
+pub mod poster;
 mod predictions;
 mod rounds;
 

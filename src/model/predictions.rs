@@ -52,7 +52,8 @@ pub struct PredictionRow {
     pub title: String,
     pub year: Option<i32>,
     pub director: Option<String>,
-    pub poster_url: Option<String>,
+    /// The stored poster's image key (`model::poster`).
+    pub poster: Option<String>,
     pub score: f64,
     pub likelihood: f64,
     /// The edition that added the film to the list, if it is on it.

@@ -1,5 +1,5 @@
 use crate::components::error_view::ErrorView;
-use crate::components::movie_card::MovieCardView;
+use crate::components::movie_card::{MovieCardView, FIRST_ROW};
 use crate::error::AppError;
 use crate::model::{HomeData, SiteStats};
 use crate::pages::Loading;
@@ -53,7 +53,8 @@ pub fn HomePage() -> impl IntoView {
                                     {home
                                         .recent
                                         .into_iter()
-                                        .map(|movie| view! { <MovieCardView movie /> })
+                                        .enumerate()
+                                        .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
                                         .collect_view()}
                                 </div>
                             }

@@ -2,7 +2,7 @@
 //! similar films, and the reader's own rating. `/movies/for-you`: recommendations.
 
 use crate::components::error_view::{ErrorView, Problem};
-use crate::components::movie_card::{MovieCardView, Poster};
+use crate::components::movie_card::{MovieCardView, Poster, PosterSize};
 use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
 use crate::model::{format_date, MovieDetail, MoviePage, RecommendedFilm};
@@ -107,7 +107,13 @@ fn Film(page: MoviePage) -> impl IntoView {
     view! {
         <article class="film" data-movie=movie.id>
             <div class="film-head">
-                <Poster title=movie.title.clone() poster_url=movie.poster_url.clone() seed=movie.imdb_id.clone() />
+                <Poster
+                    title=movie.title.clone()
+                    poster=movie.poster.clone()
+                    seed=movie.imdb_id.clone()
+                    size=PosterSize::Large
+                    eager=true
+                />
                 <div>
                     <h1>{movie.title.clone()}</h1>
                     {movie

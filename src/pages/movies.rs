@@ -3,7 +3,7 @@
 
 use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
-use crate::components::movie_card::MovieCardView;
+use crate::components::movie_card::{MovieCardView, FIRST_ROW};
 use crate::components::pager::Pager;
 use crate::error::AppError;
 use crate::model::{MovieCard, MovieFilter, MovieSort, Slice};
@@ -117,7 +117,8 @@ pub fn MoviesPage() -> impl IntoView {
                                         .films
                                         .items
                                         .into_iter()
-                                        .map(|movie| view! { <MovieCardView movie /> })
+                                        .enumerate()
+                                        .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
                                         .collect_view()}
                                 </div>
                                 <MoreMovies filter=view.filter.clone() first limit />

@@ -18,7 +18,11 @@ pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
         let query = crate::validate::search_query(&query)?;
         let state = app_state()?;
         match state.imdb.search(&query).await {
-            Ok(hits) => Ok(hits.as_ref().clone()),
+            Ok(hits) => {
+                let mut hits = hits.as_ref().clone();
+                state.posters.show_on_search(&state.db, &mut hits).await?;
+                Ok(hits)
+            }
             Err(err) => {
                 tracing::warn!(%err, "IMDb search failed");
                 Err(AppError::Unavailable)
@@ -49,6 +53,7 @@ pub async fn propose(imdb: String) -> Result<i64, AppError> {
         let ip = auth::client_ip().map(|ip| ip.to_string());
         let id = state.club.propose(&viewer, &imdb_id, prefill, ip).await?;
         state.refresher.nudge();
+        state.posters.nudge();
         http::redirect_form_post(&format!("/vote#proposal-{id}"));
         Ok(id)
     })
@@ -277,8 +282,9 @@ fn SearchResult(hit: SearchHit) -> impl IntoView {
         <li class="search-result" data-imdb=hit.imdb_id.clone()>
             <crate::components::movie_card::Poster
                 title=hit.title.clone()
-                poster_url=hit.poster_url.clone()
+                poster=hit.poster.clone()
                 seed=hit.imdb_id.clone()
+                size=crate::components::movie_card::PosterSize::Thumb
             />
             <div>
                 <strong>{hit.title.clone()}</strong>

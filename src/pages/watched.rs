@@ -2,7 +2,7 @@
 
 use crate::components::club::VoteTabs;
 use crate::components::error_view::{ErrorView, Problem};
-use crate::components::movie_card::Poster;
+use crate::components::movie_card::{Poster, PosterSize};
 use crate::components::pager::Pager;
 use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
@@ -111,7 +111,7 @@ fn WatchedItem(film: WatchedFilm, signed_in: bool) -> impl IntoView {
     let scheduled = film.scheduled(crate::model::unix_now());
     view! {
         <li class="proposal" data-proposal=id data-scheduled=scheduled.to_string()>
-            <Poster title=title.clone() poster_url=p.poster_url.clone() seed=p.imdb_id.clone() />
+            <Poster title=title.clone() poster=p.poster.clone() seed=p.imdb_id.clone() size=PosterSize::Thumb />
             <div class="proposal-body">
                 <h3>{title} {p.year.map(|y| format!(" ({y})"))}</h3>
                 <p class="muted">

@@ -17,6 +17,7 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub limits: LimitsConfig,
     pub club: ClubConfig,
+    pub posters: PostersConfig,
 }
 
 /// The club's announcements outside Marquee.
@@ -167,6 +168,31 @@ pub struct ImdbConfig {
     /// With several servers on one database, one refreshes at a time; another takes over within
     /// about this long after it stops.
     pub refresh_lease_secs: u64,
+}
+
+/// Posters: downloaded once from their source, resized, and served by Marquee.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PostersConfig {
+    /// Where the images are kept. Empty: a `posters` directory beside the SQLite file, or the
+    /// database itself on PostgreSQL (which every server sees without a shared disk).
+    pub dir: String,
+    /// Hosts posters may be downloaded from (over https); the IMDb API's own address always may.
+    pub hosts: Vec<String>,
+    /// The largest source image downloaded, in bytes.
+    pub max_bytes: u64,
+    pub timeout_ms: u64,
+}
+
+impl Default for PostersConfig {
+    fn default() -> Self {
+        Self {
+            dir: String::new(),
+            hosts: vec!["m.media-amazon.com".into(), "ia.media-imdb.com".into()],
+            max_bytes: 5_000_000,
+            timeout_ms: 10_000,
+        }
+    }
 }
 
 /// How films are ranked.
@@ -320,6 +346,10 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_LIVE_KEEP_ALIVE_SECS", "limits.live_keep_alive_secs"),
     ("MARQUEE_WEBHOOK_URL", "club.webhook_url"),
     ("MARQUEE_PUBLIC_URL", "club.public_url"),
+    ("MARQUEE_POSTERS_DIR", "posters.dir"),
+    ("MARQUEE_POSTER_HOSTS", "posters.hosts"),
+    ("MARQUEE_POSTER_MAX_BYTES", "posters.max_bytes"),
+    ("MARQUEE_POSTER_TIMEOUT_MS", "posters.timeout_ms"),
 ];
 
 impl Config {
@@ -410,6 +440,12 @@ impl Config {
             "limits.live_keep_alive_secs" => self.limits.live_keep_alive_secs = num(var, &value)?,
             "club.webhook_url" => self.club.webhook_url = value.trim().to_string(),
             "club.public_url" => self.club.public_url = value.trim().trim_end_matches('/').to_string(),
+            "posters.dir" => self.posters.dir = value.trim().to_string(),
+            "posters.hosts" => {
+                self.posters.hosts = value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect()
+            }
+            "posters.max_bytes" => self.posters.max_bytes = num(var, &value)?,
+            "posters.timeout_ms" => self.posters.timeout_ms = num(var, &value)?,
             other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
         }
         Ok(())
@@ -435,6 +471,29 @@ impl Config {
                     "must be from 1 to 5 (of the five dimensions), not {}",
                     self.predictions.min_dimensions
                 ),
+            });
+        }
+        if !(10_000..=50_000_000).contains(&self.posters.max_bytes) {
+            return Err(ConfigError::Invalid {
+                name: "posters.max_bytes",
+                message: format!("must be from 10000 to 50000000 bytes, not {}", self.posters.max_bytes),
+            });
+        }
+        if !(100..=120_000).contains(&self.posters.timeout_ms) {
+            return Err(ConfigError::Invalid {
+                name: "posters.timeout_ms",
+                message: format!("must be from 100 to 120000 milliseconds, not {}", self.posters.timeout_ms),
+            });
+        }
+        if let Some(bad) = self
+            .posters
+            .hosts
+            .iter()
+            .find(|h| h.is_empty() || !h.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-'))
+        {
+            return Err(ConfigError::Invalid {
+                name: "posters.hosts",
+                message: format!("{bad:?} is not a host name like m.media-amazon.com"),
             });
         }
         if self.limits.max_in_flight == 0 {

@@ -33,6 +33,8 @@ struct Inner {
     calls: Vec<String>,
     /// When each call arrived.
     times: Vec<std::time::Instant>,
+    /// Images by name: status, content type and body.
+    images: HashMap<String, (StatusCode, String, Vec<u8>)>,
 }
 
 #[derive(Clone)]
@@ -59,6 +61,7 @@ impl FakeImdb {
         let app = Router::new()
             .route("/titles:batchGet", get(batch_get))
             .route("/search/titles", get(search))
+            .route("/images/{name}", get(image))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
@@ -71,6 +74,13 @@ impl FakeImdb {
     pub fn add(&self, title: Value) {
         let id = title["id"].as_str().unwrap().to_string();
         self.inner.lock().unwrap().titles.insert(id, title);
+    }
+
+    /// Serves `body` at `/images/{name}` with this status and content type.
+    pub fn add_image(&self, name: &str, status: u16, content_type: &str, body: Vec<u8>) -> String {
+        let status = StatusCode::from_u16(status).unwrap();
+        self.inner.lock().unwrap().images.insert(name.to_string(), (status, content_type.to_string(), body));
+        format!("{}/images/{name}", self.base)
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -146,6 +156,69 @@ async fn batch_get(State(inner): State<Shared>, RawQuery(query): RawQuery) -> Re
     let inner = inner.lock().unwrap();
     let titles: Vec<Value> = ids.iter().filter_map(|id| inner.titles.get(id).cloned()).collect();
     axum::Json(json!({ "titles": titles })).into_response()
+}
+
+async fn image(State(inner): State<Shared>, axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let found = {
+        let mut inner = inner.lock().unwrap();
+        inner.calls.push(format!("image {name}"));
+        inner.times.push(std::time::Instant::now());
+        inner.images.get(&name).cloned()
+    };
+    match found {
+        Some((status, content_type, body)) => {
+            (status, [(axum::http::header::CONTENT_TYPE, content_type)], body).into_response()
+        }
+        None => (StatusCode::NOT_FOUND, "no such image").into_response(),
+    }
+}
+
+/// A JPEG of `width` × `height` in colours of its own.
+pub fn jpeg(width: u32, height: u32, seed: u8) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        image::Rgb([(x / 4) as u8 ^ seed, (y / 6) as u8, seed.wrapping_mul(37)])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+/// A PNG of `width` × `height`.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let image =
+        image::RgbaImage::from_fn(width, height, |x, y| image::Rgba([(x % 200) as u8, (y % 100) as u8, 120, 255]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    out.into_inner()
+}
+
+/// A decompression bomb's shape: a PNG whose header promises `side` × `side` pixels (`side`² × 3
+/// bytes decoded) behind a few KB of data.
+pub fn png_bomb(side: u32) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut header = Vec::new();
+    header.extend_from_slice(&side.to_be_bytes());
+    header.extend_from_slice(&side.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &header);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; side as usize * 3 + 1];
+    for _ in 0..side.min(64) {
+        z.write_all(&row).unwrap();
+    }
+    chunk(&mut out, b"IDAT", &z.finish().unwrap());
+    chunk(&mut out, b"IEND", &[]);
+    out
 }
 
 async fn search(State(inner): State<Shared>, RawQuery(query): RawQuery) -> Response {

@@ -16,6 +16,7 @@ mod instances;
 mod layers;
 mod leases;
 mod live;
+mod posters;
 mod prediction_inputs;
 mod predictions;
 mod rounds;

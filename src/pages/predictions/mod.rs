@@ -10,7 +10,7 @@
 use crate::components::breakdown::BreakdownFigures;
 use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
-use crate::components::movie_card::Poster;
+use crate::components::movie_card::{Poster, PosterSize, FIRST_ROW};
 use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::*;

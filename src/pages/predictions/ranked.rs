@@ -212,7 +212,13 @@ pub(super) fn PredictionItem(row: PredictionRow, params: Params) -> impl IntoVie
     view! {
         <li class="prediction" data-rank=row.rank data-imdb=row.imdb_id.clone()>
             <span class="rank">{row.rank}</span>
-            <Poster title=row.title.clone() poster_url=row.poster_url.clone() seed=row.imdb_id.clone() />
+            <Poster
+                title=row.title.clone()
+                poster=row.poster.clone()
+                seed=row.imdb_id.clone()
+                size=PosterSize::Thumb
+                eager=row.rank as usize <= FIRST_ROW
+            />
             <div class="prediction-body">
                 <h3>
                     <a href=href>{row.title.clone()}</a>

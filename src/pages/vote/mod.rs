@@ -6,7 +6,7 @@ use crate::components::club::{my_quota, RecentActivity, VoteTabs};
 use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
 use crate::components::live::{provide_live_counts, LiveBadge};
-use crate::components::movie_card::Poster;
+use crate::components::movie_card::{Poster, PosterSize, FIRST_ROW};
 use crate::components::round::OpenRound;
 use crate::error::AppError;
 use crate::model::{ProposalCard, Slice, Viewer, VoteBoard, VoteState};
@@ -182,7 +182,11 @@ fn Board(board: VoteBoard, from: u32) -> impl IntoView {
                 }
             })}
         <ol class="proposal-list" start=from + 1>
-            {top.into_iter().map(|p| view! { <ProposalItem proposal=p viewer=viewer.clone() /> }).collect_view()}
+            {top
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| view! { <ProposalItem proposal=p viewer=viewer.clone() eager=i < FIRST_ROW /> })
+                .collect_view()}
         </ol>
         // The first flush ends here: the top proposals with the reader's own vote state.
         <div hidden data-first-flush=""></div>

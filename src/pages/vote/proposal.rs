@@ -5,7 +5,13 @@ use crate::components::error_view::Problem;
 
 /// One proposal: metadata, proposer, voters, and the reader's vote button.
 #[component]
-pub(super) fn ProposalItem(proposal: ProposalCard, viewer: Option<Viewer>) -> impl IntoView {
+pub(super) fn ProposalItem(
+    proposal: ProposalCard,
+    viewer: Option<Viewer>,
+    /// On the first screen: its poster loads at once.
+    #[prop(optional)]
+    eager: bool,
+) -> impl IntoView {
     let id = proposal.id;
     let title = proposal.display_title();
     let facts = [
@@ -27,7 +33,13 @@ pub(super) fn ProposalItem(proposal: ProposalCard, viewer: Option<Viewer>) -> im
     let imdb_url = format!("https://www.imdb.com/title/{}/", proposal.imdb_id);
     view! {
         <li class="proposal" id=format!("proposal-{id}") data-proposal=id hidden=move || removed.get()>
-            <Poster title=title.clone() poster_url=proposal.poster_url.clone() seed=proposal.imdb_id.clone() />
+            <Poster
+                title=title.clone()
+                poster=proposal.poster.clone()
+                seed=proposal.imdb_id.clone()
+                size=PosterSize::Thumb
+                eager
+            />
             <div class="proposal-body">
                 <h3>
                     <a href=imdb_url rel="noopener noreferrer" target="_blank">

@@ -15,6 +15,7 @@ pub mod load;
 pub mod movies;
 pub mod notices;
 pub mod pacers;
+pub mod posters;
 pub mod proposals;
 pub mod rounds;
 pub mod scores;

@@ -7,7 +7,8 @@ use crate::model::{
     AwardRow, ClubRecord, CreditRow, ListRow, MetricRow, MovieCard, MovieCursor, MovieFilter, MovieInfo, MovieSort,
 };
 
-const CARD_COLUMNS: &str = "m.id, m.imdb_id, m.title, m.year, m.genres, m.poster_url, m.rating, \
+const CARD_COLUMNS: &str = "m.id, m.imdb_id, m.title, m.year, m.genres, \
+     (SELECT ps.image_key FROM posters ps WHERE ps.source_url = m.poster_url) AS poster, m.rating, \
      (SELECT p.name FROM credits c JOIN people p ON p.id = c.person_id \
        WHERE c.movie_id = m.id AND c.role = 'director' ORDER BY c.billing LIMIT 1) AS director";
 
@@ -123,14 +124,14 @@ pub async fn list(
 
 /// The film's own row, by catalogue id or IMDb id.
 pub async fn info(db: &Db, key: &MovieKey) -> Result<Option<MovieInfo>, sqlx::Error> {
-    let sql = "SELECT id, imdb_id, title, original_title, year, runtime_minutes, genres, plot, poster_url, rating, \
-                      popularity FROM movies WHERE ";
+    let sql = "SELECT m.id, m.imdb_id, m.title, m.original_title, m.year, m.runtime_minutes, m.genres, m.plot, \
+                      (SELECT ps.image_key FROM posters ps WHERE ps.source_url = m.poster_url) AS poster, m.rating, m.popularity FROM movies m WHERE ";
     on_pool!(db, |pool| match key {
         MovieKey::Id(id) => {
-            sqlx::query_as::<_, MovieInfo>(&format!("{sql} id = $1")).bind(*id).fetch_optional(pool).await
+            sqlx::query_as::<_, MovieInfo>(&format!("{sql} m.id = $1")).bind(*id).fetch_optional(pool).await
         }
         MovieKey::Imdb(imdb) => {
-            sqlx::query_as::<_, MovieInfo>(&format!("{sql} imdb_id = $1"))
+            sqlx::query_as::<_, MovieInfo>(&format!("{sql} m.imdb_id = $1"))
                 .bind(imdb.as_str())
                 .fetch_optional(pool)
                 .await

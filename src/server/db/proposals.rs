@@ -10,7 +10,7 @@ use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
 use std::collections::HashMap;
 
 const CARD_COLUMNS: &str = "p.id, p.imdb_id, p.status, p.title, p.year, p.runtime_minutes, p.genres, p.plot, \
-     p.poster_url, p.imdb_rating, p.imdb_votes, p.proposer_id, u.display_name AS proposer, p.vote_count AS votes, \
+     (SELECT ps.image_key FROM posters ps WHERE ps.source_url = p.poster_url) AS poster, p.imdb_rating, p.imdb_votes, p.proposer_id, u.display_name AS proposer, p.vote_count AS votes, \
      p.created_at";
 
 #[derive(sqlx::FromRow)]

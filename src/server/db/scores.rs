@@ -14,7 +14,8 @@ pub struct FilmRow {
     pub imdb_id: String,
     pub title: String,
     pub year: Option<i32>,
-    pub poster_url: Option<String>,
+    /// The stored poster's image key.
+    pub poster: Option<String>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -66,7 +67,8 @@ pub async fn load_raw_inputs(db: &Db) -> Result<RawInputs, sqlx::Error> {
                 .bind(true)
                 .fetch_optional(pool)
                 .await?,
-            films: sqlx::query_as("SELECT id, imdb_id, title, year, poster_url FROM movies ORDER BY id")
+            films: sqlx::query_as("SELECT m.id, m.imdb_id, m.title, m.year, \
+                 (SELECT ps.image_key FROM posters ps WHERE ps.source_url = m.poster_url) AS poster FROM movies m ORDER BY m.id")
                 .fetch_all(pool)
                 .await?,
             ..Default::default()

@@ -94,7 +94,11 @@ impl CachedTitle {
             runtime_minutes: title.runtime_seconds.filter(|s| *s > 0).map(|s| ((s + 30) / 60) as i32),
             genres: (!title.genres.is_empty()).then(|| title.genres.join(", ")),
             plot: text(title.plot),
-            poster_url: text(title.primary_image.and_then(|i| i.url)).filter(|u| u.starts_with("https://")),
+            // Kept only as where to download the poster from (`services::posters` checks the host);
+            // pages never link to it.
+            poster_url: text(title.primary_image.and_then(|i| i.url)).filter(|u| {
+                (u.starts_with("https://") || u.starts_with("http://")) && !crate::validate::has_control(u)
+            }),
             imdb_rating: rating.aggregate_rating,
             imdb_votes: rating.vote_count,
             json,
@@ -276,6 +280,7 @@ impl ImdbClient {
                     year: t.year,
                     poster_url: t.poster_url,
                     imdb_rating: t.imdb_rating,
+                    poster: None,
                 })
             })
             .collect();

@@ -10,6 +10,7 @@ pub mod imdb;
 pub mod import;
 pub mod leases;
 pub mod live;
+pub mod posters;
 pub mod predictions;
 pub mod refresher;
 pub mod rounds;

@@ -75,6 +75,16 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         limit: u32,
     },
+    /// Download posters again: every one (a stored image stays shown until its replacement is
+    /// stored), or only those that failed; a running server does it in the background
+    Posters {
+        /// Only the posters whose download or decoding failed
+        #[arg(long)]
+        failed: bool,
+        /// Also fetch up to this many here and now, and report what happened
+        #[arg(long, default_value_t = 0)]
+        fetch: u32,
+    },
     /// Import films with metrics from a CSV or JSON file, or IMDb's title.basics.tsv(.gz)
     Import {
         /// csv, json or imdb-tsv
@@ -94,6 +104,15 @@ pub enum Command {
         /// Catalogue sizes to measure, comma-separated
         #[arg(long, value_delimiter = ',', default_value = "100000")]
         movies: Vec<usize>,
+    },
+    /// Make posters from realistic originals and print their cost and sizes against the originals
+    BenchPosters {
+        /// How many originals to make posters of
+        #[arg(long, default_value_t = 20)]
+        count: usize,
+        /// Only write the originals (JPEG) into this directory
+        #[arg(long)]
+        write_sources: Option<PathBuf>,
     },
     /// Measure the vote page (20 / 200 / 2,000 proposals with ten votes each) and sign-in; print a table
     BenchVoting {
@@ -150,6 +169,13 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::BenchVoting { proposals, requests, seconds } => {
             crate::server::tools::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
         }
+        Command::BenchPosters { count, write_sources } => {
+            let count = count.max(1);
+            match write_sources {
+                Some(dir) => crate::server::tools::bench::write_sources(&dir, count),
+                None => crate::server::tools::bench::run_posters(count),
+            }
+        }
         Command::Serve => run_server(config).await,
         Command::CompressAssets { dir, wasm_budget } => {
             let sizes = crate::server::web::compress::compress_assets(&dir)?;
@@ -183,6 +209,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             let db = Db::open(&config.database).await?;
             let summary = load_dataset(&db, &demo::dataset(), |_| {}).await?;
             print_summary("demo data", &summary);
+            let made = demo::seed_posters(&db, &demo_posters(&config, &db)).await?;
+            println!("demo posters: {made} made");
             Ok(())
         }
         Command::Admin { action: AdminAction::Create { username, display_name } } => {
@@ -305,6 +333,30 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             println!("IMDb refresh: {report}");
             Ok(())
         }
+        Command::Posters { failed, fetch } => {
+            use crate::server::services::posters::{PosterStore, Posters};
+            let db = Db::open(&config.database).await?;
+            let marked = crate::server::db::posters::refetch(&db, failed).await?;
+            println!("{marked} posters will be downloaded again");
+            if fetch > 0 {
+                let store = PosterStore::from_config(&config.posters, &db);
+                let posters = Posters::new(&config.posters, &config.imdb.base_url, store);
+                let report = posters.run_once(&db, fetch).await?;
+                if report.stored > 0 {
+                    crate::server::db::posters::announce(&db).await?;
+                }
+                println!(
+                    "posters: {} due, {} stored, {} failed; {} bytes downloaded, {} bytes stored in {}",
+                    report.due,
+                    report.stored,
+                    report.failed,
+                    report.downloaded_bytes,
+                    report.stored_bytes,
+                    posters.store().describe()
+                );
+            }
+            Ok(())
+        }
         Command::GenData { movies, seed, members, proposals, votes } => {
             if proposals > 0 && members == 0 {
                 return Err("--proposals needs --members (someone has to propose them)".into());
@@ -342,6 +394,12 @@ fn print_summary(what: &str, s: &LoadSummary) {
     );
 }
 
+/// The poster maker the demo's own posters go through, storing where the server will look.
+fn demo_posters(config: &Config, db: &Db) -> crate::server::services::posters::Posters {
+    use crate::server::services::posters::{PosterStore, Posters};
+    Posters::new(&config.posters, &config.imdb.base_url, PosterStore::from_config(&config.posters, db))
+}
+
 async fn run_server(config: Config) -> Result<(), BoxError> {
     // Bind first: a port in use is the most common start-up problem and needs no database.
     let listener = bind(&config.site.addr).await?;
@@ -357,6 +415,9 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
             crate::server::db::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
             tracing::info!("demo admin: sign in as {:?} with password {password}", demo::ADMIN);
         }
+        let started = Instant::now();
+        let made = demo::seed_posters(&db, &demo_posters(&config, &db)).await?;
+        tracing::info!(posters = made, ms = started.elapsed().as_millis() as u64, "demo posters made");
     }
     let site_root = std::path::Path::new(&config.site.root);
     if !site_root.join(&config.site.pkg_dir).exists() {
@@ -378,6 +439,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
     state.close_rounds_on_time();
     state.send_webhook_messages();
     state.refresh_imdb_in_background();
+    state.fetch_posters_in_background();
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");
     serve(listener, state).await?;

@@ -2,6 +2,7 @@
 //! lists, and a small club with proposals and votes.
 
 use crate::server::db::dataset::*;
+use crate::server::db::{on_pool, Db};
 
 /// The list the predictions page forecasts.
 pub const TARGET_LIST: &str = "1001-movies";
@@ -244,6 +245,83 @@ fn club() -> (Vec<NewUser>, Vec<NewProposal>) {
         proposal("tt10272386", "emma", "watched", 300, &["emma", "farid", "ben"]),
     ];
     (users, proposals)
+}
+
+/// Posters for the demo: drawn here (a gradient, a disc and a band in the film's own colours), then
+/// made and stored like downloaded ones. For the films the first pages show: the 2020s (the
+/// predictions), the proposals, and the most rated. Returns how many were made.
+pub async fn seed_posters(
+    db: &Db,
+    posters: &crate::server::services::posters::Posters,
+) -> Result<usize, Box<dyn std::error::Error + Send + Sync>> {
+    let films: Vec<String> = on_pool!(db, |pool| {
+        sqlx::query_scalar(
+            "SELECT imdb_id FROM movies WHERE poster_url IS NULL \
+               AND (year >= 2020 OR imdb_id IN (SELECT imdb_id FROM proposals) \
+                    OR id IN (SELECT id FROM movies ORDER BY COALESCE(popularity, -1) DESC, id LIMIT 40)) \
+             ORDER BY imdb_id LIMIT 400",
+        )
+        .fetch_all(pool)
+        .await
+    })?;
+    for imdb_id in &films {
+        let url = format!("demo:{imdb_id}");
+        let id = imdb_id.clone();
+        let source = tokio::task::spawn_blocking(move || demo_poster(&id)).await??;
+        posters.keep(db, &url, source).await?;
+        on_pool!(db, |pool| {
+            sqlx::query("UPDATE movies SET poster_url = $1 WHERE imdb_id = $2")
+                .bind(&url)
+                .bind(imdb_id)
+                .execute(pool)
+                .await?;
+            sqlx::query("UPDATE proposals SET poster_url = $1 WHERE imdb_id = $2 AND poster_url IS NULL")
+                .bind(&url)
+                .bind(imdb_id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })?;
+    }
+    Ok(films.len())
+}
+
+/// A 320 × 480 JPEG in colours taken from `seed`.
+fn demo_poster(seed: &str) -> Result<Vec<u8>, image::ImageError> {
+    let hash = seed.bytes().fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619));
+    let hue = (hash % 360) as f32;
+    let (cx, cy, r) =
+        (60.0 + (hash >> 9) as f32 % 200.0, 140.0 + (hash >> 17) as f32 % 120.0, 50.0 + (hash >> 3) as f32 % 60.0);
+    let image = image::RgbImage::from_fn(320, 480, |x, y| {
+        let (fx, fy) = (x as f32, y as f32);
+        let t = fy / 480.0;
+        let mut rgb = hsl(hue, 0.45, 0.14 + 0.3 * t);
+        if (fx - cx).powi(2) + (fy - cy).powi(2) <= r * r {
+            rgb = hsl((hue + 180.0) % 360.0, 0.6, 0.62 - 0.15 * ((fy - cy + r) / (2.0 * r)));
+        }
+        if (360..372).contains(&y) || (y >= 400 && (x / 8 + y / 8) % 2 == 0 && x % 3 == 0) {
+            rgb = hsl((hue + 40.0) % 360.0, 0.35, 0.8);
+        }
+        image::Rgb(rgb)
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image.write_to(&mut out, image::ImageFormat::Jpeg)?;
+    Ok(out.into_inner())
+}
+
+fn hsl(h: f32, s: f32, l: f32) -> [u8; 3] {
+    let c = (1.0 - (2.0 * l - 1.0).abs()) * s;
+    let x = c * (1.0 - ((h / 60.0) % 2.0 - 1.0).abs());
+    let (r, g, b) = match (h / 60.0) as u32 {
+        0 => (c, x, 0.0),
+        1 => (x, c, 0.0),
+        2 => (0.0, c, x),
+        3 => (0.0, x, c),
+        4 => (x, 0.0, c),
+        _ => (c, 0.0, x),
+    };
+    let m = l - c / 2.0;
+    [r, g, b].map(|v| ((v + m).clamp(0.0, 1.0) * 255.0).round() as u8)
 }
 
 pub fn dataset() -> Dataset {

@@ -320,11 +320,11 @@ fn new_nonce() -> PageNonce {
 }
 
 /// The policy of an HTML page: scripts only with this response's nonce (and what they load),
-/// WebAssembly allowed to compile, everything else from this site, posters from https.
+/// WebAssembly allowed to compile, everything else (posters included) from this site.
 pub fn page_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'nonce-{nonce}' 'strict-dynamic' 'wasm-unsafe-eval'; \
-         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' https: data:; font-src 'self'; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; font-src 'self'; \
          connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     )
 }

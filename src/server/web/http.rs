@@ -77,6 +77,45 @@ struct CalendarQuery {
     key: Option<String>,
 }
 
+/// A poster image, by the name its content gave it: cached by browsers for good.
+async fn poster_file(
+    State(state): State<AppState>,
+    axum::extract::Path(name): axum::extract::Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use axum::http::header;
+    let not_found =
+        || (StatusCode::NOT_FOUND, [(header::CACHE_CONTROL, "no-store")], "No such poster.").into_response();
+    if crate::model::poster::parse_file_name(&name).is_none() {
+        return not_found();
+    }
+    let etag = format!("\"{}\"", name.trim_end_matches(".webp"));
+    // The name is the content: a browser that has it has this exact image.
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(etag.as_str())) {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
+    }
+    match state.posters.file(&name).await {
+        Ok(Some(bytes)) => {
+            metrics::counter!("poster_bytes_served_total").increment(bytes.len() as u64);
+            (
+                [
+                    (header::CONTENT_TYPE, "image/webp".to_string()),
+                    (header::CACHE_CONTROL, "public, max-age=31536000, immutable".to_string()),
+                    (header::ETAG, etag),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        Ok(None) => not_found(),
+        Err(err) => {
+            tracing::warn!(%err, name, "could not read a stored poster");
+            (StatusCode::SERVICE_UNAVAILABLE, [(header::RETRY_AFTER, "5")], "The poster cannot be read just now.")
+                .into_response()
+        }
+    }
+}
+
 /// The club's screenings for calendar apps, behind a member's secret link.
 async fn calendar_feed(
     State(state): State<AppState>,
@@ -187,6 +226,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/calendar.ics", get(calendar_feed))
+        .route(&format!("{}/{{name}}", crate::model::poster::PATH), get(poster_file))
         .route(crate::server::web::live::PATH, get(crate::server::web::live::events))
         .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
         .merge(crate::server::web::api::routes())

@@ -42,6 +42,14 @@ pub async fn metrics_endpoint(
         metrics::gauge!("cache_hits", "cache" => figures.name.clone()).set(figures.hits as f64);
         metrics::gauge!("cache_misses", "cache" => figures.name).set(figures.misses as f64);
     }
+    // Posters as the database has them, whichever server fetched them.
+    match crate::server::db::posters::counts(&state.db).await {
+        Ok(counts) => {
+            metrics::gauge!("posters", "state" => "stored").set(counts.stored as f64);
+            metrics::gauge!("posters", "state" => "failed").set(counts.failed as f64);
+        }
+        Err(err) => tracing::warn!(%err, "could not count posters for /metrics"),
+    }
     let mut res = prometheus().render().into_response();
     res.headers_mut()
         .insert(axum::http::header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));

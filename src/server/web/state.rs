@@ -24,6 +24,7 @@ pub struct AppState {
     pub predictions: Arc<Predictions>,
     pub imdb: Arc<ImdbClient>,
     pub refresher: Arc<Refresher>,
+    pub posters: Arc<crate::server::services::posters::Posters>,
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
     pub club: Club,
@@ -67,6 +68,11 @@ impl AppState {
             leptos_options: crate::server::web::http::leptos_options(&config),
             imdb: Arc::new(ImdbClient::new(&config.imdb).shared_with(&db)),
             refresher: Arc::new(Refresher::default()),
+            posters: Arc::new(crate::server::services::posters::Posters::new(
+                &config.posters,
+                &config.imdb.base_url,
+                crate::server::services::posters::PosterStore::from_config(&config.posters, &db),
+            )),
             throttle: Arc::new(throttle),
             db,
             config: Arc::new(config),
@@ -108,6 +114,7 @@ impl AppState {
         let refresher = self.refresher.clone();
         lease.keep(self.db.clone(), move || refresher.nudge());
         let coherence = self.coherence.clone();
+        let posters = self.posters.clone();
         self.refresher.spawn(
             self.db.clone(),
             self.imdb.clone(),
@@ -116,7 +123,30 @@ impl AppState {
             lease,
             move || {
                 predictions.inputs_changed();
+                // New poster addresses may have come with the metadata.
+                posters.nudge();
                 // Posters, plots and ratings show on every server's club pages.
+                let coherence = coherence.clone();
+                tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
+            },
+        );
+    }
+
+    /// Downloads and makes the posters of proposals and films in the background (one server at a
+    /// time); pages show the new ones once a batch is stored.
+    pub fn fetch_posters_in_background(&self) {
+        let lease = self.lease("poster-fetch");
+        let posters = self.posters.clone();
+        lease.keep(self.db.clone(), move || posters.nudge());
+        let predictions = self.predictions.clone();
+        let coherence = self.coherence.clone();
+        self.posters.spawn(
+            self.db.clone(),
+            Duration::from_secs(self.config.imdb.refresh_interval_secs.max(1)),
+            lease,
+            move || {
+                predictions.inputs_changed();
+                crate::server::services::versions::club_changed();
                 let coherence = coherence.clone();
                 tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
             },

@@ -12,7 +12,7 @@ pub struct Film {
     pub title: String,
     pub year: Option<i32>,
     pub director: Option<String>,
-    pub poster_url: Option<String>,
+    pub poster: Option<String>,
     pub edition: Option<i32>,
 }
 
@@ -148,7 +148,7 @@ pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> Predict
             imdb_id: f.imdb_id,
             title: f.title,
             year: f.year,
-            poster_url: f.poster_url,
+            poster: f.poster,
         })
         .collect();
     let mut index = PredictionIndex {

@@ -225,7 +225,7 @@ impl Predictions {
                     title: f.title.clone(),
                     year: f.year,
                     director: f.director.clone(),
-                    poster_url: f.poster_url.clone(),
+                    poster: f.poster.clone(),
                     score: scoring::display_score(s),
                     likelihood: (scoring::likelihood(s) * 10.0).round() / 10.0,
                     edition: f.edition,

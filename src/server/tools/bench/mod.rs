@@ -13,9 +13,11 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod catalogue;
+mod posters;
 mod voting;
 
 pub use catalogue::run_catalogue;
+pub use posters::{run_posters, write_sources};
 pub use voting::run_voting;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
