@@ -7,7 +7,9 @@
 #   3. live counts (200 event streams while 50 members vote) and two servers on one PostgreSQL
 #      behind a round-robin proxy against one (scripts/bench_live.py), and
 #   4. a busy evening: 200 members voting in a closed loop for a minute on each backend, with the
-#      default request limits (scripts/bench_busy.py): no 5xx is the goal.
+#      default request limits (scripts/bench_busy.py): no 5xx is the goal, and
+#   5. posters: /vote's latency while 2,000 posters are downloaded and made in the background, and
+#      what a poster costs against its original (scripts/bench_posters.py).
 # The tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,3 +33,5 @@ echo "==> live counts and several servers (a throwaway PostgreSQL for the second
 scripts/with-postgres.sh python3 scripts/bench_live.py --binary target/marquee
 echo "==> a busy evening: 200 members voting as fast as they can, on both backends"
 scripts/with-postgres.sh python3 scripts/bench_busy.py --binary target/marquee --postgres
+echo "==> posters made in the background while members load /vote"
+python3 scripts/bench_posters.py --binary target/marquee

@@ -1,7 +1,8 @@
 // What a member on a phone waits for: Debian's Chromium at 390×844 with the network held to
 // 1.6 Mbit/s down, 750 kbit/s up and a 150 ms round trip, and the CPU slowed 4×. For each page,
 // a first visit (empty cache) and a repeat visit (same browser): when the top content is on
-// screen, when the page is hydrated (interactive), and how many bytes crossed the network.
+// screen, when the page is hydrated (interactive), and how many bytes crossed the network (posters
+// apart: how many the first screen loaded, and their bytes).
 //
 //   node bench/phone.mjs http://127.0.0.1:3000 [session-cookie]
 //
@@ -87,9 +88,21 @@ try {
     });
     await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
     let bytes = 0;
-    cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+    let images = 0;
+    let imageBytes = 0;
+    const imageRequests = new Set();
+    cdp.on("Network.requestWillBeSent", (e) => e.type === "Image" && imageRequests.add(e.requestId));
+    cdp.on("Network.loadingFinished", (e) => {
+      bytes += e.encodedDataLength;
+      if (imageRequests.has(e.requestId)) {
+        images += 1;
+        imageBytes += e.encodedDataLength;
+      }
+    });
     for (const visit of ["cold", "repeat"]) {
       bytes = 0;
+      images = 0;
+      imageBytes = 0;
       await page.goto(base + target.path, { waitUntil: "load", timeout: 180_000 });
       await page.waitForFunction(() => window.__marks?.hydrated !== undefined, null, { timeout: 180_000, polling: 100 });
       // Let late requests (the wasm after load) finish before the bytes are counted.
@@ -102,17 +115,21 @@ try {
           content_ms: Math.round(marks.content ?? -1),
           hydrated_ms: Math.round(marks.hydrated ?? -1),
           bytes,
+          images,
+          image_bytes: imageBytes,
         }),
       );
-      results.push({ page: target.path, visit, content: marks.content ?? -1, hydrated: marks.hydrated ?? -1, bytes });
+      results.push({ page: target.path, visit, content: marks.content ?? -1, hydrated: marks.hydrated ?? -1, bytes, images, imageBytes });
     }
     await context.close();
   }
 } finally {
   await browser.close();
 }
-console.log("\n| page | visit | top content on screen | hydrated | bytes |\n|---|---|---:|---:|---:|");
+console.log("\n| page | visit | top content on screen | hydrated | bytes | posters | poster bytes |\n|---|---|---:|---:|---:|---:|---:|");
 for (const r of results) {
   const s = (ms) => (ms < 0 ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
-  console.log(`| ${r.page} | ${r.visit} | ${s(r.content)} | ${s(r.hydrated)} | ${r.bytes.toLocaleString("en")} |`);
+  console.log(
+    `| ${r.page} | ${r.visit} | ${s(r.content)} | ${s(r.hydrated)} | ${r.bytes.toLocaleString("en")} | ${r.images} | ${r.imageBytes.toLocaleString("en")} |`,
+  );
 }
