@@ -30,6 +30,14 @@ impl PosterSize {
             PosterSize::Large => "(max-width: 640px) 110px, 200px",
         }
     }
+
+    /// The widest image worth offering: an 80 px thumbnail needs no more than 320 px on a 3× screen.
+    fn widest(self) -> u32 {
+        match self {
+            PosterSize::Thumb => 320,
+            PosterSize::Card | PosterSize::Large => 640,
+        }
+    }
 }
 
 /// A poster served by Marquee (every width, in the poster's own colour until it loads), or a
@@ -49,13 +57,14 @@ pub fn Poster(
             view! {
                 <img
                     class="poster"
-                    src=poster_src(&key, 320)
-                    srcset=poster_srcset(&key)
+                    src=poster_src(&key, size.widest() / 2)
+                    srcset=poster_srcset(&key, size.widest())
                     sizes=size.sizes()
                     width="320"
                     height="480"
                     style=style
-                    alt=format!("Poster of {title}")
+                    // Decorative: the film's title is always written beside it.
+                    alt=""
                     loading=if eager { "eager" } else { "lazy" }
                     decoding="async"
                 />

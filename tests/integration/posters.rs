@@ -152,7 +152,7 @@ async fn posters_are_fetched_once_made_small_and_served_by_marquee() {
         // Names that are not a stored poster's are 404, whatever they try.
         for name in [
             format!("{key}-321.webp"),
-            format!("{}-320.webp", "0".repeat(24) + "-000000"),
+            format!("{}-320.webp", "0".repeat(16) + "-000000"),
             "..%2F..%2FCargo.toml".to_string(),
             "%2e%2e%2fCargo.toml".to_string(),
             format!("{key}-320.webp%00.png"),

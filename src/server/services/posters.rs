@@ -144,7 +144,7 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PosterError> {
     }
     variants.reverse();
     let digest = Sha256::new().chain_update(PIPELINE).chain_update(bytes).finalize();
-    let hash: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+    let hash: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
     let key = format!("{hash}-{:02x}{:02x}{:02x}", colour[0], colour[1], colour[2]);
     Ok(Processed { key, variants })
 }
