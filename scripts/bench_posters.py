@@ -6,12 +6,17 @@ the host refusing (nothing is made), then while the server downloads and makes t
 /vote's p50/p99 both ways and how long the 2,000 posters took. Then the cost of one poster and the
 bytes a phone moves, from `marquee bench-posters`.
 
-  python3 scripts/bench_posters.py --binary target/marquee
+  python3 scripts/bench_posters.py --binary target/marquee [--site target/site]
+
+With --site (a built bundle), the phone profile (end2end/bench/phone.mjs) then opens /vote with its
+20 proposals' posters made, and the poster bytes of its first screen are printed against the
+originals a page that hotlinked them would have loaded.
 
 Traffic goes to 127.0.0.1 only, bounded by --seconds.
 """
 import argparse
 import http.server
+import json
 import os
 import re
 import sqlite3
@@ -65,6 +70,7 @@ def main():
     ap.add_argument("--binary", required=True)
     ap.add_argument("--films", type=int, default=2000)
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--site", help="a built bundle (LEPTOS_SITE_ROOT), for the phone profile's /vote")
     args = ap.parse_args()
     work = tempfile.mkdtemp(prefix="marquee-posters-")
     subprocess.run([args.binary, "bench-posters", "--count", "20", "--write-sources", f"{work}/src"], check=True,
@@ -75,7 +81,7 @@ def main():
     base = f"http://127.0.0.1:{host.server_address[1]}"
     db = f"{work}/club.db"
     env = dict(os.environ, DATABASE_URL=f"sqlite://{db}", MARQUEE_SEED_DEMO="false", RUST_LOG="warn",
-               LEPTOS_SITE_ROOT=work, MARQUEE_IMDB_BASE_URL=base, MARQUEE_IMDB_REFRESH_INTERVAL_SECS="2")
+               LEPTOS_SITE_ROOT=args.site or work, MARQUEE_IMDB_BASE_URL=base, MARQUEE_IMDB_REFRESH_INTERVAL_SECS="2")
     subprocess.run([args.binary, "gen-data", "--movies", str(args.films), "--seed", "42", "--members", "12",
                     "--proposals", "20"], env=env, check=True, stdout=subprocess.DEVNULL)
     with sqlite3.connect(db) as c:
@@ -102,6 +108,13 @@ def main():
             time.sleep(1)
         took = time.perf_counter() - started
         done = stored(port)
+        phone = None
+        if args.site:
+            out = subprocess.run(["node", "bench/phone.mjs", f"http://127.0.0.1:{port}", cookie],
+                                 cwd=os.path.join(os.path.dirname(__file__), "..", "end2end"),
+                                 capture_output=True, text=True, timeout=900).stdout
+            rows_ = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+            phone = next((r for r in rows_ if r["page"] == "/vote" and r["visit"] == "cold"), None)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -115,6 +128,12 @@ def main():
     print(f"\np99 while making posters / p99 without: {rows[1][1]['p99'] / rows[0][1]['p99']:.2f}")
     print(f"{done:,} of {args.films:,} posters stored in {took:.0f} s "
           f"({du(work + '/posters') / 1e6:.1f} MB on disk)\n")
+    if phone:
+        original = sum(len(s) for s in host.sources) / len(host.sources)
+        print(f"/vote (20 proposals) on the phone profile, first screen: {phone['images']} posters, "
+              f"{phone['image_bytes']:,} bytes from Marquee; the same posters hotlinked as originals: "
+              f"{phone['images'] * original:,.0f} bytes; the whole first visit {phone['bytes']:,} bytes, "
+              f"interactive at {phone['hydrated_ms'] / 1000:.2f} s\n")
     subprocess.run([args.binary, "bench-posters", "--count", "20"], check=True)
 
 

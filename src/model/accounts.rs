@@ -30,7 +30,57 @@ pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
     ("round.close", "closed a round early"),
     ("round.extend", "moved a round's deadline"),
     ("round.ballot", "ranked the films of a round"),
+    ("token.create", "created an API token"),
+    ("token.revoke", "revoked an API token"),
+    ("token.write", "changed data with an API token"),
 ];
+
+/// What a personal API token may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// Read everything the member may read.
+    Read,
+    /// Also vote, rank a round's films and rate films.
+    Vote,
+    /// Also what only admins may do (open and close rounds, import films): admins only.
+    Admin,
+}
+
+impl TokenScope {
+    pub const ALL: [TokenScope; 3] = [TokenScope::Read, TokenScope::Vote, TokenScope::Admin];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            TokenScope::Read => "read",
+            TokenScope::Vote => "vote",
+            TokenScope::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            TokenScope::Read => "Read",
+            TokenScope::Vote => "Read and vote",
+            TokenScope::Admin => "Admin",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<TokenScope> {
+        TokenScope::ALL.into_iter().find(|s| s.slug() == slug)
+    }
+}
+
+/// One of a member's API tokens, as their account page lists it (never the token itself).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiTokenInfo {
+    pub id: i64,
+    pub name: String,
+    pub scope: TokenScope,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+}
 
 /// One audit log entry for the admin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

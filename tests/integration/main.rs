@@ -22,5 +22,6 @@ mod predictions;
 mod rounds;
 mod schema;
 mod throttle;
+mod tokens;
 mod voting;
 mod webhook;

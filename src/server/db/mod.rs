@@ -20,6 +20,7 @@ pub mod proposals;
 pub mod rounds;
 pub mod scores;
 pub mod stats;
+pub mod tokens;
 pub mod webhooks;
 
 use crate::error::AppError;

@@ -14,6 +14,7 @@ pub mod posters;
 pub mod predictions;
 pub mod refresher;
 pub mod rounds;
+pub mod tokens;
 pub mod versions;
 pub mod webhook;
 pub mod zones;

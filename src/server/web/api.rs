@@ -447,7 +447,8 @@ async fn put_ballot(
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Marquee API", version = "1", description = "Films, canon predictions, the club's proposals and votes, ratings and recommendations. Errors are `{code, message}` with the HTTP status. Changes need a signed-in session (the site's cookie) and are refused when sent from another site."),
+    info(title = "Marquee API", version = "1", description = "Films, canon predictions, the club's proposals and votes, ratings and recommendations. Errors are `{code, message}` with the HTTP status. A script or bot sends `Authorization: Bearer mq_…` with a personal token made on the account page; each endpoint names the token scope it needs (`read`, `vote` or `admin`). In a browser, the site's session cookie works too, and changes sent from another site are refused."),
+    modifiers(&Security),
     paths(list_movies, genres, movie_detail, put_rating, delete_rating, my_ratings, recommendations, predictions,
           list_proposals, proposal_votes, stats, import, list_rounds, get_round, open_round, close_round, put_ballot),
     components(schemas(ApiError, MovieList, MovieCard, MovieDetail, MovieInfo, CreditRow, MetricRow, AwardRow, ListRow,
@@ -457,6 +458,51 @@ async fn put_ballot(
     tags((name = "movies"), (name = "ratings"), (name = "predictions"), (name = "club"), (name = "rounds"), (name = "admin"))
 )]
 pub struct ApiDoc;
+
+/// Declares the two ways in (a personal token, the site's session) and, on every operation, the
+/// token scope it needs: the same table the server enforces (`tokens::needed_scope`).
+struct Security;
+
+impl utoipa::Modify for Security {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use axum::http::Method;
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        };
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A personal API token (mq_…) made on the account page, with its scope."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new(crate::server::web::auth::COOKIE))),
+        );
+        for (path, item) in doc.paths.paths.iter_mut() {
+            // A concrete path for the table: `{id}` stands for any id.
+            let concrete = path.replace("{id}", "1");
+            for (method, operation) in [
+                (Method::GET, &mut item.get),
+                (Method::PUT, &mut item.put),
+                (Method::POST, &mut item.post),
+                (Method::DELETE, &mut item.delete),
+            ] {
+                if let Some(operation) = operation {
+                    let scope = crate::server::services::tokens::needed_scope(&method, &concrete);
+                    operation.security = Some(vec![
+                        SecurityRequirement::new("token", [scope.slug()]),
+                        SecurityRequirement::new("session", Vec::<String>::new()),
+                    ]);
+                }
+            }
+        }
+    }
+}
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
@@ -470,7 +516,7 @@ async fn not_found() -> AppError {
 const MAX_BODY: usize = 16 * 1024;
 const MAX_IMPORT: usize = 64 * 1024 * 1024;
 
-pub fn routes() -> Router<AppState> {
+pub fn routes(state: AppState) -> Router<AppState> {
     use axum::extract::DefaultBodyLimit;
     use axum::routing::{post, put};
     Router::new()
@@ -493,4 +539,5 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/import", post(import).layer(DefaultBodyLimit::max(MAX_IMPORT)))
         .route("/api/v1", get(not_found))
         .route("/api/v1/{*rest}", get(not_found).post(not_found).put(not_found).delete(not_found))
+        .layer(axum::middleware::from_fn_with_state(state, crate::server::web::auth::api_tokens))
 }

@@ -3,7 +3,7 @@
 //! `services::accounts`.
 
 use crate::error::AppError;
-use crate::model::Viewer;
+use crate::model::{TokenScope, Viewer};
 use crate::server::db::{accounts, attempts, Db};
 use crate::server::services::accounts::{new_token, token_hash, verify_password};
 use crate::server::web::state::app_state;
@@ -33,6 +33,10 @@ impl SessionSlot {
 
     /// The member the session names: the one place a session is looked up, once per request.
     async fn viewer(&self, db: &Db) -> Result<Option<Viewer>, AppError> {
+        // Known already: looked up before, or the member of an API token.
+        if let Some(viewer) = self.viewer.get() {
+            return Ok(viewer.clone());
+        }
         let Some(token) = self.token.clone() else { return Ok(None) };
         let viewer = self
             .viewer
@@ -64,6 +68,73 @@ pub fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String>
         .find(|c| c.name() == name)
         .map(|c| c.value().to_string())
         .filter(|t| t.len() == len && t.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+/// Middleware of the JSON API: a request with `Authorization: Bearer …` is its token's member's
+/// (the session cookie, if any, is not looked at), within the token's scope; a bad, revoked or
+/// expired token is a 401, a token whose scope does not cover the request a 403. Tokens are
+/// read from that header only, never from a cookie or the query string.
+pub async fn api_tokens(
+    axum::extract::State(state): axum::extract::State<crate::server::web::state::AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use crate::server::services::tokens;
+    let refuse = |status: StatusCode, code: &str, message: String| {
+        let mut res = (status, axum::Json(serde_json::json!({ "code": code, "message": message }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer error=\"invalid_token\""));
+        }
+        res
+    };
+    let token = match tokens::bearer(req.headers()) {
+        Ok(Some(token)) => token,
+        Ok(None) => return next.run(req).await,
+        Err(message) => return refuse(StatusCode::UNAUTHORIZED, "unauthorized", message.into()),
+    };
+    let holder = match tokens::holder(&state.db, &token).await {
+        Ok(Some(holder)) => holder,
+        Ok(None) => {
+            return refuse(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "This API token is not valid: it was revoked, has expired, or its member cannot sign in. \
+                 Make a new one on your account page."
+                    .into(),
+            )
+        }
+        Err(err) => return err.into_response(),
+    };
+    let needed = tokens::needed_scope(req.method(), req.uri().path());
+    if holder.scope < needed {
+        return refuse(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "This token may {}; {} {} needs a token that may {}.",
+                holder.scope.label().to_lowercase(),
+                req.method(),
+                req.uri().path(),
+                needed.label().to_lowercase()
+            ),
+        );
+    }
+    let change = (needed > TokenScope::Read).then(|| format!("{} {}", req.method(), req.uri().path()));
+    let ip = {
+        let (parts, body) = req.into_parts();
+        let ip = client_address(&parts, &state.config.site.trusted_proxies).map(|ip| ip.to_string());
+        req = Request::from_parts(parts, body);
+        ip
+    };
+    req.extensions_mut().insert(SessionSlot {
+        token: None,
+        viewer: Arc::new(tokio::sync::OnceCell::new_with(Some(Some(holder.viewer.clone())))),
+    });
+    let res = next.run(req).await;
+    let change = change.filter(|_| res.status().is_success());
+    tokens::used(&state.db, &holder, change, ip).await;
+    res
 }
 
 /// The signed-in member of a plain axum request (the JSON API), if any; looked up once per request.

@@ -229,7 +229,7 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{}/{{name}}", crate::model::poster::PATH), get(poster_file))
         .route(crate::server::web::live::PATH, get(crate::server::web::live::events))
         .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
-        .merge(crate::server::web::api::routes())
+        .merge(crate::server::web::api::routes(state.clone()))
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, guard::provide_page_nonce, {
             let options = state.leptos_options.clone();

@@ -25,6 +25,8 @@ pub struct AppState {
     pub imdb: Arc<ImdbClient>,
     pub refresher: Arc<Refresher>,
     pub posters: Arc<crate::server::services::posters::Posters>,
+    /// API tokens just made, by the session that made them: shown once on its next account page.
+    pub new_tokens: moka::sync::Cache<String, String>,
     pub throttle: Arc<SignInThrottle>,
     pub catalogue: Arc<Catalogue>,
     pub club: Club,
@@ -74,6 +76,10 @@ impl AppState {
                 crate::server::services::posters::PosterStore::from_config(&config.posters, &db),
             )),
             throttle: Arc::new(throttle),
+            new_tokens: moka::sync::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(600))
+                .build(),
             db,
             config: Arc::new(config),
             predictions,
