@@ -8,23 +8,32 @@ use crate::server::services::posters::{process, WIDTHS};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A 1200 × 1800 JPEG at quality 85 with the fine detail of a photograph (noise over gradients and
-/// shapes), as poster originals are: several hundred KB.
+/// A 1200 × 1800 JPEG at quality 85 with detail at every scale, as a photograph has (gradients,
+/// shapes with edges, texture, a little grain): several hundred KB, like poster originals.
 pub fn realistic_source(seed: u64) -> Result<Vec<u8>, image::ImageError> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let (w, h) = (1200u32, 1800u32);
-    let base = [rng.u8(40..200), rng.u8(40..200), rng.u8(40..200)];
-    let (cx, cy, r) = (rng.f32() * w as f32, rng.f32() * h as f32, 200.0 + rng.f32() * 300.0);
+    let base = [rng.f32() * 160.0 + 40.0, rng.f32() * 160.0 + 40.0, rng.f32() * 160.0 + 40.0];
+    let shapes: Vec<(f32, f32, f32, [f32; 3])> = (0..12)
+        .map(|_| {
+            let tint = [rng.f32() * 120.0 - 60.0, rng.f32() * 120.0 - 60.0, rng.f32() * 120.0 - 60.0];
+            (rng.f32() * w as f32, rng.f32() * h as f32, 60.0 + rng.f32() * 260.0, tint)
+        })
+        .collect();
+    let (fx, fy) = (3.0 + rng.f32() * 4.0, 4.0 + rng.f32() * 5.0);
     let image = image::RgbImage::from_fn(w, h, |x, y| {
-        let inside = (x as f32 - cx).powi(2) + (y as f32 - cy).powi(2) < r * r;
-        let shade = (y * 120 / h) as i32 + if inside { 60 } else { 0 };
-        let mut px = [0u8; 3];
-        for (c, p) in px.iter_mut().enumerate() {
-            let noise = rng.i32(-28..=28);
-            *p = (base[c] as i32 + shade - 60 + noise + ((x / 37 + y / 53 + c as u32) % 7) as i32 * 3).clamp(0, 255)
-                as u8;
+        let (xf, yf) = (x as f32, y as f32);
+        let mut px = base;
+        let light = 50.0 * (yf / h as f32) - 25.0 + 18.0 * (xf / 97.0).sin() * (yf / 131.0).cos();
+        let texture = 9.0 * (xf / fx + yf / 11.0).sin() * (yf / fy).sin();
+        for (cx, cy, r, tint) in &shapes {
+            if (xf - cx).powi(2) + (yf - cy).powi(2) < r * r {
+                for c in 0..3 {
+                    px[c] += tint[c];
+                }
+            }
         }
-        image::Rgb(px)
+        image::Rgb(px.map(|v| (v + light + texture + rng.f32() * 10.0 - 5.0).clamp(0.0, 255.0) as u8))
     });
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85).encode_image(&image)?;
