@@ -23,3 +23,19 @@ test("the poster grid adapts to the screen", async ({ page }, testInfo) => {
   if (width < 500) expect(perRow).toBe(2);
   else expect(perRow).toBeGreaterThanOrEqual(5);
 });
+
+test("posters keep their 2:3 shape in lists, cards and the film page", async ({ page }, testInfo) => {
+  for (const [path, selector] of [
+    ["/vote", ".proposal img.poster"],
+    ["/predictions", ".prediction img.poster"],
+    ["/movies", ".poster-grid .card img.poster"],
+    ["/movies/tt15398776", ".film-head img.poster"],
+  ]) {
+    await page.goto(path);
+    await ready(page, testInfo);
+    const poster = page.locator(selector).first();
+    await expect(poster, `${path} shows a poster`).toBeVisible();
+    const box = (await poster.boundingBox())!;
+    expect(box.height / box.width, `${path}: ${box.width}×${box.height}`).toBeCloseTo(1.5, 1);
+  }
+});
