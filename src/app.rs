@@ -52,6 +52,7 @@ mod pages {
         api_docs::ApiDocsPage,
         dashboard::DashboardPage,
         home::HomePage,
+        letterboxd::LetterboxdPage,
         movie::{ForYouPage, MoviePageView},
         movies::MoviesPage,
         predictions::PredictionsPage,
@@ -119,6 +120,7 @@ mod pages {
             SignInRoute => SignInPage,
             RegisterRoute => RegisterPage,
             AccountRoute => AccountPage,
+            LetterboxdRoute => LetterboxdPage,
             AdminRoute => AdminPage,
             AuditRoute => AuditPage,
             ApiDocsRoute => ApiDocsPage,
@@ -152,6 +154,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view={Lazy::<pages::SignInRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/register") view={Lazy::<pages::RegisterRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/account") view={Lazy::<pages::AccountRoute>::new()} ssr=SsrMode::InOrder />
+                    <Route
+                        path=path!("/account/letterboxd")
+                        view={Lazy::<pages::LetterboxdRoute>::new()}
+                        ssr=SsrMode::InOrder
+                    />
                     <Route path=path!("/admin") view={Lazy::<pages::AdminRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/admin/audit") view={Lazy::<pages::AuditRoute>::new()} ssr=SsrMode::InOrder />
                     <Route path=path!("/api/docs") view={Lazy::<pages::ApiDocsRoute>::new()} ssr=SsrMode::InOrder />

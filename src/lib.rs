@@ -6,6 +6,8 @@ pub mod ballots;
 pub mod calendar;
 pub mod components;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod letterboxd;
 pub mod model;
 pub mod packed;
 pub mod pages;

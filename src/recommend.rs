@@ -82,11 +82,11 @@ impl Taste {
     }
 }
 
-/// The `limit` best films for a member who rated `ratings` (film index, stars), best first,
-/// never one they rated.
-pub fn recommend(films: &[TasteFilm], ratings: &[(usize, f32)], limit: usize) -> Vec<Recommendation> {
+/// The `limit` best films for a member who rated `ratings` (film index, stars) and has `seen`
+/// other films, best first, never one they rated or saw.
+pub fn recommend(films: &[TasteFilm], ratings: &[(usize, f32)], seen: &[usize], limit: usize) -> Vec<Recommendation> {
     let taste = Taste::learn(films, ratings);
-    let rated: std::collections::HashSet<usize> = ratings.iter().map(|r| r.0).collect();
+    let rated: std::collections::HashSet<usize> = ratings.iter().map(|r| r.0).chain(seen.iter().copied()).collect();
     let mut scored: Vec<(usize, f32)> = films
         .iter()
         .enumerate()
@@ -168,20 +168,27 @@ mod tests {
 
     #[test]
     fn follows_the_members_taste_and_skips_rated_films() {
-        let recs = recommend(&catalogue(), &[(0, 5.0), (1, 1.0)], 3);
+        let recs = recommend(&catalogue(), &[(0, 5.0), (1, 1.0)], &[], 3);
         let films: Vec<usize> = recs.iter().map(|r| r.film).collect();
         assert_eq!(films[0], 2, "same director as a five-star film comes first: {recs:?}");
         assert_eq!(films[1], 3, "then another drama");
         assert!(!films.contains(&0) && !films.contains(&1), "rated films are never recommended");
         assert_eq!(recs[0].reason, Reason::SameDirector(0));
         assert_eq!(recs[1].reason, Reason::SimilarTo(0));
-        let all = recommend(&catalogue(), &[(0, 5.0), (1, 1.0)], 10);
+        let all = recommend(&catalogue(), &[(0, 5.0), (1, 1.0)], &[], 10);
         assert_eq!(all.last().unwrap().film, 4, "the disliked genre sinks despite its popularity: {all:?}");
     }
 
     #[test]
+    fn films_already_seen_are_not_recommended() {
+        let recs = recommend(&catalogue(), &[], &[4, 2], 10);
+        assert_eq!(recs.len(), 4);
+        assert!(recs.iter().all(|r| r.film != 4 && r.film != 2), "{recs:?}");
+    }
+
+    #[test]
     fn cold_start_ranks_by_quality() {
-        let recs = recommend(&catalogue(), &[], 2);
+        let recs = recommend(&catalogue(), &[], &[], 2);
         assert_eq!(recs[0].film, 4, "well rated and widely seen");
         assert!(recs.iter().all(|r| r.reason == Reason::Popular));
         assert!(recs[0].score >= recs[1].score);
@@ -189,8 +196,8 @@ mod tests {
 
     #[test]
     fn changing_a_rating_changes_the_recommendations() {
-        let likes_drama = recommend(&catalogue(), &[(0, 5.0)], 1)[0].film;
-        let likes_horror = recommend(&catalogue(), &[(0, 1.0), (1, 5.0)], 1)[0].film;
+        let likes_drama = recommend(&catalogue(), &[(0, 5.0)], &[], 1)[0].film;
+        let likes_horror = recommend(&catalogue(), &[(0, 1.0), (1, 5.0)], &[], 1)[0].film;
         assert_ne!(likes_drama, likes_horror);
         assert_eq!(likes_horror, 4);
     }
@@ -205,7 +212,7 @@ mod tests {
 
     #[test]
     fn limits_are_respected() {
-        assert!(recommend(&catalogue(), &[], 0).is_empty());
-        assert_eq!(recommend(&catalogue(), &[], 100).len(), 6);
+        assert!(recommend(&catalogue(), &[], &[], 0).is_empty());
+        assert_eq!(recommend(&catalogue(), &[], &[], 100).len(), 6);
     }
 }

@@ -2,6 +2,13 @@
 
 use crate::error::AppError;
 
+/// Lower-cased with accents removed, so "Amélie" is found by "amelie".
+#[cfg(feature = "ssr")]
+pub fn fold_text(s: &str) -> String {
+    use unicode_normalization::{char::is_combining_mark, UnicodeNormalization};
+    s.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
+}
+
 /// The highest page number any list accepts; beyond it nobody is paging by hand.
 pub const MAX_PAGE: u32 = 10_000;
 

@@ -4,6 +4,7 @@
 mod accounts;
 mod catalogue;
 mod club;
+mod letterboxd;
 mod operations;
 mod paging;
 pub mod poster;
@@ -13,6 +14,7 @@ mod rounds;
 pub use accounts::*;
 pub use catalogue::*;
 pub use club::*;
+pub use letterboxd::*;
 pub use operations::*;
 pub use paging::*;
 pub use predictions::*;

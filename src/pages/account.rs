@@ -299,6 +299,12 @@ pub fn AccountPage() -> impl IntoView {
                     })}
                 </ErrorBoundary>
             </Suspense>
+            <h2 id="letterboxd">"Your film history"</h2>
+            <p>
+                "Keep your ratings and viewings on Letterboxd? "
+                <a href="/account/letterboxd">"Import them from Letterboxd"</a>
+                ": they shape your picks, and the club sees them only if you say so."
+            </p>
             <CalendarLink />
             <ApiTokens />
             <h2>"Change password"</h2>

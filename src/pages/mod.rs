@@ -3,6 +3,7 @@ pub mod admin;
 pub mod api_docs;
 pub mod dashboard;
 pub mod home;
+pub mod letterboxd;
 pub mod movie;
 pub mod movies;
 pub mod not_found;

@@ -15,6 +15,7 @@ mod imdb;
 mod instances;
 mod layers;
 mod leases;
+mod letterboxd;
 mod live;
 mod posters;
 mod prediction_inputs;

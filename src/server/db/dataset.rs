@@ -1,9 +1,6 @@
 //! A batch of catalogue data in plain structs, as the demo file and the synthetic generator produce
 //! it and as `db::load` writes it. No database or web types in here.
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
     pub festivals: Vec<Festival>,
@@ -98,10 +95,7 @@ pub const TMDB: &str = "tmdb";
 pub const METACRITIC: &str = "metacritic";
 pub const ROTTEN_TOMATOES: &str = "rotten_tomatoes";
 
-/// Lower-cased with accents removed, so "Amélie" is found by "amelie".
-pub fn fold_text(s: &str) -> String {
-    s.nfd().filter(|c| !is_combining_mark(*c)).flat_map(char::to_lowercase).collect()
-}
+pub use crate::validate::fold_text;
 
 pub fn person_key_for_name(name: &str) -> String {
     format!("name:{}", fold_text(name.trim()))

@@ -11,6 +11,7 @@ pub mod dataset;
 pub mod imdb_cache;
 pub mod import;
 pub mod leases;
+pub mod letterboxd;
 pub mod load;
 pub mod movies;
 pub mod notices;

@@ -206,8 +206,8 @@ pub async fn facts(
                (SELECT MAX(p.watched_at) FROM proposals p WHERE p.movie_id = $1 AND p.status = 'watched') AS watched_at, \
                (SELECT AVG(CAST(w.half_stars AS DOUBLE PRECISION)) / 2 FROM watch_ratings w JOIN proposals p ON p.id = w.proposal_id \
                   WHERE p.movie_id = $1) AS watch_stars, \
-               (SELECT AVG(CAST(r.half_stars AS DOUBLE PRECISION)) / 2 FROM ratings r WHERE r.movie_id = $1) AS member_stars, \
-               (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = $1) AS member_ratings",
+               (SELECT AVG(CAST(r.half_stars AS DOUBLE PRECISION)) / 2 FROM ratings r WHERE r.movie_id = $1 AND r.shared) AS member_stars, \
+               (SELECT COUNT(*) FROM ratings r WHERE r.movie_id = $1 AND r.shared) AS member_ratings",
         )
         .bind(movie_id)
         .fetch_one(pool)

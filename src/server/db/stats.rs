@@ -13,7 +13,7 @@ pub async fn site_stats(db: &Db, fresh_secs: i64) -> Result<SiteStats, sqlx::Err
                (SELECT COUNT(*) FROM users WHERE disabled = $1) AS members, \
                (SELECT COUNT(*) FROM proposals WHERE status = 'active') AS active_proposals, \
                (SELECT COUNT(*) FROM votes) AS votes, \
-               (SELECT COUNT(*) FROM ratings) + (SELECT COUNT(*) FROM watch_ratings) AS ratings, \
+               (SELECT COUNT(*) FROM ratings WHERE shared) + (SELECT COUNT(*) FROM watch_ratings) AS ratings, \
                (SELECT COUNT(*) FROM list_memberships) AS list_entries, \
                (SELECT COUNT(*) FROM nominations) AS nominations, \
                (SELECT COUNT(*) FROM proposals WHERE status IN ('active', 'watched') \

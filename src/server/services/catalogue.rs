@@ -247,7 +247,12 @@ impl Catalogue {
                     .into_iter()
                     .filter_map(|(movie, half)| index.by_id.get(&movie).map(|&i| (i, half as f32 / 2.0)))
                     .collect();
-                let recs = recommend::recommend(&index.films, &ratings, limit);
+                let seen: Vec<usize> = crate::server::db::letterboxd::watched_movies(db, user_id)
+                    .await?
+                    .into_iter()
+                    .filter_map(|movie| index.by_id.get(&movie).copied())
+                    .collect();
+                let recs = recommend::recommend(&index.films, &ratings, &seen, limit);
                 // One query for the recommended films and the rated films their reasons name.
                 let named = recs.iter().filter_map(|r| match r.reason {
                     Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(index.ids[i]),
@@ -329,6 +334,11 @@ impl Catalogue {
         let _ = self.changed(db, Change::Counts).await;
     }
 
+    /// A member imported their film history.
+    pub async fn history_changed(&self, db: &Db, user: i64, shared: bool) {
+        let _ = self.changed(db, Change::History { user, shared }).await;
+    }
+
     /// Films were added or changed (an import): everything is rebuilt.
     pub async fn catalogue_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
         self.changed(db, Change::Catalogue).await
@@ -355,6 +365,10 @@ impl Catalogue {
             }
             Change::Club { movie: None } | Change::Vote { movie: None, .. } | Change::Round { .. } => {
                 self.details.clear().await + self.stats.clear().await
+            }
+            Change::History { user, shared } => {
+                self.recommendations.invalidate(&user).await
+                    + if shared { self.details.clear().await + self.stats.clear().await } else { 0 }
             }
             Change::Counts => self.stats.clear().await,
             Change::Catalogue | Change::Everything => self.reload(db).await?,

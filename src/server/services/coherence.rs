@@ -26,6 +26,9 @@ pub enum Change {
     Round { id: i64 },
     /// A member rated a film: that film's page and that member's recommendations.
     Rating { user: i64, movie: i64 },
+    /// A member imported their film history: their recommendations, and when they shared their
+    /// ratings, every film page and the counts.
+    History { user: i64, shared: bool },
     /// Something the site counts changed (a new member).
     Counts,
     /// Films were added or changed (an import): every cache built from the catalogue.

@@ -9,6 +9,7 @@ pub mod coherence;
 pub mod imdb;
 pub mod import;
 pub mod leases;
+pub mod letterboxd;
 pub mod live;
 pub mod posters;
 pub mod predictions;

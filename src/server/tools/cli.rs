@@ -105,6 +105,15 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', default_value = "100000")]
         movies: Vec<usize>,
     },
+    /// Import a generated Letterboxd export (read, match, store, apply, apply again); print a table
+    BenchLetterboxd {
+        /// Films in the export
+        #[arg(long, default_value_t = 5000)]
+        films: usize,
+        /// Films in the catalogue it is matched against
+        #[arg(long, default_value_t = 20000)]
+        catalogue: usize,
+    },
     /// Make posters from realistic originals and print their cost and sizes against the originals
     BenchPosters {
         /// How many originals to make posters of
@@ -168,6 +177,9 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
         Command::BenchCatalogue { movies } => crate::server::tools::bench::run_catalogue(&movies).await,
         Command::BenchVoting { proposals, requests, seconds } => {
             crate::server::tools::bench::run_voting(&proposals, requests.max(1), seconds.max(1)).await
+        }
+        Command::BenchLetterboxd { films, catalogue } => {
+            crate::server::tools::bench::run_letterboxd(films.max(1), catalogue.max(1)).await
         }
         Command::BenchPosters { count, write_sources } => {
             let count = count.max(1);

@@ -229,6 +229,12 @@ pub fn router(state: AppState) -> Router {
         .route(&format!("{}/{{name}}", crate::model::poster::PATH), get(poster_file))
         .route(crate::server::web::live::PATH, get(crate::server::web::live::events))
         .route("/metrics", get(crate::server::web::metrics::metrics_endpoint))
+        .route(
+            crate::server::web::letterboxd::PATH,
+            axum::routing::post(crate::server::web::letterboxd::upload).layer(axum::extract::DefaultBodyLimit::max(
+                crate::server::services::letterboxd::MAX_UPLOAD as usize + 64 * 1024,
+            )),
+        )
         .merge(crate::server::web::api::routes(state.clone()))
         .nest_service(&format!("/{}", state.leptos_options.site_pkg_dir), bundle_files(&state.leptos_options))
         .leptos_routes_with_context(&state, routes, guard::provide_page_nonce, {

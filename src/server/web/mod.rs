@@ -7,6 +7,7 @@ pub mod compress;
 pub mod flush;
 pub mod guard;
 pub mod http;
+pub mod letterboxd;
 pub mod live;
 pub mod metrics;
 pub mod page_cache;

@@ -13,10 +13,12 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 mod catalogue;
+mod letterboxd;
 mod posters;
 mod voting;
 
 pub use catalogue::run_catalogue;
+pub use letterboxd::run_letterboxd;
 pub use posters::{run_posters, write_sources};
 pub use voting::run_voting;
 
