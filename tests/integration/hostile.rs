@@ -147,6 +147,10 @@ const QUERY_TARGETS: &[(&str, Who)] = &[
     ("/api/list_proposals?offset=0&limit=", Who::Anonymous),
     ("/api/watched_films?page=", Who::Member),
     ("/api/all_voters?proposal_id=", Who::Anonymous),
+    ("/account/letterboxd?import=", Who::Member),
+    ("/account/letterboxd?page=", Who::Member),
+    ("/api/letterboxd_review?import=", Who::Member),
+    ("/api/letterboxd_review?page=", Who::Member),
 ];
 
 /// What each server function that changes something takes, and a valid value for each argument.
@@ -215,7 +219,13 @@ impl Kind {
 }
 
 /// Refusals are checked against a target that exists, so a wrong answer would change something.
-fn server_fns(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<(ServerFn, Vec<(&'static str, String)>)> {
+fn server_fns(
+    proposal: i64,
+    movie: i64,
+    user: i64,
+    round: i64,
+    import: i64,
+) -> Vec<(ServerFn, Vec<(&'static str, String)>)> {
     let r = round.to_string();
     // A ranked ballot's field is named by the proposal it numbers.
     let rank_field: &'static str = Box::leak(format!("ranks%5B{proposal}%5D").into_boxed_str());
@@ -324,6 +334,11 @@ fn server_fns(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<(ServerFn
             ],
         ),
         (
+            // The member's pending Letterboxd import (made in `setup`): applied, it would add a rating.
+            ServerFn { path: "/api/apply_letterboxd_import", who: Who::Member, args: &[("import", Kind::Id)] },
+            vec![("import", import.to_string())],
+        ),
+        (
             ServerFn { path: "/api/close_round", who: Who::Admin, args: &[("round_id", Kind::Id)] },
             vec![("round_id", r.clone())],
         ),
@@ -343,7 +358,7 @@ fn form(pairs: &[(&str, String)]) -> Vec<u8> {
 }
 
 /// Every case, given the ids of real rows the refusals aim at.
-fn cases(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<Case> {
+fn cases(proposal: i64, movie: i64, user: i64, round: i64, import: i64) -> Vec<Case> {
     let mut all = Vec::new();
 
     // Ids in paths and id parameters.
@@ -380,7 +395,7 @@ fn cases(proposal: i64, movie: i64, user: i64, round: i64) -> Vec<Case> {
     }
 
     // Server functions: one bad argument at a time, then bodies that cannot be read at all.
-    for (f, valid) in server_fns(proposal, movie, user, round) {
+    for (f, valid) in server_fns(proposal, movie, user, round, import) {
         for (name, kind) in f.args {
             for bad in kind.bad() {
                 let pairs: Vec<(&str, String)> =
@@ -502,6 +517,8 @@ async fn snapshot(db: &Db) -> BTreeMap<&'static str, String> {
         ("invites", "SELECT COUNT(*) || '' FROM invites"),
         ("rounds", "SELECT COUNT(*) || ':' || COALESCE(SUM(deadline), 0) || ':' || COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM rounds"),
         ("ranked_ballots", "SELECT COUNT(*) || '' FROM ranked_ballots"),
+        ("member_watches", "SELECT COUNT(*) || '' FROM member_watches"),
+        ("letterboxd_imports", "SELECT COUNT(*) || ':' || COALESCE(SUM(CASE WHEN applied_at IS NULL THEN 0 ELSE 1 END), 0) FROM letterboxd_imports"),
     ];
     let mut out = BTreeMap::new();
     for (name, sql) in queries {
@@ -614,6 +631,31 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
             .fetch_one(pool)
             .await
             .unwrap());
+    // A pending Letterboxd import of the member, its films named with payloads: one matched to the
+    // film, one that several films fit.
+    let film = |name: &str, state, movie_id, candidates: &str| marquee::server::db::letterboxd::DryRunFilm {
+        name: name.to_string(),
+        year: Some(2023),
+        half_stars: Some(7),
+        rated_on: Some("2024-01-01".into()),
+        watches: "2024-01-01".into(),
+        state,
+        movie_id,
+        candidates: candidates.to_string(),
+    };
+    let import: i64 = marquee::server::db::letterboxd::save(
+        &t.db,
+        user,
+        PAYLOADS[0],
+        &[PAYLOADS[1].to_string()],
+        &[
+            film(PAYLOADS[0], marquee::model::MatchState::Matched, Some(movie), ""),
+            film(PAYLOADS[1], marquee::model::MatchState::Ambiguous, None, &movie.to_string()),
+        ],
+    )
+    .await
+    .unwrap();
+    assert!(import > 0);
     (server, member, admin, proposal, movie, user)
 }
 
@@ -628,7 +670,13 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
             .fetch_one(pool)
             .await
             .unwrap());
-        let all = cases(proposal, movie, user, round);
+        let import: i64 =
+            on_pool!(&t.db, |pool| sqlx::query_scalar("SELECT id FROM letterboxd_imports WHERE user_id = $1")
+                .bind(user)
+                .fetch_one(pool)
+                .await
+                .unwrap());
+        let all = cases(proposal, movie, user, round, import);
         assert!(all.len() >= 250, "the suite has {} cases", all.len());
         let mut failures = Vec::new();
         let mut by_group: BTreeMap<&str, usize> = BTreeMap::new();
@@ -716,6 +764,7 @@ async fn stored_payloads_are_shown_as_text_on_every_page() {
             "/api/docs".into(),
             "/rounds".into(),
             "/rounds/1".into(),
+            "/account/letterboxd".into(),
         ];
         let mut shown_escaped = 0;
         for page in &pages {
