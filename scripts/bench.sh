@@ -9,7 +9,8 @@
 #   4. a busy evening: 200 members voting in a closed loop for a minute on each backend, with the
 #      default request limits (scripts/bench_busy.py): no 5xx is the goal, and
 #   5. posters: /vote's latency while 2,000 posters are downloaded and made in the background, and
-#      what a poster costs against its original (scripts/bench_posters.py).
+#      what a poster costs against its original (scripts/bench_posters.py), and
+#   6. a 5,000-film Letterboxd export matched and imported, on both backends.
 # The tables are printed and saved to docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,3 +36,5 @@ echo "==> a busy evening: 200 members voting as fast as they can, on both backen
 scripts/with-postgres.sh python3 scripts/bench_busy.py --binary target/marquee --postgres
 echo "==> posters made in the background while members load /vote"
 python3 scripts/bench_posters.py --binary target/marquee
+echo "==> a 5,000-film Letterboxd export, on both backends"
+RUST_LOG=warn scripts/with-postgres.sh target/marquee bench-letterboxd
