@@ -321,8 +321,26 @@ impl Drop for TrackedBody {
 
 /// Per request: a fresh `RequestStats` for everything it runs; when the body has been sent, one log
 /// line (id, route, status, latency, SQL statements, cache hits/misses) and the HTTP metrics.
+/// When this process last began or finished a request, in milliseconds of its own clock: how long
+/// the server has been quiet, for background work that should wait for a lull.
+static LAST_REQUEST_MS: AtomicU64 = AtomicU64::new(0);
+
+fn clock_ms() -> u64 {
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1
+}
+
+/// How long since this server last began or finished a request (forever, if it never served one).
+pub fn quiet_for() -> std::time::Duration {
+    match LAST_REQUEST_MS.load(Ordering::Relaxed) {
+        0 => std::time::Duration::MAX,
+        last => std::time::Duration::from_millis(clock_ms().saturating_sub(last)),
+    }
+}
+
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
+    LAST_REQUEST_MS.store(clock_ms(), Ordering::Relaxed);
     // Route templates, not raw paths, keep the label set small.
     let route =
         req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_string()).unwrap_or_else(|| "fallback".into());
@@ -333,6 +351,7 @@ pub async fn track(req: Request, next: Next) -> Response {
     let status = res.status().as_u16();
     let (parts, body) = res.into_parts();
     let report = Box::new(move |s: &RequestStats| {
+        LAST_REQUEST_MS.store(clock_ms(), Ordering::Relaxed);
         let latency = started.elapsed();
         let queries = s.queries.load(Ordering::Relaxed);
         let labels = [("route", route.clone()), ("method", method.clone()), ("status", status.to_string())];

@@ -149,13 +149,34 @@ pub fn process(bytes: &[u8]) -> Result<Processed, PosterError> {
     Ok(Processed { key, variants })
 }
 
-/// Makes the calling thread yield the CPU to every other (nice 19); Linux gives each thread its own.
+/// Makes the calling thread run only when a core would otherwise idle (Linux's SCHED_IDLE: a
+/// request's thread that wakes up takes the core from it at once, where a nice 19 thread would keep
+/// it to the end of its time slice); nice 19 where that is refused. Linux gives each thread its own.
 fn lowest_priority() {
     #[cfg(target_os = "linux")]
-    // SAFETY: plain system calls on this thread's own id.
+    // SAFETY: plain system calls on this thread's own id, with a parameter that lives across the call.
     unsafe {
         let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
         libc::setpriority(libc::PRIO_PROCESS, tid, 19);
+        let param = libc::sched_param { sched_priority: 0 };
+        libc::sched_setscheduler(0, libc::SCHED_IDLE, &param);
+    }
+}
+
+/// Waits until the server has had no request for `LULL` (at most `LONGEST_WAIT`). Making a
+/// poster takes a core for a tenth of a second and fills its caches; requests that share the core
+/// with it are slower even when it yields at once, so under load posters wait for a quiet moment.
+/// A busy server still makes one poster every `LONGEST_WAIT`.
+async fn wait_for_a_lull() {
+    const LULL: Duration = Duration::from_millis(250);
+    const LONGEST_WAIT: Duration = Duration::from_secs(30);
+    let started = Instant::now();
+    loop {
+        let quiet = crate::server::observe::quiet_for();
+        if quiet >= LULL || started.elapsed() >= LONGEST_WAIT {
+            return;
+        }
+        tokio::time::sleep((LULL - quiet).max(Duration::from_millis(50))).await;
     }
 }
 
@@ -377,6 +398,7 @@ impl Posters {
         let urls = db::posters::due(db, now(), limit).await?;
         let mut report = PosterReport { due: urls.len(), ..Default::default() };
         for url in urls {
+            wait_for_a_lull().await;
             let started = Instant::now();
             match self.fetch_one(&url).await {
                 Ok((key, downloaded, stored)) => {
@@ -393,8 +415,8 @@ impl Posters {
                     report.failed += 1;
                 }
             }
-            // A quarter of one core at most: pause three times as long as the poster took.
-            tokio::time::sleep((started.elapsed() * 3).min(Duration::from_secs(5))).await;
+            // Half a core at most when the machine is otherwise idle: pause as long as the poster took.
+            tokio::time::sleep(started.elapsed().min(Duration::from_secs(5))).await;
         }
         Ok(report)
     }
