@@ -205,14 +205,12 @@ impl<R> Capped<R> {
     }
 }
 
-const OVER_CAP: &str = "over the cap";
-
 impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
         if self.read > self.cap {
-            return Err(std::io::Error::other(OVER_CAP));
+            return Err(std::io::ErrorKind::FileTooLarge.into());
         }
         Ok(n)
     }
@@ -258,13 +256,14 @@ impl Builder {
     }
 
     fn read_csv<R: Read>(&mut self, input: &mut Capped<R>, file: &str, kind: Kind) -> Result<(), ExportError> {
+        let cap = input.cap;
         let mut reader = csv::ReaderBuilder::new().flexible(true).has_headers(false).from_reader(input);
         let mut record = csv::ByteRecord::new();
-        let io_error = |e: csv::Error, file: &str| match e.kind() {
-            csv::ErrorKind::Io(io) if io.to_string() == OVER_CAP => too_large(file, 0),
+        let read_error = |e: csv::Error| match e.kind() {
+            csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::FileTooLarge => too_large(file, cap),
             _ => ExportError::Io(format!("{file}: {e}")),
         };
-        if !reader.read_byte_record(&mut record).map_err(|e| io_error(e, file))? {
+        if !reader.read_byte_record(&mut record).map_err(read_error)? {
             return Err(ExportError::UnknownColumns { file: file.to_string() });
         }
         let header: Vec<String> = record
@@ -291,17 +290,8 @@ impl Builder {
         };
         self.files_read += 1;
         loop {
-            match reader.read_byte_record(&mut record) {
-                Ok(true) => {}
-                Ok(false) => break,
-                Err(e) => {
-                    return Err(match e.kind() {
-                        csv::ErrorKind::Io(io) if io.to_string() == OVER_CAP => {
-                            too_large(file, self.limits.file_bytes.min(self.limits.total_bytes))
-                        }
-                        _ => io_error(e, file),
-                    })
-                }
+            if !reader.read_byte_record(&mut record).map_err(read_error)? {
+                break;
             }
             let line = record.position().map_or(0, |p| p.line());
             if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {

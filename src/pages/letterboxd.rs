@@ -58,11 +58,11 @@ pub async fn apply_letterboxd_import(
 pub fn LetterboxdPage() -> impl IntoView {
     let query = use_query_map();
     let import = move || query.read().get("import").and_then(|v| v.trim().parse::<i64>().ok());
-    let page = move || query.read().get("page").and_then(|v| v.trim().parse::<u32>().ok());
+    let page = crate::pages::page_from_query();
     let apply = ServerAction::<ApplyLetterboxdImport>::new();
     let review = Resource::new_blocking(
         move || (import(), page(), apply.version().get()),
-        |(import, page, _)| letterboxd_review(import, page),
+        |(import, page, _)| letterboxd_review(import, Some(page)),
     );
     view! {
         <Title text="Import from Letterboxd" />

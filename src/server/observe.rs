@@ -319,8 +319,6 @@ impl Drop for TrackedBody {
     }
 }
 
-/// Per request: a fresh `RequestStats` for everything it runs; when the body has been sent, one log
-/// line (id, route, status, latency, SQL statements, cache hits/misses) and the HTTP metrics.
 /// When this process last began or finished a request, in milliseconds of its own clock: how long
 /// the server has been quiet, for background work that should wait for a lull.
 static LAST_REQUEST_MS: AtomicU64 = AtomicU64::new(0);
@@ -338,6 +336,8 @@ pub fn quiet_for() -> std::time::Duration {
     }
 }
 
+/// Per request: a fresh `RequestStats` for everything it runs; when the body has been sent, one log
+/// line (id, route, status, latency, SQL statements, cache hits/misses) and the HTTP metrics.
 pub async fn track(req: Request, next: Next) -> Response {
     let started = Instant::now();
     LAST_REQUEST_MS.store(clock_ms(), Ordering::Relaxed);

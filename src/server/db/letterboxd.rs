@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 /// Every catalogue film's titles and year, for matching.
 pub async fn catalogue_titles(db: &Db) -> Result<Vec<CatalogueTitle>, sqlx::Error> {
     let rows: Vec<(i64, String, Option<String>, Option<i32>)> = on_pool!(db, |pool| {
-        sqlx::query_as("SELECT id, title, original_title, CAST(year AS INTEGER) FROM movies").fetch_all(pool).await
+        sqlx::query_as("SELECT id, title, original_title, year FROM movies").fetch_all(pool).await
     })?;
     Ok(rows
         .into_iter()
@@ -118,12 +118,16 @@ fn ids(list: &str) -> impl Iterator<Item = i64> + '_ {
 }
 
 const FILM_COLUMNS: &str = "f.position, f.name, f.year, f.half_stars, f.watches, f.state, f.movie_id, f.candidates, \
-                            m.title, CAST(m.year AS INTEGER) AS movie_year \
+                            m.title, m.year AS movie_year \
                             FROM letterboxd_import_films f LEFT JOIN movies m ON m.id = f.movie_id";
 
 /// The member's import `id` (`None` if it is not theirs or not there), with one page of matches.
+/// What the review reads in one go: the import, its counts by state, the films to pick, those not
+/// found, one page of the matched, that page's number and the number of pages.
+type Stored = (ImportRow, Vec<(String, i64)>, Vec<FilmRow>, Vec<FilmRow>, Vec<FilmRow>, u32, u32);
+
 pub async fn review(db: &Db, user: i64, id: i64, page: u32) -> Result<Option<ImportReview>, sqlx::Error> {
-    on_pool!(db, |pool| {
+    let stored: Option<Stored> = on_pool!(db, |pool| {
         let Some(import) = sqlx::query_as::<_, ImportRow>(
             "SELECT id, file_name, created_at, applied_at, shared, result, films, skipped \
              FROM letterboxd_imports WHERE id = $1 AND user_id = $2",
@@ -159,50 +163,49 @@ pub async fn review(db: &Db, user: i64, id: i64, page: u32) -> Result<Option<Imp
         let page = page.clamp(1, pages);
         let matched_page =
             of_state(MatchState::Matched, MATCHED_PER_PAGE as i64, ((page - 1) * MATCHED_PER_PAGE) as i64).await?;
-        let wanted: Vec<i64> = to_pick.iter().flat_map(|f| ids(&f.candidates).collect::<Vec<_>>()).collect();
-        let mut names: HashMap<i64, CatalogueFilm> = HashMap::new();
-        for chunk in wanted.chunks(CHUNK) {
-            let mut q = sqlx::QueryBuilder::new("SELECT id, title, CAST(year AS INTEGER) FROM movies WHERE id IN (");
-            let mut sep = q.separated(", ");
-            for id in chunk {
-                sep.push_bind(*id);
-            }
-            q.push(")");
-            let rows: Vec<(i64, String, Option<i32>)> = q.build_query_as().fetch_all(pool).await?;
-            names.extend(rows.into_iter().map(|(id, title, year)| (id, CatalogueFilm { id, title, year })));
-        }
-        let film = |row: FilmRow| ImportFilm {
-            position: row.position,
-            watches: row.watches.split(',').filter(|w| !w.is_empty()).count() as i32,
-            state: MatchState::parse(&row.state).unwrap_or(MatchState::Missing),
-            film: match (row.movie_id, row.title) {
-                (Some(id), Some(title)) => Some(CatalogueFilm { id, title, year: row.movie_year }),
-                _ => None,
-            },
-            candidates: ids(&row.candidates).filter_map(|id| names.get(&id).cloned()).collect(),
-            name: row.name,
-            year: row.year,
-            half_stars: row.half_stars,
-        };
-        Ok(Some(ImportReview {
-            id: import.id,
-            file_name: import.file_name,
-            created_at: import.created_at,
-            applied_at: import.applied_at,
-            shared: import.shared,
-            result: import.result,
-            films: import.films as i64,
-            matched,
-            ambiguous: count(MatchState::Ambiguous),
-            missing: count(MatchState::Missing),
-            skipped: import.skipped.lines().map(str::to_string).collect(),
-            to_pick: to_pick.into_iter().map(film).collect(),
-            not_found: not_found.into_iter().map(film).collect(),
-            matched_page: matched_page.into_iter().map(film).collect(),
-            page,
-            pages,
-        }))
-    })
+        Ok::<_, sqlx::Error>(Some((import, counts, to_pick, not_found, matched_page, page, pages)))
+    })?;
+    let Some((import, counts, to_pick, not_found, matched_page, page, pages)) = stored else { return Ok(None) };
+    // The candidates' names, read as the catalogue's cards are.
+    let wanted: Vec<i64> = to_pick.iter().flat_map(|f| ids(&f.candidates).collect::<Vec<_>>()).collect();
+    let names: HashMap<i64, CatalogueFilm> = super::movies::cards(db, &wanted)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, CatalogueFilm { id: c.id, title: c.title, year: c.year }))
+        .collect();
+    let count = |state: MatchState| counts.iter().find(|(s, _)| s == state.slug()).map_or(0, |c| c.1);
+    let matched = count(MatchState::Matched);
+    let film = |row: FilmRow| ImportFilm {
+        position: row.position,
+        watches: row.watches.split(',').filter(|w| !w.is_empty()).count() as i32,
+        state: MatchState::parse(&row.state).unwrap_or(MatchState::Missing),
+        film: match (row.movie_id, row.title) {
+            (Some(id), Some(title)) => Some(CatalogueFilm { id, title, year: row.movie_year }),
+            _ => None,
+        },
+        candidates: ids(&row.candidates).filter_map(|id| names.get(&id).cloned()).collect(),
+        name: row.name,
+        year: row.year,
+        half_stars: row.half_stars,
+    };
+    Ok(Some(ImportReview {
+        id: import.id,
+        file_name: import.file_name,
+        created_at: import.created_at,
+        applied_at: import.applied_at,
+        shared: import.shared,
+        result: import.result,
+        films: import.films as i64,
+        matched,
+        ambiguous: count(MatchState::Ambiguous),
+        missing: count(MatchState::Missing),
+        skipped: import.skipped.lines().map(str::to_string).collect(),
+        to_pick: to_pick.into_iter().map(film).collect(),
+        not_found: not_found.into_iter().map(film).collect(),
+        matched_page: matched_page.into_iter().map(film).collect(),
+        page,
+        pages,
+    }))
 }
 
 /// The member's newest import, if any.
