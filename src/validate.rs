@@ -280,6 +280,13 @@ pub fn is_local_path(p: &str) -> bool {
         && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
+/// Whether every name and value of a form body or query string is UTF-8 once percent-decoded.
+/// Browsers send nothing else; a `%ff` is a client's mistake to refuse, not to store as "�".
+pub fn form_is_utf8(form: &[u8]) -> bool {
+    std::str::from_utf8(form).is_ok()
+        && form.split(|&b| b == b'&').all(|pair| percent_encoding::percent_decode(pair).decode_utf8().is_ok())
+}
+
 /// Control characters (NUL among them, which PostgreSQL refuses in text) have no place in names,
 /// titles or searches.
 pub fn has_control(s: &str) -> bool {
@@ -354,6 +361,17 @@ pub fn ballot_ids(ids: &[i64], open: &[i64]) -> Result<Vec<i64>, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forms_must_decode_to_utf8() {
+        for good in ["", "a=1&b=two", "name=caf%C3%A9&q=%E2%9C%93+x", "x=%25ff", "flag", "a=%2", "k=%zz"] {
+            assert!(form_is_utf8(good.as_bytes()), "{good}");
+        }
+        for bad in ["name=%ff", "a=1&b=%C3", "%ED%A0%80=x", "x=%c0%ae"] {
+            assert!(!form_is_utf8(bad.as_bytes()), "{bad}");
+        }
+        assert!(!form_is_utf8(b"name=\xff\xfe"));
+    }
 
     #[test]
     fn pages_in_range_pass() {

@@ -289,14 +289,19 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
         ));
     }
     if is_server_fn && announced.is_some_and(|n| n > SERVER_FN_MAX_BODY as u64) {
-        return closing(plain_error(
-            req.headers(),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            &format!("The request is too large: at most {} KiB.", SERVER_FN_MAX_BODY / 1024),
-        ));
+        return closing(too_large(req.headers()));
+    }
+    if is_server_fn && !crate::validate::form_is_utf8(req.uri().query().unwrap_or("").as_bytes()) {
+        return not_text(req.headers());
     }
     let has_body = announced.is_some_and(|n| n > 0) || req.headers().contains_key(header::TRANSFER_ENCODING);
+    let req = match is_server_fn && is_form {
+        true => match checked_form(req).await {
+            Ok(req) => req,
+            Err(refusal) => return refusal,
+        },
+        false => req,
+    };
     let mut res = next.run(req).await;
     // A refusal may leave the body unread (an import refused before its upload is read); the
     // connection cannot carry another request then, so the client is told to open a new one.
@@ -304,6 +309,43 @@ pub async fn body_limit(req: Request, next: Next) -> Response {
         res.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     res
+}
+
+fn too_large(headers: &HeaderMap) -> Response {
+    plain_error(
+        headers,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "too_large",
+        &format!("The request is too large: at most {} KiB.", SERVER_FN_MAX_BODY / 1024),
+    )
+}
+
+fn not_text(headers: &HeaderMap) -> Response {
+    closing(plain_error(
+        headers,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+        "The request holds characters that are not text (UTF-8); send it again from Marquee's page.",
+    ))
+}
+
+/// A server function's form, read in full (it is at most `SERVER_FN_MAX_BODY`) and refused when a
+/// name or value is not UTF-8: decoded leniently, a `%ff` would be stored as "�".
+async fn checked_form(req: Request) -> Result<Request, Response> {
+    let (parts, body) = req.into_parts();
+    let mut stream = body.into_data_stream();
+    let mut whole = Vec::new();
+    while let Some(chunk) = futures::StreamExt::next(&mut stream).await {
+        let chunk = chunk.map_err(|err| unreadable_body(&parts.headers, err))?;
+        if whole.len() + chunk.len() > SERVER_FN_MAX_BODY {
+            return Err(closing(too_large(&parts.headers)));
+        }
+        whole.extend_from_slice(&chunk);
+    }
+    if !crate::validate::form_is_utf8(&whole) {
+        return Err(not_text(&parts.headers));
+    }
+    Ok(Request::from_parts(parts, Body::from(whole)))
 }
 
 // ---------------------------------------------------------------------------------------------
