@@ -53,6 +53,34 @@ pub async fn postgres() -> Option<TestDb> {
     Some(TestDb { db, url, label: "postgres", _dir: None })
 }
 
+/// One test per backend, named `<name>::sqlite` and `<name>::postgres`: a failure on one backend
+/// never hides the other's result, and either runs alone (`cargo test <name>::postgres`). The body
+/// gets its `TestDb` as the variable named in the signature. Without MARQUEE_TEST_PG_URL (and with
+/// MARQUEE_TEST_BACKENDS=sqlite) the PostgreSQL half passes without running.
+#[allow(unused_macros)]
+macro_rules! on_each_backend {
+    ($(#[$attr:meta])* async fn $name:ident($t:ident) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$attr])*
+            async fn sqlite() {
+                let $t = $crate::common::sqlite().await;
+                $body
+            }
+
+            $(#[$attr])*
+            async fn postgres() {
+                let Some($t) = $crate::common::postgres().await else { return };
+                $body
+            }
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use on_each_backend;
+
 /// One migrated, empty database per backend.
 pub async fn backends() -> Vec<TestDb> {
     let mut all = vec![sqlite().await];

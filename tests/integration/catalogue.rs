@@ -56,9 +56,9 @@ async fn send(
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn lists_filter_sort_search_and_page_by_cursor() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn lists_filter_sort_search_and_page_by_cursor(t) {
         let server = demo_server(&t).await;
         let total = count(&t.db, "SELECT COUNT(*) FROM movies").await;
 
@@ -165,9 +165,9 @@ async fn lists_filter_sort_search_and_page_by_cursor() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn film_details_ratings_and_invalidation() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn film_details_ratings_and_invalidation(t) {
         let server = demo_server(&t).await;
         let (status, body) = json(&server, "/api/v1/movies/tt6751668", None).await;
         assert_eq!(status, 200, "{}: {body}", t.label);
@@ -248,9 +248,9 @@ async fn film_details_ratings_and_invalidation() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn recommendations_follow_ratings_and_counts_stay_fresh() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn recommendations_follow_ratings_and_counts_stay_fresh(t) {
         let server = demo_server(&t).await;
         let chloe = server.register("critic").await;
         let (status, body) = json(&server, "/api/v1/recommendations", Some(&chloe)).await;
@@ -374,9 +374,9 @@ async fn the_openapi_document_is_valid_and_complete() {
     assert!(html.contains("/api/v1/movies/{id}/rating") && html.contains("Try it"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_read_endpoint_answers_and_refuses_bad_input_on_both_backends() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_read_endpoint_answers_and_refuses_bad_input_on_both_backends(t) {
         let server = demo_server(&t).await;
         for path in [
             "/api/v1/movies",
@@ -422,10 +422,10 @@ tt0000104,Bad Rating,2020,Drama,12,,\n\
 tt0000105,Short Row\n\
 tt0111161,The Shawshank Redemption (re-cut),1994,Drama,9.3,3000000,82\n";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn imports_report_each_line_and_write_whole_batches() {
-    use marquee::server::services::import::{import_bytes, import_reader, Format};
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn imports_report_each_line_and_write_whole_batches(t) {
+        use marquee::server::services::import::{import_bytes, import_reader, Format};
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let films = count(&t.db, "SELECT COUNT(*) FROM movies").await;
 
@@ -503,10 +503,10 @@ tt0000203\tmovie\tNo Year\tNo Year\t0\t\\N\t\\N\t\\N\t\\N\n");
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_failure_mid_import_leaves_no_partial_batch() {
-    use marquee::server::services::import::{import_bytes, Format, BATCH};
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_failure_mid_import_leaves_no_partial_batch(t) {
+        use marquee::server::services::import::{import_bytes, Format, BATCH};
         // The database refuses one film, as a crash would stop the import half-way.
         let setup: &[&str] = match t.db.backend() {
             marquee::server::db::Backend::Sqlite => &[
@@ -537,9 +537,9 @@ async fn a_failure_mid_import_leaves_no_partial_batch() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn admins_upload_imports_and_the_catalogue_shows_them_at_once() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn admins_upload_imports_and_the_catalogue_shows_them_at_once(t) {
         let server = demo_server(&t).await;
         let ben = server.register("reader").await;
         let admin = server.admin("root").await;

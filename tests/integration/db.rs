@@ -57,9 +57,9 @@ async fn catalogue_fingerprint(db: &Db) -> Vec<String> {
     rows.into_iter().map(|r| format!("{r:?}")).chain(extras.into_iter().map(|e| format!("{e:?}"))).collect()
 }
 
-#[tokio::test]
-async fn migrations_apply_cleanly_and_seed_the_named_profiles() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test]
+    async fn migrations_apply_cleanly_and_seed_the_named_profiles(t) {
         // Applying again is a no-op, not an error.
         t.db.migrate().await.unwrap_or_else(|e| panic!("{}: {e}", t.label));
         let profiles: Vec<(String, bool, bool)> = on_pool!(&t.db, |pool| {
@@ -79,10 +79,10 @@ async fn migrations_apply_cleanly_and_seed_the_named_profiles() {
     }
 }
 
-#[tokio::test]
-async fn demo_loader_is_idempotent() {
-    let data = demo::dataset();
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test]
+    async fn demo_loader_is_idempotent(t) {
+        let data = demo::dataset();
         let first = load_dataset(&t.db, &data, |_| {}).await.unwrap();
         assert_eq!(first.movies_added as usize, data.movies.len(), "{}", t.label);
         assert_eq!(first.users_added as usize, data.users.len(), "{}", t.label);
@@ -103,9 +103,9 @@ async fn demo_loader_is_idempotent() {
     }
 }
 
-#[tokio::test]
-async fn demo_data_is_rich_enough_for_every_page() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test]
+    async fn demo_data_is_rich_enough_for_every_page(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let s = stats::site_stats(&t.db, 86_400).await.unwrap();
         assert!(s.movies >= 300 && s.candidates >= 100, "{}: {s:?}", t.label);
@@ -144,9 +144,9 @@ async fn synthetic_data_is_deterministic_and_identical_across_backends() {
     }
 }
 
-#[tokio::test]
-async fn vote_page_query_orders_by_votes_then_newest_and_lists_voters() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test]
+    async fn vote_page_query_orders_by_votes_then_newest_and_lists_voters(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let (cards, total) = proposals::active_page(&t.db, None, 20, 0).await.unwrap();
         let active = demo::dataset().proposals.iter().filter(|p| p.status == "active").count();
@@ -163,9 +163,9 @@ async fn vote_page_query_orders_by_votes_then_newest_and_lists_voters() {
     }
 }
 
-#[tokio::test]
-async fn constraints_refuse_duplicates() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test]
+    async fn constraints_refuse_duplicates(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let (proposal, user): (i64, i64) = on_pool!(&t.db, |pool| {
             sqlx::query_as("SELECT p.id, v.user_id FROM proposals p JOIN votes v ON v.proposal_id = p.id LIMIT 1")

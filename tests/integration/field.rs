@@ -188,11 +188,11 @@ async fn a_refused_write_keeps_the_vote_page_cached() {
     assert_eq!(metric(&client, &server.base, hits).await, before + 1.0, "refused writes left the page in memory");
 }
 
-/// Members vote while the server is told to stop: every vote it answered is stored, nothing gets a
-/// server error, the process exits cleanly and its job leases are free for the next server at once.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_restart_in_the_middle_of_voting_loses_nothing() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Members vote while the server is told to stop: every vote it answered is stored, nothing gets a
+    /// server error, the process exits cleanly and its job leases are free for the next server at once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_restart_in_the_middle_of_voting_loses_nothing(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let hash = marquee::server::services::accounts::hash_password(common::PASSWORD.to_string()).await.unwrap();
         let members: Vec<String> = (0..24).map(|i| format!("voter{i}")).collect();

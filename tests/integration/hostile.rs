@@ -177,6 +177,9 @@ enum Kind {
     CarryOver,
     /// A film's number on a ranked ballot.
     Rank,
+    TokenName,
+    TokenScope,
+    TokenDays,
 }
 
 impl Kind {
@@ -214,6 +217,10 @@ impl Kind {
             Kind::Method => &["", "borda", "%ff"],
             Kind::CarryOver => &["", "discard", "%ff"],
             Kind::Rank => &["", "0", "-1", "first", "1.5", "%ff", "99999999999"],
+            Kind::TokenName => &["", "%20", "a%00b", "x%0Ay", "%ff"],
+            // A member asking for an admin token is refused too.
+            Kind::TokenScope => &["", "root", "admin", "read%00", "%ff"],
+            Kind::TokenDays => &["0", "-1", "abc", "1.5", "99999", "4294967296", "%ff"],
         }
     }
 }
@@ -339,6 +346,19 @@ fn server_fns(
             vec![("import", import.to_string())],
         ),
         (
+            ServerFn {
+                path: "/api/create_api_token",
+                who: Who::Member,
+                args: &[("name", Kind::TokenName), ("days", Kind::TokenDays), ("scope", Kind::TokenScope)],
+            },
+            vec![("name", "club bot".into()), ("days", "30".into()), ("scope", "read".into())],
+        ),
+        (
+            // No token has this number: a refusal, whoever asks.
+            ServerFn { path: "/api/revoke_api_token", who: Who::Member, args: &[("id", Kind::Id)] },
+            vec![("id", "987654321".into())],
+        ),
+        (
             ServerFn { path: "/api/close_round", who: Who::Admin, args: &[("round_id", Kind::Id)] },
             vec![("round_id", r.clone())],
         ),
@@ -351,6 +371,98 @@ fn server_fns(
             vec![("round_id", r.clone()), ("deadline", later(2))],
         ),
     ]
+}
+
+/// The server functions that change something and take no arguments: each is sent by someone
+/// without the right to call it, with a body that cannot be read.
+const NO_ARGUMENT_WRITERS: &[(&str, Who)] = &[
+    ("/api/sign_out", Who::Anonymous),
+    ("/api/reset_calendar_link", Who::Member),
+    ("/api/create_invitation", Who::Admin),
+];
+
+/// Argument names and values, in order.
+type Pairs = Vec<(&'static str, String)>;
+
+/// The server functions that only read, who reads them, and a valid value for each argument. Each
+/// argument gets every bad query value in turn, the others valid; a function without arguments is
+/// called by a visitor with a query it does not take.
+fn readers(proposal: i64, round: i64, import: i64) -> Vec<(&'static str, Who, Pairs)> {
+    let none = Vec::new;
+    vec![
+        ("/api/current_round", Who::Anonymous, none()),
+        ("/api/my_quota", Who::Member, none()),
+        ("/api/recent_activity", Who::Anonymous, none()),
+        ("/api/whoami", Who::Anonymous, none()),
+        ("/api/registration_is_invite_only", Who::Anonymous, none()),
+        ("/api/calendar_link", Who::Member, none()),
+        ("/api/api_tokens", Who::Member, none()),
+        ("/api/get_stats", Who::Anonymous, none()),
+        ("/api/get_operations", Who::Admin, none()),
+        ("/api/api_endpoints", Who::Anonymous, none()),
+        ("/api/prediction_stats", Who::Anonymous, none()),
+        ("/api/recommendations", Who::Member, none()),
+        ("/api/get_home", Who::Anonymous, none()),
+        ("/api/admin_members", Who::Admin, none()),
+        ("/api/search_titles", Who::Member, vec![("query", "godfather".into())]),
+        ("/api/watched_films", Who::Member, vec![("page", "1".into())]),
+        ("/api/rounds", Who::Anonymous, vec![("page", "1".into())]),
+        ("/api/round_result", Who::Anonymous, vec![("id", round.to_string())]),
+        ("/api/round_reader", Who::Member, vec![("round_id", round.to_string())]),
+        ("/api/vote_board", Who::Member, vec![("from", "0".into())]),
+        ("/api/list_proposals", Who::Anonymous, vec![("offset", "0".into()), ("limit", "10".into())]),
+        ("/api/all_voters", Who::Anonymous, vec![("proposal_id", proposal.to_string())]),
+        ("/api/letterboxd_review", Who::Member, vec![("import", import.to_string()), ("page", "1".into())]),
+        (
+            "/api/list_movies",
+            Who::Anonymous,
+            vec![
+                ("genre", "Drama".into()),
+                ("decade", "1990".into()),
+                ("on_list", "yes".into()),
+                ("sort", "rating".into()),
+                ("q", "the".into()),
+                ("page", "1".into()),
+            ],
+        ),
+        (
+            "/api/predictions",
+            Who::Anonymous,
+            vec![
+                ("profile", "balanced".into()),
+                ("w", "1,1,1,1,1".into()),
+                ("set", "Candidates".into()),
+                ("offset", "0".into()),
+                ("limit", "25".into()),
+                ("deferred", "false".into()),
+            ],
+        ),
+        (
+            "/api/prediction_backtest",
+            Who::Anonymous,
+            vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into()), ("deferred", "false".into())],
+        ),
+        ("/api/prediction_comparison", Who::Anonymous, vec![("deferred", "false".into())]),
+        (
+            "/api/prediction_breakdown",
+            Who::Anonymous,
+            vec![("imdb_id", "tt7000121".into()), ("profile", "balanced".into()), ("w", "1,1,1,1,1".into())],
+        ),
+        ("/api/movie_page", Who::Anonymous, vec![("id", "tt7000121".into())]),
+        (
+            "/api/audit_log",
+            Who::Admin,
+            vec![("action", "sign_in".into()), ("actor", "root".into()), ("page", "1".into())],
+        ),
+    ]
+}
+
+/// Every server function the tables above name: the test that checks no function is missing
+/// compares it with the functions the server registers.
+fn tabled_server_fns() -> std::collections::BTreeSet<&'static str> {
+    let writers = server_fns(1, 1, 1, 1, 1).into_iter().map(|(f, _)| f.path);
+    let quiet = NO_ARGUMENT_WRITERS.iter().map(|(path, _)| *path);
+    writers.chain(quiet).chain(readers(1, 1, 1).into_iter().map(|(path, _, _)| path)).collect()
 }
 
 fn form(pairs: &[(&str, String)]) -> Vec<u8> {
@@ -432,6 +544,30 @@ fn cases(proposal: i64, movie: i64, user: i64, round: i64, import: i64) -> Vec<C
         if f.who != Who::Anonymous {
             all.push(anonymous);
         }
+    }
+
+    // Server functions without arguments that change something: only for those with the right.
+    for (path, who) in NO_ARGUMENT_WRITERS {
+        let mut case = Case::send("server fn without rights", "POST", *path, FORM, vec![0xff, 0xfe, b'=']);
+        case.who = match who {
+            Who::Admin => Who::Stranger,
+            _ => Who::Anonymous,
+        };
+        case.refused = *who != Who::Anonymous;
+        all.push(case);
+    }
+
+    // Server functions that read: each argument bad in turn, then a query the function does not take.
+    for (path, who, valid) in readers(proposal, round, import) {
+        for (name, _) in &valid {
+            for bad in bad_values() {
+                let pairs: Vec<(&str, String)> =
+                    valid.iter().map(|(k, v)| (*k, if k == name { bad.clone() } else { v.clone() })).collect();
+                let query = String::from_utf8(form(&pairs)).unwrap();
+                all.push(Case::get("server fn query", format!("{path}?{query}"), who));
+            }
+        }
+        all.push(Case::get("server fn query", format!("{path}?x=%ff&x=%3Cscript%3E"), Who::Anonymous));
     }
 
     // A form post without JavaScript whose body cannot be read still gets an answer, not a 500.
@@ -518,6 +654,7 @@ async fn snapshot(db: &Db) -> BTreeMap<&'static str, String> {
         ("rounds", "SELECT COUNT(*) || ':' || COALESCE(SUM(deadline), 0) || ':' || COALESCE(SUM(CASE WHEN status = 'open' THEN 1 ELSE 0 END), 0) FROM rounds"),
         ("ranked_ballots", "SELECT COUNT(*) || '' FROM ranked_ballots"),
         ("member_watches", "SELECT COUNT(*) || '' FROM member_watches"),
+        ("api_tokens", "SELECT COUNT(*) || ':' || COALESCE(SUM(CASE WHEN revoked_at IS NULL THEN 0 ELSE 1 END), 0) FROM api_tokens"),
         ("letterboxd_imports", "SELECT COUNT(*) || ':' || COALESCE(SUM(CASE WHEN applied_at IS NULL THEN 0 ELSE 1 END), 0) FROM letterboxd_imports"),
     ];
     let mut out = BTreeMap::new();
@@ -580,7 +717,10 @@ fn check_html(label: &str, body: &str) -> Result<(), String> {
 }
 
 async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64) {
+    // Title search asks the IMDb API: a local one that speaks its shapes.
+    let imdb = common::fake_imdb::FakeImdb::start().await;
     let server = TestServer::start_with(t.db.clone(), |c| {
+        c.imdb.base_url = imdb.base.clone();
         // The cases sign in wrongly many times from one address; throttling has its own tests.
         c.accounts.failures_per_account = 100_000;
         c.accounts.failures_per_ip = 100_000;
@@ -659,9 +799,22 @@ async fn setup(t: &common::TestDb) -> (TestServer, Member, Member, i64, i64, i64
     (server, member, admin, proposal, movie, user)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn hostile_requests_get_clear_refusals_and_change_nothing() {
-    for t in common::backends().await {
+/// A new server function fails this until the tables above say what it takes and who may call it.
+#[test]
+fn every_server_function_is_in_the_tables() {
+    let registered: std::collections::BTreeSet<&str> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    assert!(registered.len() >= 40, "the server registers only {} functions: {registered:?}", registered.len());
+    let tabled = tabled_server_fns();
+    let missing: Vec<_> = registered.difference(&tabled).collect();
+    let gone: Vec<_> = tabled.difference(&registered).collect();
+    assert!(missing.is_empty(), "server functions missing from the hostile tables: {missing:?}");
+    assert!(gone.is_empty(), "the hostile tables name functions the server does not have: {gone:?}");
+}
+
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hostile_requests_get_clear_refusals_and_change_nothing(t) {
         let (server, member, admin, proposal, movie, user) = setup(&t).await;
         let stranger = server.register("eve").await;
         let panics_before = marquee::server::web::guard::PANICS.load(Ordering::Relaxed);
@@ -739,9 +892,9 @@ async fn hostile_requests_get_clear_refusals_and_change_nothing() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn stored_payloads_are_shown_as_text_on_every_page() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn stored_payloads_are_shown_as_text_on_every_page(t) {
         let (server, member, admin, _proposal, movie, _user) = setup(&t).await;
         let pages = [
             "/".to_string(),
@@ -792,11 +945,11 @@ async fn stored_payloads_are_shown_as_text_on_every_page() {
     }
 }
 
-/// Error messages in links: only the server's own, for the browser it wrote them for.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn crafted_error_links_show_nothing() {
-    use base64::Engine as _;
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Error messages in links: only the server's own, for the browser it wrote them for.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn crafted_error_links_show_nothing(t) {
+        use base64::Engine as _;
         let (server, member, admin, _proposal, movie, _user) = setup(&t).await;
         let words = "Your session expired: sign in again at https://evil.example/login";
         let crafted = base64::engine::general_purpose::URL_SAFE.encode(format!("{{\"BadRequest\":\"{words}\"}}"));
@@ -857,9 +1010,9 @@ async fn crafted_error_links_show_nothing() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn return_paths_never_leave_the_site_or_lose_the_session() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn return_paths_never_leave_the_site_or_lose_the_session(t) {
         let (server, _member, _admin, _proposal, _movie, _user) = setup(&t).await;
         let browser = [("accept", "text/html"), ("referer", "/signin")];
         let nexts = [
@@ -897,12 +1050,12 @@ async fn return_paths_never_leave_the_site_or_lose_the_session() {
     }
 }
 
-/// Requests a client library would not send: cut-off chunked bodies, raw bytes in the path,
-/// oversized headers. The server answers each and stays up.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn malformed_http_is_answered() {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Requests a client library would not send: cut-off chunked bodies, raw bytes in the path,
+    /// oversized headers. The server answers each and stays up.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn malformed_http_is_answered(t) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let (server, member, _admin, _proposal, _movie, _user) = setup(&t).await;
         let addr = server.base.trim_start_matches("http://").to_string();
         let raw: Vec<(&str, Vec<u8>)> = vec![
@@ -960,11 +1113,11 @@ async fn malformed_http_is_answered() {
     }
 }
 
-/// Past its limit of requests in flight the server answers at once with 503 and `Retry-After`
-/// rather than making everyone wait for a database connection; the health check still answers.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn overload_is_refused_quickly() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Past its limit of requests in flight the server answers at once with 503 and `Retry-After`
+    /// rather than making everyone wait for a database connection; the health check still answers.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn overload_is_refused_quickly(t) {
         let server = TestServer::start_with(t.db.clone(), |c| {
             c.limits.max_in_flight = 2;
             c.limits.queue_timeout_ms = 50;

@@ -10,18 +10,16 @@ fn demo_films() -> usize {
     demo::dataset().movies.len()
 }
 
-async fn servers() -> Vec<(&'static str, TestServer, common::TestDb)> {
-    let mut out = Vec::new();
-    for t in common::backends().await {
-        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
-        out.push((t.label, TestServer::start(t.db.clone()).await, t));
-    }
-    out
+/// A server over `t` with the demo data loaded.
+async fn served(t: &common::TestDb) -> TestServer {
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    TestServer::start(t.db.clone()).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn health_check_reports_the_database() {
-    for (label, server, t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn health_check_reports_the_database(t) {
+        let (label, server) = (t.label, served(&t).await);
         let (status, body) = server.get("/healthz").await;
         assert_eq!(status, 200, "{label}");
         let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -33,9 +31,10 @@ async fn health_check_reports_the_database() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn home_page_has_the_shell_and_data() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn home_page_has_the_shell_and_data(t) {
+        let (label, server) = (t.label, served(&t).await);
         let (status, html) = server.get("/").await;
         let html = common::without_markers(&html);
         assert_eq!(status, 200, "{label}");
@@ -49,9 +48,10 @@ async fn home_page_has_the_shell_and_data() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn each_page_renders_its_data_without_javascript() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn each_page_renders_its_data_without_javascript(t) {
+        let (label, server) = (t.label, served(&t).await);
         let (status, html) = server.get("/vote").await;
         assert_eq!(status, 200, "{label}");
         let zone = html.find("The Zone of Interest").expect("top proposal shown");
@@ -82,9 +82,10 @@ async fn each_page_renders_its_data_without_javascript() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn unknown_pages_get_a_friendly_404() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn unknown_pages_get_a_friendly_404(t) {
+        let (label, server) = (t.label, served(&t).await);
         let (status, html) = server.get("/no-such-page").await;
         assert_eq!(status, 404, "{label}");
         assert!(html.contains("Nothing showing here"), "{label}");
@@ -92,9 +93,10 @@ async fn unknown_pages_get_a_friendly_404() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn bad_page_numbers_are_400_with_a_message() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn bad_page_numbers_are_400_with_a_message(t) {
+        let (label, server) = (t.label, served(&t).await);
         for path in [
             "/movies?page=0",
             "/movies?page=abc",
@@ -118,9 +120,10 @@ async fn bad_page_numbers_are_400_with_a_message() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn server_functions_answer_json_with_proper_statuses() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn server_functions_answer_json_with_proper_statuses(t) {
+        let (label, server) = (t.label, served(&t).await);
         let (status, body) = server.get("/api/list_movies?page=1").await;
         assert_eq!(status, 200, "{label}: {body}");
         let page: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -139,9 +142,10 @@ async fn server_functions_answer_json_with_proper_statuses() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn api_errors_have_one_json_shape() {
-    for (label, server, _t) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn api_errors_have_one_json_shape(t) {
+        let (label, server) = (t.label, served(&t).await);
         let res = server.client.get(format!("{}/api/v1/nothing-here", server.base)).send().await.unwrap();
         assert_eq!(res.status().as_u16(), 404, "{label}");
         assert!(res.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
@@ -153,7 +157,8 @@ async fn api_errors_have_one_json_shape() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn responses_carry_a_request_id() {
-    let (_, server, _t) = servers().await.remove(0);
+    let t = common::sqlite().await;
+    let server = served(&t).await;
     let a = server.client.get(format!("{}/healthz", server.base)).send().await.unwrap();
     let b = server.client.get(format!("{}/healthz", server.base)).send().await.unwrap();
     let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_string();

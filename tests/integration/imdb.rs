@@ -62,9 +62,9 @@ async fn pass(db: &Db, client: &ImdbClient) -> RefreshReport {
     refresh_once(db, client, DAY, 100, &quick(), |_, _| {}).await.unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn refresher_fills_missing_metadata_in_batches_of_five() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn refresher_fills_missing_metadata_in_batches_of_five(t) {
         let fake = FakeImdb::start().await;
         let ids: Vec<String> = (1..=7).map(|i| format!("tt100000{i}")).collect();
         for (i, id) in ids.iter().enumerate() {
@@ -97,9 +97,9 @@ async fn refresher_fills_missing_metadata_in_batches_of_five() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn unknown_titles_back_off_instead_of_being_retried_every_cycle() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn unknown_titles_back_off_instead_of_being_retried_every_cycle(t) {
         let fake = FakeImdb::start().await;
         fake.add(title("tt2000001", "Known", 2022));
         let server = TestServer::start(t.db.clone()).await;
@@ -134,9 +134,9 @@ async fn unknown_titles_back_off_instead_of_being_retried_every_cycle() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn throttling_is_honoured_and_retried() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn throttling_is_honoured_and_retried(t) {
         let fake = FakeImdb::start().await;
         fake.add(title("tt3000001", "Patient", 2023));
         let server = TestServer::start(t.db.clone()).await;
@@ -163,9 +163,9 @@ async fn throttling_is_honoured_and_retried() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn server_errors_timeouts_and_bad_json_keep_the_cached_data() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn server_errors_timeouts_and_bad_json_keep_the_cached_data(t) {
         let fake = FakeImdb::start().await;
         fake.add(title("tt4000001", "Before The Outage", 2020));
         let server = TestServer::start(t.db.clone()).await;
@@ -206,9 +206,9 @@ async fn server_errors_timeouts_and_bad_json_keep_the_cached_data() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn search_is_proxied_cached_and_fails_politely() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn search_is_proxied_cached_and_fails_politely(t) {
         let fake = FakeImdb::start().await;
         fake.add(title("tt5000001", "Past Lives", 2023));
         fake.add(title("tt5000002", "Past Lives Again", 2025));

@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_lease_has_one_holder_until_it_runs_out() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_lease_has_one_holder_until_it_runs_out(t) {
         let db = &t.db;
         assert!(leases::acquire(db, "job", "a", 100, 130).await.unwrap(), "{}: free", t.label);
         assert!(!leases::acquire(db, "job", "b", 110, 140).await.unwrap(), "{}: held by a", t.label);
@@ -38,9 +38,9 @@ async fn until(deadline: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn another_server_takes_over_when_the_holder_stops() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn another_server_takes_over_when_the_holder_stops(t) {
         // Two servers: their own pools and their own leases for one job, renewed every ~0.7 s.
         let other = Db::connect(&t.url, 2, Duration::from_secs(10)).await.unwrap();
         let (a, b) = (

@@ -83,9 +83,9 @@ async fn history(db: &Db, user: i64) -> (i64, i64, i64) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_export_is_reviewed_then_imported_once() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn an_export_is_reviewed_then_imported_once(t) {
         let label = t.label;
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let server = TestServer::start(t.db.clone()).await;
@@ -172,9 +172,9 @@ async fn an_export_is_reviewed_then_imported_once() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn where_several_films_fit_the_members_pick_goes_in() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn where_several_films_fit_the_members_pick_goes_in(t) {
         let label = t.label;
         let server = TestServer::start(t.db.clone()).await;
         let admin = server.admin("boss").await;
@@ -277,9 +277,9 @@ async fn where_several_films_fit_the_members_pick_goes_in() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn hostile_uploads_are_refused_and_store_nothing() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn hostile_uploads_are_refused_and_store_nothing(t) {
         let label = t.label;
         let server = TestServer::start(t.db.clone()).await;
         let member = server.register("uploader").await;

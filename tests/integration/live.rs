@@ -35,9 +35,9 @@ async fn streams_fall_to(server: &TestServer, open: usize) {
     panic!("{} streams still open, expected {open}", server.state.coherence.live().streams_open());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn open_pages_hear_counts_and_round_news_and_catch_up_after_a_reconnect(t) {
         let label = t.label;
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let server = TestServer::start_with(t.db.clone(), |c| {

@@ -35,9 +35,9 @@ async fn row(db: &Db, url: &str) -> Row {
     .unwrap_or_else(|e| panic!("no poster row for {url}: {e}")))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn posters_are_fetched_once_made_small_and_served_by_marquee() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn posters_are_fetched_once_made_small_and_served_by_marquee(t) {
         let label = t.label;
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let fake = FakeImdb::start().await;
@@ -208,10 +208,10 @@ async fn posters_are_fetched_once_made_small_and_served_by_marquee() {
     }
 }
 
-/// The demo's own posters go through the same making and storing, wherever the server keeps them.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_demo_draws_its_posters_and_stores_them_like_downloaded_ones() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// The demo's own posters go through the same making and storing, wherever the server keeps them.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_demo_draws_its_posters_and_stores_them_like_downloaded_ones(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let config = marquee::server::config::Config::default();
         let store = PosterStore::from_config(&config.posters, &t.db);

@@ -12,14 +12,10 @@ use marquee::server::db::{on_pool, Db};
 use marquee::server::tools::demo;
 use std::time::Duration;
 
-async fn servers() -> Vec<(common::TestDb, TestServer)> {
-    let mut out = Vec::new();
-    for t in common::backends().await {
-        load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
-        let server = TestServer::start(t.db.clone()).await;
-        out.push((t, server));
-    }
-    out
+/// A server over `t` with the demo data loaded.
+async fn served(t: &common::TestDb) -> TestServer {
+    load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
+    TestServer::start(t.db.clone()).await
 }
 
 async fn breakdown(server: &TestServer, imdb_id: &str) -> Breakdown {
@@ -32,9 +28,10 @@ fn input<'a>(b: &'a Breakdown, label: &str) -> &'a str {
     b.dimensions.iter().flat_map(|d| &d.inputs).find(|(k, _)| k == label).map(|(_, v)| v.as_str()).unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_dimension_without_data_is_left_out_of_the_score() {
-    for (t, server) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_dimension_without_data_is_left_out_of_the_score(t) {
+        let server = served(&t).await;
         // Anatomy of a Fall has no people score: under Balanced the other four dimensions carry it.
         let anatomy = breakdown(&server, "tt17009710").await;
         let people = anatomy.dimensions.iter().find(|d| d.key == "people").unwrap();
@@ -98,9 +95,10 @@ async fn import(server: &TestServer, admin: &Member, csv: &'static str) {
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn imports_reach_the_predictions_before_the_response_returns() {
-    for (t, server) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn imports_reach_the_predictions_before_the_response_returns(t) {
+        let server = served(&t).await;
         let admin = server.admin("importer").await;
         // Two imports of one film within the same second: the second one's rating is what counts.
         import(&server, &admin, "imdb_id,title,imdb_rating\ntt9362722,Spider-Man: Across the Spider-Verse,9.9\n").await;
@@ -134,9 +132,10 @@ async fn recent_ids(db: &Db, on_list: bool) -> Vec<i64> {
     .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn another_process_changing_the_list_is_noticed() {
-    for (t, server) in servers().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn another_process_changing_the_list_is_noticed(t) {
+        let server = served(&t).await;
         // Another process: its own connections to the same database.
         let other = Db::connect(&t.url, 2, Duration::from_secs(10)).await.unwrap();
         let (members, others) = (recent_ids(&other, true).await, recent_ids(&other, false).await);
@@ -184,14 +183,15 @@ async fn another_process_changing_the_list_is_noticed() {
     }
 }
 
-/// Every "More films" link, followed without JavaScript, continues right after the last rank the
-/// page showed: each rank once, in order, to the end.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn without_javascript_more_links_continue_after_the_last_rank_shown() {
-    fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
-        html.split(&format!("{attr}=\"")).skip(1).filter_map(|rest| rest.split('"').next()).collect()
-    }
-    for (t, server) in servers().await {
+common::on_each_backend! {
+    /// Every "More films" link, followed without JavaScript, continues right after the last rank the
+    /// page showed: each rank once, in order, to the end.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn without_javascript_more_links_continue_after_the_last_rank_shown(t) {
+        fn attr_values<'a>(html: &'a str, attr: &str) -> Vec<&'a str> {
+            html.split(&format!("{attr}=\"")).skip(1).filter_map(|rest| rest.split('"').next()).collect()
+        }
+        let server = served(&t).await;
         let total = server.state.predictions.stats().candidates;
         let (mut path, mut ranks, mut pages) = (Some("/predictions".to_string()), Vec::new(), 0);
         while let Some(p) = path.take() {
@@ -213,10 +213,11 @@ async fn without_javascript_more_links_continue_after_the_last_rank_shown() {
     }
 }
 
-/// The title is in the head of every film page, cached or not.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_film_page_has_its_title_in_the_head() {
-    for (t, server) in servers().await {
+common::on_each_backend! {
+    /// The title is in the head of every film page, cached or not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_film_page_has_its_title_in_the_head(t) {
+        let server = served(&t).await;
         for id in 1..=100 {
             let (status, html) = server.get(&format!("/movies/{id}")).await;
             assert_eq!(status, 200, "{}", t.label);

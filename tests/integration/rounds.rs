@@ -34,9 +34,9 @@ fn round(deadline_in: i64, method: &str, carry_over: &str) -> Value {
     })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally(t) {
         let (server, admin, member) = club(&t).await;
         let label = t.label;
 
@@ -275,9 +275,9 @@ async fn rounds_open_refuse_bad_input_and_close_once_with_their_tally() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_round_closes_at_its_deadline_once_across_a_restart_and_racing_schedulers() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_round_closes_at_its_deadline_once_across_a_restart_and_racing_schedulers(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let label = t.label;
         let (id, before) = {
@@ -323,9 +323,9 @@ async fn a_round_closes_at_its_deadline_once_across_a_restart_and_racing_schedul
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_approval_ballot_sets_exactly_the_members_votes() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn an_approval_ballot_sets_exactly_the_members_votes(t) {
         let (server, admin, member) = club(&t).await;
         let label = t.label;
         let mut hostile = round(3600, "approval", "with_votes");
@@ -375,9 +375,9 @@ fn form_time(secs: i64) -> String {
     format!("{}T{:02}:{:02}", marquee::model::format_date(t), t % 86_400 / 3600, t % 3600 / 60)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn rounds_run_from_plain_forms_without_javascript() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn rounds_run_from_plain_forms_without_javascript(t) {
         let (server, admin, member) = club(&t).await;
         let label = t.label;
         // Browsers send the whole address of the page a form is on.
@@ -476,9 +476,9 @@ async fn page_after(server: &TestServer, posted: &common::Posted, who: &Member) 
     server.get_as(posted.location.as_deref().expect("sent back"), Some(&own)).await.1
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_round_may_archive_the_films_it_did_not_pick() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_round_may_archive_the_films_it_did_not_pick(t) {
         let (server, admin, member) = club(&t).await;
         let label = t.label;
         let active = count(&t.db, "SELECT COUNT(*) FROM proposals WHERE status = 'active'").await;
@@ -507,12 +507,12 @@ async fn a_round_may_archive_the_films_it_did_not_pick() {
     }
 }
 
-/// Between a round's deadline and the scheduler's close, nothing changes the outcome: votes (the
-/// button, the plain form, the ballot) are refused, and the deadline can no longer move. And a
-/// close at the deadline that comes after an extend closes nothing.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn after_the_deadline_votes_and_extends_are_refused_until_the_close() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Between a round's deadline and the scheduler's close, nothing changes the outcome: votes (the
+    /// button, the plain form, the ballot) are refused, and the deadline can no longer move. And a
+    /// close at the deadline that comes after an extend closes nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn after_the_deadline_votes_and_extends_are_refused_until_the_close(t) {
         let (server, admin, member) = club(&t).await;
         let label = t.label;
         let (status, opened) =

@@ -14,9 +14,9 @@ fn ip(text: &str) -> Option<IpAddr> {
     Some(text.parse().unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn repeated_failures_pause_the_account_then_the_address() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn repeated_failures_pause_the_account_then_the_address(t) {
         let throttle = SignInThrottle::new(3, 5, Duration::from_secs(60));
         let db = &t.db;
         for _ in 0..3 {
@@ -31,9 +31,9 @@ async fn repeated_failures_pause_the_account_then_the_address() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn addresses_of_one_ipv6_64_block_share_one_allowance() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn addresses_of_one_ipv6_64_block_share_one_allowance(t) {
         let throttle = SignInThrottle::new(10, 3, Duration::from_secs(60));
         let db = &t.db;
         // A client rotating through its /64 is still one address to the limit.
@@ -46,9 +46,9 @@ async fn addresses_of_one_ipv6_64_block_share_one_allowance() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_success_starts_the_count_again() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn a_success_starts_the_count_again(t) {
         let throttle = SignInThrottle::new(2, 3, Duration::from_secs(60));
         for _ in 0..5 {
             assert!(throttle.begin(&t.db, "ada", ip("127.0.0.1")).await.is_ok(), "{}", t.label);
@@ -58,9 +58,9 @@ async fn a_success_starts_the_count_again() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_attempts_cannot_pass_the_limit() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_attempts_cannot_pass_the_limit(t) {
         let throttle = Arc::new(SignInThrottle::new(5, 100, Duration::from_secs(60)));
         let tasks: Vec<_> = (0..16)
             .map(|_| {
@@ -82,9 +82,9 @@ async fn parallel_attempts_cannot_pass_the_limit() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn two_servers_on_one_database_share_the_count() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn two_servers_on_one_database_share_the_count(t) {
         // Two processes' worth of state: separate throttles and separate connection pools.
         let other = Db::connect(&t.url, 2, Duration::from_secs(10)).await.unwrap();
         let (a, b) =

@@ -46,9 +46,9 @@ async fn count(db: &Db, sql: &str, bind: &str) -> i64 {
     on_pool!(db, |pool| sqlx::query_scalar(sql).bind(bind).fetch_one(pool).await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn tokens_work_within_their_scope_and_nowhere_else() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn tokens_work_within_their_scope_and_nowhere_else(t) {
         let label = t.label;
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let server = TestServer::start(t.db.clone()).await;

@@ -33,9 +33,9 @@ fn error_message(body: &str) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn register_sign_in_sign_out_and_change_password() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn register_sign_in_sign_out_and_change_password(t) {
         let server = TestServer::start(t.db.clone()).await;
         let posted = server
             .post("/api/register", &[("username", "Ada_L"), ("display_name", "Ada"), ("password", PASSWORD)], None)
@@ -113,9 +113,9 @@ async fn register_sign_in_sign_out_and_change_password() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn failed_sign_ins_are_throttled_per_account() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn failed_sign_ins_are_throttled_per_account(t) {
         let server = TestServer::start(t.db.clone()).await;
         server.register("ben").await;
         for _ in 0..5 {
@@ -129,10 +129,10 @@ async fn failed_sign_ins_are_throttled_per_account() {
     }
 }
 
-/// Guesses sent all at once cannot slip past the limit while the first ones are being checked.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_wrong_passwords_hit_the_limit() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Guesses sent all at once cannot slip past the limit while the first ones are being checked.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn parallel_wrong_passwords_hit_the_limit(t) {
         let server = TestServer::start(t.db.clone()).await;
         server.register("ben").await;
         let guesses: Vec<_> = (0..8)
@@ -156,9 +156,9 @@ async fn parallel_wrong_passwords_hit_the_limit() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn invite_only_registration_needs_an_unused_invitation() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn invite_only_registration_needs_an_unused_invitation(t) {
         let server = TestServer::start_with(t.db.clone(), |c| c.accounts.registration = "invite".into()).await;
         let refused = server.post("/api/register", &[("username", "dev"), ("password", PASSWORD)], None).await;
         assert_eq!(refused.status, 400, "{}", t.label);
@@ -178,9 +178,9 @@ async fn invite_only_registration_needs_an_unused_invitation() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn proposals_limits_duplicates_and_withdrawal() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn proposals_limits_duplicates_and_withdrawal(t) {
         let server = TestServer::start(t.db.clone()).await;
         let admin = server.admin("root").await;
         let ben = server.register("ben").await;
@@ -235,9 +235,9 @@ async fn proposals_limits_duplicates_and_withdrawal() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn votes_count_once_and_the_page_shows_them_at_once() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn votes_count_once_and_the_page_shows_them_at_once(t) {
         let server = TestServer::start(t.db.clone()).await;
         let ben = server.register("ben").await;
         let chloe = server.register("chloe").await;
@@ -293,9 +293,9 @@ async fn votes_count_once_and_the_page_shows_them_at_once() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn watched_history_and_ratings() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn watched_history_and_ratings(t) {
         let server = TestServer::start(t.db.clone()).await;
         let admin = server.admin("root").await;
         let ben = server.register("ben").await;
@@ -343,9 +343,9 @@ async fn watched_history_and_ratings() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn every_change_needs_the_right_member() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn every_change_needs_the_right_member(t) {
         let server = TestServer::start(t.db.clone()).await;
         let ben = server.register("ben").await;
         let id = propose(&server, &ben, "tt0111161").await.to_string();
@@ -388,9 +388,9 @@ async fn every_change_needs_the_right_member() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cross_site_posts_are_refused() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn cross_site_posts_are_refused(t) {
         let server = TestServer::start(t.db.clone()).await;
         let ben = server.register("ben").await;
         let id = propose(&server, &ben, "tt0111161").await.to_string();
@@ -420,9 +420,9 @@ async fn cross_site_posts_are_refused() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn html_in_names_and_titles_is_shown_as_text() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn html_in_names_and_titles_is_shown_as_text(t) {
         let server = TestServer::start(t.db.clone()).await;
         let evil = "<img src=x onerror=alert(1)>";
         let p = server
@@ -453,9 +453,9 @@ async fn html_in_names_and_titles_is_shown_as_text() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn forms_without_javascript_return_to_the_page() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn forms_without_javascript_return_to_the_page(t) {
         let server = TestServer::start(t.db.clone()).await;
         let ben = server.register("ben").await;
         let id = propose(&server, &ben, "tt0111161").await.to_string();
@@ -501,9 +501,9 @@ async fn forms_without_javascript_return_to_the_page() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_admin_reads_and_filters_the_audit_log() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_admin_reads_and_filters_the_audit_log(t) {
         let server = TestServer::start(t.db.clone()).await;
         let admin = server.admin("root").await;
         let ben = server.register("ben").await;
@@ -532,9 +532,9 @@ async fn the_admin_reads_and_filters_the_audit_log() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn behind_a_trusted_proxy_the_forwarded_address_is_recorded() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn behind_a_trusted_proxy_the_forwarded_address_is_recorded(t) {
         let server = TestServer::start_with(t.db.clone(), |c| c.site.trusted_proxies = vec!["127.0.0.1".into()]).await;
         server.register("dana").await;
         let form = [("username", "dana"), ("password", "not the password")];
@@ -552,12 +552,12 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_recorded() {
     }
 }
 
-/// A card names its first few voters and says how many more there are; the vote page and a vote's
-/// answer read no more than that, however many votes a proposal has. The full list is on request.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn cards_name_a_bounded_number_of_voters() {
-    use marquee::model::{VoteState, VOTERS_SHOWN};
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// A card names its first few voters and says how many more there are; the vote page and a vote's
+    /// answer read no more than that, however many votes a proposal has. The full list is on request.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn cards_name_a_bounded_number_of_voters(t) {
+        use marquee::model::{VoteState, VOTERS_SHOWN};
         let server = TestServer::start(t.db.clone()).await;
         let proposer = server.register("proposer").await;
         let posted = server.post("/api/propose", &[("imdb", "tt0111161")], Some(&proposer)).await;
@@ -603,12 +603,12 @@ async fn cards_name_a_bounded_number_of_voters() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_vote_page_sends_each_card_once_for_hydration() {
-    use marquee::server::{db::load::load_dataset, tools::gen};
-    let mut data = gen::generate(200, 5);
-    gen::add_club(&mut data, 12, 20, 5);
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_vote_page_sends_each_card_once_for_hydration(t) {
+        use marquee::server::{db::load::load_dataset, tools::gen};
+        let mut data = gen::generate(200, 5);
+        gen::add_club(&mut data, 12, 20, 5);
         load_dataset(&t.db, &data, |_| {}).await.unwrap();
         let server = TestServer::start(t.db.clone()).await;
         let reader = server.register("reader").await;
@@ -621,23 +621,23 @@ async fn the_vote_page_sends_each_card_once_for_hydration() {
     }
 }
 
-/// A member's `/vote` is rendered once per change to the club and then served from memory, each
-/// time with its own nonce; every member has their own copy; a vote is on the very next load of
-/// everyone's page; a made-up session gets a visitor's page and no copy in memory.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn club_pages_come_from_memory_and_stay_current() {
-    fn nonce(html: &str) -> &str {
-        html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a nonce")
-    }
-    fn session(member: &Member) -> &str {
-        member.cookie.trim_start_matches("marquee_session=")
-    }
-    fn card(html: &str, id: i64) -> String {
-        let html = common::without_markers(html);
-        let at = html.find(&format!("id=\"proposal-{id}\"")).expect("card");
-        html[at..at + html[at..].find("</li>").unwrap()].to_string()
-    }
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// A member's `/vote` is rendered once per change to the club and then served from memory, each
+    /// time with its own nonce; every member has their own copy; a vote is on the very next load of
+    /// everyone's page; a made-up session gets a visitor's page and no copy in memory.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn club_pages_come_from_memory_and_stay_current(t) {
+        fn nonce(html: &str) -> &str {
+            html.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).expect("a nonce")
+        }
+        fn session(member: &Member) -> &str {
+            member.cookie.trim_start_matches("marquee_session=")
+        }
+        fn card(html: &str, id: i64) -> String {
+            let html = common::without_markers(html);
+            let at = html.find(&format!("id=\"proposal-{id}\"")).expect("card");
+            html[at..at + html[at..].find("</li>").unwrap()].to_string()
+        }
         let server = TestServer::start(t.db.clone()).await;
         let ada = server.register("ada").await;
         let ben = server.register("ben").await;
@@ -688,10 +688,10 @@ async fn club_pages_come_from_memory_and_stay_current() {
     }
 }
 
-/// Many readers asking at once for a page that is not kept yet: one renders it, the rest get the copy.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn simultaneous_readers_share_one_render() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Many readers asking at once for a page that is not kept yet: one renders it, the rest get the copy.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn simultaneous_readers_share_one_render(t) {
         let server = TestServer::start(t.db.clone()).await;
         let ada = server.register("ada").await;
         propose(&server, &ada, "tt0111161").await;

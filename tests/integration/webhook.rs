@@ -58,9 +58,9 @@ async fn open_round(server: &TestServer, admin: &common::Member, name: &str) -> 
     round
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_club_hears_of_each_round_once_with_retries() {
-    for t in common::backends().await {
+common::on_each_backend! {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn the_club_hears_of_each_round_once_with_retries(t) {
         let label = t.label;
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let hook = FakeHook::default();
@@ -138,14 +138,14 @@ async fn the_club_hears_of_each_round_once_with_retries() {
     }
 }
 
-/// Two senders at once send each message once; a sender that stalls past its claim loses the
-/// message to the other, which delivers it (at least once) and alone records the outcome.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn senders_claim_each_message_before_sending_it() {
-    use marquee::server::db::webhooks;
-    use marquee::server::services::webhook::Webhook;
-    use std::time::Duration;
-    for t in common::backends().await {
+common::on_each_backend! {
+    /// Two senders at once send each message once; a sender that stalls past its claim loses the
+    /// message to the other, which delivers it (at least once) and alone records the outcome.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn senders_claim_each_message_before_sending_it(t) {
+        use marquee::server::db::webhooks;
+        use marquee::server::services::webhook::Webhook;
+        use std::time::Duration;
         let label = t.label;
         // A hook that holds its first request for three seconds, then answers every one with 204.
         let received = Arc::new(Mutex::new(Vec::<String>::new()));
