@@ -36,7 +36,8 @@ else
 fi
 
 step "building the browser bundle"
-cargo build --lib --target wasm32-unknown-unknown --no-default-features --features hydrate "${wasm_profile[@]}"
+cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+  "${wasm_profile[@]}"
 wasm_in="$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
 # One name for everything built from this wasm: its content decides every file below, so a new
 # build is a new name and browsers may keep each file for a year.
