@@ -147,7 +147,7 @@ common::on_each_backend! {
         use marquee::server::services::webhook::Webhook;
         use std::time::Duration;
         let label = t.label;
-        // A hook that holds its first request for three seconds, then answers every one with 204.
+        // A hook that holds its first request for five seconds, then answers every one with 204.
         let received = Arc::new(Mutex::new(Vec::<String>::new()));
         let app = axum::Router::new()
             .route(
@@ -159,7 +159,7 @@ common::on_each_backend! {
                         all.len() == 1
                     };
                     if first {
-                        tokio::time::sleep(Duration::from_secs(3)).await;
+                        tokio::time::sleep(Duration::from_secs(5)).await;
                     }
                     StatusCode::NO_CONTENT
                 }),
@@ -170,7 +170,9 @@ common::on_each_backend! {
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let mut club = marquee::server::config::Config::default().club;
         club.webhook_url = url;
-        let sender = || Webhook::new(t.db.clone(), &club).with_claim(Duration::from_secs(1));
+        // The database's clock counts whole seconds, so a two-second claim runs out one to two
+        // seconds after it is made: never before B's first look, always before the hook answers A.
+        let sender = || Webhook::new(t.db.clone(), &club).with_claim(Duration::from_secs(2));
         let (a, b) = (sender(), sender());
 
         // A stalls on the first message; B finds it claimed, then takes it once the claim runs out.
