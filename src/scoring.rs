@@ -403,6 +403,9 @@ impl Backtest {
 }
 
 pub const BACKTEST_DECADES: std::ops::RangeInclusive<i32> = 1920..=2010;
+
+/// The years whose films are predicted: the 2020s.
+pub const CANDIDATE_YEARS: std::ops::RangeInclusive<i32> = 2020..=2029;
 const EXAMPLES: usize = 5;
 
 /// For each decade D: N = list films released in D; accuracy = |top N of D ∩ list| / N. Only films

@@ -9,7 +9,7 @@ pub async fn site_stats(db: &Db, fresh_secs: i64) -> Result<SiteStats, sqlx::Err
         sqlx::query_as::<_, SiteStats>(
             "SELECT \
                (SELECT COUNT(*) FROM movies) AS movies, \
-               (SELECT COUNT(*) FROM movies WHERE year BETWEEN 2020 AND 2029) AS candidates, \
+               (SELECT COUNT(*) FROM movies WHERE year BETWEEN $3 AND $4) AS candidates, \
                (SELECT COUNT(*) FROM users WHERE disabled = $1) AS members, \
                (SELECT COUNT(*) FROM proposals WHERE status = 'active') AS active_proposals, \
                (SELECT COUNT(*) FROM votes) AS votes, \
@@ -23,6 +23,8 @@ pub async fn site_stats(db: &Db, fresh_secs: i64) -> Result<SiteStats, sqlx::Err
         )
         .bind(false)
         .bind(super::now() - fresh_secs)
+        .bind(crate::scoring::CANDIDATE_YEARS.start())
+        .bind(crate::scoring::CANDIDATE_YEARS.end())
         .fetch_one(pool)
         .await
     })

@@ -18,6 +18,10 @@ use std::hash::Hash;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// How many films "For you" offers: the page and the JSON API show the same list, cached once
+/// per member.
+pub const RECOMMENDATIONS: usize = 24;
+
 /// A moka cache (async computation) with hit, miss and compute-time counters.
 pub struct MeasuredCache<K, V> {
     cache: Cache<K, V>,
@@ -233,12 +237,7 @@ impl Catalogue {
     }
 
     /// Films for the member, with a reason each (cached per member until they rate something).
-    pub async fn recommendations(
-        &self,
-        db: &Db,
-        user_id: i64,
-        limit: usize,
-    ) -> Result<Arc<Vec<RecommendedFilm>>, AppError> {
+    pub async fn recommendations(&self, db: &Db, user_id: i64) -> Result<Arc<Vec<RecommendedFilm>>, AppError> {
         self.recommendations
             .get(user_id, async move {
                 let index = self.index();
@@ -252,7 +251,7 @@ impl Catalogue {
                     .into_iter()
                     .filter_map(|movie| index.by_id.get(&movie).copied())
                     .collect();
-                let recs = recommend::recommend(&index.films, &ratings, &seen, limit);
+                let recs = recommend::recommend(&index.films, &ratings, &seen, RECOMMENDATIONS);
                 // One query for the recommended films and the rated films their reasons name.
                 let named = recs.iter().filter_map(|r| match r.reason {
                     Reason::SameDirector(i) | Reason::SimilarTo(i) => Some(index.ids[i]),

@@ -17,7 +17,9 @@ use crate::server::db::Db;
 use serde::Deserialize;
 use std::io::Read;
 
-pub const BATCH: usize = 400;
+/// Rows written per transaction: the loader's batch size, within both backends' bind limits.
+pub use crate::server::db::load::BATCH;
+
 /// Problems listed one by one; beyond this they are only counted.
 const MAX_PROBLEMS: usize = 1_000;
 

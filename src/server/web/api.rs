@@ -241,7 +241,7 @@ async fn recommendations(
     caller: Caller,
 ) -> Result<Json<Vec<RecommendedFilm>>, AppError> {
     let viewer = caller.member()?;
-    Ok(Json(state.catalogue.recommendations(&state.db, viewer.id, 24).await?.as_ref().clone()))
+    Ok(Json(state.catalogue.recommendations(&state.db, viewer.id).await?.as_ref().clone()))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -184,7 +184,7 @@ impl PredictionIndex {
     /// Whether film `i` belongs to `set`: 2020s films, on the list or not, with data for enough
     /// dimensions (`min_dimensions`) to be ranked, for all five, or for too few.
     pub fn is_candidate(&self, i: usize, set: CandidateSet) -> bool {
-        if !(2020..2030).contains(&self.years[i]) {
+        if !crate::scoring::CANDIDATE_YEARS.contains(&i32::from(self.years[i])) {
             return false;
         }
         let (on_list, dimensions) = (self.on_list[i], self.packed[i].dimensions());
