@@ -32,7 +32,6 @@ cargo_status=${PIPESTATUS[0]}
 set -e
 
 echo "==> end-to-end tests (Chromium: with JavaScript, without, and on a phone screen)"
-# Two ports free at the same moment: the app's and the fake IMDb API's.
 # Four ports free at the same moment: the app's, the fake IMDb API's, and two more for two servers
 # sharing a throwaway PostgreSQL (the several-instances test).
 read -r port imdb_port a_port b_port < <(python3 -c 'import socket

@@ -15,18 +15,18 @@ fn activity_words(action: &str) -> &'static str {
 /// The signed-in member's "n of N used"; nothing for visitors.
 #[server(endpoint = "my_quota", input = GetUrl)]
 pub async fn my_quota() -> Result<Option<Quota>, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let Some(viewer) = auth::current_user().await? else { return Ok(None) };
-        Ok(Some(app_state()?.club.quota(&viewer).await?))
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let Some(viewer) = call.viewer().await? else { return Ok(None) };
+        Ok(Some(call.state.club.quota(&viewer).await?))
     })
     .await
 }
 
 #[server(endpoint = "recent_activity", input = GetUrl)]
 pub async fn recent_activity() -> Result<Vec<ActivityItem>, AppError> {
-    use crate::server::web::{http::respond, state::app_state};
-    respond(async move { app_state()?.club.recent_activity(10).await }).await
+    use crate::server::web::call::serve;
+    serve(|call| async move { call.state.club.recent_activity(10).await }).await
 }
 
 #[component]

@@ -10,8 +10,8 @@ use leptos::server_fn::codec::GetUrl;
 
 #[server(endpoint = "current_round", input = GetUrl)]
 pub async fn current_round() -> Result<Option<Round>, AppError> {
-    use crate::server::web::{http::respond, state::app_state};
-    respond(async move { app_state()?.rounds.banner().await }).await
+    use crate::server::web::call::serve;
+    serve(|call| async move { call.state.rounds.banner().await }).await
 }
 
 /// How a ballot is counted, in words.

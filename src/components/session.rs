@@ -7,13 +7,14 @@ use leptos::server_fn::codec::GetUrl;
 
 #[server(endpoint = "whoami", input = GetUrl)]
 pub async fn whoami() -> Result<Option<Viewer>, AppError> {
-    crate::server::web::http::respond(crate::server::web::auth::current_user()).await
+    use crate::server::web::call::serve;
+    serve(|call| async move { call.viewer().await }).await
 }
 
 #[server(endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::server::web::{auth, http};
-    http::respond(async move {
+    use crate::server::web::{auth, call::serve, http};
+    serve(|_call| async move {
         auth::end_session().await?;
         http::redirect_form_post("/");
         Ok(())

@@ -15,13 +15,14 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "registration_is_invite_only", input = GetUrl)]
 pub async fn registration_is_invite_only() -> Result<bool, AppError> {
-    Ok(crate::server::web::state::app_state()?.config.accounts.invite_only())
+    use crate::server::web::call::serve;
+    serve(|call| async move { Ok(call.state.config.accounts.invite_only()) }).await
 }
 
 #[server(endpoint = "sign_in")]
 pub async fn sign_in(username: String, password: String, next: Option<String>) -> Result<Viewer, AppError> {
-    use crate::server::{web::auth, web::http, web::state::app_state};
-    http::respond(async move {
+    use crate::server::web::{auth, call::serve, http};
+    serve(|call| async move {
         if username.trim().is_empty() || password.is_empty() {
             return Err(AppError::BadRequest("Enter your username and password.".into()));
         }
@@ -32,7 +33,7 @@ pub async fn sign_in(username: String, password: String, next: Option<String>) -
         {
             return Err(AppError::BadRequest("That username and password do not match.".into()));
         }
-        let state = app_state()?;
+        let state = &call.state;
         let viewer = auth::sign_in(&state.db, username.trim(), password).await?;
         http::redirect_form_post(&crate::validate::return_path(next.as_deref()));
         Ok(viewer)
@@ -49,16 +50,16 @@ pub async fn register(
     next: Option<String>,
 ) -> Result<Viewer, AppError> {
     use crate::server::services::accounts::{self, Registration};
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let state = app_state()?;
+    use crate::server::web::{auth, call::serve, http};
+    serve(|call| async move {
+        let state = &call.state;
         let form = Registration {
             username: &username,
             display_name: display_name.as_deref(),
             password,
             invite: invite.as_deref(),
             invite_only: state.config.accounts.invite_only(),
-            ip: auth::client_ip().map(|ip| ip.to_string()),
+            ip: call.ip(),
         };
         let viewer = accounts::register(&state.db, form).await?;
         state.catalogue.counts_changed(&state.db).await;
@@ -72,12 +73,12 @@ pub async fn register(
 #[server(endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
     use crate::server::services::accounts;
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
+    use crate::server::web::{auth, call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
         let keep = auth::current_token_hash().unwrap_or_default();
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        accounts::change_password(&app_state()?.db, &viewer, current_password, new_password, &keep, ip).await?;
+        let ip = call.ip();
+        accounts::change_password(&call.state.db, &viewer, current_password, new_password, &keep, ip).await?;
         http::redirect_form_post("/account?changed=1");
         Ok(())
     })
@@ -87,10 +88,10 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 /// Whether the member has made a calendar link.
 #[server(endpoint = "calendar_link", input = GetUrl)]
 pub async fn calendar_link() -> Result<bool, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        app_state()?.rounds.has_calendar_key(&viewer).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        call.state.rounds.has_calendar_key(&viewer).await
     })
     .await
 }
@@ -99,10 +100,10 @@ pub async fn calendar_link() -> Result<bool, AppError> {
 /// shown this once: a plain form post comes back to the account page with it in the address.
 #[server(endpoint = "reset_calendar_link")]
 pub async fn reset_calendar_link() -> Result<String, AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
-        let key = app_state()?.rounds.reset_calendar_key(&viewer).await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let key = call.state.rounds.reset_calendar_key(&viewer).await?;
         http::redirect_form_post(&format!("/account?calendar_key={key}#calendar"));
         Ok(key)
     })
@@ -113,10 +114,10 @@ pub async fn reset_calendar_link() -> Result<String, AppError> {
 #[server(endpoint = "api_tokens", input = GetUrl)]
 pub async fn api_tokens() -> Result<(Vec<ApiTokenInfo>, Option<String>), AppError> {
     use crate::server::services::tokens;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let state = app_state()?;
+    use crate::server::web::{auth, call::serve};
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let state = &call.state;
         let fresh = auth::current_token_hash().and_then(|session| state.new_tokens.remove(&session));
         Ok((tokens::list(&state.db, &viewer).await?, fresh))
     })
@@ -128,9 +129,9 @@ pub async fn api_tokens() -> Result<(Vec<ApiTokenInfo>, Option<String>), AppErro
 #[server(endpoint = "create_api_token")]
 pub async fn create_api_token(name: String, scope: String, days: Option<String>) -> Result<(), AppError> {
     use crate::server::services::tokens;
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
+    use crate::server::web::{auth, call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
         let days = match days.as_deref().map(str::trim).unwrap_or("") {
             "" => None,
             d => Some(d.parse::<u32>().map_err(|_| {
@@ -138,8 +139,8 @@ pub async fn create_api_token(name: String, scope: String, days: Option<String>)
             })?),
         };
         let session = auth::current_token_hash().ok_or(AppError::Unauthorized)?;
-        let state = app_state()?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
+        let state = &call.state;
+        let ip = call.ip();
         let token = tokens::create(&state.db, &viewer, &name, &scope, days, ip).await?;
         state.new_tokens.insert(session, token);
         http::redirect_form_post("/account#api-tokens");
@@ -151,11 +152,11 @@ pub async fn create_api_token(name: String, scope: String, days: Option<String>)
 #[server(endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     use crate::server::services::tokens;
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        tokens::revoke(&app_state()?.db, &viewer, id, ip).await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let ip = call.ip();
+        tokens::revoke(&call.state.db, &viewer, id, ip).await?;
         http::redirect_form_post("/account#api-tokens");
         Ok(())
     })

@@ -13,10 +13,10 @@ use leptos_router::hooks::use_query_map;
 #[server(endpoint = "admin_members", input = GetUrl)]
 pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
     use crate::server::services::accounts;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        auth::require_admin().await?;
-        accounts::members(&app_state()?.db).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        call.admin().await?;
+        accounts::members(&call.state.db).await
     })
     .await
 }
@@ -25,11 +25,11 @@ pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
 #[server(endpoint = "set_member_limit")]
 pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppError> {
     use crate::server::services::accounts;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let admin = auth::require_admin().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        accounts::set_proposal_limit(&app_state()?.db, &admin, user_id, &limit, ip).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let admin = call.admin().await?;
+        let ip = call.ip();
+        accounts::set_proposal_limit(&call.state.db, &admin, user_id, &limit, ip).await
     })
     .await
 }
@@ -37,11 +37,11 @@ pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppErro
 #[server(endpoint = "create_invitation")]
 pub async fn create_invitation() -> Result<String, AppError> {
     use crate::server::services::accounts;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let admin = auth::require_admin().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        let code = accounts::invite(&app_state()?.db, &admin, ip).await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let admin = call.admin().await?;
+        let ip = call.ip();
+        let code = accounts::invite(&call.state.db, &admin, ip).await?;
         Ok(format!("/register?invite={code}"))
     })
     .await
@@ -54,10 +54,10 @@ pub async fn audit_log(
     page: u32,
 ) -> Result<Slice<AuditEntry>, AppError> {
     use crate::server::services::accounts;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        auth::require_admin().await?;
-        accounts::audit_log(&app_state()?.db, action, actor, page).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        call.admin().await?;
+        accounts::audit_log(&call.state.db, action, actor, page).await
     })
     .await
 }

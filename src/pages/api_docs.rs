@@ -22,33 +22,37 @@ pub struct Endpoint {
 
 #[server(endpoint = "api_endpoints", input = GetUrl)]
 pub async fn api_endpoints() -> Result<Vec<Endpoint>, AppError> {
+    use crate::server::web::call::serve;
     use utoipa::OpenApi;
-    let doc = serde_json::to_value(crate::server::web::api::ApiDoc::openapi())
-        .map_err(|e| crate::server::observe::internal("OpenAPI document did not serialise", e))?;
-    let mut out = Vec::new();
-    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let params = op["parameters"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|p| {
-                    let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
-                    (text("name"), text("in"), text("description"))
-                })
-                .collect();
-            out.push(Endpoint {
-                method: method.to_uppercase(),
-                path: path.clone(),
-                summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or_default().to_string(),
-                tag: op["tags"][0].as_str().unwrap_or_default().to_string(),
-                params,
-                has_body: op.get("requestBody").is_some(),
-                statuses: op["responses"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default(),
-            });
+    serve(|_call| async move {
+        let doc = serde_json::to_value(crate::server::web::api::ApiDoc::openapi())
+            .map_err(|e| crate::server::observe::internal("OpenAPI document did not serialise", e))?;
+        let mut out = Vec::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                let params = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        let text = |k: &str| p[k].as_str().unwrap_or_default().to_string();
+                        (text("name"), text("in"), text("description"))
+                    })
+                    .collect();
+                out.push(Endpoint {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: op["summary"].as_str().or(op["description"].as_str()).unwrap_or_default().to_string(),
+                    tag: op["tags"][0].as_str().unwrap_or_default().to_string(),
+                    params,
+                    has_body: op.get("requestBody").is_some(),
+                    statuses: op["responses"].as_object().map(|r| r.keys().cloned().collect()).unwrap_or_default(),
+                });
+            }
         }
-    }
-    Ok(out)
+        Ok(out)
+    })
+    .await
 }
 
 #[component]

@@ -9,9 +9,9 @@ use leptos_meta::Title;
 
 #[server(endpoint = "get_stats", input = GetUrl)]
 pub async fn get_stats() -> Result<SiteStats, AppError> {
-    use crate::server::{web::http::respond, web::state::app_state};
-    respond(async move {
-        let state = app_state()?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let state = &call.state;
         state.catalogue.stats(&state.db).await
     })
     .await
@@ -20,10 +20,10 @@ pub async fn get_stats() -> Result<SiteStats, AppError> {
 /// Request, cache and background-job figures (with the jobs' last errors): for admins only.
 #[server(endpoint = "get_operations", input = GetUrl)]
 pub async fn get_operations() -> Result<OperationsView, AppError> {
-    use crate::server::web::{auth, http::respond, metrics, state::app_state};
-    respond(async move {
-        auth::require_admin().await?;
-        Ok(metrics::operations(&app_state()?))
+    use crate::server::web::{call::serve, metrics};
+    serve(|call| async move {
+        call.admin().await?;
+        Ok(metrics::operations(&call.state))
     })
     .await
 }

@@ -9,9 +9,9 @@ use leptos_meta::Title;
 
 #[server(endpoint = "get_home", input = GetUrl)]
 pub async fn get_home() -> Result<HomeData, AppError> {
-    use crate::server::{web::http::respond, web::state::app_state};
-    respond(async move {
-        let state = app_state()?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let state = &call.state;
         let stats = state.catalogue.stats(&state.db).await?;
         let recent = state.catalogue.popular(&state.db, Some(2020), 12).await?.as_ref().clone();
         Ok(HomeData { stats, recent })

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 #[server(endpoint = "letterboxd_review", input = GetUrl)]
 pub async fn letterboxd_review(import: Option<i64>, page: Option<u32>) -> Result<Option<ImportReview>, AppError> {
     use crate::server::services::letterboxd;
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let db = &app_state()?.db;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let db = &call.state.db;
         let id = match import {
             Some(id) => Some(id),
             None => letterboxd::latest(db, &viewer).await?,
@@ -40,13 +40,13 @@ pub async fn apply_letterboxd_import(
     picks: Option<HashMap<String, String>>,
 ) -> Result<String, AppError> {
     use crate::server::services::letterboxd;
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
-        let state = app_state()?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let state = &call.state;
         let picks = letterboxd::parse_picks(&picks.unwrap_or_default())?;
         let share = matches!(share.as_deref(), Some("on" | "yes" | "true"));
-        let ip = auth::client_ip().map(|ip| ip.to_string());
+        let ip = call.ip();
         let applied = letterboxd::apply(&state.db, &state.catalogue, &viewer, import, &picks, share, ip).await?;
         http::redirect_form_post(&format!("/account/letterboxd?import={import}"));
         Ok(applied.sentence())

@@ -15,12 +15,12 @@ use leptos_router::hooks::use_params_map;
 #[server(endpoint = "movie_page", input = GetUrl)]
 pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
     use crate::server::services::catalogue::MovieKey;
-    use crate::server::{web::auth, web::http::respond, web::state::app_state};
-    respond(async move {
+    use crate::server::web::call::serve;
+    serve(|call| async move {
         let key = MovieKey::parse(&id)?;
-        let state = app_state()?;
+        let state = &call.state;
         let detail = state.catalogue.detail(&state.db, &key).await?.as_ref().clone();
-        let viewer = auth::current_user().await?;
+        let viewer = call.viewer().await?;
         let my_rating = match &viewer {
             Some(v) => state.catalogue.my_rating(&state.db, v.id, detail.movie.id).await?,
             None => None,
@@ -34,14 +34,14 @@ pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
 /// Rates a film 0.5-5 stars; an empty `stars` removes the rating. Returns the rating in half stars.
 #[server(endpoint = "rate_movie")]
 pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, AppError> {
-    use crate::server::{web::auth, web::http::respond, web::state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
         let half = match stars.trim() {
             "" | "remove" => None,
             text => Some(crate::validate::parse_half_stars(text)?),
         };
-        let state = app_state()?;
+        let state = &call.state;
         state.catalogue.rate(&state.db, viewer.id, movie_id, half).await?;
         Ok(half)
     })
@@ -50,11 +50,11 @@ pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, App
 
 #[server(endpoint = "recommendations", input = GetUrl)]
 pub async fn recommendations() -> Result<Vec<RecommendedFilm>, AppError> {
-    use crate::server::{web::auth, web::http::respond, web::state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let state = app_state()?;
-        Ok(state.catalogue.recommendations(&state.db, viewer.id, 24).await?.as_ref().clone())
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let state = &call.state;
+        Ok(state.catalogue.recommendations(&state.db, viewer.id).await?.as_ref().clone())
     })
     .await
 }

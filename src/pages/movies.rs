@@ -33,10 +33,10 @@ pub async fn list_movies(
     page: u32,
 ) -> Result<MoviesView, AppError> {
     use crate::server::services::catalogue::Start;
-    use crate::server::{web::http::respond, web::state::app_state};
+    use crate::server::web::call::serve;
     use crate::validate;
-    respond(async move {
-        let state = app_state()?;
+    serve(|call| async move {
+        let state = &call.state;
         let genres = state.catalogue.genres();
         let filter = validate::movie_filter(
             genre.as_deref(),

@@ -12,11 +12,11 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "search_titles", input = GetUrl)]
 pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
-    use crate::server::{web::auth, web::http::respond, web::state::app_state};
-    respond(async move {
-        auth::require_member().await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        call.member().await?;
         let query = crate::validate::search_query(&query)?;
-        let state = app_state()?;
+        let state = &call.state;
         match state.imdb.search(&query).await {
             Ok(hits) => {
                 let mut hits = hits.as_ref().clone();
@@ -35,11 +35,11 @@ pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
 #[server(endpoint = "propose")]
 pub async fn propose(imdb: String) -> Result<i64, AppError> {
     use crate::server::services::club::Prefill;
-    use crate::server::{web::auth, web::http, web::state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
         let imdb_id = crate::validate::imdb_id(&imdb)?;
-        let state = app_state()?;
+        let state = &call.state;
         let prefill = state
             .imdb
             .recently_seen(&imdb_id)
@@ -50,7 +50,7 @@ pub async fn propose(imdb: String) -> Result<i64, AppError> {
                 imdb_rating: hit.imdb_rating,
             })
             .unwrap_or_default();
-        let ip = auth::client_ip().map(|ip| ip.to_string());
+        let ip = call.ip();
         let id = state.club.propose(&viewer, &imdb_id, prefill, ip).await?;
         state.refresher.nudge();
         state.posters.nudge();

@@ -17,21 +17,21 @@ use std::collections::HashMap;
 
 #[server(endpoint = "rounds", input = GetUrl)]
 pub async fn list_rounds(page: u32) -> Result<Slice<Round>, AppError> {
-    use crate::server::web::{http::respond, state::app_state};
-    respond(async move {
+    use crate::server::web::call::serve;
+    serve(|call| async move {
         const PER_PAGE: u32 = 20;
         let offset = crate::validate::page_offset(page, PER_PAGE)?;
-        app_state()?.rounds.list(offset, PER_PAGE).await
+        call.state.rounds.list(offset, PER_PAGE).await
     })
     .await
 }
 
 #[server(endpoint = "round_result", input = GetUrl)]
 pub async fn get_round_result(id: String) -> Result<RoundResult, AppError> {
-    use crate::server::web::{http::respond, state::app_state};
-    respond(async move {
+    use crate::server::web::call::serve;
+    serve(|call| async move {
         let id: i64 = id.trim().parse().map_err(|_| AppError::NotFound("That round".into()))?;
-        app_state()?.rounds.result(id).await
+        call.state.rounds.result(id).await
     })
     .await
 }
@@ -45,11 +45,11 @@ pub struct ReaderInRound {
 
 #[server(endpoint = "round_reader", input = GetUrl)]
 pub async fn round_reader(round_id: i64) -> Result<ReaderInRound, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::current_user().await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.viewer().await?;
         let ranking = match &viewer {
-            Some(v) => app_state()?.rounds.my_ranking(v, round_id).await?,
+            Some(v) => call.state.rounds.my_ranking(v, round_id).await?,
             None => Vec::new(),
         };
         Ok(ReaderInRound { viewer, ranking })
@@ -61,15 +61,15 @@ pub async fn round_reader(round_id: i64) -> Result<ReaderInRound, AppError> {
 /// films they would rather not see.
 #[server(endpoint = "save_ranking")]
 pub async fn save_ranking(round_id: i64, ranks: HashMap<String, String>) -> Result<usize, AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_member().await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.member().await?;
         let ids = crate::validate::ranking_from_numbers(ranks.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
         if ids.is_empty() {
             return Err(AppError::BadRequest("Number at least one film: 1 for the one you most want to watch.".into()));
         }
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.rounds.cast(&viewer, round_id, &crate::model::Ballot::Ranking(ids.clone()), ip).await?;
+        let ip = call.ip();
+        call.state.rounds.cast(&viewer, round_id, &crate::model::Ballot::Ranking(ids.clone()), ip).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(ids.len())
     })
@@ -86,9 +86,9 @@ pub async fn open_round(
     method: String,
     carry_over: String,
 ) -> Result<i64, AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let admin = auth::require_admin().await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let admin = call.admin().await?;
         use crate::server::services::zones::to_utc;
         let round = crate::model::NewRound {
             name,
@@ -98,8 +98,8 @@ pub async fn open_round(
             method,
             carry_over,
         };
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        let round = app_state()?.rounds.open(&admin, &round, ip).await?;
+        let ip = call.ip();
+        let round = call.state.rounds.open(&admin, &round, ip).await?;
         http::redirect_form_post(&format!("/rounds/{}", round.id));
         Ok(round.id)
     })
@@ -109,11 +109,11 @@ pub async fn open_round(
 /// Closes an open round now (admins): the same count as at the deadline.
 #[server(endpoint = "close_round")]
 pub async fn close_round(round_id: i64) -> Result<(), AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let admin = auth::require_admin().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.rounds.close_early(&admin, round_id, ip).await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let admin = call.admin().await?;
+        let ip = call.ip();
+        call.state.rounds.close_early(&admin, round_id, ip).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })
@@ -123,11 +123,11 @@ pub async fn close_round(round_id: i64) -> Result<(), AppError> {
 /// Moves an open round's deadline (admins), read in the round's time zone.
 #[server(endpoint = "extend_round")]
 pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let admin = auth::require_admin().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.rounds.extend_to_local(&admin, round_id, &deadline, ip).await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let admin = call.admin().await?;
+        let ip = call.ip();
+        call.state.rounds.extend_to_local(&admin, round_id, &deadline, ip).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })

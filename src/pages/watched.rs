@@ -21,10 +21,10 @@ pub struct WatchedView {
 
 #[server(endpoint = "watched_films", input = GetUrl)]
 pub async fn watched_films(page: u32) -> Result<WatchedView, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::current_user().await?;
-        let films = app_state()?.club.watched(viewer.as_ref(), page).await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.viewer().await?;
+        let films = call.state.club.watched(viewer.as_ref(), page).await?;
         Ok(WatchedView { viewer, films })
     })
     .await
@@ -33,11 +33,11 @@ pub async fn watched_films(page: u32) -> Result<WatchedView, AppError> {
 /// Rates a watched film 0.5-5 stars in half stars (`stars` as posted: "4", "3.5").
 #[server(endpoint = "rate_watched")]
 pub async fn rate_watched(proposal_id: i64, stars: String) -> Result<(), AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.club.rate_watched(&viewer, proposal_id, &stars, ip).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let ip = call.ip();
+        call.state.club.rate_watched(&viewer, proposal_id, &stars, ip).await
     })
     .await
 }

@@ -245,3 +245,66 @@ fn the_check_sees_wrong_edges() {
     assert_eq!(cycle_from("a", &graph).unwrap(), ["a", "b", "c", "a"]);
     assert_eq!(cycle_from("d", &graph), None);
 }
+
+/// The statements of a function body that follows `from` (the text just after its `{`), up to its
+/// closing brace at the start of a line, without its `use` lines.
+fn body_statements(from: &str) -> String {
+    let end = from.find("\n}").unwrap_or(from.len());
+    from[..end]
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("use ") && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Server functions whose body is not one `serve(|call| …)` (directly, or through a function of
+/// the same file whose body is), as `file: function`.
+fn server_fns_without_serve(files: &[PathBuf]) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file).unwrap();
+        let body_of = |name: &str| {
+            let sig = text.find(&format!("fn {name}(")).or_else(|| text.find(&format!("fn {name}<")))?;
+            let open = text[sig..].find(" {\n")? + sig + 3;
+            Some(body_statements(&text[open..]))
+        };
+        for (at, _) in text.match_indices("#[server(") {
+            let sig = at + text[at..].find("fn ").unwrap() + 3;
+            let name: String = text[sig..].chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let body = body_of(&name).unwrap_or_default();
+            let callee: String = body.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let served = callee == "serve"
+                || (callee != name && body_of(&callee).is_some_and(|inner| inner.starts_with("serve(")));
+            if !served {
+                wrong.push(format!("{}: {name}", file.display()));
+            }
+        }
+    }
+    wrong
+}
+
+#[test]
+fn every_server_function_is_one_serve() {
+    let mut files = Vec::new();
+    rust_files(Path::new("src"), &mut files);
+    let count: usize = files.iter().map(|f| std::fs::read_to_string(f).unwrap().matches("#[server(").count()).sum();
+    assert!(count >= 40, "only {count} server functions found");
+    let wrong = server_fns_without_serve(&files);
+    assert!(wrong.is_empty(), "server functions that do not start from `serve(|call| …)`: {wrong:?}");
+}
+
+#[test]
+fn the_serve_check_sees_a_server_function_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("page.rs");
+    std::fs::write(
+        &file,
+        "#[server(endpoint = \"a\")]\npub async fn a() -> Result<(), AppError> {\n    use x;\n    serve(|call| async move { Ok(()) }).await\n}\n\n\
+         #[server(endpoint = \"b\")]\npub async fn b() -> Result<(), AppError> {\n    Ok(app_state()?.thing())\n}\n\n\
+         #[server(endpoint = \"c\")]\npub async fn c(x: u32) -> Result<u32, AppError> {\n    helper(x).await\n}\n\n\
+         async fn helper(x: u32) -> Result<u32, AppError> {\n    serve(|_call| async move { Ok(x) }).await\n}\n",
+    )
+    .unwrap();
+    assert_eq!(server_fns_without_serve(std::slice::from_ref(&file)), vec![format!("{}: b", file.display())]);
+}

@@ -40,9 +40,9 @@ async fn compute<T: Send + 'static>(
     deferred: bool,
     work: impl FnOnce(&crate::server::web::state::AppState) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
-    use crate::server::{web::http::respond, web::state::app_state};
-    respond(async move {
-        let state = app_state()?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let state = call.state;
         if deferred {
             crate::server::observe::spawn_blocking_in_request(move || work(&state))
                 .await

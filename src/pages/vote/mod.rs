@@ -26,10 +26,10 @@ const STREAMED_TO: u32 = 100;
 
 #[server(endpoint = "vote_board", input = GetUrl)]
 pub async fn get_vote_board(from: u32) -> Result<VoteBoard, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let state = app_state()?;
-        let viewer = auth::current_user().await?;
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let state = &call.state;
+        let viewer = call.viewer().await?;
         // The whole first hundred in one query (and their voters in one more): the page shows the
         // top ones in its first flush and streams the others right behind.
         let limit = STREAMED_TO.min(state.config.pages.max_page_size);
@@ -41,21 +41,21 @@ pub async fn get_vote_board(from: u32) -> Result<VoteBoard, AppError> {
 
 #[server(endpoint = "list_proposals", input = GetUrl)]
 pub async fn list_proposals(offset: u32, limit: u32) -> Result<Slice<ProposalCard>, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::current_user().await?;
-        app_state()?.club.proposals(viewer.as_ref(), offset, limit).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.viewer().await?;
+        call.state.club.proposals(viewer.as_ref(), offset, limit).await
     })
     .await
 }
 
 #[server(endpoint = "cast_vote")]
 pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.club.vote(&viewer, proposal_id, vote, ip).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let ip = call.ip();
+        call.state.club.vote(&viewer, proposal_id, vote, ip).await
     })
     .await
 }
@@ -63,28 +63,28 @@ pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppErr
 /// Every voter of one proposal, in vote order (the card names only the first few).
 #[server(endpoint = "all_voters", input = GetUrl)]
 pub async fn all_voters(proposal_id: i64) -> Result<Vec<String>, AppError> {
-    use crate::server::web::{http::respond, state::app_state};
-    respond(async move { Ok(app_state()?.club.votes(proposal_id, None).await?.voters) }).await
+    use crate::server::web::call::serve;
+    serve(|call| async move { Ok(call.state.club.votes(proposal_id, None).await?.voters) }).await
 }
 
 #[server(endpoint = "withdraw_proposal")]
 pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
-    use crate::server::web::{auth, http::respond, state::app_state};
-    respond(async move {
-        let viewer = auth::require_member().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.club.withdraw(&viewer, proposal_id, ip).await
+    use crate::server::web::call::serve;
+    serve(|call| async move {
+        let viewer = call.member().await?;
+        let ip = call.ip();
+        call.state.club.withdraw(&viewer, proposal_id, ip).await
     })
     .await
 }
 
 #[server(endpoint = "mark_watched")]
 pub async fn mark_watched(proposal_id: i64) -> Result<(), AppError> {
-    use crate::server::web::{auth, http, state::app_state};
-    http::respond(async move {
-        let viewer = auth::require_admin().await?;
-        let ip = auth::client_ip().map(|ip| ip.to_string());
-        app_state()?.club.mark_watched(&viewer, proposal_id, ip).await?;
+    use crate::server::web::{call::serve, http};
+    serve(|call| async move {
+        let viewer = call.admin().await?;
+        let ip = call.ip();
+        call.state.club.mark_watched(&viewer, proposal_id, ip).await?;
         http::redirect_form_post("/vote/watched");
         Ok(())
     })

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod call;
 pub mod compress;
 pub mod flush;
 pub mod guard;
