@@ -17,9 +17,6 @@ pub mod scoring;
 pub mod server;
 pub mod validate;
 
-#[cfg(all(test, feature = "ssr"))]
-mod parse_props;
-
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

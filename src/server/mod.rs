@@ -5,11 +5,14 @@
 //! - `services`: what the pages' server functions and the API ask for. The catalogue, the
 //!   predictions, IMDb metadata and its refresher, bulk import; each with its own caches.
 //! - `db`: one API over SQLite and PostgreSQL, and the plain data shapes it loads.
+//! - `jobs`: the background jobs beside the requests (refreshers, round closer, webhook sender,
+//!   change followers).
 //! - `tools`: the command line, benchmarks, and the demo and synthetic data.
 //! - `config` and `observe`: settings and instrumentation, used by every layer.
 
 pub mod config;
 pub mod db;
+pub mod jobs;
 pub mod observe;
 pub mod services;
 pub mod tools;

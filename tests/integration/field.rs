@@ -414,7 +414,7 @@ async fn the_change_listener_replaces_a_lost_or_silent_connection() {
     // reconnect, since changes made meanwhile were not heard.
     proxy.refusing.store(true, SeqCst);
     kill_theirs().await;
-    state.follow_other_servers();
+    marquee::server::jobs::follow_other_servers(&state);
     wait_for("a refused first attempt", || proxy.refused.load(SeqCst) > 0).await;
     assert_eq!(coherence.status(), ListenerStatus::Connecting);
     proxy.refusing.store(false, SeqCst);

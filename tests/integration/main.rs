@@ -17,6 +17,7 @@ mod layers;
 mod leases;
 mod letterboxd;
 mod live;
+mod parsers;
 mod posters;
 mod prediction_inputs;
 mod predictions;

@@ -445,13 +445,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
         ms = started.elapsed().as_millis() as u64,
         "predictions scored and cached"
     );
-    // Another process's change to the inputs shows within this many seconds.
-    state.watch_for_changes(std::time::Duration::from_secs(5));
-    state.follow_other_servers();
-    state.close_rounds_on_time();
-    state.send_webhook_messages();
-    state.refresh_imdb_in_background();
-    state.fetch_posters_in_background();
+    crate::server::jobs::start(&state);
     let addr = listener.local_addr()?;
     tracing::info!("Marquee is ready at http://{addr}");
     serve(listener, state).await?;

@@ -1,10 +1,10 @@
 //! Property tests for every parser of outside text: whatever arrives, each one answers (no
 //! panic), and what it accepts is what the rest of the app assumes.
 
-use crate::model::{MovieCursor, MovieSort};
-use crate::scoring::Weights;
-use crate::server::db::movies::MovieKey;
-use crate::validate;
+use marquee::model::{MovieCursor, MovieSort};
+use marquee::scoring::Weights;
+use marquee::server::db::movies::MovieKey;
+use marquee::validate;
 use proptest::prelude::*;
 
 /// Any text, weighted towards what breaks parsers: multi-byte characters, controls, separators.
@@ -137,8 +137,8 @@ proptest! {
             "imdb_id": imdb_id, "title": title, "year": year, "imdb_rating": rating,
             "imdb_votes": votes, "genres": genres,
         });
-        let raw: crate::server::services::import::RawRow = serde_json::from_value(raw).unwrap();
-        if let Ok(row) = crate::server::services::import::check(1, raw) {
+        let raw: marquee::server::services::import::RawRow = serde_json::from_value(raw).unwrap();
+        if let Ok(row) = marquee::server::services::import::check(1, raw) {
             prop_assert!(validate::imdb_id(&row.imdb_id).is_ok());
             prop_assert!(!row.title.trim().is_empty() && row.title.chars().count() <= 500);
             prop_assert!(!validate::has_control(&row.title) && !row.title.contains('\0'));
