@@ -1,10 +1,17 @@
-//! Runtime settings: `Leptos.toml`, then environment variables on top.
+//! Runtime settings, in layers: the defaults written here, then the settings file (`Leptos.toml`),
+//! then environment variables. Every setting `section.name` can be set by the variable
+//! `MARQUEE_SECTION_NAME` (`limits.max_in_flight`: `MARQUEE_LIMITS_MAX_IN_FLIGHT`); the shorter
+//! names in `ENV_ALIASES` set the same settings. Adding one is a field here, with its doc comment
+//! and `#[default]`, and its line in `Leptos.toml` (a test compares the two).
 
-use serde::Deserialize;
+use figment::providers::{Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Deserializer, Serialize};
+use smart_default::SmartDefault;
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct Config {
     pub site: SiteConfig,
     pub database: DatabaseConfig,
@@ -20,9 +27,143 @@ pub struct Config {
     pub posters: PostersConfig,
 }
 
+/// Where the server listens, what it serves, and how it trusts what is in front of it.
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    #[default("127.0.0.1:3000".into())]
+    pub addr: String,
+    /// Where the built bundle (`pkg/`) and the public files live.
+    #[default("target/site".into())]
+    pub root: String,
+    #[default("pkg".into())]
+    pub pkg_dir: String,
+    #[default("marquee".into())]
+    pub output_name: String,
+    /// Mark cookies `Secure`; turn on when served over https.
+    pub https: bool,
+    /// Addresses of the load balancers or proxies in front of the server: from these, the client's
+    /// address is read from `X-Forwarded-For` (for sign-in throttling and the audit log).
+    #[serde(deserialize_with = "list")]
+    pub trusted_proxies: Vec<String>,
+    /// Signs the error messages carried in links after a form post. Empty: a random key per process
+    /// (give several instances behind one load balancer the same value).
+    pub secret: String,
+}
+
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://PATH`, or `postgres://USER:PASSWORD@HOST:PORT/DB`.
+    #[default("sqlite://data/marquee.db".into())]
+    pub url: String,
+    #[default(8)]
+    pub max_connections: u32,
+    #[default(5)]
+    pub acquire_timeout_secs: u64,
+    /// PostgreSQL: after this long without a notice, the change listener pings its connection, and
+    /// one that does not answer within as long again is given up for a new one.
+    #[default(10)]
+    pub listener_ping_secs: u64,
+}
+
+/// How long the in-process caches keep an entry at most (changes drop entries sooner).
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    #[default(600)]
+    pub predictions_ttl_secs: u64,
+    #[default(900)]
+    pub movie_list_ttl_secs: u64,
+    #[default(600)]
+    pub popular_ttl_secs: u64,
+    #[default(3600)]
+    pub movie_detail_ttl_secs: u64,
+    #[default(1800)]
+    pub recommendations_ttl_secs: u64,
+    #[default(60)]
+    pub stats_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImdbConfig {
+    #[default("https://api.imdbapi.dev".into())]
+    pub base_url: String,
+    #[default(3000)]
+    pub timeout_ms: u64,
+    /// Metadata older than this is fetched again.
+    #[default(24)]
+    pub fresh_hours: u64,
+    /// The pace of calls to the API, for the whole deployment.
+    #[default(2.0)]
+    pub requests_per_second: f64,
+    /// How often the server looks for stale or missing metadata.
+    #[default(300)]
+    pub refresh_interval_secs: u64,
+    /// With several servers on one database, one runs each background job at a time; another takes
+    /// over within about this long after it stops.
+    #[default(30)]
+    pub refresh_lease_secs: u64,
+}
+
+/// Posters: downloaded once from their source, resized, and served by Marquee.
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PostersConfig {
+    /// Where the images are kept. Empty: a `posters` directory beside the SQLite file, or the
+    /// database itself on PostgreSQL (which every server sees without a shared disk).
+    pub dir: String,
+    /// Hosts posters may be downloaded from (over https); the IMDb API's own address always may.
+    #[default(vec!["m.media-amazon.com".into(), "ia.media-imdb.com".into()])]
+    #[serde(deserialize_with = "list")]
+    pub hosts: Vec<String>,
+    /// The largest source image downloaded, in bytes.
+    #[default(5_000_000)]
+    pub max_bytes: u64,
+    #[default(10_000)]
+    pub timeout_ms: u64,
+}
+
+/// How films are ranked.
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PredictionsConfig {
+    /// Dimensions (of five) a film needs data for to be ranked as a candidate; the others are
+    /// listed apart as "not enough data yet".
+    #[default(3)]
+    pub min_dimensions: u32,
+}
+
+/// Items per page, where the server picks the page size.
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagesConfig {
+    /// Proposals on the vote page's first flush (the rest stream in after).
+    #[default(20)]
+    pub proposals: u32,
+    /// Films watched per page of the history.
+    #[default(20)]
+    pub watched: u32,
+    /// Films per page of the catalogue.
+    #[default(20)]
+    pub movies: u32,
+    /// The most items a client may ask for at once (API `limit`, infinite lists).
+    #[default(100)]
+    pub max_page_size: u32,
+}
+
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Load the demo films, members and proposals when the database has no films yet.
+    #[default(true)]
+    pub seed_on_first_start: bool,
+}
+
 /// The club's announcements outside Marquee.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct ClubConfig {
     /// A Discord or Slack incoming webhook: told when a round opens, an hour before its deadline
     /// and when its winner is picked. Empty: no messages.
@@ -32,75 +173,62 @@ pub struct ClubConfig {
 }
 
 /// How much work the server takes on at once; past that it answers 503 quickly rather than slowly.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     /// Requests handled at the same time (health checks and metrics are not counted).
+    #[default(64)]
     pub max_in_flight: u32,
     /// How long a write or a signed-in member's request may wait for one of those places before it
     /// gets 503 with `Retry-After`; a visitor's read waits half as long, and takes at most three
     /// quarters of the places, so members and their votes are served first when it is busy.
+    #[default(10_000)]
     pub queue_timeout_ms: u64,
     /// A client has this long to send a request's headers; also how long an idle keep-alive
     /// connection stays open.
+    #[default(10)]
     pub header_timeout_secs: u64,
     /// A client has this long, from its headers, to send the whole request body (a slow upload
     /// holds no place among those in flight while it arrives, up to 64 KiB).
+    #[default(30)]
     pub body_timeout_secs: u64,
     /// The longest a request may hold its place: its answer's work and sending it. A page still
     /// being read after this goes on, but no longer keeps others waiting.
+    #[default(30)]
     pub request_timeout_secs: u64,
     /// On SIGTERM, how long requests in flight get to finish before the server stops anyway.
+    #[default(10)]
     pub shutdown_grace_secs: u64,
     /// Live event streams (open vote pages) this server keeps at once, and per client address.
+    #[default(1000)]
     pub live_streams: u32,
+    #[default(32)]
     pub live_streams_per_client: u32,
     /// How often a quiet stream gets a comment: keeps proxies from closing it, and finds the ones
     /// whose page was closed (a stream's place is given back then).
+    #[default(15)]
     pub live_keep_alive_secs: u64,
 }
 
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        Self {
-            max_in_flight: 64,
-            queue_timeout_ms: 10_000,
-            header_timeout_secs: 10,
-            body_timeout_secs: 30,
-            request_timeout_secs: 30,
-            shutdown_grace_secs: 10,
-            live_streams: 1000,
-            live_streams_per_client: 32,
-            live_keep_alive_secs: 15,
-        }
-    }
-}
-
 /// Who may register, how long sessions last, how many proposals a member may have.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, SmartDefault, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct AccountsConfig {
     /// "open": anyone may register; "invite": only with an invitation from an admin.
+    #[default("open".into())]
     pub registration: String,
+    #[default(30)]
     pub session_days: u64,
+    /// Active proposals per member (an admin can change one member's).
+    #[default(10)]
     pub proposal_limit: i64,
     /// Failed sign-ins allowed per account and per address within `lockout_minutes`.
+    #[default(5)]
     pub failures_per_account: u32,
+    #[default(20)]
     pub failures_per_ip: u32,
+    #[default(15)]
     pub lockout_minutes: u64,
-}
-
-impl Default for AccountsConfig {
-    fn default() -> Self {
-        Self {
-            registration: "open".into(),
-            session_days: 30,
-            proposal_limit: 10,
-            failures_per_account: 5,
-            failures_per_ip: 20,
-            lockout_minutes: 15,
-        }
-    }
 }
 
 impl AccountsConfig {
@@ -109,184 +237,26 @@ impl AccountsConfig {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
 pub struct MetricsConfig {
     /// Serve `/metrics` to any client, not only loopback (put it behind your own access control).
     pub allow_remote: bool,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SiteConfig {
-    pub addr: String,
-    /// Where the built bundle (`pkg/`) and the public files live.
-    pub root: String,
-    pub pkg_dir: String,
-    pub output_name: String,
-    /// Mark cookies `Secure`; turn on when served over https.
-    pub https: bool,
-    /// Addresses of the load balancers or proxies in front of the server: from these, the client's
-    /// address is read from `X-Forwarded-For` (for sign-in throttling and the audit log).
-    pub trusted_proxies: Vec<String>,
-    /// Signs the error messages carried in links after a form post. Empty: a random key per process
-    /// (give several instances behind one load balancer the same value).
-    pub secret: String,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DatabaseConfig {
-    pub url: String,
-    pub max_connections: u32,
-    pub acquire_timeout_secs: u64,
-    /// PostgreSQL: after this long without a notice, the change listener pings its connection, and
-    /// one that does not answer within as long again is given up for a new one.
-    pub listener_ping_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct CacheConfig {
-    pub predictions_ttl_secs: u64,
-    pub movie_list_ttl_secs: u64,
-    pub popular_ttl_secs: u64,
-    pub movie_detail_ttl_secs: u64,
-    pub recommendations_ttl_secs: u64,
-    pub stats_ttl_secs: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct ImdbConfig {
-    pub base_url: String,
-    pub timeout_ms: u64,
-    pub fresh_hours: u64,
-    pub requests_per_second: f64,
-    /// How often the server looks for stale or missing metadata.
-    pub refresh_interval_secs: u64,
-    /// With several servers on one database, one refreshes at a time; another takes over within
-    /// about this long after it stops.
-    pub refresh_lease_secs: u64,
-}
-
-/// Posters: downloaded once from their source, resized, and served by Marquee.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PostersConfig {
-    /// Where the images are kept. Empty: a `posters` directory beside the SQLite file, or the
-    /// database itself on PostgreSQL (which every server sees without a shared disk).
-    pub dir: String,
-    /// Hosts posters may be downloaded from (over https); the IMDb API's own address always may.
-    pub hosts: Vec<String>,
-    /// The largest source image downloaded, in bytes.
-    pub max_bytes: u64,
-    pub timeout_ms: u64,
-}
-
-impl Default for PostersConfig {
-    fn default() -> Self {
-        Self {
-            dir: String::new(),
-            hosts: vec!["m.media-amazon.com".into(), "ia.media-imdb.com".into()],
-            max_bytes: 5_000_000,
-            timeout_ms: 10_000,
-        }
+/// A list from the settings file, or comma-separated from the environment.
+fn list<'de, D: Deserializer<'de>>(from: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum List {
+        Commas(String),
+        Items(Vec<String>),
     }
-}
-
-/// How films are ranked.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PredictionsConfig {
-    /// Dimensions (of five) a film needs data for to be ranked as a candidate; the others are
-    /// listed apart as "not enough data yet".
-    pub min_dimensions: u32,
-}
-
-impl Default for PredictionsConfig {
-    fn default() -> Self {
-        Self { min_dimensions: 3 }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct PagesConfig {
-    pub predictions: u32,
-    pub proposals: u32,
-    pub movies: u32,
-    pub max_page_size: u32,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct DemoConfig {
-    /// Load the demo films, members and proposals when the database has no films yet.
-    pub seed_on_first_start: bool,
-}
-
-impl Default for SiteConfig {
-    fn default() -> Self {
-        Self {
-            addr: "127.0.0.1:3000".into(),
-            root: "target/site".into(),
-            pkg_dir: "pkg".into(),
-            output_name: "marquee".into(),
-            https: false,
-            trusted_proxies: Vec::new(),
-            secret: String::new(),
-        }
-    }
-}
-
-impl Default for DatabaseConfig {
-    fn default() -> Self {
-        Self {
-            url: "sqlite://data/marquee.db".into(),
-            max_connections: 8,
-            acquire_timeout_secs: 5,
-            listener_ping_secs: 10,
-        }
-    }
-}
-
-impl Default for CacheConfig {
-    fn default() -> Self {
-        Self {
-            predictions_ttl_secs: 600,
-            movie_list_ttl_secs: 900,
-            popular_ttl_secs: 600,
-            movie_detail_ttl_secs: 3600,
-            recommendations_ttl_secs: 1800,
-            stats_ttl_secs: 60,
-        }
-    }
-}
-
-impl Default for ImdbConfig {
-    fn default() -> Self {
-        Self {
-            base_url: "https://api.imdbapi.dev".into(),
-            timeout_ms: 3000,
-            fresh_hours: 24,
-            requests_per_second: 2.0,
-            refresh_interval_secs: 300,
-            refresh_lease_secs: 30,
-        }
-    }
-}
-
-impl Default for PagesConfig {
-    fn default() -> Self {
-        Self { predictions: 25, proposals: 20, movies: 20, max_page_size: 100 }
-    }
-}
-
-impl Default for DemoConfig {
-    fn default() -> Self {
-        Self { seed_on_first_start: true }
-    }
+    let items = match List::deserialize(from)? {
+        List::Commas(text) => text.split(',').map(str::to_string).collect(),
+        List::Items(items) => items,
+    };
+    Ok(items.into_iter().map(|item| item.trim().to_string()).filter(|item| !item.is_empty()).collect())
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -296,18 +266,37 @@ pub enum ConfigError {
     #[error("the settings file {path} is not valid: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("environment variable {var}={value:?} is not valid: {expected}")]
-    Env { var: &'static str, value: String, expected: &'static str },
+    Env { var: String, value: String, expected: String },
     #[error("setting {name} is not valid: {message}")]
     Invalid { name: &'static str, message: String },
 }
 
-/// Every environment variable that overrides a setting, with the setting it sets.
-pub const ENV_OVERRIDES: &[(&str, &str)] = &[
-    ("MARQUEE_SITE_ADDR", "site.addr"),
+/// What a value should have been, in plain words.
+fn expected(kind: &figment::error::Kind) -> String {
+    use figment::error::Kind;
+    let whole = |t: &str| {
+        matches!(t, "usize" | "isize")
+            || (t.len() > 1 && matches!(t.as_bytes()[0], b'u' | b'i') && t[1..].chars().all(|c| c.is_ascii_digit()))
+    };
+    match kind {
+        Kind::InvalidType(_, t) | Kind::InvalidValue(_, t) if t == "a boolean" => "expected true or false".into(),
+        Kind::InvalidType(_, t) | Kind::InvalidValue(_, t) if whole(t) => "expected a whole number".into(),
+        Kind::InvalidType(_, t) | Kind::InvalidValue(_, t) if matches!(t.as_str(), "f32" | "f64") => {
+            "expected a number".into()
+        }
+        Kind::UnknownField(field, _) => format!("there is no setting {field:?}"),
+        other => other.to_string().trim().trim_end_matches("in TOML source string").trim().to_string(),
+    }
+}
+
+/// Environment variables that set a setting under a name other than `MARQUEE_SECTION_NAME`: the
+/// names operators know (and `DATABASE_URL`, `LEPTOS_SITE_*`, which other tools use too).
+pub const ENV_ALIASES: &[(&str, &str)] = &[
     ("LEPTOS_SITE_ADDR", "site.addr"),
     ("LEPTOS_SITE_ROOT", "site.root"),
     ("MARQUEE_HTTPS", "site.https"),
     ("MARQUEE_TRUSTED_PROXIES", "site.trusted_proxies"),
+    ("MARQUEE_SECRET", "site.secret"),
     ("DATABASE_URL", "database.url"),
     ("MARQUEE_DB_MAX_CONNECTIONS", "database.max_connections"),
     ("MARQUEE_DB_ACQUIRE_TIMEOUT_SECS", "database.acquire_timeout_secs"),
@@ -318,23 +307,15 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_MOVIE_DETAIL_TTL_SECS", "cache.movie_detail_ttl_secs"),
     ("MARQUEE_RECOMMENDATIONS_TTL_SECS", "cache.recommendations_ttl_secs"),
     ("MARQUEE_STATS_TTL_SECS", "cache.stats_ttl_secs"),
-    ("MARQUEE_IMDB_BASE_URL", "imdb.base_url"),
-    ("MARQUEE_IMDB_TIMEOUT_MS", "imdb.timeout_ms"),
-    ("MARQUEE_IMDB_FRESH_HOURS", "imdb.fresh_hours"),
-    ("MARQUEE_IMDB_REQUESTS_PER_SECOND", "imdb.requests_per_second"),
-    ("MARQUEE_IMDB_REFRESH_INTERVAL_SECS", "imdb.refresh_interval_secs"),
-    ("MARQUEE_IMDB_REFRESH_LEASE_SECS", "imdb.refresh_lease_secs"),
     ("MARQUEE_REGISTRATION", "accounts.registration"),
     ("MARQUEE_SESSION_DAYS", "accounts.session_days"),
     ("MARQUEE_PROPOSAL_LIMIT", "accounts.proposal_limit"),
-    ("MARQUEE_PAGE_PREDICTIONS", "pages.predictions"),
     ("MARQUEE_PAGE_PROPOSALS", "pages.proposals"),
     ("MARQUEE_PAGE_MOVIES", "pages.movies"),
     ("MARQUEE_MAX_PAGE_SIZE", "pages.max_page_size"),
     ("MARQUEE_MIN_DIMENSIONS", "predictions.min_dimensions"),
     ("MARQUEE_SEED_DEMO", "demo.seed_on_first_start"),
     ("MARQUEE_METRICS_ALLOW_REMOTE", "metrics.allow_remote"),
-    ("MARQUEE_SECRET", "site.secret"),
     ("MARQUEE_MAX_IN_FLIGHT", "limits.max_in_flight"),
     ("MARQUEE_QUEUE_TIMEOUT_MS", "limits.queue_timeout_ms"),
     ("MARQUEE_HEADER_TIMEOUT_SECS", "limits.header_timeout_secs"),
@@ -346,11 +327,35 @@ pub const ENV_OVERRIDES: &[(&str, &str)] = &[
     ("MARQUEE_LIVE_KEEP_ALIVE_SECS", "limits.live_keep_alive_secs"),
     ("MARQUEE_WEBHOOK_URL", "club.webhook_url"),
     ("MARQUEE_PUBLIC_URL", "club.public_url"),
-    ("MARQUEE_POSTERS_DIR", "posters.dir"),
     ("MARQUEE_POSTER_HOSTS", "posters.hosts"),
     ("MARQUEE_POSTER_MAX_BYTES", "posters.max_bytes"),
     ("MARQUEE_POSTER_TIMEOUT_MS", "posters.timeout_ms"),
 ];
+
+/// Every setting's key (`limits.max_in_flight`), in the order of the structs above.
+pub fn setting_keys() -> Vec<String> {
+    let defaults = figment::value::Value::serialize(Config::default()).expect("the defaults serialize");
+    let mut keys = Vec::new();
+    for (section, fields) in defaults.into_dict().expect("settings are sections") {
+        for (name, _) in fields.into_dict().expect("a section holds settings") {
+            keys.push(format!("{section}.{name}"));
+        }
+    }
+    keys
+}
+
+/// The environment variable named after setting `key`: `limits.max_in_flight` is
+/// `MARQUEE_LIMITS_MAX_IN_FLIGHT`.
+pub fn env_name(key: &str) -> String {
+    format!("MARQUEE_{}", key.replace('.', "_").to_ascii_uppercase())
+}
+
+/// Every environment variable that sets a setting, with the setting's key: the aliases first, so a
+/// variable named after the setting wins over its alias.
+pub fn env_variables() -> Vec<(String, String)> {
+    let aliases = ENV_ALIASES.iter().map(|(var, key)| (var.to_string(), key.to_string()));
+    aliases.chain(setting_keys().into_iter().map(|key| (env_name(&key), key))).collect()
+}
 
 impl Config {
     /// Reads `path` (a missing default file means built-in defaults), then applies the environment.
@@ -359,96 +364,59 @@ impl Config {
             Some(p) => (p.to_path_buf(), true),
             None => (PathBuf::from("Leptos.toml"), false),
         };
-        let mut config = match std::fs::read_to_string(&path) {
-            Ok(text) => Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.clone(), message })?,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => None,
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        config.apply_env(|name| std::env::var(name).ok())?;
+        Self::from_sources(&path, text.as_deref(), |name| std::env::var(name).ok())
+    }
+
+    /// The defaults, then the settings file's `text` (read from `path`), then what `env` (the
+    /// environment; tests pass their own) sets; checked.
+    pub fn from_sources(
+        path: &Path,
+        text: Option<&str>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut layers = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(text) = text {
+            layers = layers.merge(Toml::string(text));
+        }
+        // Every value from the environment is text: read as a number, a flag (true/false, yes/no,
+        // on/off, 1/0) or a comma-separated list where the setting is one.
+        let mut from_env: Vec<(String, String, String)> = Vec::new();
+        for (var, key) in env_variables() {
+            if let Some(value) = env(&var).filter(|v| !v.trim().is_empty()) {
+                layers = layers.merge(Serialized::default(&key, value.trim().to_string()));
+                from_env.push((var, key, value));
+            }
+        }
+        let mut config: Config = layers.extract_lossy().map_err(|error| {
+            let key = error.path.join(".");
+            let expected = expected(&error.kind);
+            match from_env.iter().rev().find(|(_, set, _)| *set == key) {
+                Some((var, _, value)) => ConfigError::Env { var: var.clone(), value: value.clone(), expected },
+                None if key.is_empty() => ConfigError::Parse { path: path.to_path_buf(), message: expected },
+                None => ConfigError::Parse { path: path.to_path_buf(), message: format!("{key}: {expected}") },
+            }
+        })?;
+        config.tidy();
         config.validate()?;
         Ok(config)
     }
 
+    /// Parses a settings file's text alone (no environment).
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.message().to_string())
+        Self::from_sources(Path::new("Leptos.toml"), Some(text), |_| None).map_err(|e| e.to_string())
     }
 
-    /// `lookup` is the environment; tests pass their own.
-    pub fn apply_env(&mut self, lookup: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
-        for (var, key) in ENV_OVERRIDES {
-            if let Some(value) = lookup(var).filter(|v| !v.trim().is_empty()) {
-                self.set(var, key, value)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn set(&mut self, var: &'static str, key: &str, value: String) -> Result<(), ConfigError> {
-        fn num<T: std::str::FromStr>(var: &'static str, v: &str) -> Result<T, ConfigError> {
-            v.trim().parse().map_err(|_| ConfigError::Env { var, value: v.to_string(), expected: "expected a number" })
-        }
-        fn flag(var: &'static str, v: &str) -> Result<bool, ConfigError> {
-            match v.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => Ok(true),
-                "0" | "false" | "no" | "off" => Ok(false),
-                _ => Err(ConfigError::Env { var, value: v.to_string(), expected: "expected true or false" }),
-            }
-        }
-        match key {
-            "site.addr" => self.site.addr = value,
-            "site.root" => self.site.root = value,
-            "site.https" => self.site.https = flag(var, &value)?,
-            "site.trusted_proxies" => {
-                self.site.trusted_proxies =
-                    value.split(',').map(|a| a.trim().to_string()).filter(|a| !a.is_empty()).collect()
-            }
-            "database.url" => self.database.url = value,
-            "database.max_connections" => self.database.max_connections = num(var, &value)?,
-            "database.acquire_timeout_secs" => self.database.acquire_timeout_secs = num(var, &value)?,
-            "database.listener_ping_secs" => self.database.listener_ping_secs = num(var, &value)?,
-            "cache.predictions_ttl_secs" => self.cache.predictions_ttl_secs = num(var, &value)?,
-            "cache.movie_list_ttl_secs" => self.cache.movie_list_ttl_secs = num(var, &value)?,
-            "cache.popular_ttl_secs" => self.cache.popular_ttl_secs = num(var, &value)?,
-            "cache.movie_detail_ttl_secs" => self.cache.movie_detail_ttl_secs = num(var, &value)?,
-            "cache.recommendations_ttl_secs" => self.cache.recommendations_ttl_secs = num(var, &value)?,
-            "cache.stats_ttl_secs" => self.cache.stats_ttl_secs = num(var, &value)?,
-            "imdb.base_url" => self.imdb.base_url = value,
-            "imdb.timeout_ms" => self.imdb.timeout_ms = num(var, &value)?,
-            "imdb.fresh_hours" => self.imdb.fresh_hours = num(var, &value)?,
-            "imdb.requests_per_second" => self.imdb.requests_per_second = num(var, &value)?,
-            "imdb.refresh_interval_secs" => self.imdb.refresh_interval_secs = num(var, &value)?,
-            "imdb.refresh_lease_secs" => self.imdb.refresh_lease_secs = num(var, &value)?,
-            "accounts.registration" => self.accounts.registration = value.trim().to_ascii_lowercase(),
-            "accounts.session_days" => self.accounts.session_days = num(var, &value)?,
-            "accounts.proposal_limit" => self.accounts.proposal_limit = num(var, &value)?,
-            "pages.predictions" => self.pages.predictions = num(var, &value)?,
-            "pages.proposals" => self.pages.proposals = num(var, &value)?,
-            "pages.movies" => self.pages.movies = num(var, &value)?,
-            "pages.max_page_size" => self.pages.max_page_size = num(var, &value)?,
-            "predictions.min_dimensions" => self.predictions.min_dimensions = num(var, &value)?,
-            "demo.seed_on_first_start" => self.demo.seed_on_first_start = flag(var, &value)?,
-            "metrics.allow_remote" => self.metrics.allow_remote = flag(var, &value)?,
-            "site.secret" => self.site.secret = value,
-            "limits.max_in_flight" => self.limits.max_in_flight = num(var, &value)?,
-            "limits.queue_timeout_ms" => self.limits.queue_timeout_ms = num(var, &value)?,
-            "limits.header_timeout_secs" => self.limits.header_timeout_secs = num(var, &value)?,
-            "limits.body_timeout_secs" => self.limits.body_timeout_secs = num(var, &value)?,
-            "limits.request_timeout_secs" => self.limits.request_timeout_secs = num(var, &value)?,
-            "limits.shutdown_grace_secs" => self.limits.shutdown_grace_secs = num(var, &value)?,
-            "limits.live_streams" => self.limits.live_streams = num(var, &value)?,
-            "limits.live_streams_per_client" => self.limits.live_streams_per_client = num(var, &value)?,
-            "limits.live_keep_alive_secs" => self.limits.live_keep_alive_secs = num(var, &value)?,
-            "club.webhook_url" => self.club.webhook_url = value.trim().to_string(),
-            "club.public_url" => self.club.public_url = value.trim().trim_end_matches('/').to_string(),
-            "posters.dir" => self.posters.dir = value.trim().to_string(),
-            "posters.hosts" => {
-                self.posters.hosts = value.split(',').map(|h| h.trim().to_string()).filter(|h| !h.is_empty()).collect()
-            }
-            "posters.max_bytes" => self.posters.max_bytes = num(var, &value)?,
-            "posters.timeout_ms" => self.posters.timeout_ms = num(var, &value)?,
-            other => unreachable!("ENV_OVERRIDES names an unknown setting {other}"),
-        }
-        Ok(())
+    /// Forgives what people type around values, wherever they came from.
+    fn tidy(&mut self) {
+        self.accounts.registration = self.accounts.registration.trim().to_ascii_lowercase();
+        self.club.webhook_url = self.club.webhook_url.trim().to_string();
+        self.club.public_url = self.club.public_url.trim().trim_end_matches('/').to_string();
+        self.posters.dir = self.posters.dir.trim().to_string();
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -532,11 +500,9 @@ impl Config {
             });
         }
         let pages = &self.pages;
-        for (name, size) in [
-            ("pages.predictions", pages.predictions),
-            ("pages.proposals", pages.proposals),
-            ("pages.movies", pages.movies),
-        ] {
+        for (name, size) in
+            [("pages.proposals", pages.proposals), ("pages.watched", pages.watched), ("pages.movies", pages.movies)]
+        {
             if size == 0 || size > pages.max_page_size {
                 return Err(ConfigError::Invalid {
                     name,
@@ -599,42 +565,127 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
+
+    fn with_env(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: Vec<(String, String)> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_sources(Path::new("Leptos.toml"), None, move |name| {
+            vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
+        })
+    }
 
     #[test]
     fn shipped_settings_file_parses_and_validates() {
         let text = include_str!("../../Leptos.toml");
         let config = Config::from_toml(text).expect("Leptos.toml parses");
-        config.validate().expect("Leptos.toml is valid");
         assert_eq!(config.site.addr, "127.0.0.1:3000");
         assert_eq!(config.database.url, "sqlite://data/marquee.db");
     }
 
     #[test]
+    fn the_settings_file_lists_every_setting_with_its_default_and_variable() {
+        let text = include_str!("../../Leptos.toml");
+        let file: toml::Table = toml::from_str(text).unwrap();
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        let keys = setting_keys();
+        let mut in_file = BTreeSet::new();
+        for (section, fields) in &file {
+            for (name, value) in fields.as_table().unwrap() {
+                let key = format!("{section}.{name}");
+                assert_eq!(
+                    Some(value),
+                    defaults.get(section).and_then(|s| s.get(name)),
+                    "{key}: file and default differ"
+                );
+                in_file.insert(key);
+            }
+        }
+        assert_eq!(in_file, keys.iter().cloned().collect::<BTreeSet<_>>(), "Leptos.toml lists every setting once");
+        let variables = env_variables();
+        for key in &keys {
+            let name = key.rsplit('.').next().unwrap();
+            let section = format!("[{}]", key.split('.').next().unwrap());
+            let line = text
+                .lines()
+                .skip_while(|l| !l.starts_with(&section))
+                .find(|l| l.split('=').next().unwrap().trim() == name)
+                .unwrap();
+            assert!(
+                variables.iter().any(|(var, set)| set == key && line.contains(&format!("# {var}"))),
+                "Leptos.toml: the line of {key} names none of its environment variables: {line}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_names_only_real_variables() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        let variables = env_variables();
+        let named: Vec<&str> = readme
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `")?.split('`').next())
+            .filter(|v| v.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            .collect();
+        assert!(named.len() > 20, "found the settings table: {named:?}");
+        for var in named {
+            assert!(
+                ["RUST_LOG", "MARQUEE_CONFIG"].contains(&var) || variables.iter().any(|(v, _)| v == var),
+                "README names {var}, which sets nothing"
+            );
+        }
+    }
+
+    #[test]
     fn environment_overrides_the_file() {
-        let mut config = Config::default();
-        config
-            .apply_env(|var| match var {
-                "DATABASE_URL" => Some("postgres://u@127.0.0.1:5432/m".into()),
-                "MARQUEE_PAGE_MOVIES" => Some("12".into()),
-                "MARQUEE_HTTPS" => Some("yes".into()),
-                _ => None,
-            })
-            .unwrap();
+        let config = with_env(&[
+            ("DATABASE_URL", "postgres://u@127.0.0.1:5432/m"),
+            ("MARQUEE_PAGE_MOVIES", "12"),
+            ("MARQUEE_HTTPS", "yes"),
+            ("MARQUEE_ACCOUNTS_LOCKOUT_MINUTES", " 7 "),
+            ("MARQUEE_POSTER_HOSTS", "a.example, b.example,"),
+            ("MARQUEE_SECRET", "12345"),
+            ("MARQUEE_PUBLIC_URL", "https://club.example/"),
+        ])
+        .unwrap();
         assert_eq!(config.database.url, "postgres://u@127.0.0.1:5432/m");
         assert_eq!(config.pages.movies, 12);
         assert!(config.site.https);
+        assert_eq!(config.accounts.lockout_minutes, 7);
+        assert_eq!(config.posters.hosts, ["a.example", "b.example"]);
+        assert_eq!(config.site.secret, "12345");
+        assert_eq!(config.club.public_url, "https://club.example");
+        let file = "[pages]\nmovies = 30\n[site]\ntrusted_proxies = [\"10.0.0.5\"]\n";
+        let config = Config::from_sources(Path::new("x.toml"), Some(file), |var| {
+            (var == "MARQUEE_PAGES_MOVIES").then(|| "40".to_string())
+        })
+        .unwrap();
+        assert_eq!((config.pages.movies, config.site.trusted_proxies), (40, vec!["10.0.0.5".to_string()]));
+        // The name after the setting wins over its alias.
+        let config = with_env(&[("MARQUEE_PAGE_MOVIES", "12"), ("MARQUEE_PAGES_MOVIES", "13")]).unwrap();
+        assert_eq!(config.pages.movies, 13);
     }
 
     #[test]
     fn bad_environment_value_names_the_variable() {
-        let mut config = Config::default();
-        let err = config.apply_env(|var| (var == "MARQUEE_DB_MAX_CONNECTIONS").then(|| "many".into())).unwrap_err();
-        assert!(err.to_string().contains("MARQUEE_DB_MAX_CONNECTIONS"), "{err}");
+        let err = with_env(&[("MARQUEE_DB_MAX_CONNECTIONS", "many")]).unwrap_err();
+        assert!(
+            err.to_string().contains("MARQUEE_DB_MAX_CONNECTIONS=\"many\" is not valid: expected a whole number"),
+            "{err}"
+        );
+        let err = with_env(&[("MARQUEE_HTTPS", "maybe")]).unwrap_err();
+        assert!(err.to_string().contains("MARQUEE_HTTPS=\"maybe\" is not valid: expected true or false"), "{err}");
+        let err = with_env(&[("MARQUEE_LIMITS_MAX_IN_FLIGHT", "0")]).unwrap_err();
+        assert!(err.to_string().contains("limits.max_in_flight"), "{err}");
     }
 
     #[test]
     fn unknown_keys_and_bad_values_are_rejected() {
-        assert!(Config::from_toml("[site]\nadress = \"x\"").unwrap_err().contains("adress"));
+        let err = Config::from_toml("[site]\nadress = \"x\"").unwrap_err();
+        assert!(err.contains("Leptos.toml is not valid: site.adress: there is no setting \"adress\""), "{err}");
+        let err = Config::from_toml("[limits]\nmax_in_flight = \"lots\"").unwrap_err();
+        assert!(err.ends_with("limits.max_in_flight: expected a whole number"), "{err}");
+        assert!(Config::from_toml("[pages]\npredictions = 25").unwrap_err().contains("predictions"));
+        assert!(Config::from_toml("[site\naddr = 1").is_err());
         let mut config = Config::default();
         config.site.addr = "localhost".into();
         assert!(config.validate().unwrap_err().to_string().contains("site.addr"));

@@ -30,7 +30,7 @@ impl Club {
             db,
             catalogue,
             max_page_size: config.pages.max_page_size,
-            watched_per_page: config.pages.proposals,
+            watched_per_page: config.pages.watched,
             proposal_limit: config.accounts.proposal_limit,
         }
     }
