@@ -4,6 +4,7 @@
 # Extra arguments go to `marquee serve`'s environment-driven settings; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh --release
+# The tools install while the server compiles (scripts/build.sh --install-tools).
+scripts/setup.sh --wasm-target
+scripts/build.sh --release --install-tools
 exec target/marquee serve
