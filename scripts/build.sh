@@ -4,24 +4,16 @@
 #   scripts/build.sh --release            optimised build, same places (what scripts/run.sh serves)
 #   scripts/build.sh --out target/e2e     into target/e2e/site and target/e2e/marquee instead
 #                                         (the tests build there, so they never touch a running app)
-#   scripts/build.sh --install-tools      also install the build tools (scripts/setup.sh) meanwhile
-#
-# The server and the browser bundle build at the same time, each in a build directory of its own
-# (the bundle's is `browser/` inside the server's), and the tools install beside them: a compiler
-# working through one large crate keeps a single core busy, and the other build fills the second.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
-browser_target_dir=$target_dir/browser
 release=false
-install_tools=false
 out=target
 while [ $# -gt 0 ]; do
   case "$1" in
     --release) release=true ;;
     --out) out=${2:?--out needs a directory}; shift ;;
-    --install-tools) install_tools=true ;;
-    *) echo "build.sh: unknown option $1 (use --release, --out DIR, --install-tools)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown option $1 (use --release, --out DIR)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -43,45 +35,18 @@ else
   server_profile=(); server_out=debug
 fi
 
-work=$(mktemp -d)
-declare -A jobs=()
-# Each background job runs in a process group of its own; a build that fails (or Ctrl-C) stops the
-# others, so none is left holding its build directory's lock.
-trap 'for pid in "${jobs[@]}"; do kill -- "-$pid" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-
-# Runs "$@" in the background, its output prefixed with `label`; `finish label` waits for it.
-start() {
-  local label=$1; shift
-  set -m
-  ( started=$(date +%s); status=0
-    "$@" > >(sed -u "s/^/    [$label] /") 2>&1 || status=$?
-    echo "    [$label] finished in $(( $(date +%s) - started )) s"
-    exit "$status" ) &
-  jobs[$label]=$!
-  set +m
-}
-finish() {
-  wait "${jobs[$1]}" || { echo "build.sh: $1 failed (its messages are above)" >&2; exit 1; }
-  unset "jobs[$1]"
-}
-
-if $install_tools; then
-  start tools scripts/setup.sh
-fi
-step "building the server and the browser bundle"
-start server cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
-CARGO_TARGET_DIR=$browser_target_dir cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown \
-  --no-default-features --features hydrate "${wasm_profile[@]}"
-wasm_in="$browser_target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
-if $install_tools; then
-  finish tools
-fi
+step "building the browser bundle"
+cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+  "${wasm_profile[@]}"
+wasm_in="$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
 # One name for everything built from this wasm: its content decides every file below, so a new
 # build is a new name and browsers may keep each file for a year.
 hash=$(sha256sum "$wasm_in" | cut -c1-16)
 pkg="$site/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
 step "splitting the browser bundle into the shell and the pages' chunks"
 tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
@@ -109,7 +74,8 @@ cp style/main.css "$pkg/marquee.$css_hash.css"
 cp -r public/. "$site/"
 printf 'js: %s\nwasm: %s\ncss: %s\nsplit: %s\n' "$hash" "$hash" "$css_hash" "$hash" > "$work/hash.txt"
 
-# The release bundle is optimised while the server builds.
+# The release bundle is optimised while the server builds: wasm-opt keeps a core busy during the
+# stretches of the server's build that use only one.
 if $release; then
   wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
   if [ -z "$wasm_opt" ]; then
@@ -127,8 +93,8 @@ if $release; then
   optimiser=$!
 fi
 
-step "waiting for the server's build"
-finish server
+step "building the server"
+cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
 server="$target_dir/$server_out/marquee"
 
 if $release; then

@@ -4,7 +4,6 @@
 # Extra arguments go to `marquee serve`'s environment-driven settings; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The tools install while the server compiles (scripts/build.sh --install-tools).
-scripts/setup.sh --wasm-target
-scripts/build.sh --release --install-tools
+scripts/setup.sh
+scripts/build.sh --release
 exec target/marquee serve

@@ -2,7 +2,6 @@
 # Installs what building and testing Marquee needs and is not there yet. Safe to run again.
 #   scripts/setup.sh          the build tools (wasm target, wasm-bindgen-cli, wasm-opt, the wasm splitter)
 #   scripts/setup.sh --test   also Chromium, PostgreSQL, leptosfmt and the browser-test packages
-#   scripts/setup.sh --wasm-target   only the wasm target (scripts/build.sh --install-tools does the rest)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,8 +11,6 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
-# Only the target: scripts/run.sh installs the rest while the app compiles.
-[ "${1:-}" = "--wasm-target" ] && exit 0
 
 # wasm-opt shrinks the release bundle (Debian's binaryen is too old for today's rustc output; npm's
 # package ships a current one). Installed once into a tools folder outside the work tree, while the
