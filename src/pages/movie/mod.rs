@@ -5,12 +5,16 @@ use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::{MovieCardView, Poster, PosterSize};
 use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
-use crate::model::{format_date, MovieDetail, MoviePage, RecommendedFilm};
+use crate::model::{MovieDetail, MoviePage, RecommendedFilm};
 use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+
+mod sections;
+
+use sections::{CanonicalLists, ClubFacts, Credits, FestivalsAndAwards, RatingsBySource};
 
 #[server(endpoint = "movie_page", input = GetUrl)]
 pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
@@ -84,10 +88,6 @@ pub fn MoviePageView() -> impl IntoView {
     }
 }
 
-fn stars_text(stars: f64) -> String {
-    format!("{stars:.1}★")
-}
-
 #[component]
 fn Film(page: MoviePage) -> impl IntoView {
     let MovieDetail { movie, credits, metrics, awards, lists, club, similar } = page.detail;
@@ -101,8 +101,6 @@ fn Film(page: MoviePage) -> impl IntoView {
     .flatten()
     .collect::<Vec<_>>()
     .join(" · ");
-    let wins: Vec<_> = awards.iter().filter(|a| a.won).cloned().collect();
-    let noms: Vec<_> = awards.iter().filter(|a| !a.won).cloned().collect();
     let predictions_href = format!("/predictions?film={}", movie.imdb_id);
     view! {
         <article class="film" data-movie=movie.id>
@@ -132,27 +130,7 @@ fn Film(page: MoviePage) -> impl IntoView {
                 </div>
             </div>
 
-            <section class="panel">
-                <h2>"The club"</h2>
-                <ul class="facts">
-                    <li>{format!("{} active proposal(s), {} vote(s)", club.active_proposals, club.votes)}</li>
-                    <li>
-                        {club
-                            .watched_at
-                            .map_or(
-                                "Not watched together yet".to_string(),
-                                |at| format!("Watched together on {}", format_date(at)),
-                            )}
-                    </li>
-                    {club.watch_stars.map(|s| view! { <li>{format!("Club night rating {}", stars_text(s))}</li> })}
-                    <li class="member-rating">
-                        {match club.member_stars {
-                            Some(s) => format!("Members' rating {} from {}", stars_text(s), club.member_ratings),
-                            None => "No member ratings yet".to_string(),
-                        }}
-                    </li>
-                </ul>
-            </section>
+            <ClubFacts club />
 
             {page
                 .breakdown
@@ -168,120 +146,13 @@ fn Film(page: MoviePage) -> impl IntoView {
                     }
                 })}
 
-            {(!credits.is_empty())
-                .then(|| {
-                    view! {
-                        <section class="panel">
-                            <h2>"Credits"</h2>
-                            <ul class="credits">
-                                {credits
-                                    .into_iter()
-                                    .map(|c| {
-                                        view! {
-                                            <li>
-                                                <strong>{c.name}</strong>
-                                                <span class="muted">
-                                                    {format!(" {}", c.role)}{c.job.map(|j| format!(" ({j})"))}
-                                                </span>
-                                            </li>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </ul>
-                        </section>
-                    }
-                })}
+            <Credits credits />
 
-            <section class="panel">
-                <h2>"Ratings by source"</h2>
-                {if metrics.is_empty() {
-                    view! { <p class="muted">"No ratings recorded."</p> }.into_any()
-                } else {
-                    view! {
-                        <table class="data-table metrics">
-                            <thead>
-                                <tr>
-                                    <th>"Source"</th>
-                                    <th>"Figure"</th>
-                                    <th>"Value"</th>
-                                </tr>
-                            </thead>
-                            <tbody>
-                                {metrics
-                                    .into_iter()
-                                    .map(|m| {
-                                        view! {
-                                            <tr>
-                                                <td>{m.source}</td>
-                                                <td>{m.metric}</td>
-                                                <td>{format_metric(m.value)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view()}
-                            </tbody>
-                        </table>
-                    }
-                        .into_any()
-                }}
-            </section>
+            <RatingsBySource metrics />
 
-            <section class="panel">
-                <h2>"Festivals and awards"</h2>
-                {(wins.is_empty() && noms.is_empty())
-                    .then(|| view! { <p class="muted">"No festival or award record."</p> })}
-                {(!wins.is_empty())
-                    .then(|| {
-                        view! {
-                            <h3>"Wins"</h3>
-                            <ul class="awards wins">
-                                {wins
-                                    .into_iter()
-                                    .map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> })
-                                    .collect_view()}
-                            </ul>
-                        }
-                    })}
-                {(!noms.is_empty())
-                    .then(|| {
-                        view! {
-                            <h3>"Nominations"</h3>
-                            <ul class="awards">
-                                {noms
-                                    .into_iter()
-                                    .map(|a| view! { <li>{format!("{} {}: {}", a.festival, a.year, a.category)}</li> })
-                                    .collect_view()}
-                            </ul>
-                        }
-                    })}
-            </section>
+            <FestivalsAndAwards awards />
 
-            <section class="panel">
-                <h2>"Canonical lists"</h2>
-                {if lists.is_empty() {
-                    view! { <p class="muted">"On no canonical list yet."</p> }.into_any()
-                } else {
-                    view! {
-                        <ul class="lists">
-                            {lists
-                                .into_iter()
-                                .map(|l| {
-                                    view! {
-                                        <li>
-                                            {l.name}
-                                            {l
-                                                .edition
-                                                .filter(|e| *e > 0)
-                                                .map(|e| format!(" (added in the {e} edition)"))}
-                                        </li>
-                                    }
-                                })
-                                .collect_view()}
-                        </ul>
-                    }
-                        .into_any()
-                }}
-            </section>
+            <CanonicalLists lists />
 
             {(!similar.is_empty())
                 .then(|| {
@@ -293,14 +164,6 @@ fn Film(page: MoviePage) -> impl IntoView {
                     }
                 })}
         </article>
-    }
-}
-
-fn format_metric(v: f64) -> String {
-    if v >= 1000.0 || v.fract() == 0.0 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
     }
 }
 
