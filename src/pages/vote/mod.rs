@@ -16,6 +16,7 @@ use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+mod count;
 mod proposal;
 
 use proposal::ProposalItem;

@@ -1,5 +1,6 @@
 //! One proposal card: its film's metadata, who proposed it, who voted, and the reader's buttons.
 
+use super::count::{with_pending, ShownCount};
 use super::*;
 use crate::components::error_view::Problem;
 
@@ -93,8 +94,7 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
     let action = ServerAction::<CastVote>::new();
     let confirmed = RwSignal::new((voted, votes, voters));
     let problem = RwSignal::new(None::<String>);
-    // The version of the count shown: an answer or an event older than it changes nothing.
-    let shown_version = StoredValue::new(0i64);
+    let count = StoredValue::new(ShownCount::rendered(votes));
     // Others' votes, heard live.
     let heard = use_context::<crate::components::live::LiveCounts>().map(|live| live.count(id));
     // A vote the server was too busy to take is sent once more after a moment (it asks for one
@@ -125,22 +125,16 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
         }
         Ok(state) => {
             retried.set_value(false);
-            // The newer of this answer and what was heard while it was on its way.
-            let (votes, version) = match heard.and_then(|h| h.get_untracked()) {
-                Some((n, v)) if v > state.version => (n, v),
-                _ => (state.votes, state.version),
-            };
-            let newer = version >= shown_version.get_value();
+            let changed = count
+                .try_update_value(|c| c.answered((state.votes, state.version), heard.and_then(|h| h.get_untracked())))
+                .unwrap_or(false);
             confirmed.update(|(voted, shown, voters)| {
                 *voted = state.voted;
                 *voters = state.voters;
-                if newer {
-                    *shown = votes;
+                if changed {
+                    *shown = count.get_value().votes;
                 }
             });
-            if newer {
-                shown_version.set_value(version);
-            }
             problem.set(None);
         }
         Err(err) => {
@@ -148,32 +142,20 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
             problem.set(Some(err.to_string()));
         }
     });
-    // While this reader's own vote is on its way, its answer will say.
     if let Some(heard) = heard {
         Effect::new(move |_| {
-            if let Some((n, version)) = heard.get() {
-                if !action.pending().get_untracked() && version >= shown_version.get_value() {
-                    shown_version.set_value(version);
-                    confirmed.update(|(_, votes, _)| *votes = n);
+            if let Some(live) = heard.get() {
+                let pending = action.pending().get_untracked();
+                if count.try_update_value(|c| c.heard(live, pending)).unwrap_or(false) {
+                    confirmed.update(|(_, votes, _)| *votes = live.0);
                 }
             }
         });
     }
-    // While a vote is on its way, show what it will do; afterwards, what the server confirmed.
     let shown = move || {
         let (voted, votes, _) = confirmed.get();
-        match action.input().get() {
-            Some(pending) if pending.vote != voted => (pending.vote, votes + if pending.vote { 1 } else { -1 }),
-            _ => (voted, votes),
-        }
+        with_pending(voted, votes, action.input().get().map(|pending| pending.vote))
     };
-    let voters_text = move || confirmed.with(|(_, votes, shown)| crate::model::voters_line(shown, *votes));
-    // The card names the first few voters; everyone else on request.
-    let everyone = Action::new(move |_: &()| all_voters(id));
-    let hidden_voters = move || confirmed.with(|(_, votes, shown)| *votes > shown.len() as i64);
-    // The button needs the browser's code; without it the card just says how many more there are.
-    let interactive = RwSignal::new(false);
-    Effect::new(move |_| interactive.set(true));
     // Until the server answers, the box says so (a reload now may show the count from before).
     let state = move || if action.pending().get() { "pending" } else { "confirmed" };
     view! {
@@ -207,36 +189,46 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
                 }
                     .into_any()
             }}
-            {move || match everyone.value().get() {
-                Some(Ok(all)) => view! { <p class="voters">{format!("Voters: {}", all.join(", "))}</p> }.into_any(),
-                _ => {
-                    view! {
-                        <p class="voters">
-                            {voters_text}
-                            {move || {
-                                (hidden_voters() && interactive.get())
-                                    .then(|| {
-                                        view! {
-                                            " "
-                                            <button
-                                                type="button"
-                                                class="link-button"
-                                                on:click=move |_| {
-                                                    everyone.dispatch(());
-                                                }
-                                            >
-                                                "(show all)"
-                                            </button>
-                                        }
-                                    })
-                            }}
-                        </p>
-                    }
-                        .into_any()
-                }
-            }}
+            <Voters id confirmed />
             <Problem message=problem />
         </div>
+    }
+}
+
+/// The first few voters a card names, and everyone else on request (the button needs the
+/// browser's code; without it the card just says how many more there are).
+#[component]
+fn Voters(id: i64, confirmed: RwSignal<(bool, i64, Vec<String>)>) -> impl IntoView {
+    let voters_text = move || confirmed.with(|(_, votes, shown)| crate::model::voters_line(shown, *votes));
+    let everyone = Action::new(move |_: &()| all_voters(id));
+    let hidden_voters = move || confirmed.with(|(_, votes, shown)| *votes > shown.len() as i64);
+    let interactive = RwSignal::new(false);
+    Effect::new(move |_| interactive.set(true));
+    move || match everyone.value().get() {
+        Some(Ok(all)) => view! { <p class="voters">{format!("Voters: {}", all.join(", "))}</p> }.into_any(),
+        _ => view! {
+            <p class="voters">
+                {voters_text}
+                {move || {
+                    (hidden_voters() && interactive.get())
+                        .then(|| {
+                            view! {
+                                " "
+                                <button
+                                    type="button"
+                                    class="link-button"
+                                    on:click=move |_| {
+                                        everyone.dispatch(());
+                                    }
+                                >
+                                    "(show all)"
+                                </button>
+                            }
+                        })
+                }}
+            </p>
+        }
+        .into_any(),
     }
 }
 
