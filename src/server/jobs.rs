@@ -1,7 +1,7 @@
 //! The background jobs a server runs beside the requests. Each job that must run on one server at
 //! a time, when several share the database, holds a lease (given up on shutdown).
 
-use crate::server::services::coherence::Change;
+use crate::server::services::change::Change;
 use crate::server::web::state::AppState;
 use std::time::Duration;
 

@@ -186,6 +186,67 @@ fn no_cycle_between_units() {
     assert!(cycles.is_empty(), "units that depend on each other:\n{}", cycles.join("\n"));
 }
 
+/// The modules of `src/server/<layer>/` each names (`layer::module` paths, grouped ones too, and
+/// `super::module` in the layer's own files), as edges between modules.
+fn module_edges(layer: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server").join(layer);
+    let mut files = Vec::new();
+    rust_files(&dir, &mut files);
+    let module_of = |file: &Path| {
+        let first = file.strip_prefix(&dir).unwrap().components().next().unwrap();
+        first.as_os_str().to_string_lossy().trim_end_matches(".rs").to_string()
+    };
+    let modules: BTreeSet<String> = files.iter().map(|f| module_of(f)).filter(|m| m != "mod").collect();
+    let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in &files {
+        let from = module_of(file);
+        let top_level = file.parent() == Some(dir.as_path());
+        let text = std::fs::read_to_string(file).unwrap();
+        for line in text.lines() {
+            let code = line.split("//").next().unwrap_or("");
+            let mut named = Vec::new();
+            for prefix in [format!("{layer}::"), if top_level { "super::".to_string() } else { String::new() }] {
+                if prefix.is_empty() {
+                    continue;
+                }
+                for (at, _) in code.match_indices(&prefix) {
+                    let rest = &code[at + prefix.len()..];
+                    let items: Vec<&str> = match rest.strip_prefix('{') {
+                        Some(group) => group.split('}').next().unwrap_or("").split(',').collect(),
+                        None => vec![rest],
+                    };
+                    for item in items {
+                        let name: String =
+                            item.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                        named.push(name);
+                    }
+                }
+            }
+            for to in named {
+                if to != from && modules.contains(&to) && from != "mod" {
+                    graph.entry(from.clone()).or_default().insert(to);
+                }
+            }
+        }
+    }
+    graph
+}
+
+/// Inside a layer, modules depend one way too: two services (or two parts of the web server) that
+/// name each other are one piece in two files, or share something that belongs in a third.
+#[test]
+fn no_cycle_inside_a_layer() {
+    let services = module_edges("services");
+    assert!(services.get("coherence").is_some_and(|to| to.contains("live")), "found the services' edges: {services:?}");
+    let mut cycles = Vec::new();
+    for layer in ["services", "db"] {
+        let graph = module_edges(layer);
+        cycles
+            .extend(graph.keys().filter_map(|m| cycle_from(m, &graph)).map(|c| format!("{layer}: {}", c.join(" → "))));
+    }
+    assert!(cycles.is_empty(), "modules of one layer that depend on each other:\n{}", cycles.join("\n"));
+}
+
 /// Pages share pieces through `components/` (or `pages/mod.rs`), never by importing each other. A
 /// page is a file or a folder under `src/pages/`; the files of one folder share freely.
 #[test]

@@ -4,7 +4,7 @@
 //! memory of recent events, or else every count afresh. Waiting streams cost nothing but memory.
 
 use crate::model::LiveEvent;
-use crate::server::services::coherence::Change;
+use crate::server::services::change::Change;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;

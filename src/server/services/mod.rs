@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod cache_stats;
 pub mod catalogue;
+pub mod change;
 pub mod club;
 pub mod coherence;
 pub mod imdb;

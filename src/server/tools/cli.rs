@@ -307,7 +307,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                     db.clone(),
                     crate::server::services::live::Live::new(1, 1),
                 );
-                coherence.announce(crate::server::services::coherence::Change::Catalogue).await;
+                coherence.announce(crate::server::services::change::Change::Catalogue).await;
             }
             Ok(())
         }
