@@ -5,7 +5,7 @@
 use crate::common;
 
 use marquee::server::db::Db;
-use marquee::server::web::auth::SignInThrottle;
+use marquee::server::services::accounts::SignInThrottle;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;

@@ -3,13 +3,15 @@
 
 use crate::error::AppError;
 use crate::model::{AuditEntry, MemberRow, Slice, Viewer, AUDIT_ACTIONS};
-use crate::server::db::{accounts, audit, Db};
+use crate::server::db::{accounts, attempts, audit, Db};
 use crate::server::observe;
 use crate::validate;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::time::Duration;
 
 /// Argon2id with the library's defaults (19 MiB, 2 passes): the OWASP recommendation, and about
 /// 20-40 ms per hash on this class of machine.
@@ -67,6 +69,120 @@ pub fn token_hash(token: &str) -> String {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Sign-in limits: failed attempts per account and per address within a window, counted in the
+/// database, so they hold across restarts and across several servers sharing it.
+pub struct SignInThrottle {
+    per_account: u32,
+    per_ip: u32,
+    window: Duration,
+}
+
+impl SignInThrottle {
+    pub fn new(per_account: u32, per_ip: u32, window: Duration) -> Self {
+        Self { per_account, per_ip, window }
+    }
+
+    /// Takes one attempt from the account's and the address's allowance, or refuses when either
+    /// is used up. It is taken before the password is checked, so that guesses sent in parallel
+    /// cannot all be checked before the first failure is counted; a success gives it back.
+    pub async fn begin(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        let (now, window) = (crate::server::db::now(), self.window.as_secs() as i64);
+        let account = format!("account:{username_key}");
+        if !attempts::take(db, &account, self.per_account, now, window).await? {
+            return Err(AppError::TooManyRequests);
+        }
+        if let Some(ip) = ip {
+            if !attempts::take(db, &format!("address:{}", limit_key(ip)), self.per_ip, now, window).await? {
+                attempts::give_back(db, &account).await?;
+                return Err(AppError::TooManyRequests);
+            }
+        }
+        Ok(())
+    }
+
+    /// The attempt succeeded: the account's count starts again, and the address gets its attempt back.
+    pub async fn succeeded(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
+        attempts::clear(db, &format!("account:{username_key}"), crate::server::db::now()).await?;
+        if let Some(ip) = ip {
+            attempts::give_back(db, &format!("address:{}", limit_key(ip))).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The address a limit counts a client under: IPv4 addresses alone, IPv6 ones by their /64, the
+/// block one subscriber is usually given (so rotating through it gains nothing).
+pub fn limit_key(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Checks a sign-in, throttled (see `SignInThrottle`); a failure is written to the audit log. The
+/// member's id when the username and password match an account that may sign in.
+pub async fn check_sign_in(
+    db: &Db,
+    throttle: &SignInThrottle,
+    username: &str,
+    password: String,
+    ip: Option<IpAddr>,
+) -> Result<i64, AppError> {
+    let key = validate::username_key(username);
+    throttle.begin(db, &key, ip).await?;
+    let account = accounts::credentials(db, username).await?;
+    let (user_id, hash) = match &account {
+        Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
+        _ => (None, None),
+    };
+    match user_id {
+        Some(user_id) if verify_password(password, hash).await => {
+            throttle.succeeded(db, &key, ip).await?;
+            Ok(user_id)
+        }
+        _ => {
+            let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
+            let _ = audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
+            Err(AppError::BadRequest("That username and password do not match.".into()))
+        }
+    }
+}
+
+/// Opens a server-side session for the member, lasting `lifetime`; the token is for its cookie.
+pub async fn open_session(
+    db: &Db,
+    user_id: i64,
+    lifetime: Duration,
+    user_agent: Option<&str>,
+    ip: Option<&str>,
+) -> Result<String, AppError> {
+    let (token, hash) = new_token();
+    let expires = crate::server::db::now() + lifetime.as_secs() as i64;
+    accounts::create_session(db, &hash, user_id, expires, user_agent, ip).await?;
+    Ok(token)
+}
+
+/// The member a session's token names, while the session lasts.
+pub async fn session_viewer(db: &Db, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
+    accounts::session_viewer(db, &token_hash(token)).await
+}
+
+/// The member with this id, as a session shows them.
+pub async fn viewer(db: &Db, user_id: i64) -> Result<Option<Viewer>, sqlx::Error> {
+    accounts::session_viewer_by_id(db, user_id).await
+}
+
+/// Ends the session whose token hashes to `token_hash`.
+pub async fn close_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
+    accounts::delete_session(db, token_hash).await
 }
 
 /// What a visitor fills in to join.
@@ -197,6 +313,16 @@ pub async fn audit_log(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_count_ipv6_clients_by_their_64_block() {
+        let key = |s: &str| limit_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
+    }
 
     #[test]
     fn passwords_verify_only_against_their_own_hash() {

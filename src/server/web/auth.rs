@@ -4,8 +4,8 @@
 
 use crate::error::AppError;
 use crate::model::{TokenScope, Viewer};
-use crate::server::db::{accounts, attempts, Db};
-use crate::server::services::accounts::{new_token, token_hash, verify_password};
+use crate::server::db::Db;
+use crate::server::services::accounts;
 use crate::server::web::state::app_state;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -38,10 +38,7 @@ impl SessionSlot {
             return Ok(viewer.clone());
         }
         let Some(token) = self.token.clone() else { return Ok(None) };
-        let viewer = self
-            .viewer
-            .get_or_try_init(|| async move { accounts::session_viewer(db, &token_hash(&token)).await })
-            .await?;
+        let viewer = self.viewer.get_or_try_init(|| async move { accounts::session_viewer(db, &token).await }).await?;
         Ok(viewer.clone())
     }
 }
@@ -184,7 +181,7 @@ fn request_parts() -> Option<axum::http::request::Parts> {
 pub fn current_token_hash() -> Option<String> {
     let parts = request_parts()?;
     let slot = parts.extensions.get::<SessionSlot>()?;
-    slot.token.as_deref().map(token_hash)
+    slot.token.as_deref().map(accounts::token_hash)
 }
 
 /// The signed-in member of the current request (inside a server function or a rendered page).
@@ -229,21 +226,6 @@ fn client_address(parts: &axum::http::request::Parts, trusted: &[String]) -> Opt
     let forwarded: Vec<&str> =
         parts.headers.get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
     Some(forwarded_client(peer, Some(&forwarded.join(",")), &trusted))
-}
-
-/// The address a limit counts a client under: IPv4 addresses alone, IPv6 ones by their /64, the
-/// block one subscriber is usually given (so rotating through it gains nothing).
-pub fn limit_key(ip: IpAddr) -> String {
-    match ip {
-        IpAddr::V4(v4) => v4.to_string(),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => v4.to_string(),
-            None => {
-                let s = v6.segments();
-                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
-            }
-        },
-    }
 }
 
 /// The client address of a plain axum request (the JSON API), for the audit log.
@@ -302,47 +284,6 @@ fn append_set_cookie(value: String) {
     }
 }
 
-/// Sign-in limits: failed attempts per account and per address within a window, counted in the
-/// database, so they hold across restarts and across several servers sharing it.
-pub struct SignInThrottle {
-    per_account: u32,
-    per_ip: u32,
-    window: Duration,
-}
-
-impl SignInThrottle {
-    pub fn new(per_account: u32, per_ip: u32, window: Duration) -> Self {
-        Self { per_account, per_ip, window }
-    }
-
-    /// Takes one attempt from the account's and the address's allowance, or refuses when either
-    /// is used up. It is taken before the password is checked, so that guesses sent in parallel
-    /// cannot all be checked before the first failure is counted; a success gives it back.
-    pub async fn begin(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-        let (now, window) = (crate::server::db::now(), self.window.as_secs() as i64);
-        let account = format!("account:{username_key}");
-        if !attempts::take(db, &account, self.per_account, now, window).await? {
-            return Err(AppError::TooManyRequests);
-        }
-        if let Some(ip) = ip {
-            if !attempts::take(db, &format!("address:{}", limit_key(ip)), self.per_ip, now, window).await? {
-                attempts::give_back(db, &account).await?;
-                return Err(AppError::TooManyRequests);
-            }
-        }
-        Ok(())
-    }
-
-    /// The attempt succeeded: the account's count starts again, and the address gets its attempt back.
-    pub async fn succeeded(&self, db: &Db, username_key: &str, ip: Option<IpAddr>) -> Result<(), AppError> {
-        attempts::clear(db, &format!("account:{username_key}"), crate::server::db::now()).await?;
-        if let Some(ip) = ip {
-            attempts::give_back(db, &format!("address:{}", limit_key(ip))).await?;
-        }
-        Ok(())
-    }
-}
-
 /// Refuses state-changing requests that a browser sent on behalf of another site: the
 /// `Sec-Fetch-Site` header when the browser sends it, else `Origin` compared with `Host`.
 /// Requests with neither come from non-browser clients, which carry no ambient cookies to abuse.
@@ -376,25 +317,9 @@ fn same_origin(headers: &HeaderMap) -> bool {
 /// Signs a member in: throttled, audited, a new server-side session and its cookie.
 pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer, AppError> {
     let state = app_state()?;
-    let key = crate::validate::username_key(username);
-    let ip = client_ip();
-    state.throttle.begin(db, &key, ip).await?;
-    let account = accounts::credentials(db, username).await?;
-    let (user_id, hash) = match &account {
-        Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
-        _ => (None, None),
-    };
-    if !verify_password(password, hash).await || user_id.is_none() {
-        let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
-        let _ =
-            crate::server::db::audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string()))
-                .await;
-        return Err(AppError::BadRequest("That username and password do not match.".into()));
-    }
-    state.throttle.succeeded(db, &key, ip).await?;
-    let user_id = user_id.unwrap_or_default();
+    let user_id = accounts::check_sign_in(db, &state.throttle, username, password, client_ip()).await?;
     start_session(db, user_id).await?;
-    accounts::session_viewer_by_id(db, user_id)
+    accounts::viewer(db, user_id)
         .await?
         .ok_or_else(|| crate::server::observe::internal("member gone while signing in", user_id))
 }
@@ -403,7 +328,7 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
 pub async fn end_session() -> Result<(), AppError> {
     let state = app_state()?;
     if let Some(hash) = current_token_hash() {
-        accounts::delete_session(&state.db, &hash).await?;
+        accounts::close_session(&state.db, &hash).await?;
     }
     clear_session_cookie(state.config.site.https);
     Ok(())
@@ -413,10 +338,8 @@ pub async fn end_session() -> Result<(), AppError> {
 pub async fn start_session(db: &Db, user_id: i64) -> Result<(), AppError> {
     let config = &app_state()?.config;
     let lifetime = Duration::from_secs(config.accounts.session_days * 86_400);
-    let (token, hash) = new_token();
-    let expires = crate::server::db::now() + lifetime.as_secs() as i64;
     let ip = client_ip().map(|i| i.to_string());
-    accounts::create_session(db, &hash, user_id, expires, user_agent().as_deref(), ip.as_deref()).await?;
+    let token = accounts::open_session(db, user_id, lifetime, user_agent().as_deref(), ip.as_deref()).await?;
     set_session_cookie(&token, lifetime, config.site.https);
     Ok(())
 }
@@ -478,15 +401,5 @@ mod tests {
         let (parts, ()) = request.into_parts();
         let trusted = ["10.0.0.5".to_string()];
         assert_eq!(client_address(&parts, &trusted), Some("203.0.113.7".parse().unwrap()));
-    }
-
-    #[test]
-    fn limits_count_ipv6_clients_by_their_64_block() {
-        let key = |s: &str| limit_key(s.parse().unwrap());
-        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff:ffff:ffff:ffff"));
-        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
-        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
-        assert_eq!(key("203.0.113.7"), "203.0.113.7");
-        assert_eq!(key("::ffff:203.0.113.7"), "203.0.113.7");
     }
 }

@@ -26,7 +26,7 @@ const CLOSING_RETRY: Duration = Duration::from_secs(1);
 pub async fn events(State(state): State<AppState>, ClientAddr(client): ClientAddr, headers: HeaderMap) -> Response {
     let live = state.coherence.live().clone();
     // Counted per client address, IPv6 ones by their /64.
-    let client_key = client.as_deref().and_then(|c| c.parse().ok()).map(crate::server::web::auth::limit_key);
+    let client_key = client.as_deref().and_then(|c| c.parse().ok()).map(crate::server::services::accounts::limit_key);
     let slot = match live.open(client_key.as_deref().unwrap_or("unknown")) {
         Ok(slot) => slot,
         Err(refusal) => {

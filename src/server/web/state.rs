@@ -1,6 +1,7 @@
 use crate::error::AppError;
 use crate::server::config::Config;
 use crate::server::db::Db;
+use crate::server::services::accounts::SignInThrottle;
 use crate::server::services::catalogue::Catalogue;
 use crate::server::services::club::Club;
 use crate::server::services::coherence::Coherence;
@@ -8,7 +9,6 @@ use crate::server::services::imdb::ImdbClient;
 use crate::server::services::leases::Lease;
 use crate::server::services::predictions::Predictions;
 use crate::server::services::refresher::Refresher;
-use crate::server::web::auth::SignInThrottle;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
