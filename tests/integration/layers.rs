@@ -247,6 +247,64 @@ fn no_cycle_inside_a_layer() {
     assert!(cycles.is_empty(), "modules of one layer that depend on each other:\n{}", cycles.join("\n"));
 }
 
+/// What of `server/db` a file names (`server::db::x`, `server::db::{x, y}`), as `(line, name)`.
+fn database_items(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        for (at, _) in code.match_indices("server::db::") {
+            let rest = &code[at + "server::db::".len()..];
+            let ident =
+                |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
+            let Some(group) = rest.strip_prefix('{') else {
+                found.push((n + 1, ident(rest)));
+                continue;
+            };
+            // The group's items at depth 0, up to its closing brace.
+            let (mut depth, mut item_start) = (0, true);
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    _ if item_start && !c.is_whitespace() => {
+                        item_start = false;
+                        found.push((n + 1, ident(&group[i..])));
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    found
+}
+
+/// The web server's handlers and plumbing go through services for data: from `server/db` they may
+/// name only the handle (`Db`, to hold and pass on) and the database's clock (`now`).
+#[test]
+fn handlers_reach_the_database_through_services() {
+    assert_eq!(
+        database_items(
+            "use crate::server::db::{movies::{self, A}, Db};\nlet t = crate::server::db::now(); // server::db::x"
+        ),
+        [(1, "movies".to_string()), (1, "Db".to_string()), (2, "now".to_string())]
+    );
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/web");
+    let mut files = Vec::new();
+    rust_files(&web, &mut files);
+    let mut wrong = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, name) in database_items(&text) {
+            if !matches!(name.as_str(), "Db" | "now") {
+                wrong.push(format!("{}:{line}: names db::{name}", file.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "web code reaching into the database layer:\n{}", wrong.join("\n"));
+}
+
 /// Pages share pieces through `components/` (or `pages/mod.rs`), never by importing each other. A
 /// page is a file or a folder under `src/pages/`; the files of one folder share freely.
 #[test]

@@ -309,6 +309,16 @@ impl Catalogue {
     }
 
     /// The member's own rating of a film, in half stars.
+    /// The catalogue id of the film `key` names, if it is in the catalogue.
+    pub async fn movie_id(&self, db: &Db, key: &MovieKey) -> Result<Option<i64>, AppError> {
+        Ok(movies::info(db, key).await?.map(|m| m.id))
+    }
+
+    /// Every rating a member gave, newest first, as (film, half stars).
+    pub async fn ratings_of(&self, db: &Db, user_id: i64) -> Result<Vec<(i64, i32)>, AppError> {
+        Ok(movies::ratings_of(db, user_id).await?)
+    }
+
     pub async fn my_rating(&self, db: &Db, user_id: i64, movie_id: i64) -> Result<Option<i32>, AppError> {
         Ok(movies::my_rating(db, user_id, movie_id).await?)
     }

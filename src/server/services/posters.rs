@@ -284,6 +284,11 @@ pub struct Posters {
 }
 
 impl Posters {
+    /// Posters stored and failed, as the database has them (whichever server fetched them).
+    pub async fn counts(&self, db: &Db) -> Result<db::posters::PosterCounts, sqlx::Error> {
+        db::posters::counts(db).await
+    }
+
     pub fn new(config: &PostersConfig, imdb_base_url: &str, store: PosterStore) -> Posters {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))

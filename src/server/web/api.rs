@@ -4,7 +4,7 @@
 
 use crate::error::AppError;
 use crate::model::*;
-use crate::server::db::movies::{self, MovieKey, Start};
+use crate::server::services::catalogue::{MovieKey, Start};
 use crate::server::web::auth::{AdminCaller, Caller, ClientAddr};
 use crate::server::web::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};
@@ -187,7 +187,11 @@ pub struct MyRating {
 async fn movie_id_of(state: &AppState, id: &str) -> Result<i64, AppError> {
     match MovieKey::parse(id)? {
         MovieKey::Id(id) => Ok(id),
-        key => Ok(movies::info(&state.db, &key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?.id),
+        key => Ok(state
+            .catalogue
+            .movie_id(&state.db, &key)
+            .await?
+            .ok_or_else(|| AppError::NotFound("That film".into()))?),
     }
 }
 
@@ -229,7 +233,7 @@ async fn delete_rating(
     responses((status = 200, body = Vec<MyRating>), (status = 401, body = ApiError)))]
 async fn my_ratings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MyRating>>, AppError> {
     let viewer = caller.member()?;
-    let rows = movies::ratings_of(&state.db, viewer.id).await?;
+    let rows = state.catalogue.ratings_of(&state.db, viewer.id).await?;
     Ok(Json(rows.into_iter().map(|(movie_id, half)| MyRating { movie_id, stars: Some(half as f64 / 2.0) }).collect()))
 }
 
