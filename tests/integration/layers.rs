@@ -67,12 +67,41 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+fn ident(s: &str) -> String {
+    s.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
+}
+
+/// The first name of each item of a `{grouped, items::{nested}}` path, given the text after its `{`
+/// (up to the group's closing brace).
+fn group_names(group: &str) -> Vec<String> {
+    let (mut depth, mut item_start, mut names) = (0, true, Vec::new());
+    for (i, c) in group.char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' if depth == 0 => break,
+            '}' => depth -= 1,
+            ',' if depth == 0 => item_start = true,
+            _ if item_start && !c.is_whitespace() => {
+                item_start = false;
+                names.push(ident(&group[i..]));
+            }
+            _ => {}
+        }
+    }
+    names
+}
+
+/// The names a path starting right after `prefix::` names: one, or each of a group's.
+fn names_after(rest: &str) -> Vec<String> {
+    match rest.strip_prefix('{') {
+        Some(group) => group_names(group),
+        None => vec![ident(rest)],
+    }
+}
+
 /// The units named by `crate::x` paths in `text` (outside line comments), with `crate::server::`
 /// paths resolved one level further, `{grouped, ones}` included.
 fn named_modules(text: &str) -> Vec<(usize, String)> {
-    fn ident(s: &str) -> String {
-        s.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
-    }
     let mut found = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
@@ -84,26 +113,10 @@ fn named_modules(text: &str) -> Vec<(usize, String)> {
                 continue;
             }
             let below = rest["server".len()..].strip_prefix("::").unwrap_or("");
-            if let Some(group) = below.strip_prefix('{') {
-                // Items at depth 0 of the group, up to its closing brace.
-                let (mut depth, mut item_start) = (0, true);
-                for (i, c) in group.char_indices() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' if depth == 0 => break,
-                        '}' => depth -= 1,
-                        ',' if depth == 0 => item_start = true,
-                        _ if item_start && !c.is_whitespace() => {
-                            item_start = false;
-                            found.push((n + 1, format!("server/{}", ident(&group[i..]))));
-                        }
-                        _ => {}
-                    }
-                }
-            } else if !below.is_empty() {
-                found.push((n + 1, format!("server/{}", ident(below))));
-            } else {
+            if below.is_empty() {
                 found.push((n + 1, "server".to_string()));
+            } else {
+                found.extend(names_after(below).into_iter().map(|name| (n + 1, format!("server/{name}"))));
             }
         }
     }
@@ -210,16 +223,7 @@ fn module_edges(layer: &str) -> BTreeMap<String, BTreeSet<String>> {
                     continue;
                 }
                 for (at, _) in code.match_indices(&prefix) {
-                    let rest = &code[at + prefix.len()..];
-                    let items: Vec<&str> = match rest.strip_prefix('{') {
-                        Some(group) => group.split('}').next().unwrap_or("").split(',').collect(),
-                        None => vec![rest],
-                    };
-                    for item in items {
-                        let name: String =
-                            item.trim_start().chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-                        named.push(name);
-                    }
+                    named.extend(names_after(&code[at + prefix.len()..]));
                 }
             }
             for to in named {
@@ -253,28 +257,7 @@ fn database_items(text: &str) -> Vec<(usize, String)> {
     for (n, line) in text.lines().enumerate() {
         let code = line.split("//").next().unwrap_or("");
         for (at, _) in code.match_indices("server::db::") {
-            let rest = &code[at + "server::db::".len()..];
-            let ident =
-                |s: &str| -> String { s.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect() };
-            let Some(group) = rest.strip_prefix('{') else {
-                found.push((n + 1, ident(rest)));
-                continue;
-            };
-            // The group's items at depth 0, up to its closing brace.
-            let (mut depth, mut item_start) = (0, true);
-            for (i, c) in group.char_indices() {
-                match c {
-                    '{' => depth += 1,
-                    '}' if depth == 0 => break,
-                    '}' => depth -= 1,
-                    ',' if depth == 0 => item_start = true,
-                    _ if item_start && !c.is_whitespace() => {
-                        item_start = false;
-                        found.push((n + 1, ident(&group[i..])));
-                    }
-                    _ => {}
-                }
-            }
+            found.extend(names_after(&code[at + "server::db::".len()..]).into_iter().map(|name| (n + 1, name)));
         }
     }
     found
