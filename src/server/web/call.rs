@@ -10,7 +10,6 @@ use std::future::Future;
 /// One call of a server function, got only through `serve`.
 pub struct Call {
     pub state: AppState,
-    ip: Option<String>,
 }
 
 impl Call {
@@ -31,7 +30,7 @@ impl Call {
 
     /// The caller's address (seen through the trusted proxies), for the audit log and throttles.
     pub fn ip(&self) -> Option<String> {
-        self.ip.clone()
+        auth::client_ip().map(|ip| ip.to_string())
     }
 }
 
@@ -44,7 +43,8 @@ where
     Fut: Future<Output = Result<T, AppError>>,
 {
     respond(async move {
-        let call = Call { state: app_state()?, ip: auth::client_ip().map(|ip| ip.to_string()) };
+        // The address is read only by the functions that record or limit by it.
+        let call = Call { state: app_state()? };
         work(call).await
     })
     .await
