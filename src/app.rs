@@ -44,7 +44,10 @@ fn page_title(title: String) -> String {
 /// and everything only they use, their server functions' client halves included) is split into
 /// chunks fetched when one of them is first opened; the server's render of a page preloads them.
 /// Pages are grouped by what a visit uses together: one split per page made ~400 tiny chunks (one
-/// per set of pages sharing a function), hundreds of requests on a phone.
+/// per set of pages sharing a function), hundreds of requests on a phone. The main pages a visit
+/// starts on (predictions, vote, a round, the catalogue) keep small groups of their own; pages
+/// reached from them (propose, the watched history, the dashboard) share the largest group with
+/// the account and admin pages, so a first visit to `/vote` or `/movies` does not load their code.
 mod pages {
     use crate::pages::{
         account::{AccountPage, RegisterPage, SignInPage},
@@ -100,11 +103,7 @@ mod pages {
 
     lazy_groups! {
         predictions_pages { PredictionsRoute => PredictionsPage }
-        vote_pages {
-            VoteRoute => VotePage,
-            WatchedRoute => WatchedPage,
-            ProposeRoute => ProposePage,
-        }
+        vote_pages { VoteRoute => VotePage }
         round_pages {
             RoundsRoute => RoundsPage,
             RoundRoute => RoundPage,
@@ -114,7 +113,6 @@ mod pages {
             MoviesRoute => MoviesPage,
             MovieRoute => MoviePageView,
             ForYouRoute => ForYouPage,
-            DashboardRoute => DashboardPage,
         }
         member_pages {
             SignInRoute => SignInPage,
@@ -124,6 +122,9 @@ mod pages {
             AdminRoute => AdminPage,
             AuditRoute => AuditPage,
             ApiDocsRoute => ApiDocsPage,
+            WatchedRoute => WatchedPage,
+            ProposeRoute => ProposePage,
+            DashboardRoute => DashboardPage,
         }
     }
 }

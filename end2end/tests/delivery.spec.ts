@@ -112,6 +112,7 @@ test("a first visit to each main page stays within its byte budget and loads onl
   expect(groupOf("/predictions")).toContain("predictions_pages");
   expect(groupOf("/vote")).toContain("vote_pages");
   expect(groupOf("/movies")).toContain("catalogue_pages");
+  expect(groupOf("/movies/tt15398776")).toContain("catalogue_pages");
   expect(groupOf(`/rounds/${round}`)).toContain("round_pages");
   await page.close();
 });
