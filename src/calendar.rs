@@ -13,8 +13,6 @@ pub struct Screening {
     pub minutes: Option<i64>,
     /// When the result was decided (Unix seconds): the event's version.
     pub decided_at: i64,
-    /// The round's page, for the event's link.
-    pub url: String,
 }
 
 /// A film with no known length is booked for two hours.
@@ -61,8 +59,10 @@ pub fn utc_stamp(unix: i64) -> String {
     format!("{date}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
-/// The whole feed; `host` names the events' unique ids.
-pub fn feed(screenings: &[Screening], host: &str) -> String {
+/// The whole feed; `site` is the address the events' links start with ("https://club.example"),
+/// and its host names their unique ids.
+pub fn feed(screenings: &[Screening], site: &str) -> String {
+    let host = site.rsplit("//").next().unwrap_or("marquee");
     let mut out = String::new();
     let mut line = |s: String| out.push_str(&fold(&s));
     line("BEGIN:VCALENDAR".into());
@@ -80,7 +80,7 @@ pub fn feed(screenings: &[Screening], host: &str) -> String {
         line(format!("DTEND:{}", utc_stamp(s.starts_at.saturating_add(minutes * 60))));
         line(format!("SUMMARY:{}", escape_text(&format!("{}: {}", s.round_name, s.film))));
         line(format!("DESCRIPTION:{}", escape_text(&format!("The club's pick for {}: {}.", s.round_name, s.film))));
-        line(format!("URL:{}", escape_text(&s.url)));
+        line(format!("URL:{}", escape_text(&format!("{site}/rounds/{}", s.round_id))));
         line("END:VEVENT".into());
     }
     line("END:VCALENDAR".into());
@@ -99,19 +99,19 @@ mod tests {
             starts_at: 1_797_102_000, // 2026-12-12 19:00 UTC
             minutes: Some(95),
             decided_at: 1_797_000_000,
-            url: "http://club.example/rounds/7".into(),
         }
     }
 
     #[test]
     fn a_night_is_one_event_with_utc_times_and_crlf_lines() {
-        let ics = feed(&[night("Friday 12 December", "Past Lives")], "club.example");
+        let ics = feed(&[night("Friday 12 December", "Past Lives")], "http://club.example");
         assert!(ics.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
         assert!(ics.ends_with("END:VCALENDAR\r\n"));
         assert!(ics.contains("\r\nUID:round-7@club.example\r\n"));
         assert!(ics.contains("\r\nDTSTART:20261212T190000Z\r\n"));
         assert!(ics.contains("\r\nDTEND:20261212T203500Z\r\n"), "{ics}");
         assert!(ics.contains("\r\nSUMMARY:Friday 12 December: Past Lives\r\n"));
+        assert!(ics.contains("\r\nURL:http://club.example/rounds/7\r\n"), "{ics}");
         assert!(!ics.replace("\r\n", "").contains('\n'), "no bare line feeds");
         assert_eq!(ics.matches("BEGIN:VEVENT").count(), 1);
     }

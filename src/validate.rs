@@ -358,6 +358,31 @@ pub fn ballot_ids(ids: &[i64], open: &[i64]) -> Result<Vec<i64>, AppError> {
     Ok(seen)
 }
 
+/// How a film is named in a URL: its catalogue id or its IMDb id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum MovieKey {
+    Id(i64),
+    Imdb(String),
+}
+
+impl MovieKey {
+    pub fn parse(text: &str) -> Result<MovieKey, AppError> {
+        let text = text.trim();
+        if let Ok(id) = text.parse::<i64>() {
+            if id > 0 {
+                return Ok(MovieKey::Id(id));
+            }
+        }
+        if text.get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case("tt")) {
+            return imdb_id(text).map(MovieKey::Imdb);
+        }
+        Err(AppError::BadRequest(format!(
+            "{:?} is not a film: use its catalogue number or its IMDb id (tt0111161).",
+            text.chars().take(40).collect::<String>()
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -408,3 +408,129 @@ fn the_serve_check_sees_a_server_function_without_it() {
     .unwrap();
     assert_eq!(server_fns_without_serve(std::slice::from_ref(&file)), vec![format!("{}: b", file.display())]);
 }
+
+/// The pages' addresses, from the routes in `src/app.rs`: their first segment ("/vote", "/rounds").
+fn page_addresses() -> Vec<String> {
+    let app = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app.rs")).unwrap();
+    let mut found = BTreeSet::new();
+    for (at, _) in app.match_indices("path!(\"/") {
+        let rest = &app[at + "path!(\"/".len()..];
+        let segment: String =
+            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+        if !segment.is_empty() {
+            found.insert(format!("/{segment}"));
+        }
+    }
+    found.into_iter().collect()
+}
+
+/// Each string literal of Rust source with the line it starts on; comments skipped.
+fn string_literals(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    let mut current: Option<(usize, String)> = None;
+    while let Some(c) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
+        match &mut current {
+            Some((_, s)) => match c {
+                '\\' => {
+                    if let Some(next) = chars.next() {
+                        if next == '\n' {
+                            line += 1;
+                        }
+                        s.push(next);
+                    }
+                }
+                '"' => found.push(current.take().unwrap()),
+                _ => s.push(c),
+            },
+            None => match c {
+                '"' => current = Some((line, String::new())),
+                '/' if chars.peek() == Some(&'/') => {
+                    for skipped in chars.by_ref() {
+                        if skipped == '\n' {
+                            line += 1;
+                            break;
+                        }
+                    }
+                }
+                // A char literal such as '"' is not the start of a string.
+                '\'' => {
+                    let ahead: String = chars.clone().take(3).collect();
+                    if ahead.starts_with("\"'") || ahead.starts_with("\\\"") {
+                        chars.nth(ahead.find('\'').unwrap_or(1));
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    found
+}
+
+/// What in `text` speaks to people rather than to the database: the app's error type, or a page
+/// address in a string, as `(line, what)`.
+fn user_words(text: &str, addresses: &[String]) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or("");
+        if code.split(|c: char| !c.is_alphanumeric() && c != '_').any(|word| word == "AppError") {
+            found.push((n + 1, "AppError".to_string()));
+        }
+    }
+    for (line, literal) in string_literals(text) {
+        for address in addresses {
+            let hit = literal.match_indices(address.as_str()).any(|(at, _)| {
+                let before = literal[..at].chars().next_back();
+                let after = literal[at + address.len()..].chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric())
+                    && !after.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            });
+            if hit {
+                found.push((line, format!("the page address {address}")));
+            }
+        }
+    }
+    found
+}
+
+/// `db/` reads and writes rows: its refusals are typed (`StepError::Refused`), and the services
+/// word them for people. So it names no `AppError` and no page of the site.
+#[test]
+fn the_database_layer_speaks_no_user_words() {
+    let addresses = page_addresses();
+    assert!(addresses.contains(&"/vote".to_string()) && addresses.contains(&"/rounds".to_string()), "{addresses:?}");
+    let db = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/db");
+    let mut files = Vec::new();
+    rust_files(&db, &mut files);
+    assert!(files.len() > 10, "the database layer's files");
+    let mut wrong = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (line, what) in user_words(&text, &addresses) {
+            wrong.push(format!("{}:{line}: {what}", file.display()));
+        }
+    }
+    assert!(wrong.is_empty(), "the database layer speaking to people:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_words_check_sees_errors_and_addresses() {
+    let addresses = vec!["/vote".to_string(), "/rounds".to_string()];
+    let text = "use crate::error::AppError; // AppError in a comment is fine\n\
+                let a = format!(\"see /vote#proposal-{id}\");\n\
+                let b = \"/rounds/\".to_string() + '\"'.to_string().as_str();\n\
+                let c = \"SELECT voters FROM /api/v1/rounds\"; // \"/vote\"\n\
+                let d = \"http://x/voters\";\n";
+    assert_eq!(
+        user_words(text, &addresses),
+        [
+            (1, "AppError".to_string()),
+            (2, "the page address /vote".to_string()),
+            (3, "the page address /rounds".to_string()),
+        ]
+    );
+}

@@ -3,8 +3,8 @@
 
 use marquee::model::{MovieCursor, MovieSort};
 use marquee::scoring::Weights;
-use marquee::server::db::movies::MovieKey;
 use marquee::validate;
+use marquee::validate::MovieKey;
 use proptest::prelude::*;
 
 /// Any text, weighted towards what breaks parsers: multi-byte characters, controls, separators.

@@ -1,8 +1,7 @@
 //! Members, sessions and invitations.
 
 use super::counted::CountedConn;
-use super::{now, on_pool, Db};
-use crate::error::AppError;
+use super::{now, on_pool, Db, Missing, StepError};
 use crate::model::{MemberRow, Viewer};
 
 /// What sign-in needs to know about an account.
@@ -27,8 +26,16 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
+/// Why an account was not created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegisterRefused {
+    UsernameTaken,
+    /// The invitation was used, has expired, or never existed.
+    InvitationNotValid,
+}
+
 /// Creates a member (and uses up their invitation) in one transaction.
-pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError> {
+pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, StepError<RegisterRefused>> {
     let at = now();
     let key = crate::validate::username_key(user.username);
     let role = if user.is_admin { "admin" } else { "member" };
@@ -48,9 +55,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
         .await;
         let id = match inserted {
             Ok(id) => id,
-            Err(err) if is_unique_violation(&err) => {
-                return Err(AppError::Conflict(format!("The username {:?} is taken; choose another.", user.username)))
-            }
+            Err(err) if is_unique_violation(&err) => return Err(StepError::Refused(RegisterRefused::UsernameTaken)),
             Err(err) => return Err(err.into()),
         };
         if let Some(invite) = user.invite_hash {
@@ -64,10 +69,7 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
             .execute(CountedConn(&mut *tx))
             .await?;
             if used.rows_affected() != 1 {
-                return Err(AppError::BadRequest(
-                    "That invitation is not valid: it may have been used or have expired. Ask an admin for a new one."
-                        .into(),
-                ));
+                return Err(StepError::Refused(RegisterRefused::InvitationNotValid));
             }
         }
         let details = Some(format!("{} ({role})", user.username));
@@ -93,7 +95,12 @@ pub async fn create_user(db: &Db, user: &NewUser<'_>) -> Result<Viewer, AppError
 }
 
 /// Creates the account as an admin, or makes an existing account an admin with the new password.
-pub async fn upsert_admin(db: &Db, username: &str, display_name: &str, password_hash: &str) -> Result<bool, AppError> {
+pub async fn upsert_admin(
+    db: &Db,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> Result<bool, StepError<RegisterRefused>> {
     let key = crate::validate::username_key(username);
     let updated = on_pool!(db, |pool| {
         sqlx::query("UPDATE users SET role = 'admin', password_hash = $1, disabled = FALSE WHERE username_key = $2")
@@ -259,7 +266,7 @@ pub async fn set_proposal_limit(
     user_id: i64,
     limit: Option<i32>,
     ip: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<(), StepError<Missing>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -269,7 +276,7 @@ pub async fn set_proposal_limit(
             .execute(CountedConn(&mut *tx))
             .await?;
         if changed.rows_affected() == 0 {
-            return Err(AppError::NotFound("That member".into()));
+            return Err(StepError::Refused(Missing));
         }
         let details = Some(limit.map_or("default".to_string(), |l| l.to_string()));
         crate::audit_entry!(

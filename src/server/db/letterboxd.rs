@@ -2,8 +2,7 @@
 //! viewings.
 
 use super::counted::CountedConn;
-use super::{now, on_pool, Db};
-use crate::error::AppError;
+use super::{now, on_pool, Db, StepError};
 use crate::letterboxd::CatalogueTitle;
 use crate::model::{CatalogueFilm, ImportFilm, ImportReview, MatchState, MATCHED_PER_PAGE};
 use std::collections::{HashMap, HashSet};
@@ -270,6 +269,18 @@ fn day_start(date: &str) -> Option<i64> {
     date.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp().as_second())
 }
 
+/// Why an import was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyRefused {
+    Missing,
+    AppliedAlready,
+    /// A pick names a film that was not among that row's candidates (`position` counts from 0).
+    NotACandidate {
+        position: i32,
+        movie: i64,
+    },
+}
+
 /// Applies the member's import `id`: ratings (private unless `share`) and viewings of every
 /// matched film and of every film the member picked (`picks`: position → movie). Ratings made in
 /// Marquee itself are kept; the same export applied twice changes nothing.
@@ -280,7 +291,7 @@ pub async fn apply(
     picks: &HashMap<i32, i64>,
     share: bool,
     ip: Option<String>,
-) -> Result<Applied, AppError> {
+) -> Result<Applied, StepError<ApplyRefused>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -291,12 +302,8 @@ pub async fn apply(
                 .fetch_optional(CountedConn(&mut *tx))
                 .await?;
         match applied_at {
-            None => return Err(AppError::NotFound("That import".into())),
-            Some(Some(_)) => {
-                return Err(AppError::Conflict(
-                    "This import was applied already. To bring in a newer export, upload it.".into(),
-                ))
-            }
+            None => return Err(StepError::Refused(ApplyRefused::Missing)),
+            Some(Some(_)) => return Err(StepError::Refused(ApplyRefused::AppliedAlready)),
             Some(None) => {}
         }
         let rows: Vec<ApplyRow> = sqlx::query_as(
@@ -311,10 +318,7 @@ pub async fn apply(
         for (position, movie) in picks {
             let fits = ambiguous.get(position).is_some_and(|r| ids(&r.candidates).any(|c| c == *movie));
             if !fits {
-                return Err(AppError::BadRequest(format!(
-                    "Film {} of the import has no candidate {movie}: pick one of the films offered.",
-                    position + 1
-                )));
+                return Err(StepError::Refused(ApplyRefused::NotACandidate { position: *position, movie: *movie }));
             }
         }
         // Each catalogue film once: the latest rating and every viewing of the films that name it.

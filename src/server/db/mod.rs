@@ -24,7 +24,6 @@ pub mod stats;
 pub mod tokens;
 pub mod webhooks;
 
-use crate::error::AppError;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
@@ -183,17 +182,19 @@ fn ensure_data_dir(file: &std::path::Path) -> Result<(), ConnectError> {
     Ok(())
 }
 
-impl From<sqlx::Error> for AppError {
-    fn from(err: sqlx::Error) -> Self {
-        match &err {
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
-                tracing::error!(error = %err, "database unavailable");
-                AppError::Unavailable
-            }
-            _ => crate::server::observe::internal("database error", err),
-        }
-    }
+/// What a database step that checks a rule inside its transaction can fail with: the rule's
+/// typed refusal (the service that called it words it for people), or the database itself.
+#[derive(Debug, thiserror::Error)]
+pub enum StepError<R: std::fmt::Debug> {
+    #[error("refused: {0:?}")]
+    Refused(R),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
+
+/// The one reason a step over a single row can be refused: the row is not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Missing;
 
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)

@@ -1,11 +1,11 @@
 //! Catalogue reads and member ratings.
 
 use super::counted::CountedConn;
-use super::{now, on_pool, Db};
-use crate::error::AppError;
+use super::{now, on_pool, Db, Missing, StepError};
 use crate::model::{
     AwardRow, ClubRecord, CreditRow, ListRow, MetricRow, MovieCard, MovieCursor, MovieFilter, MovieInfo, MovieSort,
 };
+use crate::validate::MovieKey;
 
 const CARD_COLUMNS: &str = "m.id, m.imdb_id, m.title, m.year, m.genres, \
      (SELECT ps.image_key FROM posters ps WHERE ps.source_url = m.poster_url) AS poster, m.rating, \
@@ -139,31 +139,6 @@ pub async fn info(db: &Db, key: &MovieKey) -> Result<Option<MovieInfo>, sqlx::Er
     })
 }
 
-/// How a film is named in a URL: its catalogue id or its IMDb id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum MovieKey {
-    Id(i64),
-    Imdb(String),
-}
-
-impl MovieKey {
-    pub fn parse(text: &str) -> Result<MovieKey, AppError> {
-        let text = text.trim();
-        if let Ok(id) = text.parse::<i64>() {
-            if id > 0 {
-                return Ok(MovieKey::Id(id));
-            }
-        }
-        if text.get(..2).is_some_and(|prefix| prefix.eq_ignore_ascii_case("tt")) {
-            return crate::validate::imdb_id(text).map(MovieKey::Imdb);
-        }
-        Err(AppError::BadRequest(format!(
-            "{:?} is not a film: use its catalogue number or its IMDb id (tt0111161).",
-            text.chars().take(40).collect::<String>()
-        )))
-    }
-}
-
 /// Everything about one film except what is member-specific, in a fixed number of queries.
 pub async fn facts(
     db: &Db,
@@ -238,7 +213,7 @@ pub async fn ratings_of(db: &Db, user_id: i64) -> Result<Vec<(i64, i32)>, sqlx::
 }
 
 /// Sets (`Some`) or removes (`None`) the member's rating; returns whether anything changed.
-pub async fn rate(db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<bool, AppError> {
+pub async fn rate(db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<bool, StepError<Missing>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -263,7 +238,7 @@ pub async fn rate(db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>)
                 .rows_affected(),
         };
         if half_stars.is_some() && changed == 0 {
-            return Err(AppError::NotFound("That film".into()));
+            return Err(StepError::Refused(Missing));
         }
         tx.commit().await?;
         Ok(changed > 0)

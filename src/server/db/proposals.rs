@@ -4,8 +4,7 @@
 //! up front (no lock upgrade to fail under concurrency) and PostgreSQL locks the rows it checks.
 
 use super::counted::CountedConn;
-use super::{now, on_pool, Db};
-use crate::error::AppError;
+use super::{now, on_pool, Db, StepError};
 use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
 use std::collections::HashMap;
 
@@ -143,7 +142,7 @@ pub async fn create(
     default_limit: i64,
     prefill: Prefill,
     ip: Option<String>,
-) -> Result<i64, AppError> {
+) -> Result<i64, StepError<ProposeRefused>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -153,7 +152,7 @@ pub async fn create(
                 .bind(viewer.id)
                 .fetch_optional(CountedConn(&mut *tx))
                 .await?;
-        let Some(limit) = limit else { return Err(AppError::Unauthorized) };
+        let Some(limit) = limit else { return Err(StepError::Refused(ProposeRefused::NotAMember)) };
         let limit = limit.map(i64::from).unwrap_or(default_limit);
         let existing: Option<i64> =
             sqlx::query_scalar("SELECT id FROM proposals WHERE imdb_id = $1 AND status = 'active'")
@@ -161,7 +160,7 @@ pub async fn create(
                 .fetch_optional(CountedConn(&mut *tx))
                 .await?;
         if let Some(id) = existing {
-            return Err(duplicate(id));
+            return Err(StepError::Refused(ProposeRefused::AlreadyProposed { id }));
         }
         let used: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND status = 'active'")
@@ -169,9 +168,7 @@ pub async fn create(
                 .fetch_one(CountedConn(&mut *tx))
                 .await?;
         if used >= limit {
-            return Err(AppError::Conflict(format!(
-                "You have used all {limit} of your proposal slots. Withdraw one of your proposals to make room."
-            )));
+            return Err(StepError::Refused(ProposeRefused::NoSlotLeft { limit }));
         }
         let inserted = sqlx::query_scalar::<_, i64>(
             "INSERT INTO proposals (imdb_id, movie_id, proposer_id, status, title, year, runtime_minutes, genres, plot, \
@@ -194,7 +191,7 @@ pub async fn create(
         let id = match inserted {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(AppError::Conflict("Someone proposed this film a moment ago.".into()))
+                return Err(StepError::Refused(ProposeRefused::ProposedMeanwhile))
             }
             Err(e) => return Err(e.into()),
         };
@@ -214,8 +211,31 @@ pub async fn create(
     })
 }
 
-fn duplicate(id: i64) -> AppError {
-    AppError::Conflict(format!("This film is already proposed: see /vote#proposal-{id} and vote for it there."))
+/// Why a proposal was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProposeRefused {
+    /// The viewer's account is gone.
+    NotAMember,
+    /// The film has an active proposal already.
+    AlreadyProposed { id: i64 },
+    /// The member's active proposals fill every slot.
+    NoSlotLeft { limit: i64 },
+    /// Another member's proposal of the film landed first.
+    ProposedMeanwhile,
+}
+
+/// Why a proposal's status did not change; `name` is the film's title (or IMDb id).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusRefused {
+    Missing,
+    /// Only its proposer or an admin may withdraw a proposal.
+    NotYours,
+    NoLongerActive {
+        name: String,
+    },
+    AlreadyWatched {
+        name: String,
+    },
 }
 
 /// The proposal's proposer and status, read inside a change's transaction after its first write.
@@ -228,19 +248,28 @@ struct Subject {
 }
 
 /// Withdraws an active proposal: its proposer or an admin.
-pub async fn withdraw(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+pub async fn withdraw(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), StepError<StatusRefused>> {
     change_status(db, viewer, id, "withdrawn", ip).await
 }
 
-/// Marks a proposal watched (admins only; any proposal that is not already watched).
-pub async fn mark_watched(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
-    if !viewer.is_admin {
-        return Err(AppError::Forbidden);
-    }
+/// Marks a proposal watched (any proposal that is not already watched; the caller checked that
+/// `viewer` is an admin).
+pub async fn mark_watched(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+    ip: Option<String>,
+) -> Result<(), StepError<StatusRefused>> {
     change_status(db, viewer, id, "watched", ip).await
 }
 
-async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<String>) -> Result<(), AppError> {
+async fn change_status(
+    db: &Db,
+    viewer: &Viewer,
+    id: i64,
+    to: &str,
+    ip: Option<String>,
+) -> Result<(), StepError<StatusRefused>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -251,20 +280,20 @@ async fn change_status(db: &Db, viewer: &Viewer, id: i64, to: &str, ip: Option<S
         .bind(id)
         .fetch_optional(CountedConn(&mut *tx))
         .await?
-        .ok_or_else(|| AppError::NotFound("That proposal".into()))?;
+        .ok_or(StepError::Refused(StatusRefused::Missing))?;
         let name = subject.title.clone().unwrap_or(subject.imdb_id.clone());
         match to {
             "withdrawn" => {
                 if subject.proposer_id != viewer.id && !viewer.is_admin {
-                    return Err(AppError::Forbidden);
+                    return Err(StepError::Refused(StatusRefused::NotYours));
                 }
                 if subject.status != "active" {
-                    return Err(AppError::Conflict(format!("{name} is no longer active, so it cannot be withdrawn.")));
+                    return Err(StepError::Refused(StatusRefused::NoLongerActive { name }));
                 }
             }
             _ => {
                 if subject.status == "watched" {
-                    return Err(AppError::Conflict(format!("{name} is already marked watched.")));
+                    return Err(StepError::Refused(StatusRefused::AlreadyWatched { name }));
                 }
             }
         }
@@ -304,7 +333,7 @@ pub async fn vote(
     id: i64,
     on: bool,
     ip: Option<String>,
-) -> Result<(VoteState, Option<i64>), AppError> {
+) -> Result<(VoteState, Option<i64>), StepError<VoteRefused>> {
     let at = now();
     let votes = on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -348,19 +377,19 @@ pub async fn vote(
                     .fetch_optional(CountedConn(&mut *tx))
                     .await?;
             if closing.is_some() {
-                return Err(AppError::Conflict("Voting in this round has closed.".into()));
+                return Err(StepError::Refused(VoteRefused::RoundClosed));
             }
             let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
                 .bind(id)
                 .fetch_optional(CountedConn(&mut *tx))
                 .await?;
-            return Err(match status.as_deref() {
-                None => AppError::NotFound("That proposal".into()),
-                Some("watched") => AppError::Conflict("The club has watched this film; voting on it is closed.".into()),
-                Some("active") if on => AppError::Conflict("You have already voted for this film.".into()),
-                Some("active") => AppError::Conflict("You have not voted for this film.".into()),
-                Some(_) => AppError::Conflict("This proposal was withdrawn; voting on it is closed.".into()),
-            });
+            return Err(StepError::Refused(match status.as_deref() {
+                None => VoteRefused::Missing,
+                Some("watched") => VoteRefused::Watched,
+                Some("active") if on => VoteRefused::AlreadyVoted,
+                Some("active") => VoteRefused::NotVoted,
+                Some(_) => VoteRefused::Withdrawn,
+            }));
         }
         let delta: i64 = if on { 1 } else { -1 };
         let (votes, version, movie_id): (i64, i64, Option<i64>) = sqlx::query_as(
@@ -383,11 +412,34 @@ pub async fn vote(
         )
         .await?;
         tx.commit().await?;
-        Ok::<(i64, i64, Option<i64>), AppError>((votes, version, movie_id))
+        Ok::<(i64, i64, Option<i64>), StepError<VoteRefused>>((votes, version, movie_id))
     })?;
     let (votes, version, movie_id) = votes;
     let state = vote_state_with(db, id, (votes, version), Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?;
     Ok((state, movie_id))
+}
+
+/// Why a vote was not cast or taken back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteRefused {
+    /// The open round's deadline has passed; it closes within moments.
+    RoundClosed,
+    Missing,
+    Watched,
+    Withdrawn,
+    AlreadyVoted,
+    NotVoted,
+}
+
+/// Why a watched film's rating was not kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RatingRefused {
+    Missing,
+    /// The film won a round and is screened on this date (Unix seconds).
+    NotScreenedYet {
+        on: i64,
+    },
+    NotWatched,
 }
 
 /// Every active proposal's vote count and its version, as `(proposal, votes, version)`.
@@ -433,7 +485,7 @@ pub async fn rate_watched(
     id: i64,
     half_stars: i32,
     ip: Option<String>,
-) -> Result<(), AppError> {
+) -> Result<(), StepError<RatingRefused>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -455,14 +507,11 @@ pub async fn rate_watched(
                     .bind(id)
                     .fetch_optional(CountedConn(&mut *tx))
                     .await?;
-            return Err(match found {
-                None => AppError::NotFound("That proposal".into()),
-                Some((status, Some(on))) if status == "watched" => AppError::Conflict(format!(
-                    "This film is scheduled for {}: rate it after the screening.",
-                    crate::model::format_date(on)
-                )),
-                Some(_) => AppError::Conflict("Only films the club has watched can be rated.".into()),
-            });
+            return Err(StepError::Refused(match found {
+                None => RatingRefused::Missing,
+                Some((status, Some(on))) if status == "watched" => RatingRefused::NotScreenedYet { on },
+                Some(_) => RatingRefused::NotWatched,
+            }));
         }
         crate::audit_entry!(
             CountedConn(&mut *tx),

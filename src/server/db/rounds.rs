@@ -4,9 +4,8 @@
 //! that race (another server's scheduler, an admin's click) finds nothing to do.
 
 use super::counted::CountedConn;
-use super::{on_pool, Db};
+use super::{on_pool, Db, StepError};
 use crate::ballots::{self, Candidate, Tally};
-use crate::error::AppError;
 use crate::model::{NewRound, Round, RoundEntry};
 
 const ROUND_COLUMNS: &str = "r.id, r.name, r.screening_at, r.time_zone, r.deadline, r.method, \
@@ -14,17 +13,23 @@ const ROUND_COLUMNS: &str = "r.id, r.name, r.screening_at, r.time_zone, r.deadli
      r.status, r.opened_at, r.closed_at, r.closed_by, r.winner_proposal_id, COALESCE(w.title, w.imdb_id) AS winner_title";
 const ROUND_FROM: &str = "rounds r LEFT JOIN proposals w ON w.id = r.winner_proposal_id";
 
-fn already_open(err: sqlx::Error) -> AppError {
+/// Another round is open: only one may be at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlreadyOpen;
+
+/// An open round's voting has closed (its deadline passed, or it is closed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VotingClosed;
+
+fn already_open(err: sqlx::Error) -> StepError<AlreadyOpen> {
     match &err {
-        sqlx::Error::Database(e) if e.is_unique_violation() => {
-            AppError::Conflict("A round is already open; close it before opening another.".into())
-        }
+        sqlx::Error::Database(e) if e.is_unique_violation() => StepError::Refused(AlreadyOpen),
         _ => err.into(),
     }
 }
 
 /// Opens a round (checked already); refused while another is open.
-pub async fn open(db: &Db, round: &NewRound, by: i64, at: i64) -> Result<i64, AppError> {
+pub async fn open(db: &Db, round: &NewRound, by: i64, at: i64) -> Result<i64, StepError<AlreadyOpen>> {
     on_pool!(db, |pool| {
         sqlx::query_scalar::<_, i64>(
             "INSERT INTO rounds \
@@ -118,7 +123,8 @@ pub async fn due(db: &Db, at: i64) -> Result<Vec<i64>, sqlx::Error> {
 /// Moves an open round's deadline (not past its screening), as long as the deadline has not passed
 /// at `at`: once it has, voting is over and the round closes with the ballots it has. The close at
 /// the deadline checks the deadline again (`close`), so an extend and a close never both win.
-pub async fn extend(db: &Db, id: i64, deadline: i64, at: i64) -> Result<(), AppError> {
+/// Whether it moved.
+pub async fn extend(db: &Db, id: i64, deadline: i64, at: i64) -> Result<bool, sqlx::Error> {
     let changed = on_pool!(db, |pool| {
         sqlx::query(
             "UPDATE rounds SET deadline = $2 WHERE id = $1 AND status = 'open' AND screening_at >= $2 AND deadline > $3",
@@ -130,12 +136,7 @@ pub async fn extend(db: &Db, id: i64, deadline: i64, at: i64) -> Result<(), AppE
             .await
             .map(|r| r.rows_affected())
     })?;
-    if changed == 0 {
-        return Err(AppError::Conflict(
-            "Only an open round's deadline can move, before it has passed, and not past its screening.".into(),
-        ));
-    }
-    Ok(())
+    Ok(changed > 0)
 }
 
 /// The proposals taking part in the open round: the active ones.
@@ -152,7 +153,13 @@ pub async fn entries(db: &Db) -> Result<Vec<RoundEntry>, sqlx::Error> {
 }
 
 /// Replaces a member's ranking in an open round whose deadline has not passed.
-pub async fn save_ranking(db: &Db, round: i64, user: i64, ranking: &[i64], at: i64) -> Result<(), AppError> {
+pub async fn save_ranking(
+    db: &Db,
+    round: i64,
+    user: i64,
+    ranking: &[i64],
+    at: i64,
+) -> Result<(), StepError<VotingClosed>> {
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         // A write first: SQLite takes its write lock now, PostgreSQL locks the round's row.
@@ -163,7 +170,7 @@ pub async fn save_ranking(db: &Db, round: i64, user: i64, ranking: &[i64], at: i
             .await?
             .rows_affected();
         if open == 0 {
-            return Err(AppError::Conflict("Voting in this round has closed.".into()));
+            return Err(StepError::Refused(VotingClosed));
         }
         sqlx::query("DELETE FROM ranked_ballots WHERE round_id = $1 AND user_id = $2")
             .bind(round)
@@ -227,7 +234,7 @@ pub enum Closer<'a> {
 /// Closes round `id` if it is still open: counts its ballots, keeps the result, and schedules the
 /// winner (it joins the watched history on the screening's date). Returns the tally, or none when
 /// the round was not open (closed already, by whoever got there first).
-pub async fn close(db: &Db, id: i64, at: i64, by: Closer<'_>, seed: u64) -> Result<Option<Tally>, AppError> {
+pub async fn close(db: &Db, id: i64, at: i64, by: Closer<'_>, seed: u64) -> Result<Option<Tally>, sqlx::Error> {
     // At the deadline: only if it is still due (an extend may have just moved it).
     let due_only = matches!(by, Closer::Deadline);
     let by = match by {
@@ -285,10 +292,7 @@ pub async fn close(db: &Db, id: i64, at: i64, by: Closer<'_>, seed: u64) -> Resu
             .await?;
             ballots::count_approval(&candidates, &ballots_from(rows), seed)
         };
-        let json = serde_json::to_string(&tally).map_err(|e| {
-            tracing::error!(%e, "could not encode a round's tally");
-            AppError::Internal
-        })?;
+        let json = serde_json::to_string(&tally).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
         sqlx::query("UPDATE rounds SET winner_proposal_id = $2, result_json = $3 WHERE id = $1")
             .bind(id)
             .bind(tally.winner)
@@ -351,7 +355,6 @@ pub async fn screenings(db: &Db, limit: u32) -> Result<Vec<crate::calendar::Scre
             starts_at,
             minutes,
             decided_at: closed_at.unwrap_or(starts_at),
-            url: format!("/rounds/{round_id}"),
         })
         .collect())
 }

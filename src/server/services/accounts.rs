@@ -3,8 +3,10 @@
 
 use crate::error::AppError;
 use crate::model::{AuditEntry, MemberRow, Slice, Viewer, AUDIT_ACTIONS};
-use crate::server::db::{accounts, attempts, audit, Db};
+use crate::server::db::accounts::RegisterRefused;
+use crate::server::db::{accounts, attempts, audit, Db, Missing};
 use crate::server::observe;
+use crate::server::services::worded;
 use crate::validate;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -218,7 +220,26 @@ pub async fn register(db: &Db, form: Registration<'_>) -> Result<Viewer, AppErro
         invite_hash: invite_hash.as_deref(),
         ip: form.ip,
     };
-    accounts::create_user(db, &user).await
+    accounts::create_user(db, &user).await.map_err(|e| worded(e, |reason| register_refused(reason, &username)))
+}
+
+fn register_refused(reason: RegisterRefused, username: &str) -> AppError {
+    match reason {
+        RegisterRefused::UsernameTaken => {
+            AppError::Conflict(format!("The username {username:?} is taken; choose another."))
+        }
+        RegisterRefused::InvitationNotValid => AppError::BadRequest(
+            "That invitation is not valid: it may have been used or have expired. Ask an admin for a new one.".into(),
+        ),
+    }
+}
+
+/// Makes `username` an admin with this password hash, creating the account if there is none;
+/// whether it was created.
+pub async fn upsert_admin(db: &Db, username: &str, display_name: &str, password_hash: &str) -> Result<bool, AppError> {
+    accounts::upsert_admin(db, username, display_name, password_hash)
+        .await
+        .map_err(|e| worded(e, |reason| register_refused(reason, username)))
 }
 
 /// Replaces the member's password after checking the current one; every other session ends
@@ -281,7 +302,9 @@ pub async fn set_proposal_limit(
             Some(validate::proposal_limit(n)? as i32)
         }
     };
-    accounts::set_proposal_limit(db, admin, user_id, limit, ip).await
+    accounts::set_proposal_limit(db, admin, user_id, limit, ip)
+        .await
+        .map_err(|e| worded(e, |Missing| AppError::NotFound("That member".into())))
 }
 
 /// Audit log entries per page.

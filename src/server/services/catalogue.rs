@@ -7,11 +7,13 @@ use crate::recommend::{self, Reason, TasteFilm};
 use crate::server::config::CacheConfig;
 use crate::server::db::dataset::fold_text;
 use crate::server::db::movies;
-pub use crate::server::db::movies::{MovieKey, Start};
-use crate::server::db::{stats, Db};
+pub use crate::server::db::movies::Start;
+use crate::server::db::{stats, Db, Missing};
 use crate::server::services::cache_stats::CacheStats;
 use crate::server::services::change::Change;
 use crate::server::services::coherence::Coherence;
+use crate::server::services::worded;
+pub use crate::validate::MovieKey;
 use moka::future::Cache;
 use std::collections::HashMap;
 use std::future::Future;
@@ -303,7 +305,9 @@ impl Catalogue {
     /// Stores a member's rating of a film in half stars (none removes it), and drops what showed
     /// the old one, here and on the other servers.
     pub async fn rate(&self, db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<(), AppError> {
-        movies::rate(db, user_id, movie_id, half_stars).await?;
+        movies::rate(db, user_id, movie_id, half_stars)
+            .await
+            .map_err(|e| worded(e, |Missing| AppError::NotFound("That film".into())))?;
         self.changed(db, Change::Rating { user: user_id, movie: movie_id }).await?;
         Ok(())
     }

@@ -5,8 +5,10 @@
 use crate::error::AppError;
 use crate::model::{ActivityItem, ProposalCard, Quota, Slice, Viewer, VoteState, WatchedFilm};
 use crate::server::config::Config;
+use crate::server::db::proposals::{ProposeRefused, RatingRefused, StatusRefused, VoteRefused};
 use crate::server::db::{audit, proposals, Db};
 use crate::server::services::catalogue::Catalogue;
+use crate::server::services::worded;
 use crate::validate;
 use std::sync::Arc;
 
@@ -74,13 +76,16 @@ impl Club {
         prefill: Prefill,
         ip: Option<String>,
     ) -> Result<i64, AppError> {
-        let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill, ip).await?;
+        let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill, ip)
+            .await
+            .map_err(|e| worded(e, propose_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(id)
     }
 
     pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
-        let (result, movie_id) = proposals::vote(&self.db, viewer, id, on, ip).await?;
+        let (result, movie_id) =
+            proposals::vote(&self.db, viewer, id, on, ip).await.map_err(|e| worded(e, vote_refused))?;
         self.catalogue.vote_changed(&self.db, movie_id, id, result.votes, result.version).await;
         Ok(result)
     }
@@ -92,13 +97,16 @@ impl Club {
     }
 
     pub async fn withdraw(&self, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
-        proposals::withdraw(&self.db, viewer, id, ip).await?;
+        proposals::withdraw(&self.db, viewer, id, ip).await.map_err(|e| worded(e, status_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
 
     pub async fn mark_watched(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
-        proposals::mark_watched(&self.db, admin, id, ip).await?;
+        if !admin.is_admin {
+            return Err(AppError::Forbidden);
+        }
+        proposals::mark_watched(&self.db, admin, id, ip).await.map_err(|e| worded(e, status_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
@@ -120,7 +128,7 @@ impl Club {
         ip: Option<String>,
     ) -> Result<(), AppError> {
         let half_stars = validate::parse_half_stars(stars)?;
-        proposals::rate_watched(&self.db, viewer, id, half_stars, ip).await?;
+        proposals::rate_watched(&self.db, viewer, id, half_stars, ip).await.map_err(|e| worded(e, rating_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
@@ -133,5 +141,51 @@ impl Club {
     /// The club's latest `limit` actions, newest first.
     pub async fn recent_activity(&self, limit: u32) -> Result<Vec<ActivityItem>, AppError> {
         Ok(audit::recent_activity(&self.db, limit).await?)
+    }
+}
+
+fn propose_refused(reason: ProposeRefused) -> AppError {
+    match reason {
+        ProposeRefused::NotAMember => AppError::Unauthorized,
+        ProposeRefused::AlreadyProposed { id } => {
+            AppError::Conflict(format!("This film is already proposed: see /vote#proposal-{id} and vote for it there."))
+        }
+        ProposeRefused::NoSlotLeft { limit } => AppError::Conflict(format!(
+            "You have used all {limit} of your proposal slots. Withdraw one of your proposals to make room."
+        )),
+        ProposeRefused::ProposedMeanwhile => AppError::Conflict("Someone proposed this film a moment ago.".into()),
+    }
+}
+
+fn status_refused(reason: StatusRefused) -> AppError {
+    match reason {
+        StatusRefused::Missing => AppError::NotFound("That proposal".into()),
+        StatusRefused::NotYours => AppError::Forbidden,
+        StatusRefused::NoLongerActive { name } => {
+            AppError::Conflict(format!("{name} is no longer active, so it cannot be withdrawn."))
+        }
+        StatusRefused::AlreadyWatched { name } => AppError::Conflict(format!("{name} is already marked watched.")),
+    }
+}
+
+fn vote_refused(reason: VoteRefused) -> AppError {
+    match reason {
+        VoteRefused::RoundClosed => AppError::Conflict("Voting in this round has closed.".into()),
+        VoteRefused::Missing => AppError::NotFound("That proposal".into()),
+        VoteRefused::Watched => AppError::Conflict("The club has watched this film; voting on it is closed.".into()),
+        VoteRefused::Withdrawn => AppError::Conflict("This proposal was withdrawn; voting on it is closed.".into()),
+        VoteRefused::AlreadyVoted => AppError::Conflict("You have already voted for this film.".into()),
+        VoteRefused::NotVoted => AppError::Conflict("You have not voted for this film.".into()),
+    }
+}
+
+fn rating_refused(reason: RatingRefused) -> AppError {
+    match reason {
+        RatingRefused::Missing => AppError::NotFound("That proposal".into()),
+        RatingRefused::NotScreenedYet { on } => AppError::Conflict(format!(
+            "This film is scheduled for {}: rate it after the screening.",
+            crate::model::format_date(on)
+        )),
+        RatingRefused::NotWatched => AppError::Conflict("Only films the club has watched can be rated.".into()),
     }
 }

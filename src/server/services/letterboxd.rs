@@ -4,9 +4,10 @@
 use crate::error::AppError;
 use crate::letterboxd::{self, ExportError, Limits, Match, TitleIndex};
 use crate::model::{ImportReview, MatchState, Viewer};
-use crate::server::db::letterboxd::{self as store, Applied, DryRunFilm};
+use crate::server::db::letterboxd::{self as store, Applied, ApplyRefused, DryRunFilm};
 use crate::server::db::Db;
 use crate::server::services::catalogue::Catalogue;
+use crate::server::services::worded;
 use std::collections::HashMap;
 
 /// The largest upload taken: a lifetime of films zips to well under this.
@@ -127,7 +128,20 @@ pub async fn apply(
     share: bool,
     ip: Option<String>,
 ) -> Result<Applied, AppError> {
-    let applied = store::apply(db, viewer.id, id, picks, share, ip).await?;
+    let applied = store::apply(db, viewer.id, id, picks, share, ip).await.map_err(|e| worded(e, apply_refused))?;
     catalogue.history_changed(db, viewer.id, share).await;
     Ok(applied)
+}
+
+fn apply_refused(reason: ApplyRefused) -> AppError {
+    match reason {
+        ApplyRefused::Missing => AppError::NotFound("That import".into()),
+        ApplyRefused::AppliedAlready => {
+            AppError::Conflict("This import was applied already. To bring in a newer export, upload it.".into())
+        }
+        ApplyRefused::NotACandidate { position, movie } => AppError::BadRequest(format!(
+            "Film {} of the import has no candidate {movie}: pick one of the films offered.",
+            position + 1
+        )),
+    }
 }

@@ -9,6 +9,7 @@ use crate::server::db::{accounts, audit, now, proposals, rounds, Db};
 use crate::server::services::club::Club;
 use crate::server::services::leases::Lease;
 use crate::server::services::webhook::{News, Webhook};
+use crate::server::services::worded;
 use crate::validate;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,7 +61,11 @@ impl Rounds {
         let at = now();
         let round = validate::new_round(round, at)?;
         crate::server::services::zones::check(&round.time_zone)?;
-        let id = rounds::open(&self.db, &round, admin.id, at).await?;
+        let id = rounds::open(&self.db, &round, admin.id, at).await.map_err(|e| {
+            worded(e, |rounds::AlreadyOpen| {
+                AppError::Conflict("A round is already open; close it before opening another.".into())
+            })
+        })?;
         audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
         self.club.round_changed(id).await;
         let round = self.get(id).await?;
@@ -144,7 +149,11 @@ impl Rounds {
                 round.screening_local, round.time_zone
             )));
         }
-        rounds::extend(&self.db, id, deadline, now()).await?;
+        if !rounds::extend(&self.db, id, deadline, now()).await? {
+            return Err(AppError::Conflict(
+                "Only an open round's deadline can move, before it has passed, and not past its screening.".into(),
+            ));
+        }
         audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
         self.club.round_changed(id).await;
         self.get(id).await
@@ -155,13 +164,15 @@ impl Rounds {
     pub async fn cast(&self, viewer: &Viewer, id: i64, ballot: &Ballot, ip: Option<String>) -> Result<(), AppError> {
         let round = self.get(id).await?;
         if round.status != "open" || round.deadline <= now() {
-            return Err(AppError::Conflict("Voting in this round has closed.".into()));
+            return Err(voting_closed());
         }
         let open: Vec<i64> = rounds::entries(&self.db).await?.iter().map(|e| e.proposal_id).collect();
         match (round.method.as_str(), ballot) {
             ("ranked", Ballot::Ranking(ids)) => {
                 let ids = validate::ballot_ids(ids, &open)?;
-                rounds::save_ranking(&self.db, id, viewer.id, &ids, now()).await?;
+                rounds::save_ranking(&self.db, id, viewer.id, &ids, now())
+                    .await
+                    .map_err(|e| worded(e, |rounds::VotingClosed| voting_closed()))?;
                 audit::record(&self.db, Some(viewer.id), "round.ballot", Some(format!("#{id}")), ip).await?;
                 self.club.changed().await;
             }
@@ -194,12 +205,8 @@ impl Rounds {
         if !accounts::calendar_key_known(&self.db, &hash).await? {
             return Err(unknown());
         }
-        let mut nights = rounds::screenings(&self.db, 200).await?;
-        for night in &mut nights {
-            night.url = format!("{site}{}", night.url);
-        }
-        let host = site.rsplit("//").next().unwrap_or("marquee");
-        Ok(crate::calendar::feed(&nights, host))
+        let nights = rounds::screenings(&self.db, 200).await?;
+        Ok(crate::calendar::feed(&nights, site))
     }
 
     /// Whether a member has made a calendar link (it is shown once, when made: only its hash is kept).
@@ -247,4 +254,8 @@ impl Rounds {
             async move { me.close_due().await.map(|_| ()) }
         });
     }
+}
+
+fn voting_closed() -> AppError {
+    AppError::Conflict("Voting in this round has closed.".into())
 }

@@ -242,7 +242,7 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
             crate::validate::new_password(&password, &username)?;
             let db = Db::open(&config.database).await?;
             let hash = crate::server::services::accounts::hash_password(password).await?;
-            let created = crate::server::db::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
+            let created = crate::server::services::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
             println!("{username} is {} admin", if created { "a new" } else { "now an" });
             Ok(())
         }
@@ -424,7 +424,7 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
             // The demo's admin gets a fresh random password, shown once, so no two installs share one.
             let password = crate::server::services::accounts::new_token().0[..20].to_string();
             let hash = crate::server::services::accounts::hash_password(password.clone()).await?;
-            crate::server::db::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
+            crate::server::services::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
             tracing::info!("demo admin: sign in as {:?} with password {password}", demo::ADMIN);
         }
         let started = Instant::now();
