@@ -15,92 +15,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
-/// The error body every endpoint uses.
-#[derive(Serialize, ToSchema)]
-pub struct ApiError {
-    /// Stable machine-readable code: bad_request, unauthorized, forbidden, not_found, conflict,
-    /// too_large, too_many_requests, internal, unavailable.
-    pub code: String,
-    /// What went wrong, in words a person can act on.
-    pub message: String,
-}
+mod extract;
+pub use extract::*;
 
-/// `Query` whose rejections are JSON errors with a useful message.
-pub struct ApiQuery<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiQuery<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|e: QueryRejection| AppError::BadRequest(format!("Invalid query: {}", e.body_text())))
-    }
-}
-
-/// `Json` whose rejections (malformed, wrong type, too large) are JSON errors.
-pub struct ApiJson<T>(pub T);
-
-impl<T, S> FromRequest<S> for ApiJson<T>
-where
-    T: serde::de::DeserializeOwned,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        Json::<T>::from_request(req, state)
-            .await
-            .map(|j| ApiJson(j.0))
-            .map_err(|e: JsonRejection| body_rejection(e.status(), "Invalid JSON body", e.body_text()))
-    }
-}
-
-/// The raw body, with a too-large or unreadable one answered as a JSON error.
-pub struct ApiBytes(pub axum::body::Bytes);
-
-impl<S: Send + Sync> FromRequest<S> for ApiBytes {
-    type Rejection = AppError;
-
-    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, AppError> {
-        axum::body::Bytes::from_request(req, state)
-            .await
-            .map(ApiBytes)
-            .map_err(|e| body_rejection(e.status(), "The request body could not be read", e.body_text()))
-    }
-}
-
-/// A body the extractor refused: too large (413), or unreadable (400, saying why).
-fn body_rejection(status: StatusCode, what: &str, detail: String) -> AppError {
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::TooLarge("The request body is too large.".into())
-    } else {
-        AppError::BadRequest(format!("{what}: {detail}"))
-    }
-}
-
-/// A path segment; one that is not UTF-8 is a bad request with the API's error shape.
-pub struct ApiPath<T>(pub T);
-
-impl<T, S> FromRequestParts<S> for ApiPath<T>
-where
-    T: serde::de::DeserializeOwned + Send,
-    S: Send + Sync,
-{
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, AppError> {
-        Path::<T>::from_request_parts(parts, state)
-            .await
-            .map(|p| ApiPath(p.0))
-            .map_err(|e| AppError::BadRequest(format!("Invalid address: {}", e.body_text())))
-    }
-}
+mod rounds;
+pub use rounds::*;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -369,84 +288,6 @@ async fn import(
         }
     }
     Ok(Json(report))
-}
-
-fn round_id(raw: &str) -> Result<i64, AppError> {
-    raw.trim().parse().map_err(|_| {
-        AppError::BadRequest(format!("{:?} is not a round number.", raw.chars().take(40).collect::<String>()))
-    })
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct RoundParams {
-    /// Default 0.
-    offset: Option<u32>,
-    /// 1-100, default 20.
-    limit: Option<u32>,
-}
-
-/// Voting rounds, newest first.
-#[utoipa::path(get, path = "/api/v1/rounds", tag = "rounds", params(RoundParams),
-    responses((status = 200, body = Slice<Round>), (status = 400, body = ApiError)))]
-async fn list_rounds(
-    State(state): State<AppState>,
-    ApiQuery(p): ApiQuery<RoundParams>,
-) -> Result<Json<Slice<Round>>, AppError> {
-    Ok(Json(state.rounds.list(p.offset.unwrap_or(0), p.limit.unwrap_or(20)).await?))
-}
-
-/// One round: once closed, its tally with every count, the winner and the tie rule if it decided.
-#[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "rounds",
-    params(("id" = i64, Path, description = "Round number")),
-    responses((status = 200, body = RoundResult), (status = 400, body = ApiError), (status = 404, body = ApiError)))]
-async fn get_round(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> Result<Json<RoundResult>, AppError> {
-    Ok(Json(state.rounds.result(round_id(&id)?).await?))
-}
-
-/// Open a round (admins). Times are Unix seconds; one round is open at a time.
-#[utoipa::path(post, path = "/api/v1/rounds", tag = "rounds", request_body = NewRound,
-    responses((status = 200, body = Round), (status = 400, body = ApiError), (status = 401, body = ApiError),
-        (status = 403, body = ApiError), (status = 409, body = ApiError)))]
-async fn open_round(
-    State(state): State<AppState>,
-    AdminCaller(admin): AdminCaller,
-    ClientAddr(ip): ClientAddr,
-    ApiJson(body): ApiJson<NewRound>,
-) -> Result<Json<Round>, AppError> {
-    Ok(Json(state.rounds.open(&admin, &body, ip).await?))
-}
-
-/// Close a round before its deadline (admins): counted as at the deadline.
-#[utoipa::path(post, path = "/api/v1/rounds/{id}/close", tag = "rounds",
-    params(("id" = i64, Path, description = "Round number")),
-    responses((status = 200, body = RoundResult), (status = 401, body = ApiError), (status = 403, body = ApiError),
-        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn close_round(
-    State(state): State<AppState>,
-    AdminCaller(admin): AdminCaller,
-    ClientAddr(ip): ClientAddr,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<RoundResult>, AppError> {
-    Ok(Json(state.rounds.close_early(&admin, round_id(&id)?, ip).await?))
-}
-
-/// Cast or change a ballot (members) until the deadline: `{"approvals": [ids]}` in an approval round,
-/// `{"ranking": [ids]}` (most wanted first) in a ranked one.
-#[utoipa::path(put, path = "/api/v1/rounds/{id}/ballot", tag = "rounds", request_body = Ballot,
-    params(("id" = i64, Path, description = "Round number")),
-    responses((status = 200, body = Ballot), (status = 400, body = ApiError), (status = 401, body = ApiError),
-        (status = 404, body = ApiError), (status = 409, body = ApiError)))]
-async fn put_ballot(
-    State(state): State<AppState>,
-    caller: Caller,
-    ClientAddr(ip): ClientAddr,
-    ApiPath(id): ApiPath<String>,
-    ApiJson(ballot): ApiJson<Ballot>,
-) -> Result<Json<Ballot>, AppError> {
-    let viewer = caller.member()?;
-    state.rounds.cast(&viewer, round_id(&id)?, &ballot, ip).await?;
-    Ok(Json(ballot))
 }
 
 #[derive(OpenApi)]
