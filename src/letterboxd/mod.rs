@@ -222,6 +222,47 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
+/// Where a CSV's columns are, by the names in its first line; `None` without a name and a year.
+struct Columns {
+    name: usize,
+    year: usize,
+    date: Option<usize>,
+    rating: Option<usize>,
+    watched: Option<usize>,
+    rewatch: Option<usize>,
+}
+
+impl Columns {
+    fn read(header: &csv::ByteRecord) -> Option<Columns> {
+        let names: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
+                String::from_utf8_lossy(field).trim().to_ascii_lowercase()
+            })
+            .collect();
+        let column = |name: &str| names.iter().position(|h| h == name);
+        Some(Columns {
+            name: column("name")?,
+            year: column("year")?,
+            date: column("date"),
+            rating: column("rating"),
+            watched: column("watched date"),
+            rewatch: column("rewatch"),
+        })
+    }
+
+    /// A renamed CSV says what it is by its columns.
+    fn kind(&self, named: Kind) -> Kind {
+        match (named, self.rating, self.watched) {
+            (_, _, Some(_)) => Kind::Diary,
+            (Kind::Watched, Some(_), None) => Kind::Ratings,
+            (kind, _, _) => kind,
+        }
+    }
+}
+
 /// Films gathered over the files of one export.
 struct Builder {
     limits: Limits,
@@ -272,28 +313,8 @@ impl Builder {
         if !reader.read_byte_record(&mut record).map_err(read_error)? {
             return Err(ExportError::UnknownColumns { file: file.to_string() });
         }
-        let header: Vec<String> = record
-            .iter()
-            .enumerate()
-            .map(|(i, field)| {
-                let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
-                String::from_utf8_lossy(field).trim().to_ascii_lowercase()
-            })
-            .collect();
-        let column = |name: &str| header.iter().position(|h| h == name);
-        let (Some(name_col), Some(year_col)) = (column("name"), column("year")) else {
-            return Err(ExportError::UnknownColumns { file: file.to_string() });
-        };
-        let date_col = column("date");
-        let rating_col = column("rating");
-        let watched_col = column("watched date");
-        let rewatch_col = column("rewatch");
-        // A renamed CSV says what it is by its columns.
-        let kind = match (kind, rating_col, watched_col) {
-            (_, _, Some(_)) => Kind::Diary,
-            (Kind::Watched, Some(_), None) => Kind::Ratings,
-            (kind, _, _) => kind,
-        };
+        let columns = Columns::read(&record).ok_or_else(|| ExportError::UnknownColumns { file: file.to_string() })?;
+        let kind = columns.kind(kind);
         self.files_read += 1;
         loop {
             if !reader.read_byte_record(&mut record).map_err(read_error)? {
@@ -319,15 +340,15 @@ impl Builder {
                 }
             };
             let bad = |reason: String| ExportError::BadRow { file: file.to_string(), line, reason };
-            let name = field(Some(name_col))?;
+            let name = field(Some(columns.name))?;
             if name.is_empty() {
                 return Err(bad("the film has no name".into()));
             }
             if name.chars().count() > 500 || name.chars().any(char::is_control) {
                 return Err(bad("the film's name is not a title".into()));
             }
-            let year = parse_year(field(Some(year_col))?).map_err(bad)?;
-            let date = parse_date(field(date_col)?).map_err(bad)?;
+            let year = parse_year(field(Some(columns.year))?).map_err(bad)?;
+            let date = parse_date(field(columns.date)?).map_err(bad)?;
             let film = self.film(name, year);
             match kind {
                 Kind::Watched => {
@@ -336,7 +357,7 @@ impl Builder {
                     }
                 }
                 Kind::Ratings => {
-                    let half_stars = parse_rating(field(rating_col)?).map_err(bad)?;
+                    let half_stars = parse_rating(field(columns.rating)?).map_err(bad)?;
                     if half_stars.is_some() {
                         let f = &mut self.films[film];
                         f.half_stars = half_stars;
@@ -344,22 +365,27 @@ impl Builder {
                     }
                 }
                 Kind::Diary => {
-                    let on = parse_date(field(watched_col)?).map_err(bad)?.or(date);
-                    let rewatch = field(rewatch_col)?.eq_ignore_ascii_case("yes");
-                    let half_stars = parse_rating(field(rating_col)?).map_err(bad)?;
-                    let f = &mut self.films[film];
-                    if let Some(on) = on {
-                        // The diary's rating stands in when ratings.csv gives none: the latest one.
-                        if half_stars.is_some() && f.rated_on.as_deref().is_none_or(|r| r <= on.as_str()) {
-                            f.half_stars = half_stars;
-                            f.rated_on = Some(on.clone());
-                        }
-                        f.watches.push(Watch { on, rewatch });
-                    }
+                    let on = parse_date(field(columns.watched)?).map_err(bad)?.or(date);
+                    let rewatch = field(columns.rewatch)?.eq_ignore_ascii_case("yes");
+                    let half_stars = parse_rating(field(columns.rating)?).map_err(bad)?;
+                    self.add_viewing(film, on, rewatch, half_stars);
                 }
             }
         }
         Ok(())
+    }
+
+    /// A diary entry: a viewing on `on`, whose rating stands in when ratings.csv gives none (the
+    /// latest one).
+    fn add_viewing(&mut self, film: usize, on: Option<String>, rewatch: bool, half_stars: Option<i32>) {
+        let f = &mut self.films[film];
+        if let Some(on) = on {
+            if half_stars.is_some() && f.rated_on.as_deref().is_none_or(|r| r <= on.as_str()) {
+                f.half_stars = half_stars;
+                f.rated_on = Some(on.clone());
+            }
+            f.watches.push(Watch { on, rewatch });
+        }
     }
 
     fn finish(mut self) -> Export {

@@ -49,15 +49,13 @@ fn ratings_quality(i: &FilmInputs) -> Option<f64> {
     (!parts.is_empty()).then(|| 100.0 * parts.iter().sum::<f64>() / parts.len() as f64)
 }
 
-/// Builds the index. People quality: a person's stored quality, or else the mean ratings quality of
-/// their *other* films (leaving the film itself out, so it cannot vouch for itself). No list is read.
-pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> PredictionIndex {
+/// Each film's scoring inputs from its metrics, awards and other lists; people quality comes later.
+fn film_inputs(raw: &RawInputs) -> Vec<FilmInputs> {
     let metric = |id: i64, source: &str, name: &str| {
         let k = scores::SCORED_METRICS.iter().position(|&(s, m)| s == source && m == name)?;
         raw.metrics.get(&id).and_then(|values| values[k])
     };
-    let mut inputs: Vec<FilmInputs> = raw
-        .films
+    raw.films
         .iter()
         .map(|f| {
             let (wins, noms) = raw.awards.get(&f.id).copied().unwrap_or((0, 0));
@@ -74,11 +72,15 @@ pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> Predict
                 people_quality: None,
             }
         })
-        .collect();
+        .collect()
+}
 
+/// People quality of every film: its people's stored quality, or the mean ratings quality of
+/// their other films.
+fn add_people_quality(raw: &RawInputs, inputs: &mut [FilmInputs]) {
     // Per person: sum and count of their films' ratings quality, to leave one film out cheaply.
     let quality: HashMap<i64, Option<f64>> =
-        raw.films.iter().zip(&inputs).map(|(f, i)| (f.id, ratings_quality(i))).collect();
+        raw.films.iter().zip(inputs.iter()).map(|(f, i)| (f.id, ratings_quality(i))).collect();
     let mut person_totals: HashMap<i64, (f64, u32)> = HashMap::new();
     // Summed in film order: floating-point sums depend on their order, and a score must not change
     // between two loads of the same data.
@@ -115,7 +117,13 @@ pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> Predict
             .unwrap_or_default();
         input.people_quality = (!people.is_empty()).then(|| people.iter().sum::<f64>() / people.len() as f64);
     }
+}
 
+/// Builds the index. People quality: a person's stored quality, or else the mean ratings quality of
+/// their *other* films (leaving the film itself out, so it cannot vouch for itself). No list is read.
+pub fn build_index(raw: RawInputs, version: u64, min_dimensions: u32) -> PredictionIndex {
+    let mut inputs = film_inputs(&raw);
+    add_people_quality(&raw, &mut inputs);
     let dims: Vec<Dims> = inputs.iter().map(scoring::dimensions).collect();
     let packed = dims.iter().map(scoring::pack).collect();
     let years = raw.films.iter().map(|f| f.year.unwrap_or(0).clamp(0, i16::MAX as i32) as i16).collect();
