@@ -280,74 +280,85 @@ pub fn AuditPage() -> impl IntoView {
                             let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
                             let (number, has_more) = (page.page(), page.has_more());
                             view! {
-                                <form method="get" action="/admin/audit" class="filters">
-                                    <label>
-                                        "Action " <select name="action">
-                                            <option value="">"All"</option>
-                                            {AUDIT_ACTIONS
-                                                .iter()
-                                                .map(|(a, words)| {
-                                                    let selected = action.as_deref() == Some(*a);
-                                                    view! {
-                                                        <option value=*a selected=selected>
-                                                            {format!("{a} ({words})")}
-                                                        </option>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </select>
-                                    </label>
-                                    <label>
-                                        "Member "
-                                        <input name="actor" value=actor.clone().unwrap_or_default() size="12" />
-                                    </label>
-                                    <button class="button small" type="submit">
-                                        "Filter"
-                                    </button>
-                                </form>
+                                <AuditFilters action=action.clone() actor=actor.clone() />
                                 <p class="muted">{format!("{} entries", page.total)}</p>
-                                <table class="data-table audit">
-                                    <thead>
-                                        <tr>
-                                            <th>"When (UTC)"</th>
-                                            <th>"Who"</th>
-                                            <th>"Action"</th>
-                                            <th>"Subject"</th>
-                                            <th>"Details"</th>
-                                            <th>"Address"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {page
-                                            .items
-                                            .into_iter()
-                                            .map(|e| {
-                                                view! {
-                                                    <tr data-action=e.action.clone()>
-                                                        <td>{format_timestamp(e.at)}</td>
-                                                        <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
-                                                        <td>{e.action.clone()}</td>
-                                                        <td>
-                                                            {e
-                                                                .subject_type
-                                                                .clone()
-                                                                .zip(e.subject_id.clone())
-                                                                .map(|(t, id)| format!("{t} {id}"))}
-                                                        </td>
-                                                        <td>{e.details.clone()}</td>
-                                                        <td>{e.ip.clone()}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </tbody>
-                                </table>
+                                <AuditTable entries=page.items />
                                 <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
                             }
                         })
                 })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+/// The audit log's filters: a form that works without JavaScript too.
+#[component]
+fn AuditFilters(action: Option<String>, actor: Option<String>) -> impl IntoView {
+    view! {
+        <form method="get" action="/admin/audit" class="filters">
+            <label>
+                "Action " <select name="action">
+                    <option value="">"All"</option>
+                    {AUDIT_ACTIONS
+                        .iter()
+                        .map(|(a, words)| {
+                            let selected = action.as_deref() == Some(*a);
+                            view! {
+                                <option value=*a selected=selected>
+                                    {format!("{a} ({words})")}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
+                </select>
+            </label>
+            <label>"Member " <input name="actor" value=actor.clone().unwrap_or_default() size="12" /></label>
+            <button class="button small" type="submit">
+                "Filter"
+            </button>
+        </form>
+    }
+}
+
+#[component]
+fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
+    view! {
+        <table class="data-table audit">
+            <thead>
+                <tr>
+                    <th>"When (UTC)"</th>
+                    <th>"Who"</th>
+                    <th>"Action"</th>
+                    <th>"Subject"</th>
+                    <th>"Details"</th>
+                    <th>"Address"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {entries
+                    .into_iter()
+                    .map(|e| {
+                        view! {
+                            <tr data-action=e.action.clone()>
+                                <td>{format_timestamp(e.at)}</td>
+                                <td>{e.actor.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td>{e.action.clone()}</td>
+                                <td>
+                                    {e
+                                        .subject_type
+                                        .clone()
+                                        .zip(e.subject_id.clone())
+                                        .map(|(t, id)| format!("{t} {id}"))}
+                                </td>
+                                <td>{e.details.clone()}</td>
+                                <td>{e.ip.clone()}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
 

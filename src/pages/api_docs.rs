@@ -83,6 +83,27 @@ pub fn ApiDocsPage() -> impl IntoView {
     }
 }
 
+/// The address a "Try it" form asks: the path's `{name}`s filled in, the rest as a query, each
+/// value encoded.
+#[cfg(any(feature = "hydrate", test))]
+fn request_path(endpoint: &Endpoint, values: &std::collections::HashMap<String, String>) -> String {
+    let mut path = endpoint.path.clone();
+    let mut query = Vec::new();
+    for (name, place, _) in &endpoint.params {
+        let value = values.get(name).cloned().unwrap_or_default();
+        if place == "path" {
+            path = path.replace(&format!("{{{name}}}"), &crate::model::encode_component(&value));
+        } else if !value.is_empty() {
+            query.push(format!("{name}={}", crate::model::encode_component(&value)));
+        }
+    }
+    if query.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
 #[component]
 fn EndpointView(endpoint: Endpoint) -> impl IntoView {
     let answer = RwSignal::new(None::<String>);
@@ -93,21 +114,7 @@ fn EndpointView(endpoint: Endpoint) -> impl IntoView {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
         {
-            let mut path = e.path.clone();
-            let mut query = Vec::new();
-            values.with_value(|v| {
-                for (name, place, _) in &e.params {
-                    let value = v.get(name).cloned().unwrap_or_default();
-                    if place == "path" {
-                        path = path.replace(&format!("{{{name}}}"), &crate::model::encode_component(&value));
-                    } else if !value.is_empty() {
-                        query.push(format!("{name}={}", crate::model::encode_component(&value)));
-                    }
-                }
-            });
-            if !query.is_empty() {
-                path = format!("{path}?{}", query.join("&"));
-            }
+            let path = values.with_value(|v| request_path(&e, v));
             let (method, has_body, body) = (e.method.clone(), e.has_body, body.get_untracked());
             leptos::task::spawn_local(async move {
                 answer.set(Some(crate::components::fetch::fetch_text(&method, &path, has_body.then_some(body)).await));
@@ -171,5 +178,33 @@ fn EndpointView(endpoint: Endpoint) -> impl IntoView {
             </form>
             {move || answer.get().map(|a| view! { <pre class="api-answer">{a}</pre> })}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn try_it_fills_the_path_and_encodes_the_query() {
+        let endpoint = Endpoint {
+            method: "GET".into(),
+            path: "/api/v1/movies/{id}".into(),
+            params: vec![
+                ("id".into(), "path".into(), String::new()),
+                ("q".into(), "query".into(), String::new()),
+                ("genre".into(), "query".into(), String::new()),
+            ],
+            summary: String::new(),
+            tag: String::new(),
+            has_body: false,
+            statuses: Vec::new(),
+        };
+        let values = std::collections::HashMap::from([
+            ("id".to_string(), "tt1/../x".to_string()),
+            ("q".to_string(), "a b&c".to_string()),
+        ]);
+        assert_eq!(request_path(&endpoint, &values), "/api/v1/movies/tt1%2F..%2Fx?q=a%20b%26c");
+        assert_eq!(request_path(&endpoint, &Default::default()), "/api/v1/movies/");
     }
 }

@@ -61,7 +61,6 @@ pub(super) fn ApiTokens() -> impl IntoView {
     let create = ServerAction::<CreateApiToken>::new();
     let revoke = ServerAction::<RevokeApiToken>::new();
     let list = Resource::new_blocking(move || (create.version().get(), revoke.version().get()), |_| api_tokens());
-    let date = |at: Option<i64>| at.map_or_else(|| "never".to_string(), crate::model::format_date);
     view! {
         <h2 id="api-tokens">"API tokens"</h2>
         <p class="muted">
@@ -87,44 +86,7 @@ pub(super) fn ApiTokens() -> impl IntoView {
                                 })}
                             {(!tokens.is_empty())
                                 .then(|| {
-                                    view! {
-                                        <table class="tokens">
-                                            <thead>
-                                                <tr>
-                                                    <th>"Name"</th>
-                                                    <th>"May"</th>
-                                                    <th>"Made"</th>
-                                                    <th>"Expires"</th>
-                                                    <th>"Last used"</th>
-                                                    <th></th>
-                                                </tr>
-                                            </thead>
-                                            <tbody>
-                                                {tokens
-                                                    .into_iter()
-                                                    .map(|t| {
-                                                        view! {
-                                                            <tr data-token=t.id>
-                                                                <td>{t.name.clone()}</td>
-                                                                <td>{t.scope.label()}</td>
-                                                                <td>{crate::model::format_date(t.created_at)}</td>
-                                                                <td>{date(t.expires_at)}</td>
-                                                                <td>{date(t.last_used_at)}</td>
-                                                                <td>
-                                                                    <ActionForm action=revoke attr:class="inline">
-                                                                        <input type="hidden" name="id" value=t.id />
-                                                                        <button class="button small" type="submit">
-                                                                            "Revoke"
-                                                                        </button>
-                                                                    </ActionForm>
-                                                                </td>
-                                                            </tr>
-                                                        }
-                                                    })
-                                                    .collect_view()}
-                                            </tbody>
-                                        </table>
-                                    }
+                                    view! { <TokenTable tokens revoke /> }
                                 })}
                         }
                     })
@@ -148,5 +110,48 @@ pub(super) fn ApiTokens() -> impl IntoView {
                 "Make a token"
             </button>
         </ActionForm>
+    }
+}
+
+#[component]
+fn TokenTable(tokens: Vec<ApiTokenInfo>, revoke: ServerAction<RevokeApiToken>) -> impl IntoView {
+    let date = |at: Option<i64>| at.map_or_else(|| "never".to_string(), crate::model::format_date);
+    view! {
+        <table class="tokens">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"May"</th>
+                    <th>"Made"</th>
+                    <th>"Expires"</th>
+                    <th>"Last used"</th>
+                    <th></th>
+                </tr>
+            </thead>
+            <tbody>
+                {tokens
+                    .into_iter()
+                    .map(|t| {
+                        view! {
+                            <tr data-token=t.id>
+                                <td>{t.name.clone()}</td>
+                                <td>{t.scope.label()}</td>
+                                <td>{crate::model::format_date(t.created_at)}</td>
+                                <td>{date(t.expires_at)}</td>
+                                <td>{date(t.last_used_at)}</td>
+                                <td>
+                                    <ActionForm action=revoke attr:class="inline">
+                                        <input type="hidden" name="id" value=t.id />
+                                        <button class="button small" type="submit">
+                                            "Revoke"
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
     }
 }
