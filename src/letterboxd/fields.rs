@@ -1,4 +1,47 @@
-//! One field of an export's row: a year, a rating, a date, each read strictly with a message when wrong.
+//! An export CSV's columns, and one field of a row: a year, a rating, a date, each read strictly with a message when wrong.
+
+use super::Kind;
+
+/// Where a CSV's columns are, by the names in its first line; `None` without a name and a year.
+pub(super) struct Columns {
+    pub(super) name: usize,
+    pub(super) year: usize,
+    pub(super) date: Option<usize>,
+    pub(super) rating: Option<usize>,
+    pub(super) watched: Option<usize>,
+    pub(super) rewatch: Option<usize>,
+}
+
+impl Columns {
+    pub(super) fn read(header: &csv::ByteRecord) -> Option<Columns> {
+        let names: Vec<String> = header
+            .iter()
+            .enumerate()
+            .map(|(i, field)| {
+                let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
+                String::from_utf8_lossy(field).trim().to_ascii_lowercase()
+            })
+            .collect();
+        let column = |name: &str| names.iter().position(|h| h == name);
+        Some(Columns {
+            name: column("name")?,
+            year: column("year")?,
+            date: column("date"),
+            rating: column("rating"),
+            watched: column("watched date"),
+            rewatch: column("rewatch"),
+        })
+    }
+
+    /// A renamed CSV says what it is by its columns.
+    pub(super) fn kind(&self, named: Kind) -> Kind {
+        match (named, self.rating, self.watched) {
+            (_, _, Some(_)) => Kind::Diary,
+            (Kind::Watched, Some(_), None) => Kind::Ratings,
+            (kind, _, _) => kind,
+        }
+    }
+}
 
 pub(super) fn parse_year(raw: &str) -> Result<Option<i32>, String> {
     if raw.is_empty() {

@@ -222,47 +222,6 @@ impl<R: Read> Read for Capped<R> {
     }
 }
 
-/// Where a CSV's columns are, by the names in its first line; `None` without a name and a year.
-struct Columns {
-    name: usize,
-    year: usize,
-    date: Option<usize>,
-    rating: Option<usize>,
-    watched: Option<usize>,
-    rewatch: Option<usize>,
-}
-
-impl Columns {
-    fn read(header: &csv::ByteRecord) -> Option<Columns> {
-        let names: Vec<String> = header
-            .iter()
-            .enumerate()
-            .map(|(i, field)| {
-                let field = if i == 0 { field.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(field) } else { field };
-                String::from_utf8_lossy(field).trim().to_ascii_lowercase()
-            })
-            .collect();
-        let column = |name: &str| names.iter().position(|h| h == name);
-        Some(Columns {
-            name: column("name")?,
-            year: column("year")?,
-            date: column("date"),
-            rating: column("rating"),
-            watched: column("watched date"),
-            rewatch: column("rewatch"),
-        })
-    }
-
-    /// A renamed CSV says what it is by its columns.
-    fn kind(&self, named: Kind) -> Kind {
-        match (named, self.rating, self.watched) {
-            (_, _, Some(_)) => Kind::Diary,
-            (Kind::Watched, Some(_), None) => Kind::Ratings,
-            (kind, _, _) => kind,
-        }
-    }
-}
-
 /// Films gathered over the files of one export.
 struct Builder {
     limits: Limits,

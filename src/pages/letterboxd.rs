@@ -169,23 +169,7 @@ fn Review(review: ImportReview, apply: ServerAction<ApplyLetterboxdImport>) -> i
         {skipped}
         {outcome}
         {choose}
-        {(!not_found.is_empty())
-            .then(|| {
-                view! {
-                    <h3>"Not in the catalogue"</h3>
-                    <p class="muted">"These are left out. If one should be here, propose it by its IMDb id."</p>
-                    <ul class="import-missing">
-                        {not_found
-                            .into_iter()
-                            .map(|film| {
-                                let label = film_label(&film.name, film.year);
-                                let propose = format!("/propose?q={}", crate::model::encode_component(&film.name));
-                                view! { <li>{label} " · " <a href=propose>"Propose it"</a></li> }
-                            })
-                            .collect_view()}
-                    </ul>
-                }
-            })}
+        {(!not_found.is_empty()).then(|| view! { <NotInCatalogue films=not_found /> })}
         <h3>{format!("Matched ({})", review.matched)}</h3>
         <table class="import-matched">
             <thead>
@@ -208,6 +192,25 @@ fn Review(review: ImportReview, apply: ServerAction<ApplyLetterboxdImport>) -> i
                     />
                 }
             })}
+    }
+}
+
+/// The export's films the catalogue lacks, each with a link to propose it.
+#[component]
+fn NotInCatalogue(films: Vec<ImportFilm>) -> impl IntoView {
+    view! {
+        <h3>"Not in the catalogue"</h3>
+        <p class="muted">"These are left out. If one should be here, propose it by its IMDb id."</p>
+        <ul class="import-missing">
+            {films
+                .into_iter()
+                .map(|film| {
+                    let label = film_label(&film.name, film.year);
+                    let propose = format!("/propose?q={}", crate::model::encode_component(&film.name));
+                    view! { <li>{label} " · " <a href=propose>"Propose it"</a></li> }
+                })
+                .collect_view()}
+        </ul>
     }
 }
 

@@ -192,8 +192,6 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let action = ServerAction::<ChangePassword>::new();
-    let changed = query_param("changed");
     let viewer = Resource::new_blocking(|| (), |_| whoami());
     view! {
         <Title text="Your account" />
@@ -236,42 +234,52 @@ pub fn AccountPage() -> impl IntoView {
             </p>
             <CalendarLink />
             <ApiTokens />
-            <h2>"Change password"</h2>
-            {move || {
-                changed()
-                    .map(|_| {
-                        view! {
-                            <p class="form-ok" role="status">
-                                "Your password was changed. Other sessions were signed out."
-                            </p>
-                        }
-                    })
-            }}
-            <FormError value=action.value() />
-            <form method="post" action={<ChangePassword as ServerFn>::PATH} class="stack">
-                <label>
-                    "Current password"
-                    <input type="password" name="current_password" required autocomplete="current-password" />
-                </label>
-                <label>
-                    "New password"
-                    <input
-                        type="password"
-                        name="new_password"
-                        required
-                        minlength=crate::validate::MIN_PASSWORD.to_string()
-                        autocomplete="new-password"
-                    />
-                </label>
-                <button class="button" type="submit">
-                    "Change password"
-                </button>
-            </form>
+            <PasswordChange />
             <form method="post" action={<SignOut as ServerFn>::PATH} class="stack">
                 <button class="button" type="submit">
                     "Sign out"
                 </button>
             </form>
         </section>
+    }
+}
+
+/// The password form; it works without JavaScript, and says when the change went through.
+#[component]
+fn PasswordChange() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let changed = query_param("changed");
+    view! {
+        <h2>"Change password"</h2>
+        {move || {
+            changed()
+                .map(|_| {
+                    view! {
+                        <p class="form-ok" role="status">
+                            "Your password was changed. Other sessions were signed out."
+                        </p>
+                    }
+                })
+        }}
+        <FormError value=action.value() />
+        <form method="post" action={<ChangePassword as ServerFn>::PATH} class="stack">
+            <label>
+                "Current password"
+                <input type="password" name="current_password" required autocomplete="current-password" />
+            </label>
+            <label>
+                "New password"
+                <input
+                    type="password"
+                    name="new_password"
+                    required
+                    minlength=crate::validate::MIN_PASSWORD.to_string()
+                    autocomplete="new-password"
+                />
+            </label>
+            <button class="button" type="submit">
+                "Change password"
+            </button>
+        </form>
     }
 }
