@@ -258,47 +258,7 @@ pub async fn import_reader<R: Read + Send, Q: Read + Send>(
                 importer.push(row).await?;
             }
         }
-        Format::ImdbTsv => {
-            let mut tsv = tsv_reader(reader);
-            let headers = tsv.headers().map_err(|e| AppError::BadRequest(format!("Line 1: {e}")))?.clone();
-            let col = |name: &str| headers.iter().position(|h| h == name);
-            let (Some(id), Some(kind), Some(title), Some(year), Some(runtime), Some(genres)) = (
-                col("tconst"),
-                col("titleType"),
-                col("primaryTitle"),
-                col("startYear"),
-                col("runtimeMinutes"),
-                col("genres"),
-            ) else {
-                return Err(AppError::BadRequest(
-                    "This is not title.basics.tsv: it needs tconst, titleType, primaryTitle, startYear, runtimeMinutes and genres."
-                        .into(),
-                ));
-            };
-            for (i, record) in tsv.records().enumerate() {
-                let line = i + 2;
-                let rec = match record {
-                    Ok(r) => r,
-                    Err(e) => {
-                        importer.push(Err((line, plain_csv_error(&e)))).await?;
-                        continue;
-                    }
-                };
-                if rec.get(kind) != Some("movie") {
-                    continue; // series, episodes and shorts are not the catalogue's business
-                }
-                let get = |c: usize| rec.get(c).map(str::to_string);
-                let raw = RawRow {
-                    imdb_id: get(id),
-                    title: get(title),
-                    year: get(year),
-                    genres: get(genres),
-                    runtime_minutes: get(runtime),
-                    ..Default::default()
-                };
-                importer.push(check(line, raw).map_err(|m| (line, m))).await?;
-            }
-        }
+        Format::ImdbTsv => read_title_basics(&mut importer, reader).await?,
     }
     importer.flush().await?;
     let mut report = importer.report;
@@ -306,6 +266,48 @@ pub async fn import_reader<R: Read + Send, Q: Read + Send>(
         report.ratings_updated = import_ratings(db, ratings, dry_run).await?;
     }
     Ok(report)
+}
+
+/// Films of IMDb's `title.basics.tsv` (only its movies), as rows for the importer.
+async fn read_title_basics<R: Read + Send, F: FnMut(usize) + Send>(
+    importer: &mut Importer<'_, F>,
+    reader: R,
+) -> Result<(), AppError> {
+    let mut tsv = tsv_reader(reader);
+    let headers = tsv.headers().map_err(|e| AppError::BadRequest(format!("Line 1: {e}")))?.clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(id), Some(kind), Some(title), Some(year), Some(runtime), Some(genres)) =
+        (col("tconst"), col("titleType"), col("primaryTitle"), col("startYear"), col("runtimeMinutes"), col("genres"))
+    else {
+        return Err(AppError::BadRequest(
+            "This is not title.basics.tsv: it needs tconst, titleType, primaryTitle, startYear, runtimeMinutes and genres."
+                .into(),
+        ));
+    };
+    for (i, record) in tsv.records().enumerate() {
+        let line = i + 2;
+        let rec = match record {
+            Ok(r) => r,
+            Err(e) => {
+                importer.push(Err((line, plain_csv_error(&e)))).await?;
+                continue;
+            }
+        };
+        if rec.get(kind) != Some("movie") {
+            continue; // series, episodes and shorts are not the catalogue's business
+        }
+        let get = |c: usize| rec.get(c).map(str::to_string);
+        let raw = RawRow {
+            imdb_id: get(id),
+            title: get(title),
+            year: get(year),
+            genres: get(genres),
+            runtime_minutes: get(runtime),
+            ..Default::default()
+        };
+        importer.push(check(line, raw).map_err(|m| (line, m))).await?;
+    }
+    Ok(())
 }
 
 fn check_headers(headers: &csv::StringRecord) -> Result<(), AppError> {

@@ -110,102 +110,112 @@ pub struct ParseError {
 pub fn parse_films(text: &str) -> Result<Vec<NewMovie>, ParseError> {
     let mut movies = Vec::new();
     for (i, raw) in text.lines().enumerate() {
-        let line = i + 1;
         if raw.trim().is_empty() || raw.starts_with('#') {
             continue;
         }
-        let err = |message: String| ParseError { line, message };
-        let cols: Vec<&str> = raw.split('\t').map(str::trim).collect();
-        if cols.len() != 12 {
-            return Err(err(format!("expected 12 tab-separated columns, found {}", cols.len())));
-        }
-        let opt_num = |idx: usize, what: &str| -> Result<Option<f64>, ParseError> {
-            if cols[idx].is_empty() {
-                Ok(None)
-            } else {
-                cols[idx].parse::<f64>().map(Some).map_err(|_| err(format!("{what} {:?} is not a number", cols[idx])))
-            }
-        };
-        let imdb_id = cols[0];
-        if !(imdb_id.starts_with("tt")
-            && (9..=10).contains(&imdb_id.len())
-            && imdb_id[2..].bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(err(format!("{imdb_id:?} is not an IMDb id like tt0111161")));
-        }
-        let year = cols[2].parse::<i32>().map_err(|_| err(format!("year {:?} is not a number", cols[2])))?;
-        let mut metrics = Vec::new();
-        if let Some(v) = opt_num(6, "IMDb rating")? {
-            metrics.push(NewMetric { source: IMDB, metric: "rating", value: v });
-        }
-        if let Some(v) = opt_num(7, "IMDb votes")? {
-            metrics.push(NewMetric { source: IMDB, metric: "votes", value: (v * 1000.0).round() });
-        }
-        if let Some(v) = opt_num(8, "Metascore")? {
-            metrics.push(NewMetric { source: METACRITIC, metric: "metascore", value: v });
-        }
-        if let Some(v) = opt_num(9, "Tomatometer")? {
-            metrics.push(NewMetric { source: ROTTEN_TOMATOES, metric: "tomatometer", value: v });
-        }
-        let mut nominations = Vec::new();
-        for item in cols[10].split_whitespace() {
-            let (code, result) = item.split_once(':').ok_or_else(|| err(format!("award {item:?} needs :W or :N")))?;
-            let (festival, category, offset) =
-                award(code).ok_or_else(|| err(format!("unknown award code {code:?}")))?;
-            let won = match result {
-                "W" => true,
-                "N" => false,
-                _ => return Err(err(format!("award {item:?} must end in :W or :N"))),
-            };
-            nominations.push(NewNomination {
-                festival: festival.into(),
-                category: category.into(),
-                year: year + offset,
-                won,
-            });
-        }
-        let mut lists = Vec::new();
-        for item in cols[11].split_whitespace() {
-            let (code, edition) = match item.split_once(':') {
-                Some((c, e)) => {
-                    (c, Some(e.parse::<i32>().map_err(|_| err(format!("list edition {e:?} is not a year")))?))
-                }
-                None => (item, None),
-            };
-            let list = list_slug(code).ok_or_else(|| err(format!("unknown list code {code:?}")))?;
-            lists.push(NewMembership { list: list.into(), edition_year: edition });
-        }
-        movies.push(NewMovie {
-            imdb_id: imdb_id.into(),
-            title: cols[1].into(),
-            original_title: None,
-            year: Some(year),
-            release_date: None,
-            runtime_minutes: if cols[3].is_empty() {
-                None
-            } else {
-                Some(cols[3].parse().map_err(|_| err(format!("runtime {:?} is not a number", cols[3])))?)
-            },
-            genres: cols[4].split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect(),
-            plot: None,
-            poster_url: None,
-            credits: cols[5]
-                .split(',')
-                .map(str::trim)
-                .filter(|n| !n.is_empty())
-                .map(|name| NewCredit {
-                    person_key: person_key_for_name(name),
-                    name: name.into(),
-                    role: "director".into(),
-                    quality: None,
-                })
-                .collect(),
-            metrics,
-            nominations,
-            lists,
-        });
+        movies.push(parse_film(raw).map_err(|message| ParseError { line: i + 1, message })?);
     }
     Ok(movies)
+}
+
+/// One line of films.tsv; the error says what is wrong with it.
+fn parse_film(raw: &str) -> Result<NewMovie, String> {
+    let cols: Vec<&str> = raw.split('\t').map(str::trim).collect();
+    if cols.len() != 12 {
+        return Err(format!("expected 12 tab-separated columns, found {}", cols.len()));
+    }
+    let opt_num = |idx: usize, what: &str| -> Result<Option<f64>, String> {
+        if cols[idx].is_empty() {
+            Ok(None)
+        } else {
+            cols[idx].parse::<f64>().map(Some).map_err(|_| format!("{what} {:?} is not a number", cols[idx]))
+        }
+    };
+    let imdb_id = cols[0];
+    if !(imdb_id.starts_with("tt")
+        && (9..=10).contains(&imdb_id.len())
+        && imdb_id[2..].bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(format!("{imdb_id:?} is not an IMDb id like tt0111161"));
+    }
+    let year = cols[2].parse::<i32>().map_err(|_| format!("year {:?} is not a number", cols[2]))?;
+    let mut metrics = Vec::new();
+    // (column, name, source, metric, given in thousands)
+    for (idx, what, source, metric, thousands) in [
+        (6, "IMDb rating", IMDB, "rating", false),
+        (7, "IMDb votes", IMDB, "votes", true),
+        (8, "Metascore", METACRITIC, "metascore", false),
+        (9, "Tomatometer", ROTTEN_TOMATOES, "tomatometer", false),
+    ] {
+        if let Some(v) = opt_num(idx, what)? {
+            let value = if thousands { (v * 1000.0).round() } else { v };
+            metrics.push(NewMetric { source, metric, value });
+        }
+    }
+    let runtime_minutes = match cols[3] {
+        "" => None,
+        text => Some(text.parse().map_err(|_| format!("runtime {text:?} is not a number"))?),
+    };
+    Ok(NewMovie {
+        imdb_id: imdb_id.into(),
+        title: cols[1].into(),
+        original_title: None,
+        year: Some(year),
+        release_date: None,
+        runtime_minutes,
+        genres: cols[4].split(',').map(str::trim).filter(|g| !g.is_empty()).map(String::from).collect(),
+        plot: None,
+        poster_url: None,
+        credits: cols[5]
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(|name| NewCredit {
+                person_key: person_key_for_name(name),
+                name: name.into(),
+                role: "director".into(),
+                quality: None,
+            })
+            .collect(),
+        metrics,
+        nominations: parse_awards(cols[10], year)?,
+        lists: parse_lists(cols[11])?,
+    })
+}
+
+/// Space-separated `code:W` (won) or `code:N` (nominated), of the film's `year`.
+fn parse_awards(field: &str, year: i32) -> Result<Vec<NewNomination>, String> {
+    let mut nominations = Vec::new();
+    for item in field.split_whitespace() {
+        let (code, result) = item.split_once(':').ok_or_else(|| format!("award {item:?} needs :W or :N"))?;
+        let (festival, category, offset) = award(code).ok_or_else(|| format!("unknown award code {code:?}"))?;
+        let won = match result {
+            "W" => true,
+            "N" => false,
+            _ => return Err(format!("award {item:?} must end in :W or :N")),
+        };
+        nominations.push(NewNomination {
+            festival: festival.into(),
+            category: category.into(),
+            year: year + offset,
+            won,
+        });
+    }
+    Ok(nominations)
+}
+
+/// Space-separated `code` or `code:edition`.
+fn parse_lists(field: &str) -> Result<Vec<NewMembership>, String> {
+    let mut lists = Vec::new();
+    for item in field.split_whitespace() {
+        let (code, edition) = match item.split_once(':') {
+            Some((c, e)) => (c, Some(e.parse::<i32>().map_err(|_| format!("list edition {e:?} is not a year"))?)),
+            None => (item, None),
+        };
+        let list = list_slug(code).ok_or_else(|| format!("unknown list code {code:?}"))?;
+        lists.push(NewMembership { list: list.into(), edition_year: edition });
+    }
+    Ok(lists)
 }
 
 fn club() -> (Vec<NewUser>, Vec<NewProposal>) {

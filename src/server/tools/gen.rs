@@ -34,72 +34,33 @@ const FIRST: &[&str] =
 const LAST: &[&str] =
     &["Moreau", "Okafor", "Lindqvist", "Tanaka", "Varga", "Rossi", "Novak", "Haddad", "Silva", "Kowalski"];
 
-/// `movies` films with metrics, credits, festival records and list memberships.
-pub fn generate(movies: usize, seed: u64) -> Dataset {
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let directors = (movies / 8).max(1);
-    let actors = (movies / 2).max(1);
-    let director_quality: Vec<f64> = (0..directors).map(|_| 20.0 + 70.0 * rng.f64()).collect();
-    let actor_quality: Vec<f64> = (0..actors).map(|_| 15.0 + 75.0 * rng.f64()).collect();
-    let person_name = |i: usize| format!("{} {} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()], i);
+/// A made-up film's people: directors and actors, each with a quality.
+struct Cast {
+    director_quality: Vec<f64>,
+    actor_quality: Vec<f64>,
+}
 
-    let festivals = reference_festivals();
-    let categories: &[(&str, &str)] = &[
-        ("oscars", "Best Picture"),
-        ("cannes", "Palme d'Or"),
-        ("venice", "Golden Lion"),
-        ("berlin", "Golden Bear"),
-        ("bafta", "Best Film"),
-        ("golden-globes", "Best Motion Picture – Drama"),
-    ];
+impl Cast {
+    fn new(rng: &mut fastrand::Rng, movies: usize) -> Cast {
+        let (directors, actors) = ((movies / 8).max(1), (movies / 2).max(1));
+        let director_quality = (0..directors).map(|_| 20.0 + 70.0 * rng.f64()).collect();
+        let actor_quality = (0..actors).map(|_| 15.0 + 75.0 * rng.f64()).collect();
+        Cast { director_quality, actor_quality }
+    }
 
-    let mut out = Vec::with_capacity(movies);
-    for i in 0..movies {
-        // Recent decades hold more films, as in any real catalogue.
-        let year = 1920 + (105.0 * rng.f64().sqrt()) as i32;
-        // A hidden "merit" drives every signal, with noise, so the scores correlate as real data do.
-        let merit = rng.f64();
-        let noise = |rng: &mut fastrand::Rng, spread: f64| (rng.f64() - 0.5) * spread;
-        let imdb = (4.0 + 5.0 * merit + noise(&mut rng, 1.6)).clamp(1.0, 9.8);
-        let mut metrics = vec![
-            NewMetric { source: IMDB, metric: "rating", value: (imdb * 10.0).round() / 10.0 },
-            NewMetric {
-                source: IMDB,
-                metric: "votes",
-                value: (10f64.powf(2.0 + 4.0 * rng.f64() * (0.5 + merit / 2.0))).round(),
-            },
-        ];
-        if rng.f64() < 0.8 {
-            let tmdb = (imdb + noise(&mut rng, 1.0)).clamp(1.0, 10.0);
-            metrics.push(NewMetric { source: TMDB, metric: "rating", value: (tmdb * 10.0).round() / 10.0 });
-        }
-        if rng.f64() < 0.85 {
-            metrics.push(NewMetric { source: TMDB, metric: "popularity", value: (300.0 * merit * rng.f64()).round() });
-        }
-        if rng.f64() < 0.6 {
-            let mc = (30.0 + 65.0 * merit + noise(&mut rng, 20.0)).clamp(1.0, 100.0);
-            metrics.push(NewMetric { source: METACRITIC, metric: "metascore", value: mc.round() });
-        }
-        if rng.f64() < 0.55 {
-            let rt = (20.0 + 80.0 * merit + noise(&mut rng, 30.0)).clamp(0.0, 100.0);
-            metrics.push(NewMetric { source: ROTTEN_TOMATOES, metric: "tomatometer", value: rt.round() });
-        }
+    fn name(i: usize) -> String {
+        format!("{} {} {}", FIRST[i % FIRST.len()], LAST[(i / FIRST.len()) % LAST.len()], i)
+    }
 
-        let genre_count = 1 + rng.usize(0..3);
-        let mut genres: Vec<String> = Vec::with_capacity(genre_count);
-        while genres.len() < genre_count {
-            let g = GENRES[rng.usize(0..GENRES.len())].to_string();
-            if !genres.contains(&g) {
-                genres.push(g);
-            }
-        }
-
+    /// A director and up to two actors.
+    fn credits(&self, rng: &mut fastrand::Rng) -> Vec<NewCredit> {
+        let (directors, actors) = (self.director_quality.len(), self.actor_quality.len());
         let d = rng.usize(0..directors);
         let mut credits = vec![NewCredit {
             person_key: format!("nm9{d:07}"),
-            name: person_name(d),
+            name: Cast::name(d),
             role: "director".into(),
-            quality: Some((director_quality[d] * 10.0).round() / 10.0),
+            quality: Some((self.director_quality[d] * 10.0).round() / 10.0),
         }];
         for _ in 0..2 {
             let a = rng.usize(0..actors);
@@ -107,34 +68,109 @@ pub fn generate(movies: usize, seed: u64) -> Dataset {
             if credits.iter().all(|c| c.person_key != key) {
                 credits.push(NewCredit {
                     person_key: key,
-                    name: person_name(directors + a),
+                    name: Cast::name(directors + a),
                     role: "cast".into(),
-                    quality: Some((actor_quality[a] * 10.0).round() / 10.0),
+                    quality: Some((self.actor_quality[a] * 10.0).round() / 10.0),
                 });
             }
         }
+        credits
+    }
+}
 
-        let mut nominations = Vec::new();
-        if merit > 0.85 && rng.f64() < 0.5 {
-            let (festival, category) = categories[rng.usize(0..categories.len())];
-            let offset = if matches!(festival, "oscars" | "bafta" | "golden-globes") { 1 } else { 0 };
-            nominations.push(NewNomination {
-                festival: festival.into(),
-                category: category.into(),
-                year: year + offset,
-                won: merit > 0.95 && rng.f64() < 0.4,
-            });
-        }
+fn noise(rng: &mut fastrand::Rng, spread: f64) -> f64 {
+    (rng.f64() - 0.5) * spread
+}
 
-        let mut lists = Vec::new();
-        if merit + noise(&mut rng, 0.2) > 0.975 {
-            let edition = if year < 2003 { 2003 } else { (year + 1 + rng.i32(0..3)).min(2025) };
-            lists.push(NewMembership { list: TARGET_LIST.into(), edition_year: Some(edition) });
-        }
-        if merit + noise(&mut rng, 0.2) > 0.99 {
-            lists.push(NewMembership { list: "ebert-great-movies".into(), edition_year: None });
-        }
+/// A film's ratings and popularity: each follows its hidden merit, with noise, so the scores
+/// correlate as real data do; the sources other than IMDb cover only some films.
+fn metrics(rng: &mut fastrand::Rng, merit: f64) -> Vec<NewMetric> {
+    let imdb = (4.0 + 5.0 * merit + noise(rng, 1.6)).clamp(1.0, 9.8);
+    let mut metrics = vec![
+        NewMetric { source: IMDB, metric: "rating", value: (imdb * 10.0).round() / 10.0 },
+        NewMetric {
+            source: IMDB,
+            metric: "votes",
+            value: (10f64.powf(2.0 + 4.0 * rng.f64() * (0.5 + merit / 2.0))).round(),
+        },
+    ];
+    if rng.f64() < 0.8 {
+        let tmdb = (imdb + noise(rng, 1.0)).clamp(1.0, 10.0);
+        metrics.push(NewMetric { source: TMDB, metric: "rating", value: (tmdb * 10.0).round() / 10.0 });
+    }
+    if rng.f64() < 0.85 {
+        metrics.push(NewMetric { source: TMDB, metric: "popularity", value: (300.0 * merit * rng.f64()).round() });
+    }
+    if rng.f64() < 0.6 {
+        let mc = (30.0 + 65.0 * merit + noise(rng, 20.0)).clamp(1.0, 100.0);
+        metrics.push(NewMetric { source: METACRITIC, metric: "metascore", value: mc.round() });
+    }
+    if rng.f64() < 0.55 {
+        let rt = (20.0 + 80.0 * merit + noise(rng, 30.0)).clamp(0.0, 100.0);
+        metrics.push(NewMetric { source: ROTTEN_TOMATOES, metric: "tomatometer", value: rt.round() });
+    }
+    metrics
+}
 
+fn genres(rng: &mut fastrand::Rng) -> Vec<String> {
+    let genre_count = 1 + rng.usize(0..3);
+    let mut genres: Vec<String> = Vec::with_capacity(genre_count);
+    while genres.len() < genre_count {
+        let g = GENRES[rng.usize(0..GENRES.len())].to_string();
+        if !genres.contains(&g) {
+            genres.push(g);
+        }
+    }
+    genres
+}
+
+/// The best films win prizes and join lists, the list's own a year or so after release.
+fn honours(rng: &mut fastrand::Rng, merit: f64, year: i32) -> (Vec<NewNomination>, Vec<NewMembership>) {
+    const CATEGORIES: &[(&str, &str)] = &[
+        ("oscars", "Best Picture"),
+        ("cannes", "Palme d'Or"),
+        ("venice", "Golden Lion"),
+        ("berlin", "Golden Bear"),
+        ("bafta", "Best Film"),
+        ("golden-globes", "Best Motion Picture – Drama"),
+    ];
+    let mut nominations = Vec::new();
+    if merit > 0.85 && rng.f64() < 0.5 {
+        let (festival, category) = CATEGORIES[rng.usize(0..CATEGORIES.len())];
+        let offset = if matches!(festival, "oscars" | "bafta" | "golden-globes") { 1 } else { 0 };
+        nominations.push(NewNomination {
+            festival: festival.into(),
+            category: category.into(),
+            year: year + offset,
+            won: merit > 0.95 && rng.f64() < 0.4,
+        });
+    }
+    let mut lists = Vec::new();
+    if merit + noise(rng, 0.2) > 0.975 {
+        let edition = if year < 2003 { 2003 } else { (year + 1 + rng.i32(0..3)).min(2025) };
+        lists.push(NewMembership { list: TARGET_LIST.into(), edition_year: Some(edition) });
+    }
+    if merit + noise(rng, 0.2) > 0.99 {
+        lists.push(NewMembership { list: "ebert-great-movies".into(), edition_year: None });
+    }
+    (nominations, lists)
+}
+
+/// `movies` films with metrics, credits, festival records and list memberships.
+pub fn generate(movies: usize, seed: u64) -> Dataset {
+    let mut rng = fastrand::Rng::with_seed(seed);
+    let cast = Cast::new(&mut rng, movies);
+    let festivals = reference_festivals();
+    let mut out = Vec::with_capacity(movies);
+    for i in 0..movies {
+        // Recent decades hold more films, as in any real catalogue.
+        let year = 1920 + (105.0 * rng.f64().sqrt()) as i32;
+        // A hidden "merit" drives every signal.
+        let merit = rng.f64();
+        let metrics = metrics(&mut rng, merit);
+        let genres = genres(&mut rng);
+        let credits = cast.credits(&mut rng);
+        let (nominations, lists) = honours(&mut rng, merit, year);
         out.push(NewMovie {
             imdb_id: format!("tt9{i:07}"),
             title: format!(

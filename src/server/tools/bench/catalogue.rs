@@ -27,6 +27,38 @@ async fn median_gets(
     Ok(median(times))
 }
 
+/// Twelve addresses of each kind, spread over a catalogue of `n` films.
+struct Requests {
+    lists: Vec<String>,
+    pages: Vec<String>,
+    searches: Vec<String>,
+    details: Vec<String>,
+}
+
+impl Requests {
+    fn new(n: usize) -> Requests {
+        let genres = ["Drama", "Comedy", "Thriller", "Romance", "Crime", "Horror"];
+        let lists = (0..12)
+            .map(|k| {
+                format!(
+                    "/api/v1/movies?genre={}&decade={}&sort={}",
+                    genres[k % 6],
+                    1950 + 10 * (k % 7),
+                    ["popular", "rating", "year", "title"][k % 4]
+                )
+            })
+            .collect();
+        let pages = (0..12).map(|k| format!("/movies?genre={}&page={}", genres[k % 6], 1 + k / 6)).collect();
+        let words = [
+            "silent", "crimson", "golden", "broken", "quiet", "frozen", "midnight", "velvet", "harbor", "mirror",
+            "orchard", "signal",
+        ];
+        let searches = words.iter().map(|w| format!("/api/v1/movies?q={w}%20")).collect();
+        let details = (0..12).map(|k| format!("/api/v1/movies/{}", 1 + (k * 104_729) % n)).collect();
+        Requests { lists, pages, searches, details }
+    }
+}
+
 /// `marquee bench-catalogue`: list, search, film page and recommendations at catalogue scale,
 /// cold (first request for that key) and warm (cached), and the dashboard's SQL statement count.
 pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
@@ -53,25 +85,7 @@ pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         let (_, cookie) = sign_in(&client, addr).await?;
 
-        let genres = ["Drama", "Comedy", "Thriller", "Romance", "Crime", "Horror"];
-        let lists: Vec<String> = (0..12)
-            .map(|k| {
-                format!(
-                    "/api/v1/movies?genre={}&decade={}&sort={}",
-                    genres[k % 6],
-                    1950 + 10 * (k % 7),
-                    ["popular", "rating", "year", "title"][k % 4]
-                )
-            })
-            .collect();
-        let pages: Vec<String> =
-            (0..12).map(|k| format!("/movies?genre={}&page={}", genres[k % 6], 1 + k / 6)).collect();
-        let words = [
-            "silent", "crimson", "golden", "broken", "quiet", "frozen", "midnight", "velvet", "harbor", "mirror",
-            "orchard", "signal",
-        ];
-        let searches: Vec<String> = words.iter().map(|w| format!("/api/v1/movies?q={w}%20")).collect();
-        let details: Vec<String> = (0..12).map(|k| format!("/api/v1/movies/{}", 1 + (k * 104_729) % n)).collect();
+        let Requests { lists, pages, searches, details } = Requests::new(n);
         let recs = vec!["/api/v1/recommendations".to_string()];
 
         let list_cold = median_gets(&client, &base, &lists, None).await?;

@@ -17,14 +17,9 @@ fn inflated(zip: &[u8]) -> u64 {
 /// PostgreSQL the server's URL and the scratch database to drop.
 type Backend = (&'static str, Db, Option<std::path::PathBuf>, Option<(String, String)>);
 
-pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxError> {
-    let mut data = gen::generate(catalogue, 41);
-    // Accents, as real catalogues have them: the export writes some without.
-    for (i, movie) in data.movies.iter_mut().enumerate() {
-        if i % 9 == 0 {
-            movie.title = movie.title.replace('e', "é").replace("The é", "The E");
-        }
-    }
+/// A scratch SQLite file, and a scratch PostgreSQL database when `MARQUEE_TEST_PG_URL` names a
+/// server.
+async fn scratch_backends(catalogue: usize) -> Result<Vec<Backend>, BoxError> {
     let mut backends: Vec<Backend> = Vec::new();
     let (db, _, dir) = scratch_database("letterboxd", catalogue).await?;
     backends.push(("SQLite", db, Some(dir), None));
@@ -40,6 +35,33 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
         db.migrate().await?;
         backends.push(("PostgreSQL", db, None, Some((admin_url.clone(), name))));
     }
+    Ok(backends)
+}
+
+async fn remove_backend(db: Db, dir: Option<std::path::PathBuf>, pg: Option<(String, String)>) -> Result<(), BoxError> {
+    db.close().await;
+    if let Some(dir) = dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    if let Some((admin_url, name)) = pg {
+        let admin = Db::connect(&admin_url, 1, Duration::from_secs(10)).await?;
+        if let Db::Postgres(pool) = &admin {
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(pool).await?;
+        }
+        admin.close().await;
+    }
+    Ok(())
+}
+
+pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxError> {
+    let mut data = gen::generate(catalogue, 41);
+    // Accents, as real catalogues have them: the export writes some without.
+    for (i, movie) in data.movies.iter_mut().enumerate() {
+        if i % 9 == 0 {
+            movie.title = movie.title.replace('e', "é").replace("The é", "The E");
+        }
+    }
+    let backends = scratch_backends(catalogue).await?;
     println!(
         "| backend | catalogue films | export films (rows) | matched | several fit | not found | match rate | \
          found or offered | dry run: read, match, store | import | same export again | export ZIP (inflated) |"
@@ -95,17 +117,7 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
             export.len() / 1024,
             inflated(&export) / 1024,
         );
-        db.close().await;
-        if let Some(dir) = dir {
-            let _ = std::fs::remove_dir_all(dir);
-        }
-        if let Some((admin_url, name)) = pg {
-            let admin = Db::connect(&admin_url, 1, Duration::from_secs(10)).await?;
-            if let Db::Postgres(pool) = &admin {
-                sqlx::query(&format!("DROP DATABASE IF EXISTS {name}")).execute(pool).await?;
-            }
-            admin.close().await;
-        }
+        remove_backend(db, dir, pg).await?;
     }
     println!();
     println!(
