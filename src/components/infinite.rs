@@ -67,28 +67,7 @@ where
     view! {
         {list(items.read_only())}
         <div class="more" node_ref=sentinel>
-            {move || {
-                failed
-                    .get()
-                    .map(|msg| {
-                        let retry = retry.clone();
-                        view! {
-                            <p class="error-text" role="alert">
-                                {msg}
-                                " "
-                                <button
-                                    class="link-button"
-                                    on:click=move |_| {
-                                        failed.set(None);
-                                        retry();
-                                    }
-                                >
-                                    "Try again"
-                                </button>
-                            </p>
-                        }
-                    })
-            }}
+            {move || { failed.get().map(|msg| failure(msg, failed, retry.clone())) }}
             {move || match (next.get(), loading.get()) {
                 (_, true) => {
                     Some(
@@ -104,29 +83,48 @@ where
                 (None, false) => {
                     Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any())
                 }
-                (Some(offset), false) => {
-                    more_href
-                        .map(|href| {
-                            let load = load.clone();
-                            view! {
-                                <a
-                                    class="button more-link"
-                                    rel="next"
-                                    href=href.run(offset)
-                                    on:click=move |ev| {
-                                        ev.prevent_default();
-                                        load();
-                                    }
-                                >
-                                    {format!("More {noun}s")}
-                                </a>
-                            }
-                                .into_any()
-                        })
-                }
+                (Some(offset), false) => more_href.map(|href| more_link(href.run(offset), noun, load.clone())),
             }}
         </div>
     }
+}
+
+/// A failed load's message, with "Try again" (which clears it and loads again).
+fn failure(message: String, failed: RwSignal<Option<String>>, retry: impl Fn() + 'static) -> impl IntoView {
+    view! {
+        <p class="error-text" role="alert">
+            {message}
+            " "
+            <button
+                class="link-button"
+                on:click=move |_| {
+                    failed.set(None);
+                    retry();
+                }
+            >
+                "Try again"
+            </button>
+        </p>
+    }
+}
+
+/// "More films": a link to the next page for a reader without JavaScript; with it, a click loads
+/// the next run in place.
+fn more_link(href: String, noun: &'static str, load: impl Fn() + 'static) -> AnyView {
+    view! {
+        <a
+            class="button more-link"
+            rel="next"
+            href=href
+            on:click=move |ev| {
+                ev.prevent_default();
+                load();
+            }
+        >
+            {format!("More {noun}s")}
+        </a>
+    }
+    .into_any()
 }
 
 /// Calls `load` whenever `sentinel` comes within 600 px of the viewport: on scroll, and after each

@@ -224,40 +224,37 @@ fn SearchBox(initial: String, hits: Option<Result<Vec<SearchHit>, AppError>>) ->
                     }
                 })
         }}
-        {move || {
-            results
-                .get()
-                .map(|r| match r {
-                    Err(AppError::Unavailable) => {
-                        view! {
-                            <p class="form-error" role="alert">
-                                "Search is unavailable right now. Paste the film's IMDb id or link above instead."
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Err(e) => {
-                        view! {
-                            <p class="form-error" role="alert">
-                                {e.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Ok(hits) if hits.is_empty() => {
-                        view! { <p class="muted">"No titles found. Try another spelling, or paste the IMDb link."</p> }
-                            .into_any()
-                    }
-                    Ok(hits) => {
-                        view! {
-                            <ul class="search-results">
-                                {hits.into_iter().map(|hit| view! { <SearchResult hit /> }).collect_view()}
-                            </ul>
-                        }
-                            .into_any()
-                    }
-                })
-        }}
+        {move || { results.get().map(search_outcome) }}
+    }
+}
+
+/// What a search found, or why it found nothing.
+fn search_outcome(found: Result<Vec<SearchHit>, AppError>) -> AnyView {
+    match found {
+        Err(AppError::Unavailable) => {
+            view! {
+                <p class="form-error" role="alert">
+                    "Search is unavailable right now. Paste the film's IMDb id or link above instead."
+                </p>
+            }
+                .into_any()
+        }
+        Err(e) => {
+            view! {
+                <p class="form-error" role="alert">
+                    {e.to_string()}
+                </p>
+            }
+                .into_any()
+        }
+        Ok(hits) if hits.is_empty() => {
+            view! { <p class="muted">"No titles found. Try another spelling, or paste the IMDb link."</p> }
+                .into_any()
+        }
+        Ok(hits) => {
+            view! { <ul class="search-results">{hits.into_iter().map(|hit| view! { <SearchResult hit /> }).collect_view()}</ul> }
+                .into_any()
+        }
     }
 }
 

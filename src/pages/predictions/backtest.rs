@@ -81,83 +81,76 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
                 {move || {
                     let params = params.clone();
                     Suspend::new(async move {
-                        backtest
-                            .await
-                            .map(|bt| {
-                                let table_rows = bt
-                                    .decades
-                                    .iter()
-                                    .map(|d| {
-                                        view! {
-                                            <tr>
-                                                <td>{format!("{}s", d.decade)}</td>
-                                                <td>{d.films}</td>
-                                                <td>{d.on_list}</td>
-                                                <td>{d.hits}</td>
-                                                <td>{pct(d.accuracy)}</td>
-                                                <td>{pct(d.base_rate)}</td>
-                                            </tr>
-                                        }
-                                    })
-                                    .collect_view();
-                                view! {
-                                    <section class="backtest" aria-label="Backtest">
-                                        <p>
-                                            {format!(
-                                                "Weights {}: ",
-                                                bt
-                                                    .active
-                                                    .profile
-                                                    .as_ref()
-                                                    .map(|p| p.name.clone())
-                                                    .unwrap_or_else(|| "custom".into()),
-                                            )}
-                                            <strong>{format!("{} of list films found overall", pct(bt.micro))}</strong>
-                                            {format!(
-                                                " (micro average); {} per decade on average (macro).",
-                                                pct(bt.macro_avg),
-                                            )}
-                                        </p>
-                                        <p class="muted">
-                                            "For each decade, N is the number of its films on the list; the N best-scored films of the "
-                                            "decade are compared with them. Scores never see the list. “Random pick” is the accuracy of "
-                                            "choosing N of the decade's films blindly: where it is 100 %, every film of that decade in the "
-                                            "data is on the list and the decade tells nothing about the profile."
-                                        </p>
-                                        <DataTable headers=headers(
-                                            &["Decade", "Films", "On the list (N)", "Found", "Accuracy", "Random pick"],
-                                        )>{table_rows}</DataTable>
-                                        {bt
-                                            .decades
-                                            .into_iter()
-                                            .filter(|d| d.on_list > 0)
-                                            .map(|d| {
-                                                view! {
-                                                    <details class="decade-examples">
-                                                        <summary>{format!("{}s: examples", d.decade)}</summary>
-                                                        <p>
-                                                            <strong>"Found: "</strong>
-                                                            {film_list(d.hits_examples, &params)}
-                                                        </p>
-                                                        <p>
-                                                            <strong>"Missed: "</strong>
-                                                            {film_list(d.misses, &params)}
-                                                        </p>
-                                                        <p>
-                                                            <strong>"Ranked high but not on the list: "</strong>
-                                                            {film_list(d.false_positives, &params)}
-                                                        </p>
-                                                    </details>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </section>
-                                }
-                            })
+                        backtest.await.map(|bt| view! { <BacktestTable bt params=params.clone() /> })
                     })
                 }}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+/// One profile's backtest: accuracy per decade, then examples of what it found and missed.
+#[component]
+fn BacktestTable(bt: BacktestView, params: Params) -> impl IntoView {
+    let table_rows = bt
+        .decades
+        .iter()
+        .map(|d| {
+            view! {
+                <tr>
+                    <td>{format!("{}s", d.decade)}</td>
+                    <td>{d.films}</td>
+                    <td>{d.on_list}</td>
+                    <td>{d.hits}</td>
+                    <td>{pct(d.accuracy)}</td>
+                    <td>{pct(d.base_rate)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="backtest" aria-label="Backtest">
+            <p>
+                {format!(
+                    "Weights {}: ",
+                    bt.active.profile.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "custom".into()),
+                )} <strong>{format!("{} of list films found overall", pct(bt.micro))}</strong>
+                {format!(" (micro average); {} per decade on average (macro).", pct(bt.macro_avg))}
+            </p>
+            <p class="muted">
+                "For each decade, N is the number of its films on the list; the N best-scored films of the "
+                "decade are compared with them. Scores never see the list. “Random pick” is the accuracy of "
+                "choosing N of the decade's films blindly: where it is 100 %, every film of that decade in the "
+                "data is on the list and the decade tells nothing about the profile."
+            </p>
+            <DataTable headers=headers(
+                &["Decade", "Films", "On the list (N)", "Found", "Accuracy", "Random pick"],
+            )>{table_rows}</DataTable>
+            {bt
+                .decades
+                .into_iter()
+                .filter(|d| d.on_list > 0)
+                .map(|d| {
+                    view! {
+                        <details class="decade-examples">
+                            <summary>{format!("{}s: examples", d.decade)}</summary>
+                            <p>
+                                <strong>"Found: "</strong>
+                                {film_list(d.hits_examples, &params)}
+                            </p>
+                            <p>
+                                <strong>"Missed: "</strong>
+                                {film_list(d.misses, &params)}
+                            </p>
+                            <p>
+                                <strong>"Ranked high but not on the list: "</strong>
+                                {film_list(d.false_positives, &params)}
+                            </p>
+                        </details>
+                    }
+                })
+                .collect_view()}
+        </section>
     }
 }
 
@@ -179,78 +172,69 @@ pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
             <ErrorBoundary fallback=|errors| {
                 view! { <ErrorView errors /> }
             }>
-                {move || Suspend::new(async move {
-                    comparison
-                        .await
-                        .map(|c| {
-                            let name = |slug: &str| {
-                                c.profiles
-                                    .iter()
-                                    .find(|p| p.profile.slug == slug)
-                                    .map(|p| p.profile.name.clone())
-                                    .unwrap_or_default()
-                            };
-                            let specialists: Vec<String> = c
-                                .profiles
-                                .iter()
-                                .filter_map(|p| {
-                                    let decades: Vec<String> = c
-                                        .decades
-                                        .iter()
-                                        .zip(&c.best_per_decade)
-                                        .filter(|(_, best)| **best == p.profile.slug)
-                                        .map(|(d, _)| format!("{d}s"))
-                                        .collect();
-                                    (!decades.is_empty()).then(|| format!("{}: {}", p.profile.name, decades.join(", ")))
-                                })
-                                .collect();
-                            view! {
-                                <section class="comparison" aria-label="Profile comparison">
-                                    <ul class="comparison-summary">
-                                        <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
-                                        <li>
-                                            "Most consistent across decades: "
-                                            <strong>{name(&c.most_consistent)}</strong>
-                                        </li>
-                                        <li>"Era specialists (best in): " {specialists.join("; ")}</li>
-                                    </ul>
-                                    <DataTable headers={
-                                        let mut h = vec!["Profile".to_string()];
-                                        h.extend(c.decades.iter().map(|d| format!("{d}s")));
-                                        h.extend(headers(&["Macro", "Micro", "Std. dev."]));
-                                        h
-                                    }>
-                                        {c
-                                            .profiles
-                                            .iter()
-                                            .map(|p| {
-                                                view! {
-                                                    <tr>
-                                                        <th scope="row">{p.profile.name.clone()}</th>
-                                                        {p
-                                                            .accuracies
-                                                            .iter()
-                                                            .zip(&c.best_per_decade)
-                                                            .map(|(a, best)| {
-                                                                let is_best = *best == p.profile.slug;
-                                                                view! {
-                                                                    <td class:best=is_best>{format!("{:.0} %", a * 100.0)}</td>
-                                                                }
-                                                            })
-                                                            .collect_view()}
-                                                        <td>{pct(p.macro_avg)}</td>
-                                                        <td>{pct(p.micro)}</td>
-                                                        <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
-                                                    </tr>
-                                                }
-                                            })
-                                            .collect_view()}
-                                    </DataTable>
-                                </section>
-                            }
-                        })
-                })}
+                {move || Suspend::new(async move { comparison.await.map(|c| view! { <ComparisonTable c /> }) })}
             </ErrorBoundary>
         </Suspense>
+    }
+}
+
+/// Every profile's accuracy per decade, with the best of each decade marked.
+#[component]
+fn ComparisonTable(c: ComparisonView) -> impl IntoView {
+    let name = |slug: &str| {
+        c.profiles.iter().find(|p| p.profile.slug == slug).map(|p| p.profile.name.clone()).unwrap_or_default()
+    };
+    let specialists: Vec<String> = c
+        .profiles
+        .iter()
+        .filter_map(|p| {
+            let decades: Vec<String> = c
+                .decades
+                .iter()
+                .zip(&c.best_per_decade)
+                .filter(|(_, best)| **best == p.profile.slug)
+                .map(|(d, _)| format!("{d}s"))
+                .collect();
+            (!decades.is_empty()).then(|| format!("{}: {}", p.profile.name, decades.join(", ")))
+        })
+        .collect();
+    view! {
+        <section class="comparison" aria-label="Profile comparison">
+            <ul class="comparison-summary">
+                <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
+                <li>"Most consistent across decades: " <strong>{name(&c.most_consistent)}</strong></li>
+                <li>"Era specialists (best in): " {specialists.join("; ")}</li>
+            </ul>
+            <DataTable headers={
+                let mut h = vec!["Profile".to_string()];
+                h.extend(c.decades.iter().map(|d| format!("{d}s")));
+                h.extend(headers(&["Macro", "Micro", "Std. dev."]));
+                h
+            }>
+                {c
+                    .profiles
+                    .iter()
+                    .map(|p| {
+                        view! {
+                            <tr>
+                                <th scope="row">{p.profile.name.clone()}</th>
+                                {p
+                                    .accuracies
+                                    .iter()
+                                    .zip(&c.best_per_decade)
+                                    .map(|(a, best)| {
+                                        let is_best = *best == p.profile.slug;
+                                        view! { <td class:best=is_best>{format!("{:.0} %", a * 100.0)}</td> }
+                                    })
+                                    .collect_view()}
+                                <td>{pct(p.macro_avg)}</td>
+                                <td>{pct(p.micro)}</td>
+                                <td>{format!("{:.1}", p.std_dev * 100.0)}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </DataTable>
+        </section>
     }
 }

@@ -27,27 +27,7 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     // Created here, not inside the view below: a resource made while a suspended view renders is
     // made again on each of its passes, and each copy's rows were sent along for hydration.
     let rest_offset = start + PAGE;
-    let rest = (rest_offset < STREAMED_TO).then(|| {
-        let q = q.clone();
-        Resource::new(
-            move || (),
-            move |_| {
-                let q = q.clone();
-                async move {
-                    // Only what the first page leaves over: a short list has no rest to ask for.
-                    let first = head.await?;
-                    if first.next_offset().is_none() {
-                        return Ok(PredictionPage { rows: Vec::new(), profiles: Vec::new(), ..first });
-                    }
-                    let mut rest =
-                        get_predictions(q.profile, q.w, set, rest_offset, STREAMED_TO - rest_offset, true).await?;
-                    // The controls above already have the profiles; not sent again for hydration.
-                    rest.profiles.clear();
-                    Ok(rest)
-                }
-            },
-        )
-    });
+    let rest = rest_of_first_hundred(head, q.clone(), set, rest_offset);
     let p = params.clone();
     view! {
         <Suspense fallback=Loading>
@@ -79,26 +59,14 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                                     </ol>
                                     // The first flush ends here: header, controls and this page of the ranking.
                                     <div hidden data-first-flush=""></div>
-                                    {match streamed {
-                                        Some(rest) => {
-                                            view! {
-                                                <StreamedRest
-                                                    params=p.clone()
-                                                    q=q2.clone()
-                                                    set
-                                                    rest
-                                                    offset=rest_offset
-                                                />
-                                            }
-                                                .into_any()
-                                        }
-                                        None => {
-                                            view! {
-                                                <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() />
-                                            }
-                                                .into_any()
-                                        }
-                                    }}
+                                    <RankingTail
+                                        params=p.clone()
+                                        q=q2.clone()
+                                        set
+                                        streamed
+                                        offset=rest_offset
+                                        next=page.next_offset()
+                                    />
                                 }
                             })
                     })
@@ -115,6 +83,52 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                     <ComparisonSection deferred=true />
                 }
             })}
+    }
+}
+
+/// The ranks after the first page up to the hundredth, asked for once the first page is known
+/// (none when the first page already reaches the hundredth).
+fn rest_of_first_hundred(
+    head: Resource<Result<PredictionPage, AppError>>,
+    q: PredictionQuery,
+    set: CandidateSet,
+    offset: u32,
+) -> Option<Resource<Result<PredictionPage, AppError>>> {
+    (offset < STREAMED_TO).then(|| {
+        Resource::new(
+            move || (),
+            move |_| {
+                let q = q.clone();
+                async move {
+                    // Only what the first page leaves over: a short list has no rest to ask for.
+                    let first = head.await?;
+                    if first.next_offset().is_none() {
+                        return Ok(PredictionPage { rows: Vec::new(), profiles: Vec::new(), ..first });
+                    }
+                    let mut rest = get_predictions(q.profile, q.w, set, offset, STREAMED_TO - offset, true).await?;
+                    // The controls above already have the profiles; not sent again for hydration.
+                    rest.profiles.clear();
+                    Ok(rest)
+                }
+            },
+        )
+    })
+}
+
+/// What follows the first page: the rest of the first hundred as it streams in, or, past it, the
+/// loader of further pages.
+#[component]
+fn RankingTail(
+    params: Params,
+    q: PredictionQuery,
+    set: CandidateSet,
+    streamed: Option<Resource<Result<PredictionPage, AppError>>>,
+    offset: u32,
+    next: Option<u32>,
+) -> impl IntoView {
+    match streamed {
+        Some(rest) => view! { <StreamedRest params q set rest offset /> }.into_any(),
+        None => view! { <MoreLoader params q set next /> }.into_any(),
     }
 }
 

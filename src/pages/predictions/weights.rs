@@ -25,14 +25,6 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
             }
         }
     };
-    let reset_href = params
-        .with(|p| {
-            p.w = None;
-            p.profile = None;
-            p.page = 1;
-            p.film = None;
-        })
-        .href();
     let tab = params.tab;
     // Closed until the reader asks (the ranking comes first); open once they have chosen weights.
     let open = params.profile.is_some() || params.w.is_some();
@@ -43,37 +35,7 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
     view! {
         <details class="weights" aria-label="Weights" open=open>
             <summary>{summary}</summary>
-            <div class="profiles" role="group" aria-label="Profiles">
-                {profiles
-                    .into_iter()
-                    .map(|prof| {
-                        let current = active.profile.as_ref().is_some_and(|a| a.slug == prof.slug).then_some("true");
-                        let href = params
-                            .with(|p| {
-                                p.profile = Some(prof.slug.clone());
-                                p.w = None;
-                                p.page = 1;
-                                p.film = None;
-                            })
-                            .href();
-                        view! {
-                            <a class="chip" href=href aria-current=current>
-                                {prof.name.clone()}
-                            </a>
-                        }
-                    })
-                    .collect_view()}
-                {active
-                    .profile
-                    .is_none()
-                    .then(|| {
-                        view! {
-                            <span class="chip" aria-current="true">
-                                "Custom"
-                            </span>
-                        }
-                    })}
-            </div>
+            <ProfileChips params=params.clone() current=active.profile.as_ref().map(|p| p.slug.clone()) profiles />
             <form
                 class="sliders"
                 method="get"
@@ -115,24 +77,79 @@ pub(super) fn WeightControls(params: Params, active: ActiveWeights, profiles: Ve
                         }
                     })
                     .collect_view()}
-                <p class="sliders-total" class:bad=move || total() != 100 role="status">
-                    {move || {
-                        if total() == 100 {
-                            "Total 100 %".to_string()
-                        } else {
-                            format!("Total {} %: the weights must add up to 100 %", total())
-                        }
-                    }}
-                </p>
-                <p class="sliders-actions">
-                    <button type="submit" class="button primary" prop:disabled=move || total() != 100>
-                        "Apply"
-                    </button>
-                    <a class="button" href=reset_href>
-                        "Reset"
-                    </a>
-                </p>
+                <SlidersFooter values params=params.clone() />
             </form>
         </details>
+    }
+}
+
+/// A chip per weight profile (a link that ranks by it), and "Custom" when the weights are the
+/// reader's own.
+#[component]
+fn ProfileChips(params: Params, current: Option<String>, profiles: Vec<ProfileInfo>) -> impl IntoView {
+    view! {
+        <div class="profiles" role="group" aria-label="Profiles">
+            {profiles
+                .into_iter()
+                .map(|prof| {
+                    let is_current = (current.as_deref() == Some(prof.slug.as_str())).then_some("true");
+                    let href = params
+                        .with(|p| {
+                            p.profile = Some(prof.slug.clone());
+                            p.w = None;
+                            p.page = 1;
+                            p.film = None;
+                        })
+                        .href();
+                    view! {
+                        <a class="chip" href=href aria-current=is_current>
+                            {prof.name.clone()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+            {current
+                .is_none()
+                .then(|| {
+                    view! {
+                        <span class="chip" aria-current="true">
+                            "Custom"
+                        </span>
+                    }
+                })}
+        </div>
+    }
+}
+
+/// The weights' total (they must add up to 100 %), Apply, and Reset to the default profile.
+#[component]
+fn SlidersFooter(values: [RwSignal<u32>; 5], params: Params) -> impl IntoView {
+    let total = move || values.iter().map(|v| v.get()).sum::<u32>();
+    let reset_href = params
+        .with(|p| {
+            p.w = None;
+            p.profile = None;
+            p.page = 1;
+            p.film = None;
+        })
+        .href();
+    view! {
+        <p class="sliders-total" class:bad=move || total() != 100 role="status">
+            {move || {
+                if total() == 100 {
+                    "Total 100 %".to_string()
+                } else {
+                    format!("Total {} %: the weights must add up to 100 %", total())
+                }
+            }}
+        </p>
+        <p class="sliders-actions">
+            <button type="submit" class="button primary" prop:disabled=move || total() != 100>
+                "Apply"
+            </button>
+            <a class="button" href=reset_href>
+                "Reset"
+            </a>
+        </p>
     }
 }

@@ -164,34 +164,40 @@ fn VoteControl(id: i64, voted: bool, votes: i64, voters: Vec<String>, signed_in:
                 <strong class="count">{move || shown().1}</strong>
                 <span>{move || if shown().1 == 1 { "vote" } else { "votes" }}</span>
             </div>
-            {if signed_in {
-                view! {
-                    <ActionForm action>
-                        <input type="hidden" name="proposal_id" value=id />
-                        <input type="hidden" name="vote" value=move || (!shown().0).to_string() />
-                        <button
-                            type="submit"
-                            class=move || {
-                                if shown().0 { "button vote-button voted" } else { "button vote-button primary" }
-                            }
-                            aria-pressed=move || shown().0.to_string()
-                        >
-                            {move || if shown().0 { "Voted ✓" } else { "Vote" }}
-                        </button>
-                    </ActionForm>
-                }
-                    .into_any()
-            } else {
-                view! {
-                    <a class="button vote-button" href="/signin?next=/vote">
-                        "Sign in to vote"
-                    </a>
-                }
-                    .into_any()
-            }}
+            <VoteButton id action shown=Signal::derive(shown) signed_in />
             <Voters id confirmed />
             <Problem message=problem />
         </div>
+    }
+}
+
+/// The button itself: it says whether the viewer's vote counts (`shown`: voted, votes), and
+/// asks a visitor to sign in.
+#[component]
+fn VoteButton(id: i64, action: ServerAction<CastVote>, shown: Signal<(bool, i64)>, signed_in: bool) -> impl IntoView {
+    let shown = move || shown.get();
+    if signed_in {
+        view! {
+            <ActionForm action>
+                <input type="hidden" name="proposal_id" value=id />
+                <input type="hidden" name="vote" value=move || (!shown().0).to_string() />
+                <button
+                    type="submit"
+                    class=move || { if shown().0 { "button vote-button voted" } else { "button vote-button primary" } }
+                    aria-pressed=move || shown().0.to_string()
+                >
+                    {move || if shown().0 { "Voted ✓" } else { "Vote" }}
+                </button>
+            </ActionForm>
+        }
+        .into_any()
+    } else {
+        view! {
+            <a class="button vote-button" href="/signin?next=/vote">
+                "Sign in to vote"
+            </a>
+        }
+        .into_any()
     }
 }
 
