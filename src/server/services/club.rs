@@ -168,9 +168,14 @@ fn status_refused(reason: StatusRefused) -> AppError {
     }
 }
 
+/// The open round's deadline has passed: votes and ballots are refused alike.
+pub(crate) fn voting_closed() -> AppError {
+    AppError::Conflict("Voting in this round has closed.".into())
+}
+
 fn vote_refused(reason: VoteRefused) -> AppError {
     match reason {
-        VoteRefused::RoundClosed => AppError::Conflict("Voting in this round has closed.".into()),
+        VoteRefused::RoundClosed => voting_closed(),
         VoteRefused::Missing => AppError::NotFound("That proposal".into()),
         VoteRefused::Watched => AppError::Conflict("The club has watched this film; voting on it is closed.".into()),
         VoteRefused::Withdrawn => AppError::Conflict("This proposal was withdrawn; voting on it is closed.".into()),

@@ -6,7 +6,7 @@ use crate::ballots::Tally;
 use crate::error::AppError;
 use crate::model::{Ballot, NewRound, Round, RoundResult, Slice, Viewer};
 use crate::server::db::{accounts, audit, now, proposals, rounds, Db};
-use crate::server::services::club::Club;
+use crate::server::services::club::{voting_closed, Club};
 use crate::server::services::leases::Lease;
 use crate::server::services::webhook::{News, Webhook};
 use crate::server::services::worded;
@@ -254,8 +254,4 @@ impl Rounds {
             async move { me.close_due().await.map(|_| ()) }
         });
     }
-}
-
-fn voting_closed() -> AppError {
-    AppError::Conflict("Voting in this round has closed.".into())
 }
