@@ -332,10 +332,10 @@ pub fn new_round(round: &crate::model::NewRound, now: i64) -> Result<crate::mode
     if round.screening_at > round.deadline + MAX_ROUND_SECS {
         return bad("The screening must be within a year of the voting deadline.");
     }
-    if !matches!(round.method.as_str(), "approval" | "ranked") {
+    if crate::model::VoteMethod::parse(&round.method).is_none() {
         return bad("The ballot method must be \"approval\" or \"ranked\".");
     }
-    if !matches!(round.carry_over.as_str(), "with_votes" | "without_votes" | "archive") {
+    if crate::model::CarryOver::parse(&round.carry_over).is_none() {
         return bad(
             "Unpicked proposals carry over \"with_votes\" or \"without_votes\", or are archived (\"archive\").",
         );

@@ -31,7 +31,7 @@ async fn vote_page_runs_a_constant_number_of_queries() {
             }
             // Rendered, not replayed from the club page cache: this counts a render's statements
             // (and the rows above were written behind the server's back).
-            marquee::server::services::versions::club_changed();
+            server.state.club_version.bump();
             let before = server.sql_figures("/vote").await;
             let (status, _) = server.get_as("/vote", who).await;
             assert_eq!(status, 200);

@@ -4,7 +4,7 @@
 use crate::components::error_view::ErrorView;
 use crate::components::live::LiveCounts;
 use crate::error::AppError;
-use crate::model::Round;
+use crate::model::{Round, RoundStatus, VoteMethod};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 
@@ -15,10 +15,10 @@ pub async fn current_round() -> Result<Option<Round>, AppError> {
 }
 
 /// How a ballot is counted, in words.
-pub fn method_words(method: &str) -> &'static str {
+pub fn method_words(method: VoteMethod) -> &'static str {
     match method {
-        "ranked" => "ranked choice (instant runoff)",
-        _ => "approval (vote for every film you would watch)",
+        VoteMethod::Ranked => "ranked choice (instant runoff)",
+        VoteMethod::Approval => "approval (vote for every film you would watch)",
     }
 }
 
@@ -62,7 +62,7 @@ pub fn OpenRound() -> impl IntoView {
 fn RoundBanner(r: Round) -> impl IntoView {
     let href = format!("/rounds/{}", r.id);
     let screening = format!("{} ({})", r.screening_local, r.time_zone);
-    if r.status != "open" {
+    if r.status != RoundStatus::Open {
         let winner = r.winner_title.clone();
         return view! {
             <section class="open-round closed" aria-label="This round" data-round=r.id data-status="closed">
@@ -96,10 +96,10 @@ fn RoundBanner(r: Round) -> impl IntoView {
             <p>
                 "Voting closes " <time datetime=datetime_attr(r.deadline)>{r.deadline_local.clone()}</time>
                 <Countdown deadline=r.deadline /> "; the screening is at " {screening} ". Ballot: "
-                {method_words(&r.method)} "."
+                {method_words(r.method)} "."
             </p>
             // A ranked ballot is cast on the round's page; approval votes are the buttons below.
-            {(r.method == "ranked")
+            {(r.method == VoteMethod::Ranked)
                 .then(|| {
                     view! {
                         <p>

@@ -4,6 +4,18 @@
 use super::Viewer;
 use serde::{Deserialize, Serialize};
 
+named_states! {
+    /// Where a proposal stands.
+    ProposalStatus {
+        /// On the list: it takes votes.
+        Active = "active",
+        /// Screened (picked by a round, or marked by an admin).
+        Watched = "watched",
+        /// Taken back by its proposer or an admin, or archived by a round.
+        Withdrawn = "withdrawn",
+    }
+}
+
 /// An active proposal on the vote page, with its cached IMDb metadata (any of which may be missing
 /// until the refresher has fetched it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -11,7 +23,8 @@ use serde::{Deserialize, Serialize};
 pub struct ProposalCard {
     pub id: i64,
     pub imdb_id: String,
-    pub status: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: ProposalStatus,
     pub title: Option<String>,
     pub year: Option<i32>,
     pub runtime_minutes: Option<i32>,
@@ -39,7 +52,7 @@ impl ProposalCard {
         ProposalCard {
             id,
             imdb_id: String::new(),
-            status: "active".into(),
+            status: ProposalStatus::Active,
             title: None,
             year: None,
             runtime_minutes: None,

@@ -12,13 +12,12 @@ pub struct Round {
     pub screening_at: i64,
     pub time_zone: String,
     pub deadline: i64,
-    /// "approval" or "ranked".
-    pub method: String,
-    /// What happens to the proposals that were not picked: "with_votes" or "without_votes" (they
-    /// carry over to the next round), or "archive" (they leave the list).
-    pub carry_over: String,
-    /// "open" or "closed".
-    pub status: String,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub method: VoteMethod,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub carry_over: CarryOver,
+    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
+    pub status: RoundStatus,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
     /// "deadline", or the admin who closed it early.
@@ -36,6 +35,36 @@ pub struct Round {
     #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub deadline_input: String,
+}
+
+named_states! {
+    /// How a round's ballots are counted.
+    VoteMethod {
+        /// Each member approves any number of films; most approvals wins.
+        Approval = "approval",
+        /// Each member orders the films; instant runoff.
+        Ranked = "ranked",
+    }
+}
+
+named_states! {
+    /// What happens to the proposals a round did not pick.
+    CarryOver {
+        /// They stay on the list for the next round, with their votes.
+        WithVotes = "with_votes",
+        /// They stay on the list, their votes cleared.
+        WithoutVotes = "without_votes",
+        /// They leave the list.
+        Archive = "archive",
+    }
+}
+
+named_states! {
+    /// Whether a round still takes ballots.
+    RoundStatus {
+        Open = "open",
+        Closed = "closed",
+    }
 }
 
 /// A proposal as a round's result names it.

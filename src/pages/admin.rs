@@ -28,8 +28,7 @@ pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppErro
     use crate::server::web::call::serve;
     serve(|call| async move {
         let admin = call.admin().await?;
-        let ip = call.ip();
-        accounts::set_proposal_limit(&call.state.db, &admin, user_id, &limit, ip).await
+        accounts::set_proposal_limit(&call.state.db, &admin, user_id, &limit).await
     })
     .await
 }
@@ -40,8 +39,7 @@ pub async fn create_invitation() -> Result<String, AppError> {
     use crate::server::web::call::serve;
     serve(|call| async move {
         let admin = call.admin().await?;
-        let ip = call.ip();
-        let code = accounts::invite(&call.state.db, &admin, ip).await?;
+        let code = accounts::invite(&call.state.db, &admin).await?;
         Ok(format!("/register?invite={code}"))
     })
     .await

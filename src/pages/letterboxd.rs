@@ -46,8 +46,7 @@ pub async fn apply_letterboxd_import(
         let state = &call.state;
         let picks = letterboxd::parse_picks(&picks.unwrap_or_default())?;
         let share = matches!(share.as_deref(), Some("on" | "yes" | "true"));
-        let ip = call.ip();
-        let applied = letterboxd::apply(&state.db, &state.catalogue, &viewer, import, &picks, share, ip).await?;
+        let applied = letterboxd::apply(&state.db, &state.catalogue, &viewer, import, &picks, share).await?;
         http::redirect_form_post(&format!("/account/letterboxd?import={import}"));
         Ok(applied.sentence())
     })

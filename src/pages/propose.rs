@@ -50,8 +50,7 @@ pub async fn propose(imdb: String) -> Result<i64, AppError> {
                 imdb_rating: hit.imdb_rating,
             })
             .unwrap_or_default();
-        let ip = call.ip();
-        let id = state.club.propose(&viewer, &imdb_id, prefill, ip).await?;
+        let id = state.club.propose(&viewer, &imdb_id, prefill).await?;
         state.refresher.nudge();
         state.posters.nudge();
         http::redirect_form_post(&format!("/vote#proposal-{id}"));

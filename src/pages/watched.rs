@@ -36,8 +36,7 @@ pub async fn rate_watched(proposal_id: i64, stars: String) -> Result<(), AppErro
     use crate::server::web::call::serve;
     serve(|call| async move {
         let viewer = call.member().await?;
-        let ip = call.ip();
-        call.state.club.rate_watched(&viewer, proposal_id, &stars, ip).await
+        call.state.club.rate_watched(&viewer, proposal_id, &stars).await
     })
     .await
 }

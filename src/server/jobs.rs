@@ -52,13 +52,14 @@ pub fn fetch_posters_in_background(state: &AppState) {
     lease.keep(state.db.clone(), move || posters.nudge());
     let predictions = state.predictions.clone();
     let coherence = state.coherence.clone();
+    let club_version = state.club_version.clone();
     state.posters.spawn(
         state.db.clone(),
         Duration::from_secs(state.config.imdb.refresh_interval_secs.max(1)),
         lease,
         move || {
             predictions.inputs_changed();
-            crate::server::services::versions::club_changed();
+            club_version.bump();
             let coherence = coherence.clone();
             tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
         },
@@ -119,7 +120,7 @@ pub fn follow_other_servers(state: &AppState) {
     let state = state.clone();
     tokio::spawn(async move {
         while let Some(change) = changes.recv().await {
-            crate::server::services::versions::club_changed();
+            state.club_version.bump();
             match state.catalogue.apply(&state.db, &change).await {
                 Ok(dropped) => metrics::counter!("cache_entries_dropped_by_notifications_total").increment(dropped),
                 Err(err) => tracing::warn!(%err, ?change, "could not apply another server's change"),

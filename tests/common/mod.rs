@@ -124,7 +124,7 @@ impl TestServer {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         server_runtime().spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-            marquee::server::web::http::serve_until(listener, server_state, async {
+            marquee::server::web::serve::serve_until(listener, server_state, async {
                 let _ = rx.await;
             })
             .await

@@ -306,7 +306,7 @@ common::on_each_backend! {
         assert_eq!(ra.unwrap() + rb.unwrap(), 1, "{label}: closed exactly once");
         assert_eq!(a.rounds.close_due().await.unwrap(), 0, "{label}");
         let result = a.rounds.result(id).await.unwrap();
-        assert_eq!(result.round.status, "closed");
+        assert_eq!(result.round.status, marquee::model::RoundStatus::Closed);
         assert_eq!(result.round.closed_by.as_deref(), Some("deadline"));
         let tally = result.tally.expect("the tally is kept");
         let top = tally.steps[0].counts[0];
@@ -528,9 +528,8 @@ common::on_each_backend! {
         // that read the round as due before the extend closes nothing.
         let later = [("round_id", round_id.as_str()), ("deadline", &form_time(9000))];
         assert_eq!(server.post("/api/extend_round", &later, Some(&admin)).await.status, 200, "{label}");
-        let stale =
-            marquee::server::db::rounds::close(&t.db, id, now(), marquee::server::db::rounds::Closer::Deadline, 1);
-        assert!(stale.await.unwrap().is_none(), "{label}: a round not yet due stays open");
+        let stale = server.state.rounds.close(id, marquee::server::db::rounds::Closer::Deadline).await;
+        assert!(stale.unwrap().is_none(), "{label}: a round not yet due stays open");
         let vote = [("proposal_id", proposal.as_str()), ("vote", "true")];
         assert_eq!(server.post("/api/cast_vote", &vote, Some(&member)).await.status, 200, "{label}");
 
@@ -562,7 +561,7 @@ common::on_each_backend! {
         // The scheduler closes it with the ballots it had; then voting goes on for the next round.
         assert_eq!(server.state.rounds.close_due().await.unwrap(), 1, "{label}");
         let result = server.state.rounds.result(id).await.unwrap();
-        assert_eq!(result.round.status, "closed", "{label}");
+        assert_eq!(result.round.status, marquee::model::RoundStatus::Closed, "{label}");
         let left = count(&t.db, "SELECT MIN(id) FROM proposals WHERE status = 'active'").await.to_string();
         let vote = [("proposal_id", left.as_str()), ("vote", "true")];
         let after = server.post("/api/cast_vote", &vote, Some(&admin)).await;

@@ -83,8 +83,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     serve(|call| async move {
         let viewer = call.member().await?;
         let keep = auth::current_token_hash().unwrap_or_default();
-        let ip = call.ip();
-        accounts::change_password(&call.state.db, &viewer, current_password, new_password, &keep, ip).await?;
+        accounts::change_password(&call.state.db, &viewer, current_password, new_password, &keep).await?;
         http::redirect_form_post("/account?changed=1");
         Ok(())
     })

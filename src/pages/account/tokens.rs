@@ -32,8 +32,7 @@ pub async fn create_api_token(name: String, scope: String, days: Option<String>)
         };
         let session = auth::current_token_hash().ok_or(AppError::Unauthorized)?;
         let state = &call.state;
-        let ip = call.ip();
-        let token = tokens::create(&state.db, &viewer, &name, &scope, days, ip).await?;
+        let token = tokens::create(&state.db, &viewer, &name, &scope, days).await?;
         state.new_tokens.insert(session, token);
         http::redirect_form_post("/account#api-tokens");
         Ok(())
@@ -47,8 +46,7 @@ pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let viewer = call.member().await?;
-        let ip = call.ip();
-        tokens::revoke(&call.state.db, &viewer, id, ip).await?;
+        tokens::revoke(&call.state.db, &viewer, id).await?;
         http::redirect_form_post("/account#api-tokens");
         Ok(())
     })

@@ -13,7 +13,7 @@ pub(super) fn RoundControls(
 ) -> impl IntoView {
     let id = round.id;
     let reader = Resource::new(move || id, round_reader);
-    let ranked = round.method == "ranked";
+    let ranked = round.method == VoteMethod::Ranked;
     let deadline = round.deadline_input.clone();
     let zone = round.time_zone.clone();
     view! {

@@ -7,7 +7,7 @@ use crate::components::error_view::{ErrorView, FormError};
 use crate::components::pager::Pager;
 use crate::components::round::method_words;
 use crate::error::AppError;
-use crate::model::{format_time_utc, Round, RoundResult, Slice, Viewer};
+use crate::model::{format_time_utc, CarryOver, Round, RoundResult, RoundStatus, Slice, Viewer, VoteMethod};
 use crate::pages::{page_from_query, Loading};
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -74,8 +74,7 @@ pub async fn save_ranking(round_id: i64, ranks: HashMap<String, String>) -> Resu
         if ids.is_empty() {
             return Err(AppError::BadRequest("Number at least one film: 1 for the one you most want to watch.".into()));
         }
-        let ip = call.ip();
-        call.state.rounds.cast(&viewer, round_id, &crate::model::Ballot::Ranking(ids.clone()), ip).await?;
+        call.state.rounds.cast(&viewer, round_id, &crate::model::Ballot::Ranking(ids.clone())).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(ids.len())
     })
@@ -104,8 +103,7 @@ pub async fn open_round(
             method,
             carry_over,
         };
-        let ip = call.ip();
-        let round = call.state.rounds.open(&admin, &round, ip).await?;
+        let round = call.state.rounds.open(&admin, &round).await?;
         http::redirect_form_post(&format!("/rounds/{}", round.id));
         Ok(round.id)
     })
@@ -118,8 +116,7 @@ pub async fn close_round(round_id: i64) -> Result<(), AppError> {
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let admin = call.admin().await?;
-        let ip = call.ip();
-        call.state.rounds.close_early(&admin, round_id, ip).await?;
+        call.state.rounds.close_early(&admin, round_id).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })
@@ -132,8 +129,7 @@ pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppErro
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let admin = call.admin().await?;
-        let ip = call.ip();
-        call.state.rounds.extend_to_local(&admin, round_id, &deadline, ip).await?;
+        call.state.rounds.extend_to_local(&admin, round_id, &deadline).await?;
         http::redirect_form_post(&format!("/rounds/{round_id}"));
         Ok(())
     })
@@ -141,11 +137,11 @@ pub async fn extend_round(round_id: i64, deadline: String) -> Result<(), AppErro
 }
 
 /// What happens to the films a round does not pick, in words.
-fn carry_over_words(carry_over: &str) -> &'static str {
+fn carry_over_words(carry_over: CarryOver) -> &'static str {
     match carry_over {
-        "without_votes" => "carry over to the next round without their votes",
-        "archive" => "are archived: they leave the list",
-        _ => "carry over to the next round with their votes",
+        CarryOver::WithoutVotes => "carry over to the next round without their votes",
+        CarryOver::Archive => "are archived: they leave the list",
+        CarryOver::WithVotes => "carry over to the next round with their votes",
     }
 }
 

@@ -27,13 +27,13 @@ pub fn RoundPage() -> impl IntoView {
 #[component]
 fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     let r = result.round;
-    let controls = (r.status == "open").then(|| {
+    let controls = (r.status == RoundStatus::Open).then(|| {
         let entries: Vec<(i64, String)> = result.entries.iter().map(|e| (e.proposal_id, e.title.clone())).collect();
         view! { <RoundControls round=r.clone() entries on_change /> }
     });
     let names: HashMap<i64, String> = result.entries.iter().map(|e| (e.proposal_id, e.title.clone())).collect();
     let name = move |id: i64| names.get(&id).cloned().unwrap_or_else(|| format!("Proposal {id}"));
-    let closed = r.status == "closed";
+    let closed = r.status == RoundStatus::Closed;
     view! {
         <h1>{r.name.clone()}</h1>
         <VoteTabs current="/rounds" />
@@ -50,7 +50,7 @@ fn RoundView(result: RoundResult, on_change: impl Fn() + Clone + Send + Sync + '
                 )
             } else {
                 format!("Voting closes {}.", r.deadline_local)
-            }} " Ballot: " {method_words(&r.method)} ". Films not picked " {carry_over_words(&r.carry_over)} "."
+            }} " Ballot: " {method_words(r.method)} ". Films not picked " {carry_over_words(r.carry_over)} "."
         </p>
         {match result.tally {
             Some(tally) => {

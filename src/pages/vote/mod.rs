@@ -55,8 +55,7 @@ pub async fn cast_vote(proposal_id: i64, vote: bool) -> Result<VoteState, AppErr
     use crate::server::web::call::serve;
     serve(|call| async move {
         let viewer = call.member().await?;
-        let ip = call.ip();
-        call.state.club.vote(&viewer, proposal_id, vote, ip).await
+        call.state.club.vote(&viewer, proposal_id, vote).await
     })
     .await
 }
@@ -73,8 +72,7 @@ pub async fn withdraw_proposal(proposal_id: i64) -> Result<(), AppError> {
     use crate::server::web::call::serve;
     serve(|call| async move {
         let viewer = call.member().await?;
-        let ip = call.ip();
-        call.state.club.withdraw(&viewer, proposal_id, ip).await
+        call.state.club.withdraw(&viewer, proposal_id).await
     })
     .await
 }
@@ -84,8 +82,7 @@ pub async fn mark_watched(proposal_id: i64) -> Result<(), AppError> {
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let viewer = call.admin().await?;
-        let ip = call.ip();
-        call.state.club.mark_watched(&viewer, proposal_id, ip).await?;
+        call.state.club.mark_watched(&viewer, proposal_id).await?;
         http::redirect_form_post("/vote/watched");
         Ok(())
     })

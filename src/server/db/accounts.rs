@@ -1,5 +1,6 @@
 //! Members, sessions and invitations.
 
+use super::audit::Actor;
 use super::counted::CountedConn;
 use super::{now, on_pool, Db, Missing, StepError};
 use crate::model::{MemberRow, Viewer};
@@ -262,10 +263,9 @@ pub async fn members(db: &Db) -> Result<Vec<MemberRow>, sqlx::Error> {
 /// Sets one member's proposal limit (`None`: back to the configured default).
 pub async fn set_proposal_limit(
     db: &Db,
-    admin: &Viewer,
+    by: &Actor,
     user_id: i64,
     limit: Option<i32>,
-    ip: Option<String>,
 ) -> Result<(), StepError<Missing>> {
     let at = now();
     on_pool!(db, |pool| {
@@ -282,12 +282,12 @@ pub async fn set_proposal_limit(
         crate::audit_entry!(
             CountedConn(&mut *tx),
             at,
-            Some(admin.id),
+            Some(by.id),
             "admin.set_limit",
             Some("user"),
             Some(user_id.to_string()),
             details,
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;

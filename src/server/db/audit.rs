@@ -1,7 +1,29 @@
 //! The audit log: who did what, when, from where. Written in the same transaction as the change.
 
 use super::{on_pool, Db};
-use crate::model::{ActivityItem, AuditEntry};
+use crate::model::{ActivityItem, AuditEntry, Viewer};
+
+/// Who makes a change, and from where: the signed-in member, and the client address of the
+/// request (none outside a request). What the audit log records beside each change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub viewer: Viewer,
+    pub ip: Option<String>,
+}
+
+impl Actor {
+    pub fn new(viewer: Viewer, ip: Option<String>) -> Actor {
+        Actor { viewer, ip }
+    }
+}
+
+impl std::ops::Deref for Actor {
+    type Target = Viewer;
+
+    fn deref(&self) -> &Viewer {
+        &self.viewer
+    }
+}
 
 /// Binds, in order: at, actor_id, action, subject_type, subject_id, details, ip.
 pub const INSERT: &str = "INSERT INTO audit_log (at, actor_id, action, subject_type, subject_id, details, ip) \
@@ -22,6 +44,33 @@ macro_rules! audit_entry {
             .bind($ip)
             .execute($exec)
     };
+}
+
+/// Writes one entry inside a change's transaction, so that it commits with the change.
+pub async fn write(
+    tx: &mut super::Tx,
+    at: i64,
+    actor: Option<i64>,
+    action: &str,
+    subject: Option<(&str, String)>,
+    details: Option<String>,
+    ip: Option<String>,
+) -> Result<(), sqlx::Error> {
+    let (subject_type, subject_id) = subject.unzip();
+    super::on_tx!(tx, |conn| {
+        crate::audit_entry!(
+            super::counted::CountedConn(&mut *conn),
+            at,
+            actor,
+            action,
+            subject_type,
+            subject_id,
+            details,
+            ip.as_deref()
+        )
+        .await
+        .map(|_| ())
+    })
 }
 
 /// Writes one entry outside any other change (failed sign-ins).

@@ -1,5 +1,6 @@
 //! Members' personal API tokens, kept as hashes.
 
+use super::audit::Actor;
 use super::counted::CountedConn;
 use super::{now, on_pool, Db};
 use crate::model::{ApiTokenInfo, TokenScope, Viewer};
@@ -31,14 +32,13 @@ impl TokenRow {
 /// Returns its id.
 pub async fn create(
     db: &Db,
-    user: i64,
+    by: &Actor,
     name: &str,
     scope: TokenScope,
     hash: &str,
     expires_at: Option<i64>,
-    ip: Option<String>,
 ) -> Result<i64, sqlx::Error> {
-    let at = now();
+    let (at, user) = (now(), by.id);
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let id: i64 = sqlx::query_scalar(
@@ -61,7 +61,7 @@ pub async fn create(
             Some("api_token"),
             Some(id.to_string()),
             Some(format!("{name:?}, scope {}", scope.slug())),
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;
@@ -100,8 +100,8 @@ pub async fn list(db: &Db, user: i64) -> Result<Vec<ApiTokenInfo>, sqlx::Error> 
 }
 
 /// Revokes `user`'s token `id`; false if they have no such live token.
-pub async fn revoke(db: &Db, user: i64, id: i64, ip: Option<String>) -> Result<bool, sqlx::Error> {
-    let at = now();
+pub async fn revoke(db: &Db, by: &Actor, id: i64) -> Result<bool, sqlx::Error> {
+    let (at, user) = (now(), by.id);
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
         let name: Option<String> = sqlx::query_scalar(
@@ -122,7 +122,7 @@ pub async fn revoke(db: &Db, user: i64, id: i64, ip: Option<String>) -> Result<b
             Some("api_token"),
             Some(id.to_string()),
             Some(format!("{name:?}")),
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;

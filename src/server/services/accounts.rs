@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::model::{AuditEntry, MemberRow, Slice, Viewer, AUDIT_ACTIONS};
 use crate::server::db::accounts::RegisterRefused;
+use crate::server::db::audit::Actor;
 use crate::server::db::{accounts, attempts, audit, Db, Missing};
 use crate::server::observe;
 use crate::server::services::worded;
@@ -246,11 +247,10 @@ pub async fn upsert_admin(db: &Db, username: &str, display_name: &str, password_
 /// (`keep` is the hash of the session making the change).
 pub async fn change_password(
     db: &Db,
-    viewer: &Viewer,
+    viewer: &Actor,
     current: String,
     new: String,
     keep: &str,
-    ip: Option<String>,
 ) -> Result<(), AppError> {
     if current.chars().count() > validate::MAX_PASSWORD {
         return Err(AppError::BadRequest("Your current password is not right.".into()));
@@ -262,7 +262,7 @@ pub async fn change_password(
     validate::new_password(&new, &viewer.username)?;
     let hash = hash_password(new).await?;
     accounts::change_password(db, viewer.id, &hash, keep).await?;
-    audit::record(db, Some(viewer.id), "account.password", None, ip).await?;
+    audit::record(db, Some(viewer.id), "account.password", None, viewer.ip.clone()).await?;
     Ok(())
 }
 
@@ -275,9 +275,9 @@ pub async fn create_invite(db: &Db, by: Option<i64>, days: u32) -> Result<String
 }
 
 /// An invitation made on the admin page, valid for a week and recorded in the audit log.
-pub async fn invite(db: &Db, admin: &Viewer, ip: Option<String>) -> Result<String, AppError> {
+pub async fn invite(db: &Db, admin: &Actor) -> Result<String, AppError> {
     let code = create_invite(db, Some(admin.id), 7).await?;
-    audit::record(db, Some(admin.id), "admin.invite", None, ip).await?;
+    audit::record(db, Some(admin.id), "admin.invite", None, admin.ip.clone()).await?;
     Ok(code)
 }
 
@@ -286,13 +286,7 @@ pub async fn members(db: &Db) -> Result<Vec<MemberRow>, AppError> {
 }
 
 /// Sets a member's own proposal limit from what an admin typed; empty means "the default".
-pub async fn set_proposal_limit(
-    db: &Db,
-    admin: &Viewer,
-    user_id: i64,
-    limit: &str,
-    ip: Option<String>,
-) -> Result<(), AppError> {
+pub async fn set_proposal_limit(db: &Db, admin: &Actor, user_id: i64, limit: &str) -> Result<(), AppError> {
     let limit = match limit.trim() {
         "" => None,
         text => {
@@ -302,7 +296,7 @@ pub async fn set_proposal_limit(
             Some(validate::proposal_limit(n)? as i32)
         }
     };
-    accounts::set_proposal_limit(db, admin, user_id, limit, ip)
+    accounts::set_proposal_limit(db, admin, user_id, limit)
         .await
         .map_err(|e| worded(e, |Missing| AppError::NotFound("That member".into())))
 }

@@ -5,9 +5,11 @@
 use crate::error::AppError;
 use crate::model::{ActivityItem, ProposalCard, Quota, Slice, Viewer, VoteState, WatchedFilm};
 use crate::server::config::Config;
+use crate::server::db::audit::Actor;
 use crate::server::db::proposals::{ProposeRefused, RatingRefused, StatusRefused, VoteRefused};
 use crate::server::db::{audit, proposals, Db};
 use crate::server::services::catalogue::Catalogue;
+use crate::server::services::versions::ClubVersion;
 use crate::server::services::worded;
 use crate::validate;
 use std::sync::Arc;
@@ -18,6 +20,8 @@ pub use crate::server::db::proposals::Prefill;
 pub struct Club {
     db: Db,
     catalogue: Arc<Catalogue>,
+    /// Moved on by every change, so that kept club pages are rendered again.
+    version: ClubVersion,
     /// The most proposals one request may ask for.
     max_page_size: u32,
     /// Watched films per page.
@@ -27,10 +31,11 @@ pub struct Club {
 }
 
 impl Club {
-    pub fn new(db: Db, catalogue: Arc<Catalogue>, config: &Config) -> Club {
+    pub fn new(db: Db, catalogue: Arc<Catalogue>, version: ClubVersion, config: &Config) -> Club {
         Club {
             db,
             catalogue,
+            version,
             max_page_size: config.pages.max_page_size,
             watched_per_page: config.pages.watched,
             proposal_limit: config.accounts.proposal_limit,
@@ -40,13 +45,13 @@ impl Club {
     /// Something on the club's pages changed outside a request (a round closed at its deadline):
     /// this server's and the other servers' caches and kept pages drop it.
     pub async fn changed(&self) {
-        crate::server::services::versions::club_changed();
+        self.version.bump();
         self.catalogue.club_changed(&self.db, None).await;
     }
 
     /// A round opened, moved its deadline or closed (votes may have been carried over or cleared).
     pub async fn round_changed(&self, id: i64) {
-        crate::server::services::versions::club_changed();
+        self.version.bump();
         self.catalogue.round_changed(&self.db, id).await;
     }
 
@@ -69,23 +74,17 @@ impl Club {
         Ok(Slice { items, offset, limit, total })
     }
 
-    pub async fn propose(
-        &self,
-        viewer: &Viewer,
-        imdb_id: &str,
-        prefill: Prefill,
-        ip: Option<String>,
-    ) -> Result<i64, AppError> {
-        let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill, ip)
+    pub async fn propose(&self, viewer: &Actor, imdb_id: &str, prefill: Prefill) -> Result<i64, AppError> {
+        let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill)
             .await
             .map_err(|e| worded(e, propose_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(id)
     }
 
-    pub async fn vote(&self, viewer: &Viewer, id: i64, on: bool, ip: Option<String>) -> Result<VoteState, AppError> {
+    pub async fn vote(&self, viewer: &Actor, id: i64, on: bool) -> Result<VoteState, AppError> {
         let (result, movie_id) =
-            proposals::vote(&self.db, viewer, id, on, ip).await.map_err(|e| worded(e, vote_refused))?;
+            proposals::vote(&self.db, viewer, id, on).await.map_err(|e| worded(e, vote_refused))?;
         self.catalogue.vote_changed(&self.db, movie_id, id, result.votes, result.version).await;
         Ok(result)
     }
@@ -96,17 +95,17 @@ impl Club {
         found.ok_or_else(|| AppError::NotFound("That proposal".into()))
     }
 
-    pub async fn withdraw(&self, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
-        proposals::withdraw(&self.db, viewer, id, ip).await.map_err(|e| worded(e, status_refused))?;
+    pub async fn withdraw(&self, viewer: &Actor, id: i64) -> Result<(), AppError> {
+        proposals::withdraw(&self.db, viewer, id).await.map_err(|e| worded(e, status_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
 
-    pub async fn mark_watched(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
+    pub async fn mark_watched(&self, admin: &Actor, id: i64) -> Result<(), AppError> {
         if !admin.is_admin {
             return Err(AppError::Forbidden);
         }
-        proposals::mark_watched(&self.db, admin, id, ip).await.map_err(|e| worded(e, status_refused))?;
+        proposals::mark_watched(&self.db, admin, id).await.map_err(|e| worded(e, status_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }
@@ -120,15 +119,9 @@ impl Club {
     }
 
     /// Rates a watched film from what was posted ("4", "3.5"): 0.5 to 5 stars, as the catalogue.
-    pub async fn rate_watched(
-        &self,
-        viewer: &Viewer,
-        id: i64,
-        stars: &str,
-        ip: Option<String>,
-    ) -> Result<(), AppError> {
+    pub async fn rate_watched(&self, viewer: &Actor, id: i64, stars: &str) -> Result<(), AppError> {
         let half_stars = validate::parse_half_stars(stars)?;
-        proposals::rate_watched(&self.db, viewer, id, half_stars, ip).await.map_err(|e| worded(e, rating_refused))?;
+        proposals::rate_watched(&self.db, viewer, id, half_stars).await.map_err(|e| worded(e, rating_refused))?;
         self.catalogue.club_changed(&self.db, None).await;
         Ok(())
     }

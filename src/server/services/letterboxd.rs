@@ -4,6 +4,7 @@
 use crate::error::AppError;
 use crate::letterboxd::{self, ExportError, Limits, Match, TitleIndex};
 use crate::model::{ImportReview, MatchState, Viewer};
+use crate::server::db::audit::Actor;
 use crate::server::db::letterboxd::{self as store, Applied, ApplyRefused, DryRunFilm};
 use crate::server::db::Db;
 use crate::server::services::catalogue::Catalogue;
@@ -122,13 +123,12 @@ pub fn parse_picks(raw: &HashMap<String, String>) -> Result<HashMap<i32, i64>, A
 pub async fn apply(
     db: &Db,
     catalogue: &Catalogue,
-    viewer: &Viewer,
+    viewer: &Actor,
     id: i64,
     picks: &HashMap<i32, i64>,
     share: bool,
-    ip: Option<String>,
 ) -> Result<Applied, AppError> {
-    let applied = store::apply(db, viewer.id, id, picks, share, ip).await.map_err(|e| worded(e, apply_refused))?;
+    let applied = store::apply(db, viewer, id, picks, share).await.map_err(|e| worded(e, apply_refused))?;
     catalogue.history_changed(db, viewer.id, share).await;
     Ok(applied)
 }

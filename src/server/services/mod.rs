@@ -21,6 +21,9 @@ pub mod versions;
 pub mod webhook;
 pub mod zones;
 
+/// Who makes a change, and from where: what every service that changes something takes.
+pub use crate::server::db::audit::Actor;
+
 use crate::error::AppError;
 use crate::server::db::StepError;
 

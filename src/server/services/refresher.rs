@@ -4,6 +4,7 @@
 use crate::server::db::{imdb_cache, now, Db};
 use crate::server::services::imdb::{FetchError, ImdbClient, BATCH_SIZE};
 use crate::server::services::leases::Lease;
+use crate::server::services::versions::ClubVersion;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,8 +126,6 @@ pub async fn refresh_once(
         };
         report.fetched += fetched.len();
         imdb_cache::store_batch(db, &fetched, &failed, at).await?;
-        // Posters, plots and ratings show on the club's pages.
-        crate::server::services::versions::club_changed();
         done += batch.len();
         progress(done, ids.len());
     }
@@ -135,17 +134,20 @@ pub async fn refresh_once(
 
 /// What the server's refresher shares with request handlers: a way to ask for an early pass
 /// (after a new proposal) without waiting for the next cycle.
-#[derive(Default)]
 pub struct Refresher {
     wake: tokio::sync::Notify,
+    club_version: ClubVersion,
 }
 
 impl Refresher {
+    pub fn new(club_version: ClubVersion) -> Refresher {
+        Refresher { wake: tokio::sync::Notify::new(), club_version }
+    }
+
     pub fn nudge(&self) {
         self.wake.notify_one();
     }
 
-    /// Runs a pass every `every`, or sooner when nudged, for the life of the server.
     /// Runs a pass every `every` (or sooner when nudged) while this server holds `lease` (one
     /// server at a time calls the API, whose rate limit they share); `stored` is called after a
     /// pass that stored metadata, so what shows it (the predictions' posters and titles) can follow.
@@ -171,7 +173,9 @@ impl Refresher {
                     continue;
                 }
                 let started = std::time::Instant::now();
-                let result = refresh_once(&db, &client, fresh_for, 200, &RetryPolicy::default(), |_, _| {}).await;
+                // Posters, plots and ratings show on the club's pages: each stored batch shows at once.
+                let batch_stored = |_, _| me.club_version.bump();
+                let result = refresh_once(&db, &client, fresh_for, 200, &RetryPolicy::default(), batch_stored).await;
                 let outcome = match &result {
                     Ok(report) if report.due > 0 => {
                         tracing::info!(%report, "IMDb metadata refreshed");

@@ -2,9 +2,10 @@
 //! or rank the proposals (instant runoff); at the deadline the round closes by itself, exactly
 //! once, and the winner is scheduled for the screening.
 
-use crate::ballots::Tally;
+use crate::ballots::{self, Tally};
 use crate::error::AppError;
-use crate::model::{Ballot, NewRound, Round, RoundResult, Slice, Viewer};
+use crate::model::{Ballot, CarryOver, NewRound, Round, RoundResult, RoundStatus, Slice, Viewer, VoteMethod};
+use crate::server::db::audit::Actor;
 use crate::server::db::{accounts, audit, now, proposals, rounds, Db};
 use crate::server::services::club::{voting_closed, Club};
 use crate::server::services::leases::Lease;
@@ -56,7 +57,7 @@ impl Rounds {
 
     /// Opens a round (admins): the active proposals take part, and so do those proposed before
     /// its deadline.
-    pub async fn open(&self, admin: &Viewer, round: &NewRound, ip: Option<String>) -> Result<Round, AppError> {
+    pub async fn open(&self, admin: &Actor, round: &NewRound) -> Result<Round, AppError> {
         admin_only(admin)?;
         let at = now();
         let round = validate::new_round(round, at)?;
@@ -66,7 +67,14 @@ impl Rounds {
                 AppError::Conflict("A round is already open; close it before opening another.".into())
             })
         })?;
-        audit::record(&self.db, Some(admin.id), "round.open", Some(format!("{} (#{id})", round.name)), ip).await?;
+        audit::record(
+            &self.db,
+            Some(admin.id),
+            "round.open",
+            Some(format!("{} (#{id})", round.name)),
+            admin.ip.clone(),
+        )
+        .await?;
         self.club.round_changed(id).await;
         let round = self.get(id).await?;
         self.webhook.tell(News::Opened(&round)).await;
@@ -77,7 +85,9 @@ impl Rounds {
     /// screening (its winner is what the club watches next).
     pub async fn banner(&self) -> Result<Option<Round>, AppError> {
         let latest = rounds::latest(&self.db).await?;
-        Ok(latest.filter(|r| r.status == "open" || r.screening_at.saturating_add(86_400) > now()).map(localized))
+        Ok(latest
+            .filter(|r| r.status == RoundStatus::Open || r.screening_at.saturating_add(86_400) > now())
+            .map(localized))
     }
 
     async fn get(&self, id: i64) -> Result<Round, AppError> {
@@ -108,19 +118,20 @@ impl Rounds {
                 let ids: Vec<i64> = t.steps.first().map(|s| s.counts.iter().map(|c| c.0).collect()).unwrap_or_default();
                 proposals::entries_by_id(&self.db, &ids).await?
             }
-            None if round.status == "open" => rounds::entries(&self.db).await?,
+            None if round.status == RoundStatus::Open => rounds::entries(&self.db).await?,
             None => Vec::new(),
         };
         Ok(RoundResult { round: localized(round), entries, tally })
     }
 
     /// Closes a round before its deadline (admins); the same count as at the deadline.
-    pub async fn close_early(&self, admin: &Viewer, id: i64, ip: Option<String>) -> Result<RoundResult, AppError> {
+    pub async fn close_early(&self, admin: &Actor, id: i64) -> Result<RoundResult, AppError> {
         admin_only(admin)?;
         self.get(id).await?;
-        match rounds::close(&self.db, id, now(), rounds::Closer::Admin(&admin.username), id as u64).await? {
+        match self.close(id, rounds::Closer::Admin(&admin.username)).await? {
             Some(_) => {
-                audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), ip).await?;
+                audit::record(&self.db, Some(admin.id), "round.close", Some(format!("#{id}")), admin.ip.clone())
+                    .await?;
                 self.club.round_changed(id).await;
                 self.announce_winner(id).await?;
                 self.result(id).await
@@ -130,13 +141,7 @@ impl Rounds {
     }
 
     /// Moves an open round's deadline (admins) to `local`, a form's time in the round's time zone.
-    pub async fn extend_to_local(
-        &self,
-        admin: &Viewer,
-        id: i64,
-        local: &str,
-        ip: Option<String>,
-    ) -> Result<Round, AppError> {
+    pub async fn extend_to_local(&self, admin: &Actor, id: i64, local: &str) -> Result<Round, AppError> {
         admin_only(admin)?;
         let round = self.get(id).await?;
         let deadline = crate::server::services::zones::to_utc(local, &round.time_zone, "new deadline")?;
@@ -154,37 +159,43 @@ impl Rounds {
                 "Only an open round's deadline can move, before it has passed, and not past its screening.".into(),
             ));
         }
-        audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), ip).await?;
+        audit::record(&self.db, Some(admin.id), "round.extend", Some(format!("#{id} to {deadline}")), admin.ip.clone())
+            .await?;
         self.club.round_changed(id).await;
         self.get(id).await
     }
 
     /// A member's ballot in an open round, before its deadline: approvals replace the member's votes,
     /// a ranking replaces their ranking.
-    pub async fn cast(&self, viewer: &Viewer, id: i64, ballot: &Ballot, ip: Option<String>) -> Result<(), AppError> {
+    pub async fn cast(&self, viewer: &Actor, id: i64, ballot: &Ballot) -> Result<(), AppError> {
         let round = self.get(id).await?;
-        if round.status != "open" || round.deadline <= now() {
+        if round.status != RoundStatus::Open || round.deadline <= now() {
             return Err(voting_closed());
         }
         let open: Vec<i64> = rounds::entries(&self.db).await?.iter().map(|e| e.proposal_id).collect();
-        match (round.method.as_str(), ballot) {
-            ("ranked", Ballot::Ranking(ids)) => {
+        match (round.method, ballot) {
+            (VoteMethod::Ranked, Ballot::Ranking(ids)) => {
                 let ids = validate::ballot_ids(ids, &open)?;
                 rounds::save_ranking(&self.db, id, viewer.id, &ids, now())
                     .await
                     .map_err(|e| worded(e, |rounds::VotingClosed| voting_closed()))?;
-                audit::record(&self.db, Some(viewer.id), "round.ballot", Some(format!("#{id}")), ip).await?;
+                audit::record(&self.db, Some(viewer.id), "round.ballot", Some(format!("#{id}")), viewer.ip.clone())
+                    .await?;
                 self.club.changed().await;
             }
-            ("approval", Ballot::Approvals(ids)) => {
+            (VoteMethod::Approval, Ballot::Approvals(ids)) => {
                 let wanted = validate::ballot_ids(ids, &open)?;
                 let had = proposals::voted_among(&self.db, viewer.id, &open).await?;
                 for &p in open.iter().filter(|p| wanted.contains(p) != had.contains(p)) {
-                    self.club.vote(viewer, p, wanted.contains(&p), ip.clone()).await?;
+                    self.club.vote(viewer, p, wanted.contains(&p)).await?;
                 }
             }
-            ("ranked", _) => return Err(AppError::BadRequest("This round takes a ranking, most wanted first.".into())),
-            _ => return Err(AppError::BadRequest("This round takes approvals: the films you would watch.".into())),
+            (VoteMethod::Ranked, _) => {
+                return Err(AppError::BadRequest("This round takes a ranking, most wanted first.".into()))
+            }
+            (VoteMethod::Approval, _) => {
+                return Err(AppError::BadRequest("This round takes approvals: the films you would watch.".into()))
+            }
         }
         Ok(())
     }
@@ -231,11 +242,40 @@ impl Rounds {
         Ok(old.len())
     }
 
+    /// Closes round `id` if it is still open (at the deadline: if it is still due): counts its
+    /// ballots, keeps the result, schedules the winner (it joins the watched history on the
+    /// screening's date), and carries over or archives the rest, all in one transaction. None
+    /// when the round was not open (closed already, by whoever got there first) or not due.
+    pub async fn close(&self, id: i64, by: rounds::Closer<'_>) -> Result<Option<Tally>, AppError> {
+        let at = now();
+        let mut tx = self.db.begin().await?;
+        let Some(rules) = rounds::claim(&mut tx, id, at, by).await? else { return Ok(None) };
+        let candidates = rounds::candidates(&mut tx, id).await?;
+        let ballots = rounds::ballots(&mut tx, id, rules.method).await?;
+        // The round's id seeds the tie-break draw, so a recount picks the same winner.
+        let seed = id as u64;
+        let tally = match rules.method {
+            VoteMethod::Ranked => ballots::count_ranked(&candidates, &ballots, seed),
+            VoteMethod::Approval => ballots::count_approval(&candidates, &ballots, seed),
+        };
+        rounds::keep_result(&mut tx, id, &tally).await?;
+        if let Some(winner) = tally.winner {
+            rounds::schedule_winner(&mut tx, winner, rules.screening_at, at).await?;
+        }
+        match rules.carry_over {
+            CarryOver::WithVotes => {}
+            CarryOver::WithoutVotes => rounds::clear_votes(&mut tx).await?,
+            CarryOver::Archive => rounds::archive_unpicked(&mut tx, id, at).await?,
+        }
+        tx.commit().await?;
+        Ok(Some(tally))
+    }
+
     /// Closes rounds whose deadline has passed; returns how many this call closed.
     pub async fn close_due(&self) -> Result<usize, AppError> {
         let mut closed = 0;
         for id in rounds::due(&self.db, now()).await? {
-            if rounds::close(&self.db, id, now(), rounds::Closer::Deadline, id as u64).await?.is_some() {
+            if self.close(id, rounds::Closer::Deadline).await?.is_some() {
                 tracing::info!(round = id, "round closed at its deadline");
                 self.club.round_changed(id).await;
                 self.announce_winner(id).await?;

@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::{ApiTokenInfo, TokenScope, Viewer};
+use crate::server::db::audit::Actor;
 use crate::server::db::{tokens, Db};
 use crate::server::services::accounts::{new_token, token_hash};
 use axum::http::{header, HeaderMap, Method};
@@ -23,14 +24,7 @@ pub struct TokenHolder {
 }
 
 /// Makes a token for `viewer`: returns it (shown once; only its hash is kept).
-pub async fn create(
-    db: &Db,
-    viewer: &Viewer,
-    name: &str,
-    scope: &str,
-    days: Option<u32>,
-    ip: Option<String>,
-) -> Result<String, AppError> {
+pub async fn create(db: &Db, viewer: &Actor, name: &str, scope: &str, days: Option<u32>) -> Result<String, AppError> {
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 60 || crate::validate::has_control(name) {
         return Err(AppError::BadRequest(
@@ -54,7 +48,7 @@ pub async fn create(
     }
     let token = format!("{PREFIX}{}", new_token().0);
     let expires_at = days.map(|d| crate::server::db::now() + d as i64 * 86_400);
-    tokens::create(db, viewer.id, name, scope, &token_hash(&token), expires_at, ip).await?;
+    tokens::create(db, viewer, name, scope, &token_hash(&token), expires_at).await?;
     Ok(token)
 }
 
@@ -62,8 +56,8 @@ pub async fn list(db: &Db, viewer: &Viewer) -> Result<Vec<ApiTokenInfo>, AppErro
     Ok(tokens::list(db, viewer.id).await?)
 }
 
-pub async fn revoke(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), AppError> {
-    if tokens::revoke(db, viewer.id, id, ip).await? {
+pub async fn revoke(db: &Db, viewer: &Actor, id: i64) -> Result<(), AppError> {
+    if tokens::revoke(db, viewer, id).await? {
         Ok(())
     } else {
         Err(AppError::NotFound("That token".into()))

@@ -2,16 +2,41 @@
 //! and is rendered again.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
-/// The version of the club's data (proposals, votes, members, IMDb metadata) in this process.
-static CLUB: AtomicU64 = AtomicU64::new(1);
+/// The version of the club's data (proposals, votes, members, IMDb metadata) in one server: moved
+/// on by whatever changes that data there, read by the pages kept from it. Clones share it.
+#[derive(Clone, Debug)]
+pub struct ClubVersion(Arc<AtomicU64>);
 
-/// Marks every club page rendered so far as out of date; called after each change.
-pub fn club_changed() {
-    CLUB.fetch_add(1, Ordering::SeqCst);
+impl Default for ClubVersion {
+    fn default() -> Self {
+        ClubVersion(Arc::new(AtomicU64::new(1)))
+    }
 }
 
-/// The club data's current version.
-pub fn club_version() -> u64 {
-    CLUB.load(Ordering::SeqCst)
+impl ClubVersion {
+    /// Marks every club page rendered so far as out of date; called after each change.
+    pub fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// The club data's current version.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clones_share_one_version_and_servers_do_not() {
+        let (one, other) = (ClubVersion::default(), ClubVersion::default());
+        let seen = one.clone();
+        one.bump();
+        assert_eq!(seen.get(), 2);
+        assert_eq!(other.get(), 1, "another server (or test) in the same process keeps its own");
+    }
 }

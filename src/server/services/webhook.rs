@@ -8,7 +8,7 @@
 //! stalls past its claim (or a crash after the hook took the message and before the outcome was
 //! recorded) can mean a second delivery of the same message.
 
-use crate::model::{format_time_utc, Round};
+use crate::model::{format_time_utc, Round, VoteMethod};
 use crate::server::config::ClubConfig;
 use crate::server::db::webhooks::{self, Outcome};
 use crate::server::db::{now, rounds, Db};
@@ -83,7 +83,7 @@ pub fn message(news: &News, public_url: &str) -> serde_json::Value {
                     false,
                     format!(
                         ". {} ballot, closes {}; the screening is at {} ({}).",
-                        if r.method == "ranked" { "Ranked-choice" } else { "Approval" },
+                        if r.method == VoteMethod::Ranked { "Ranked-choice" } else { "Approval" },
                         when(&r.deadline_local, r.deadline),
                         when(&r.screening_local, r.screening_at),
                         r.time_zone
@@ -277,6 +277,7 @@ impl Webhook {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{CarryOver, RoundStatus};
 
     fn round(name: &str, winner: Option<&str>) -> Round {
         Round {
@@ -285,9 +286,9 @@ mod tests {
             screening_at: 1_765_567_800,
             time_zone: "Europe/Paris".into(),
             deadline: 1_765_560_600,
-            method: "ranked".into(),
-            carry_over: "with_votes".into(),
-            status: "closed".into(),
+            method: VoteMethod::Ranked,
+            carry_over: CarryOver::WithVotes,
+            status: RoundStatus::Closed,
             opened_at: 1_765_000_000,
             closed_at: Some(1_765_560_600),
             closed_by: Some("deadline".into()),

@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::model::Viewer;
+use crate::server::services::Actor;
 use crate::server::web::auth;
 use crate::server::web::http::respond;
 use crate::server::web::state::{app_state, AppState};
@@ -18,14 +19,14 @@ impl Call {
         auth::current_user().await
     }
 
-    /// The signed-in member; 401 for a visitor.
-    pub async fn member(&self) -> Result<Viewer, AppError> {
-        auth::require_member().await
+    /// The signed-in member, with the address they call from; 401 for a visitor.
+    pub async fn member(&self) -> Result<Actor, AppError> {
+        Ok(Actor::new(auth::require_member().await?, self.ip()))
     }
 
-    /// The signed-in admin; 401 for a visitor, 403 for a member.
-    pub async fn admin(&self) -> Result<Viewer, AppError> {
-        auth::require_admin().await
+    /// The signed-in admin, with the address they call from; 401 for a visitor, 403 for a member.
+    pub async fn admin(&self) -> Result<Actor, AppError> {
+        Ok(Actor::new(auth::require_admin().await?, self.ip()))
     }
 
     /// The caller's address (seen through the trusted proxies), for the audit log and throttles.

@@ -2,7 +2,6 @@
 
 use crate::app::{shell, App};
 use crate::error::AppError;
-use crate::server::config::Config;
 use crate::server::web::guard;
 use crate::server::web::state::AppState;
 use axum::extract::State;
@@ -202,17 +201,12 @@ impl MakeRequestId for CountingRequestId {
     }
 }
 
-pub fn leptos_options(config: &Config) -> LeptosOptions {
-    // A release build writes the bundle's content hashes beside the binary (as cargo-leptos does);
-    // then the pages ask for the hashed file names.
-    let hashed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("hash.txt").exists()));
-    LeptosOptions::builder()
-        .hash_files(hashed.unwrap_or(false))
-        .output_name(config.site.output_name.as_str())
-        .site_root(config.site.root.as_str())
-        .site_pkg_dir(config.site.pkg_dir.as_str())
-        .site_addr(config.site.addr.parse::<std::net::SocketAddr>().expect("validated in Config::validate"))
-        .build()
+fn kept_pages(state: &AppState) -> crate::server::web::page_cache::Keeping {
+    crate::server::web::page_cache::Keeping {
+        pages: state.pages.clone(),
+        predictions: state.predictions.clone(),
+        club_version: state.club_version.clone(),
+    }
 }
 
 pub fn router(state: AppState) -> Router {
@@ -245,7 +239,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::extract::DefaultBodyLimit::max(guard::SERVER_FN_MAX_BODY))
         .layer(axum::middleware::from_fn(crate::server::web::flush::finish_abandoned))
         .layer(axum::middleware::from_fn(crate::server::web::flush::first_flush))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), crate::server::web::page_cache::page_cache))
+        .layer(axum::middleware::from_fn_with_state(kept_pages(&state), crate::server::web::page_cache::page_cache))
         .layer(axum::middleware::from_fn(crate::server::web::auth::attach_session))
         .layer(axum::middleware::from_fn(crate::server::web::auth::forgery_guard))
         .layer(axum::middleware::from_fn(cache_headers))
@@ -275,22 +269,3 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, CountingRequestId::default()))
         .with_state(state)
 }
-
-#[derive(Debug, thiserror::Error)]
-pub enum ServeError {
-    #[error("cannot listen on {addr}: the address is already in use. Stop the other program or choose another port with MARQUEE_SITE_ADDR=127.0.0.1:3001")]
-    InUse { addr: String },
-    #[error("cannot listen on {addr}: {reason}")]
-    Bind { addr: String, reason: String },
-    #[error("the server stopped: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
-    tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::AddrInUse => ServeError::InUse { addr: addr.to_string() },
-        _ => ServeError::Bind { addr: addr.to_string(), reason: e.to_string() },
-    })
-}
-
-pub use crate::server::web::serve::{serve, serve_until};

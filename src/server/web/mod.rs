@@ -8,6 +8,7 @@ pub mod compress;
 pub mod flush;
 pub mod guard;
 pub mod http;
+pub mod kept_pages;
 pub mod letterboxd;
 pub mod live;
 pub mod metrics;

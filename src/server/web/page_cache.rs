@@ -11,10 +11,11 @@
 //! A served copy is always current, because the key holds the version it was built from; and it
 //! carries this response's own CSP nonce, put in place of the one it was rendered with.
 
-use crate::server::services::versions;
+use crate::server::services::predictions::Predictions;
+use crate::server::services::versions::ClubVersion;
 use crate::server::web::auth::SessionSlot;
 use crate::server::web::guard::PageNonce;
-use crate::server::web::state::AppState;
+use crate::server::web::kept_pages::{club_key, CachedPage, PageCache, Pages};
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
@@ -28,63 +29,17 @@ use std::time::Duration;
 const RANKING_PATHS: &[&str] = &["/predictions"];
 /// Paths whose page depends on the query string, the session and the club's data.
 const CLUB_PATHS: &[&str] = &["/vote"];
-/// How long a club page is kept at most.
-pub const CLUB_PAGE_TTL: Duration = Duration::from_secs(60);
-
-pub struct CachedPage {
-    version: u64,
-    nonce: Arc<str>,
-    status: StatusCode,
-    headers: HeaderMap,
-    /// As the page was flushed: the first chunk still ends after the top items.
-    chunks: Vec<Bytes>,
-}
-
-pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
-
-/// The two page caches: visitors' rankings pages, and club pages.
-#[derive(Clone)]
-pub struct Pages {
-    rankings: PageCache,
-    club: PageCache,
-    /// One gate per page being rendered: when many readers ask for a page that is not kept yet,
-    /// one renders it and the rest wait (a little) for the copy, instead of 64 renders at once.
-    gates: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
-}
 
 /// The longest a reader waits for another's render of the same page before rendering its own
 /// (a render held up by a slow reader must not hold up everyone).
 const GATE_WAIT: Duration = Duration::from_secs(2);
 
-impl Pages {
-    /// Each holds at most about 64 MiB of pages.
-    pub fn new(rankings_ttl: Duration) -> Pages {
-        Pages {
-            rankings: new_cache(rankings_ttl, 64 << 20),
-            club: new_cache(CLUB_PAGE_TTL, 64 << 20),
-            gates: moka::sync::Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(60)).build(),
-        }
-    }
-
-    /// Whether a copy of the page at `uri` (path and query) is kept for visitors (`session` none)
-    /// or for the session whose cookie holds `session`.
-    pub fn holds(&self, uri: &str, session: Option<&str>) -> bool {
-        (session.is_none() && self.rankings.contains_key(uri)) || self.club.contains_key(&club_key(uri, session))
-    }
-}
-
-fn club_key(uri: &str, session: Option<&str>) -> String {
-    format!("{uri}\n{}", session.unwrap_or_default())
-}
-
-fn new_cache(ttl: Duration, max_bytes: u64) -> PageCache {
-    moka::sync::Cache::builder()
-        .weigher(|key: &String, page: &Arc<CachedPage>| {
-            (key.len() + page.chunks.iter().map(|c| c.len()).sum::<usize>()).try_into().unwrap_or(u32::MAX)
-        })
-        .max_capacity(max_bytes)
-        .time_to_live(ttl)
-        .build()
+/// What the page cache works with: the kept pages, and the versions of the data they are built from.
+#[derive(Clone)]
+pub struct Keeping {
+    pub pages: Pages,
+    pub predictions: Arc<Predictions>,
+    pub club_version: ClubVersion,
 }
 
 /// Where a GET's page may be kept: which cache, under which key, for which data version.
@@ -97,7 +52,7 @@ struct Slot {
     session: Option<SessionSlot>,
 }
 
-fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
+fn slot_for(state: &Keeping, req: &Request) -> Option<Slot> {
     let path = req.uri().path();
     // Error links (`__sig`, `__error`) belong to one form post; never kept.
     if req.method() != Method::GET || req.uri().query().is_some_and(|q| q.contains("__")) {
@@ -122,21 +77,21 @@ fn slot_for(state: &AppState, req: &Request) -> Option<Slot> {
             pages: state.pages.club.clone(),
             gates: state.pages.gates.clone(),
             key: club_key(&req.uri().to_string(), token.as_deref()),
-            version: versions::club_version(),
+            version: state.club_version.get(),
             session,
         });
     }
     None
 }
 
-pub async fn page_cache(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn page_cache(State(state): State<Keeping>, req: Request, next: Next) -> Response {
     if !matches!(*req.method(), Method::GET | Method::HEAD) {
         let res = next.run(req).await;
         // After the change is made: a page rendered before this point is out of date from now on.
         // A refused or failed write changed nothing, so it leaves kept pages alone (otherwise
         // anyone could keep them cold with `POST /nope`).
         if took_effect(res.status(), res.headers()) {
-            versions::club_changed();
+            state.club_version.bump();
         }
         return res;
     }

@@ -1,6 +1,7 @@
 //! Accepting connections: the HTTP server under the router, with the timeouts that keep slow or
 //! idle clients from holding the server, and the shutdown that finishes what is in flight.
 
+use crate::server::web::guard::BodyTimedOut;
 use crate::server::web::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
@@ -12,12 +13,22 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 use tower::ServiceExt as _;
 
-pub use crate::server::web::http::ServeError;
-
-/// A request body that did not arrive within its time: the client is too slow, or stalled.
 #[derive(Debug, thiserror::Error)]
-#[error("the request body did not arrive in time")]
-pub struct BodyTimedOut;
+pub enum ServeError {
+    #[error("cannot listen on {addr}: the address is already in use. Stop the other program or choose another port with MARQUEE_SITE_ADDR=127.0.0.1:3001")]
+    InUse { addr: String },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: String, reason: String },
+    #[error("the server stopped: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub async fn bind(addr: &str) -> Result<tokio::net::TcpListener, ServeError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => ServeError::InUse { addr: addr.to_string() },
+        _ => ServeError::Bind { addr: addr.to_string(), reason: e.to_string() },
+    })
+}
 
 /// A request body with a deadline for all of it, counted from its request's headers: a client that
 /// trickles a byte now and then cannot keep a request open.

@@ -9,6 +9,7 @@ use crate::server::services::imdb::ImdbClient;
 use crate::server::services::leases::Lease;
 use crate::server::services::predictions::Predictions;
 use crate::server::services::refresher::Refresher;
+use crate::server::services::versions::ClubVersion;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use leptos::prelude::use_context;
@@ -34,7 +35,9 @@ pub struct AppState {
     /// What this server tells, and hears from, the other servers sharing its database.
     pub coherence: Arc<Coherence>,
     /// Rendered pages kept per version of their data.
-    pub pages: crate::server::web::page_cache::Pages,
+    pub pages: crate::server::web::kept_pages::Pages,
+    /// The version of the club's data that kept club pages were built from.
+    pub club_version: ClubVersion,
     /// The job leases this server competes for, given up when it stops.
     leases: Arc<std::sync::Mutex<Vec<Arc<Lease>>>>,
 }
@@ -59,17 +62,19 @@ impl AppState {
         let coherence = Coherence::new(db.clone(), live);
         let catalogue =
             Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
-        let club = Club::new(db.clone(), catalogue.clone(), &config);
+        let club_version = ClubVersion::default();
+        let club = Club::new(db.clone(), catalogue.clone(), club_version.clone(), &config);
         let webhook = crate::server::services::webhook::Webhook::new(db.clone(), &config.club);
         let state = AppState {
             rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone(), webhook),
             club,
             coherence,
-            pages: crate::server::web::page_cache::Pages::new(ttl),
+            pages: crate::server::web::kept_pages::Pages::new(ttl),
+            club_version: club_version.clone(),
             catalogue,
-            leptos_options: crate::server::web::http::leptos_options(&config),
+            leptos_options: leptos_options(&config),
             imdb: Arc::new(ImdbClient::new(&config.imdb).shared_with(&db)),
-            refresher: Arc::new(Refresher::default()),
+            refresher: Arc::new(Refresher::new(club_version.clone())),
             posters: Arc::new(crate::server::services::posters::Posters::new(
                 &config.posters,
                 &config.imdb.base_url,
@@ -117,4 +122,18 @@ pub fn app_state() -> Result<AppState, AppError> {
         tracing::error!("AppState missing from the Leptos context");
         AppError::Internal
     })
+}
+
+/// Where the site's files are, and whether the pages ask for content-hashed bundle names.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    // A release build writes the bundle's content hashes beside the binary (as cargo-leptos does);
+    // then the pages ask for the hashed file names.
+    let hashed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|d| d.join("hash.txt").exists()));
+    LeptosOptions::builder()
+        .hash_files(hashed.unwrap_or(false))
+        .output_name(config.site.output_name.as_str())
+        .site_root(config.site.root.as_str())
+        .site_pkg_dir(config.site.pkg_dir.as_str())
+        .site_addr(config.site.addr.parse::<std::net::SocketAddr>().expect("validated in Config::validate"))
+        .build()
 }

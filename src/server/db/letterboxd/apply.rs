@@ -165,61 +165,100 @@ pub enum ApplyRefused {
 /// Marquee itself are kept; the same export applied twice changes nothing.
 pub async fn apply(
     db: &Db,
-    user: i64,
+    by: &Actor,
     id: i64,
     picks: &HashMap<i32, i64>,
     share: bool,
-    ip: Option<String>,
 ) -> Result<Applied, StepError<ApplyRefused>> {
-    let at = now();
-    on_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
+    let (at, user) = (now(), by.id);
+    let mut tx = db.begin().await?;
+    let rows = unapplied_rows(&mut tx, user, id).await?;
+    check_picks(&rows, picks).map_err(StepError::Refused)?;
+    let Choice { mut chosen, picked, mut left_out } = choose(&rows, picks);
+    // Films removed from the catalogue since the dry run are left out.
+    let present = in_catalogue(&mut tx, chosen.keys().copied().collect()).await?;
+    left_out += chosen.len() - present.len();
+    chosen.retain(|movie, _| present.contains(movie));
+    let existing = member_ratings(&mut tx, user).await?;
+    let Plan { new_ratings, changed_ratings, watches, ratings_kept } = plan(&chosen, &existing, share, at);
+    let report = Applied {
+        films: chosen.len(),
+        left_out,
+        ratings_kept,
+        ratings_updated: update_ratings(&mut tx, user, &changed_ratings, share).await?,
+        ratings_added: add_ratings(&mut tx, user, &new_ratings, share).await?,
+        watches_added: add_watches(&mut tx, user, &watches).await?,
+    };
+    let sentence = report.sentence();
+    mark_applied(&mut tx, id, &picked, at, share, &sentence).await?;
+    let details = format!("{sentence} Shared with the club: {}.", if share { "yes" } else { "no" });
+    let subject = Some(("letterboxd_import", id.to_string()));
+    audit::write(&mut tx, at, Some(user), "letterboxd.import", subject, Some(details), by.ip.clone()).await?;
+    tx.commit().await?;
+    Ok(report)
+}
+
+/// The rows of import `id` of `user`, refused if there is no such import or it was applied.
+async fn unapplied_rows(tx: &mut Tx, user: i64, id: i64) -> Result<Vec<ApplyRow>, StepError<ApplyRefused>> {
+    on_tx!(tx, |conn| {
         let applied_at: Option<Option<i64>> =
             sqlx::query_scalar("SELECT applied_at FROM letterboxd_imports WHERE id = $1 AND user_id = $2")
                 .bind(id)
                 .bind(user)
-                .fetch_optional(CountedConn(&mut *tx))
+                .fetch_optional(CountedConn(&mut *conn))
                 .await?;
         match applied_at {
             None => return Err(StepError::Refused(ApplyRefused::Missing)),
             Some(Some(_)) => return Err(StepError::Refused(ApplyRefused::AppliedAlready)),
             Some(None) => {}
         }
-        let rows: Vec<ApplyRow> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT position, state, movie_id, candidates, half_stars, rated_on, watches \
              FROM letterboxd_import_films WHERE import_id = $1 ORDER BY position",
         )
         .bind(id)
-        .fetch_all(CountedConn(&mut *tx))
-        .await?;
-        check_picks(&rows, picks).map_err(StepError::Refused)?;
-        let Choice { mut chosen, picked, mut left_out } = choose(&rows, picks);
-        // Films removed from the catalogue since the dry run are left out.
-        let movies: Vec<i64> = chosen.keys().copied().collect();
-        let mut present: HashSet<i64> = HashSet::new();
-        for chunk in movies.chunks(CHUNK) {
+        .fetch_all(CountedConn(&mut *conn))
+        .await?)
+    })
+}
+
+/// Which of `movies` are still in the catalogue.
+async fn in_catalogue(tx: &mut Tx, movies: Vec<i64>) -> Result<HashSet<i64>, sqlx::Error> {
+    let mut present = HashSet::new();
+    for chunk in movies.chunks(CHUNK) {
+        on_tx!(tx, |conn| {
             let mut q = sqlx::QueryBuilder::new("SELECT id FROM movies WHERE id IN (");
             let mut sep = q.separated(", ");
             for id in chunk {
                 sep.push_bind(*id);
             }
             q.push(")");
-            present.extend(q.build_query_scalar::<i64>().fetch_all(CountedConn(&mut *tx)).await?);
-        }
-        left_out += chosen.len() - present.len();
-        chosen.retain(|movie, _| present.contains(movie));
-        let existing: HashMap<i64, (i32, bool, String)> = sqlx::query_as::<_, (i64, i32, bool, String)>(
-            "SELECT movie_id, half_stars, shared, source FROM ratings WHERE user_id = $1",
-        )
-        .bind(user)
-        .fetch_all(CountedConn(&mut *tx))
-        .await?
-        .into_iter()
-        .map(|(movie, half, shared, source)| (movie, (half, shared, source)))
-        .collect();
-        let Plan { new_ratings, changed_ratings, watches, ratings_kept } = plan(&chosen, &existing, share, at);
-        let mut report = Applied { films: chosen.len(), left_out, ratings_kept, ..Default::default() };
-        for (movie, half_stars, rated_at) in changed_ratings {
+            present.extend(q.build_query_scalar::<i64>().fetch_all(CountedConn(&mut *conn)).await?);
+        });
+    }
+    Ok(present)
+}
+
+/// The member's ratings as movie → (half stars, shared, source).
+async fn member_ratings(tx: &mut Tx, user: i64) -> Result<HashMap<i64, (i32, bool, String)>, sqlx::Error> {
+    let rows: Vec<(i64, i32, bool, String)> = on_tx!(tx, |conn| {
+        sqlx::query_as("SELECT movie_id, half_stars, shared, source FROM ratings WHERE user_id = $1")
+            .bind(user)
+            .fetch_all(CountedConn(&mut *conn))
+            .await?
+    });
+    Ok(rows.into_iter().map(|(movie, half, shared, source)| (movie, (half, shared, source))).collect())
+}
+
+/// Changes ratings an earlier import made: (movie, half stars, rated at). Returns how many.
+async fn update_ratings(
+    tx: &mut Tx,
+    user: i64,
+    changed: &[(i64, i32, i64)],
+    share: bool,
+) -> Result<usize, sqlx::Error> {
+    for (movie, half_stars, rated_at) in changed {
+        on_tx!(tx, |conn| {
             sqlx::query(
                 "UPDATE ratings SET half_stars = $3, rated_at = $4, shared = $5 \
                  WHERE user_id = $1 AND movie_id = $2 AND source = 'letterboxd'",
@@ -229,11 +268,18 @@ pub async fn apply(
             .bind(half_stars)
             .bind(rated_at)
             .bind(share)
-            .execute(CountedConn(&mut *tx))
+            .execute(CountedConn(&mut *conn))
             .await?;
-            report.ratings_updated += 1;
-        }
-        for chunk in new_ratings.chunks(CHUNK) {
+        });
+    }
+    Ok(changed.len())
+}
+
+/// Adds ratings for films the member had not rated: (movie, half stars, rated at). Returns how many.
+async fn add_ratings(tx: &mut Tx, user: i64, new: &[(i64, i32, i64)], share: bool) -> Result<usize, sqlx::Error> {
+    let mut added = 0;
+    for chunk in new.chunks(CHUNK) {
+        added += on_tx!(tx, |conn| {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO ratings (user_id, movie_id, half_stars, rated_at, shared, source) ",
             );
@@ -246,46 +292,55 @@ pub async fn apply(
                     .push("'letterboxd'");
             });
             q.push(" ON CONFLICT (user_id, movie_id) DO NOTHING");
-            report.ratings_added += q.build().execute(CountedConn(&mut *tx)).await?.rows_affected() as usize;
-        }
-        for chunk in watches.chunks(CHUNK) {
+            q.build().execute(CountedConn(&mut *conn)).await?.rows_affected()
+        }) as usize;
+    }
+    Ok(added)
+}
+
+/// Adds viewings: (movie, day, rewatch), each once. Returns how many were new.
+async fn add_watches(tx: &mut Tx, user: i64, watches: &[(i64, String, bool)]) -> Result<usize, sqlx::Error> {
+    let mut added = 0;
+    for chunk in watches.chunks(CHUNK) {
+        added += on_tx!(tx, |conn| {
             let mut q =
                 sqlx::QueryBuilder::new("INSERT INTO member_watches (user_id, movie_id, watched_on, rewatch, source) ");
             q.push_values(chunk, |mut row, (movie, on, rewatch)| {
                 row.push_bind(user).push_bind(*movie).push_bind(on.clone()).push_bind(*rewatch).push("'letterboxd'");
             });
             q.push(" ON CONFLICT (user_id, movie_id, watched_on) DO NOTHING");
-            report.watches_added += q.build().execute(CountedConn(&mut *tx)).await?.rows_affected() as usize;
-        }
+            q.build().execute(CountedConn(&mut *conn)).await?.rows_affected()
+        }) as usize;
+    }
+    Ok(added)
+}
+
+/// Keeps the member's picks (position → movie) and the import's outcome.
+async fn mark_applied(
+    tx: &mut Tx,
+    id: i64,
+    picked: &[(i32, i64)],
+    at: i64,
+    share: bool,
+    sentence: &str,
+) -> Result<(), sqlx::Error> {
+    on_tx!(tx, |conn| {
         for (position, movie) in picked {
             sqlx::query("UPDATE letterboxd_import_films SET movie_id = $3 WHERE import_id = $1 AND position = $2")
                 .bind(id)
                 .bind(position)
                 .bind(movie)
-                .execute(CountedConn(&mut *tx))
+                .execute(CountedConn(&mut *conn))
                 .await?;
         }
-        let sentence = report.sentence();
         sqlx::query("UPDATE letterboxd_imports SET applied_at = $2, shared = $3, result = $4 WHERE id = $1")
             .bind(id)
             .bind(at)
             .bind(share)
-            .bind(&sentence)
-            .execute(CountedConn(&mut *tx))
+            .bind(sentence)
+            .execute(CountedConn(&mut *conn))
             .await?;
-        crate::audit_entry!(
-            CountedConn(&mut *tx),
-            at,
-            Some(user),
-            "letterboxd.import",
-            Some("letterboxd_import"),
-            Some(id.to_string()),
-            Some(format!("{sentence} Shared with the club: {}.", if share { "yes" } else { "no" })),
-            ip
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(report)
+        Ok(())
     })
 }
 

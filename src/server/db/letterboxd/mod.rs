@@ -1,8 +1,9 @@
 //! Letterboxd imports: the dry run kept for review, and applying it to the member's own ratings and
 //! viewings.
 
+use super::audit::{self, Actor};
 use super::counted::CountedConn;
-use super::{now, on_pool, Db, StepError};
+use super::{now, on_pool, on_tx, Db, StepError, Tx};
 use crate::letterboxd::CatalogueTitle;
 use crate::model::{CatalogueFilm, ImportFilm, ImportReview, MatchState, MATCHED_PER_PAGE};
 use std::collections::{HashMap, HashSet};

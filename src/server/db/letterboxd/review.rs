@@ -37,13 +37,77 @@ pub(super) const FILM_COLUMNS: &str =
                             m.title, m.year AS movie_year \
                             FROM letterboxd_import_films f LEFT JOIN movies m ON m.id = f.movie_id";
 
-/// The member's import `id` (`None` if it is not theirs or not there), with one page of matches.
-/// What the review reads in one go: the import, its counts by state, the films to pick, those not
-/// found, one page of the matched, that page's number and the number of pages.
-pub(super) type Stored = (ImportRow, Vec<(String, i64)>, Vec<FilmRow>, Vec<FilmRow>, Vec<FilmRow>, u32, u32);
+/// What the review reads in one go.
+pub(super) struct Stored {
+    import: ImportRow,
+    /// How many films are in each state.
+    counts: Vec<(String, i64)>,
+    to_pick: Vec<FilmRow>,
+    not_found: Vec<FilmRow>,
+    /// One page of the matched films.
+    matched_page: Vec<FilmRow>,
+    page: u32,
+    pages: u32,
+}
 
+impl Stored {
+    fn count(&self, state: MatchState) -> i64 {
+        self.counts.iter().find(|(s, _)| s == state.slug()).map_or(0, |c| c.1)
+    }
+}
+
+/// The member's import `id` (`None` if it is not theirs or not there), with one page of matches.
 pub async fn review(db: &Db, user: i64, id: i64, page: u32) -> Result<Option<ImportReview>, sqlx::Error> {
-    let stored: Option<Stored> = on_pool!(db, |pool| {
+    let Some(stored) = stored(db, user, id, page).await? else { return Ok(None) };
+    // The candidates' names, read as the catalogue's cards are.
+    let wanted: Vec<i64> = stored.to_pick.iter().flat_map(|f| ids(&f.candidates).collect::<Vec<_>>()).collect();
+    let names: HashMap<i64, CatalogueFilm> = crate::server::db::movies::cards(db, &wanted)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, CatalogueFilm { id: c.id, title: c.title, year: c.year }))
+        .collect();
+    let (matched, ambiguous, missing) =
+        (stored.count(MatchState::Matched), stored.count(MatchState::Ambiguous), stored.count(MatchState::Missing));
+    let Stored { import, to_pick, not_found, matched_page, page, pages, .. } = stored;
+    let films = |rows: Vec<FilmRow>| rows.into_iter().map(|row| import_film(row, &names)).collect();
+    Ok(Some(ImportReview {
+        id: import.id,
+        file_name: import.file_name,
+        created_at: import.created_at,
+        applied_at: import.applied_at,
+        shared: import.shared,
+        result: import.result,
+        films: import.films as i64,
+        matched,
+        ambiguous,
+        missing,
+        skipped: import.skipped.lines().map(str::to_string).collect(),
+        to_pick: films(to_pick),
+        not_found: films(not_found),
+        matched_page: films(matched_page),
+        page,
+        pages,
+    }))
+}
+
+fn import_film(row: FilmRow, names: &HashMap<i64, CatalogueFilm>) -> ImportFilm {
+    ImportFilm {
+        position: row.position,
+        watches: row.watches.split(',').filter(|w| !w.is_empty()).count() as i32,
+        state: MatchState::parse(&row.state).unwrap_or(MatchState::Missing),
+        film: match (row.movie_id, row.title) {
+            (Some(id), Some(title)) => Some(CatalogueFilm { id, title, year: row.movie_year }),
+            _ => None,
+        },
+        candidates: ids(&row.candidates).filter_map(|id| names.get(&id).cloned()).collect(),
+        name: row.name,
+        year: row.year,
+        half_stars: row.half_stars,
+    }
+}
+
+async fn stored(db: &Db, user: i64, id: i64, page: u32) -> Result<Option<Stored>, sqlx::Error> {
+    on_pool!(db, |pool| {
         let Some(import) = sqlx::query_as::<_, ImportRow>(
             "SELECT id, file_name, created_at, applied_at, shared, result, films, skipped \
              FROM letterboxd_imports WHERE id = $1 AND user_id = $2",
@@ -79,47 +143,6 @@ pub async fn review(db: &Db, user: i64, id: i64, page: u32) -> Result<Option<Imp
         let page = page.clamp(1, pages);
         let matched_page =
             of_state(MatchState::Matched, MATCHED_PER_PAGE as i64, ((page - 1) * MATCHED_PER_PAGE) as i64).await?;
-        Ok::<_, sqlx::Error>(Some((import, counts, to_pick, not_found, matched_page, page, pages)))
-    })?;
-    let Some((import, counts, to_pick, not_found, matched_page, page, pages)) = stored else { return Ok(None) };
-    // The candidates' names, read as the catalogue's cards are.
-    let wanted: Vec<i64> = to_pick.iter().flat_map(|f| ids(&f.candidates).collect::<Vec<_>>()).collect();
-    let names: HashMap<i64, CatalogueFilm> = crate::server::db::movies::cards(db, &wanted)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, CatalogueFilm { id: c.id, title: c.title, year: c.year }))
-        .collect();
-    let count = |state: MatchState| counts.iter().find(|(s, _)| s == state.slug()).map_or(0, |c| c.1);
-    let matched = count(MatchState::Matched);
-    let film = |row: FilmRow| ImportFilm {
-        position: row.position,
-        watches: row.watches.split(',').filter(|w| !w.is_empty()).count() as i32,
-        state: MatchState::parse(&row.state).unwrap_or(MatchState::Missing),
-        film: match (row.movie_id, row.title) {
-            (Some(id), Some(title)) => Some(CatalogueFilm { id, title, year: row.movie_year }),
-            _ => None,
-        },
-        candidates: ids(&row.candidates).filter_map(|id| names.get(&id).cloned()).collect(),
-        name: row.name,
-        year: row.year,
-        half_stars: row.half_stars,
-    };
-    Ok(Some(ImportReview {
-        id: import.id,
-        file_name: import.file_name,
-        created_at: import.created_at,
-        applied_at: import.applied_at,
-        shared: import.shared,
-        result: import.result,
-        films: import.films as i64,
-        matched,
-        ambiguous: count(MatchState::Ambiguous),
-        missing: count(MatchState::Missing),
-        skipped: import.skipped.lines().map(str::to_string).collect(),
-        to_pick: to_pick.into_iter().map(film).collect(),
-        not_found: not_found.into_iter().map(film).collect(),
-        matched_page: matched_page.into_iter().map(film).collect(),
-        page,
-        pages,
-    }))
+        Ok(Some(Stored { import, counts, to_pick, not_found, matched_page, page, pages }))
+    })
 }

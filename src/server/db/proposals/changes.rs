@@ -15,11 +15,10 @@ pub struct Prefill {
 /// else from `prefill`, and the refresher fills in the rest.
 pub async fn create(
     db: &Db,
-    viewer: &Viewer,
+    by: &Actor,
     imdb_id: &str,
     default_limit: i64,
     prefill: Prefill,
-    ip: Option<String>,
 ) -> Result<i64, StepError<ProposeRefused>> {
     let at = now();
     on_pool!(db, |pool| {
@@ -27,7 +26,7 @@ pub async fn create(
         // Locks the member's row: two proposals sent at once cannot both take the last slot.
         let limit: Option<Option<i32>> =
             sqlx::query_scalar("UPDATE users SET disabled = disabled WHERE id = $1 RETURNING proposal_limit")
-                .bind(viewer.id)
+                .bind(by.id)
                 .fetch_optional(CountedConn(&mut *tx))
                 .await?;
         let Some(limit) = limit else { return Err(StepError::Refused(ProposeRefused::NotAMember)) };
@@ -42,7 +41,7 @@ pub async fn create(
         }
         let used: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM proposals WHERE proposer_id = $1 AND status = 'active'")
-                .bind(viewer.id)
+                .bind(by.id)
                 .fetch_one(CountedConn(&mut *tx))
                 .await?;
         if used >= limit {
@@ -58,7 +57,7 @@ pub async fn create(
              RETURNING id",
         )
         .bind(imdb_id)
-        .bind(viewer.id)
+        .bind(by.id)
         .bind(prefill.title)
         .bind(prefill.year)
         .bind(prefill.poster_url)
@@ -76,12 +75,12 @@ pub async fn create(
         crate::audit_entry!(
             CountedConn(&mut *tx),
             at,
-            Some(viewer.id),
+            Some(by.id),
             "proposal.create",
             Some("proposal"),
             Some(id.to_string()),
             Some(imdb_id.to_string()),
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;
@@ -120,33 +119,28 @@ pub enum StatusRefused {
 #[derive(sqlx::FromRow)]
 pub(super) struct Subject {
     proposer_id: i64,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: ProposalStatus,
     title: Option<String>,
     imdb_id: String,
 }
 
 /// Withdraws an active proposal: its proposer or an admin.
-pub async fn withdraw(db: &Db, viewer: &Viewer, id: i64, ip: Option<String>) -> Result<(), StepError<StatusRefused>> {
-    change_status(db, viewer, id, "withdrawn", ip).await
+pub async fn withdraw(db: &Db, by: &Actor, id: i64) -> Result<(), StepError<StatusRefused>> {
+    change_status(db, by, id, ProposalStatus::Withdrawn).await
 }
 
 /// Marks a proposal watched (any proposal that is not already watched; the caller checked that
 /// `viewer` is an admin).
-pub async fn mark_watched(
-    db: &Db,
-    viewer: &Viewer,
-    id: i64,
-    ip: Option<String>,
-) -> Result<(), StepError<StatusRefused>> {
-    change_status(db, viewer, id, "watched", ip).await
+pub async fn mark_watched(db: &Db, by: &Actor, id: i64) -> Result<(), StepError<StatusRefused>> {
+    change_status(db, by, id, ProposalStatus::Watched).await
 }
 
 pub(super) async fn change_status(
     db: &Db,
-    viewer: &Viewer,
+    by: &Actor,
     id: i64,
-    to: &str,
-    ip: Option<String>,
+    to: ProposalStatus,
 ) -> Result<(), StepError<StatusRefused>> {
     let at = now();
     on_pool!(db, |pool| {
@@ -161,16 +155,16 @@ pub(super) async fn change_status(
         .ok_or(StepError::Refused(StatusRefused::Missing))?;
         let name = subject.title.clone().unwrap_or(subject.imdb_id.clone());
         match to {
-            "withdrawn" => {
-                if subject.proposer_id != viewer.id && !viewer.is_admin {
+            ProposalStatus::Withdrawn => {
+                if subject.proposer_id != by.id && !by.is_admin {
                     return Err(StepError::Refused(StatusRefused::NotYours));
                 }
-                if subject.status != "active" {
+                if subject.status != ProposalStatus::Active {
                     return Err(StepError::Refused(StatusRefused::NoLongerActive { name }));
                 }
             }
-            _ => {
-                if subject.status == "watched" {
+            ProposalStatus::Active | ProposalStatus::Watched => {
+                if subject.status == ProposalStatus::Watched {
                     return Err(StepError::Refused(StatusRefused::AlreadyWatched { name }));
                 }
             }
@@ -180,21 +174,21 @@ pub(super) async fn change_status(
                     watched_at = CASE WHEN $1 = 'watched' THEN $2 ELSE watched_at END \
              WHERE id = $3",
         )
-        .bind(to)
+        .bind(to.as_str())
         .bind(at)
         .bind(id)
         .execute(CountedConn(&mut *tx))
         .await?;
-        let action = if to == "watched" { "proposal.watched" } else { "proposal.withdraw" };
+        let action = if to == ProposalStatus::Watched { "proposal.watched" } else { "proposal.withdraw" };
         crate::audit_entry!(
             CountedConn(&mut *tx),
             at,
-            Some(viewer.id),
+            Some(by.id),
             action,
             Some("proposal"),
             Some(id.to_string()),
             Some(name),
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;

@@ -3,9 +3,10 @@
 //! Every change runs in one transaction that starts with a write, so SQLite takes its write lock
 //! up front (no lock upgrade to fail under concurrency) and PostgreSQL locks the rows it checks.
 
+use super::audit::Actor;
 use super::counted::CountedConn;
-use super::{now, on_pool, Db, StepError};
-use crate::model::{ProposalCard, Quota, Viewer, VoteState, WatchedFilm};
+use super::{now, on_pool, on_tx, Db, StepError, Tx};
+use crate::model::{ProposalCard, ProposalStatus, Quota, VoteState, WatchedFilm};
 use std::collections::HashMap;
 
 mod votes;

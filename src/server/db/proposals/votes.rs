@@ -5,96 +5,99 @@ use super::*;
 /// Casts (`on`) or takes back a vote. A second vote for the same film is refused (409), as is
 /// voting on a proposal that is missing, withdrawn or watched. Also returns the proposal's film
 /// in the catalogue, if it is there.
-pub async fn vote(
-    db: &Db,
-    viewer: &Viewer,
-    id: i64,
-    on: bool,
-    ip: Option<String>,
-) -> Result<(VoteState, Option<i64>), StepError<VoteRefused>> {
+pub async fn vote(db: &Db, by: &Actor, id: i64, on: bool) -> Result<(VoteState, Option<i64>), StepError<VoteRefused>> {
     let at = now();
-    let votes = on_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        // A vote and a round's close never overlap: on PostgreSQL the vote holds a shared lock on
-        // the open round's row, which the close's update waits for (and a vote waits for a close
-        // under way, then sees the round closed); SQLite runs one write at a time anyway. So a
-        // vote is either in the count or refused, never answered and then left out.
-        if matches!(db, Db::Postgres(_)) {
-            sqlx::query("SELECT id FROM rounds WHERE status = 'open' FOR SHARE").execute(CountedConn(&mut *tx)).await?;
-        }
-        let changed = if on {
-            sqlx::query(
-                "INSERT INTO votes (proposal_id, user_id, created_at) \
-                 SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
-                   AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3) \
-                 ON CONFLICT (proposal_id, user_id) DO NOTHING",
-            )
-            .bind(id)
-            .bind(viewer.id)
-            .bind(at)
-            .execute(CountedConn(&mut *tx))
-            .await?
-        } else {
-            sqlx::query(
-                "DELETE FROM votes WHERE proposal_id = $1 AND user_id = $2 \
-                   AND EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
-                   AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3)",
-            )
-            .bind(id)
-            .bind(viewer.id)
-            .bind(at)
-            .execute(CountedConn(&mut *tx))
-            .await?
-        }
-        .rows_affected();
-        if changed == 0 {
-            // The deadline of the open round has passed; it closes within moments.
-            let closing: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM rounds WHERE status = 'open' AND deadline <= $1 LIMIT 1")
-                    .bind(at)
-                    .fetch_optional(CountedConn(&mut *tx))
-                    .await?;
-            if closing.is_some() {
-                return Err(StepError::Refused(VoteRefused::RoundClosed));
-            }
-            let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
-                .bind(id)
-                .fetch_optional(CountedConn(&mut *tx))
+    let mut tx = db.begin().await?;
+    hold_open_round(&mut tx).await?;
+    if change_vote(&mut tx, id, by.id, on, at).await? == 0 {
+        return Err(StepError::Refused(why_unchanged(&mut tx, id, on, at).await?));
+    }
+    let (votes, version, movie_id) = count_vote(&mut tx, id, on).await?;
+    let action = if on { "vote.cast" } else { "vote.remove" };
+    super::super::audit::write(
+        &mut tx,
+        at,
+        Some(by.id),
+        action,
+        Some(("proposal", id.to_string())),
+        None,
+        by.ip.clone(),
+    )
+    .await?;
+    tx.commit().await?;
+    let state = vote_state_with(db, id, (votes, version), Some(by.id), Some(crate::model::VOTERS_SHOWN)).await?;
+    Ok((state, movie_id))
+}
+
+/// A vote and a round's close never overlap: on PostgreSQL the vote holds a shared lock on the
+/// open round's row, which the close's update waits for (and a vote waits for a close under way,
+/// then sees the round closed); SQLite runs one write at a time anyway. So a vote is either in
+/// the count or refused, never answered and then left out.
+async fn hold_open_round(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT id FROM rounds WHERE status = 'open' FOR SHARE").execute(CountedConn(&mut **t)).await?;
+    }
+    Ok(())
+}
+
+/// Adds or removes the ballot row, only on an active proposal and while no round is past its
+/// deadline; returns how many rows changed (0 or 1).
+async fn change_vote(tx: &mut Tx, id: i64, user: i64, on: bool, at: i64) -> Result<u64, sqlx::Error> {
+    let sql = if on {
+        "INSERT INTO votes (proposal_id, user_id, created_at) \
+         SELECT $1, $2, $3 WHERE EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
+           AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3) \
+         ON CONFLICT (proposal_id, user_id) DO NOTHING"
+    } else {
+        "DELETE FROM votes WHERE proposal_id = $1 AND user_id = $2 \
+           AND EXISTS (SELECT 1 FROM proposals WHERE id = $1 AND status = 'active') \
+           AND NOT EXISTS (SELECT 1 FROM rounds WHERE status = 'open' AND deadline <= $3)"
+    };
+    on_tx!(tx, |conn| {
+        let done = sqlx::query(sql).bind(id).bind(user).bind(at).execute(CountedConn(&mut *conn)).await?;
+        Ok(done.rows_affected())
+    })
+}
+
+/// Why a vote changed nothing.
+async fn why_unchanged(tx: &mut Tx, id: i64, on: bool, at: i64) -> Result<VoteRefused, sqlx::Error> {
+    on_tx!(tx, |conn| {
+        // The deadline of the open round has passed; it closes within moments.
+        let closing: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM rounds WHERE status = 'open' AND deadline <= $1 LIMIT 1")
+                .bind(at)
+                .fetch_optional(CountedConn(&mut *conn))
                 .await?;
-            return Err(StepError::Refused(match status.as_deref() {
-                None => VoteRefused::Missing,
-                Some("watched") => VoteRefused::Watched,
-                Some("active") if on => VoteRefused::AlreadyVoted,
-                Some("active") => VoteRefused::NotVoted,
-                Some(_) => VoteRefused::Withdrawn,
-            }));
+        if closing.is_some() {
+            return Ok(VoteRefused::RoundClosed);
         }
-        let delta: i64 = if on { 1 } else { -1 };
-        let (votes, version, movie_id): (i64, i64, Option<i64>) = sqlx::query_as(
+        let status: Option<String> = sqlx::query_scalar("SELECT status FROM proposals WHERE id = $1")
+            .bind(id)
+            .fetch_optional(CountedConn(&mut *conn))
+            .await?;
+        Ok(match status.as_deref().and_then(ProposalStatus::parse) {
+            None => VoteRefused::Missing,
+            Some(ProposalStatus::Watched) => VoteRefused::Watched,
+            Some(ProposalStatus::Active) if on => VoteRefused::AlreadyVoted,
+            Some(ProposalStatus::Active) => VoteRefused::NotVoted,
+            Some(ProposalStatus::Withdrawn) => VoteRefused::Withdrawn,
+        })
+    })
+}
+
+/// Moves the proposal's vote count by one; returns the count, its version and the film's id.
+async fn count_vote(tx: &mut Tx, id: i64, on: bool) -> Result<(i64, i64, Option<i64>), sqlx::Error> {
+    let delta: i64 = if on { 1 } else { -1 };
+    on_tx!(tx, |conn| {
+        sqlx::query_as(
             "UPDATE proposals SET vote_count = vote_count + $1, vote_version = vote_version + 1 WHERE id = $2 \
              RETURNING vote_count, vote_version, movie_id",
         )
         .bind(delta)
         .bind(id)
-        .fetch_one(CountedConn(&mut *tx))
-        .await?;
-        crate::audit_entry!(
-            CountedConn(&mut *tx),
-            at,
-            Some(viewer.id),
-            if on { "vote.cast" } else { "vote.remove" },
-            Some("proposal"),
-            Some(id.to_string()),
-            None::<String>,
-            ip
-        )
-        .await?;
-        tx.commit().await?;
-        Ok::<(i64, i64, Option<i64>), StepError<VoteRefused>>((votes, version, movie_id))
-    })?;
-    let (votes, version, movie_id) = votes;
-    let state = vote_state_with(db, id, (votes, version), Some(viewer.id), Some(crate::model::VOTERS_SHOWN)).await?;
-    Ok((state, movie_id))
+        .fetch_one(CountedConn(&mut *conn))
+        .await
+    })
 }
 
 /// Why a vote was not cast or taken back.

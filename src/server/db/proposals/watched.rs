@@ -14,13 +14,7 @@ pub enum RatingRefused {
 }
 
 /// Rates a watched film 0.5-5 stars, given in half stars (again: the new rating replaces the old).
-pub async fn rate_watched(
-    db: &Db,
-    viewer: &Viewer,
-    id: i64,
-    half_stars: i32,
-    ip: Option<String>,
-) -> Result<(), StepError<RatingRefused>> {
+pub async fn rate_watched(db: &Db, by: &Actor, id: i64, half_stars: i32) -> Result<(), StepError<RatingRefused>> {
     let at = now();
     on_pool!(db, |pool| {
         let mut tx = pool.begin().await?;
@@ -31,7 +25,7 @@ pub async fn rate_watched(
              ON CONFLICT (proposal_id, user_id) DO UPDATE SET half_stars = excluded.half_stars, rated_at = excluded.rated_at",
         )
         .bind(id)
-        .bind(viewer.id)
+        .bind(by.id)
         .bind(half_stars)
         .bind(at)
         .execute(CountedConn(&mut *tx))
@@ -44,19 +38,21 @@ pub async fn rate_watched(
                     .await?;
             return Err(StepError::Refused(match found {
                 None => RatingRefused::Missing,
-                Some((status, Some(on))) if status == "watched" => RatingRefused::NotScreenedYet { on },
+                Some((status, Some(on))) if ProposalStatus::parse(&status) == Some(ProposalStatus::Watched) => {
+                    RatingRefused::NotScreenedYet { on }
+                }
                 Some(_) => RatingRefused::NotWatched,
             }));
         }
         crate::audit_entry!(
             CountedConn(&mut *tx),
             at,
-            Some(viewer.id),
+            Some(by.id),
             "watched.rate",
             Some("proposal"),
             Some(id.to_string()),
             Some(format!("{} stars", half_stars as f64 / 2.0)),
-            ip
+            by.ip.as_deref()
         )
         .await?;
         tx.commit().await?;

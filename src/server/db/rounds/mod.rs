@@ -3,9 +3,11 @@
 //! A round is closed by the transaction that flips its status from open to closed; whoever loses
 //! that race (another server's scheduler, an admin's click) finds nothing to do.
 
+mod closing;
+pub use closing::*;
+
 use super::counted::CountedConn;
 use super::{on_pool, Db, StepError};
-use crate::ballots::{self, Candidate, Tally};
 use crate::model::{NewRound, Round, RoundEntry};
 
 const ROUND_COLUMNS: &str = "r.id, r.name, r.screening_at, r.time_zone, r.deadline, r.method, \
@@ -203,132 +205,6 @@ pub async fn ranking(db: &Db, round: i64, user: i64) -> Result<Vec<i64>, sqlx::E
         .bind(user)
         .fetch_all(pool)
         .await
-    })
-}
-
-/// Groups (member, proposal) rows, in member order, into one ballot per member.
-fn ballots_from(rows: Vec<(i64, i64)>) -> Vec<Vec<i64>> {
-    let mut ballots: Vec<Vec<i64>> = Vec::new();
-    let mut last = None;
-    for (user, proposal) in rows {
-        if last != Some(user) {
-            ballots.push(Vec::new());
-            last = Some(user);
-        }
-        if let Some(b) = ballots.last_mut() {
-            b.push(proposal);
-        }
-    }
-    ballots
-}
-
-/// Who closes a round.
-#[derive(Clone, Copy)]
-pub enum Closer<'a> {
-    /// The scheduler, at the deadline.
-    Deadline,
-    /// An admin (by username), before the deadline.
-    Admin(&'a str),
-}
-
-/// Closes round `id` if it is still open: counts its ballots, keeps the result, and schedules the
-/// winner (it joins the watched history on the screening's date). Returns the tally, or none when
-/// the round was not open (closed already, by whoever got there first).
-pub async fn close(db: &Db, id: i64, at: i64, by: Closer<'_>, seed: u64) -> Result<Option<Tally>, sqlx::Error> {
-    // At the deadline: only if it is still due (an extend may have just moved it).
-    let due_only = matches!(by, Closer::Deadline);
-    let by = match by {
-        Closer::Deadline => "deadline".to_string(),
-        Closer::Admin(name) => format!("admin {name}"),
-    };
-    on_pool!(db, |pool| {
-        let mut tx = pool.begin().await?;
-        let claimed = sqlx::query(
-            "UPDATE rounds SET status = 'closed', closed_at = $2, closed_by = $3 \
-             WHERE id = $1 AND status = 'open' AND (deadline <= $2 OR NOT $4)",
-        )
-        .bind(id)
-        .bind(at)
-        .bind(&by)
-        .bind(due_only)
-        .execute(CountedConn(&mut *tx))
-        .await?
-        .rows_affected();
-        if claimed == 0 {
-            return Ok(None);
-        }
-        let (method, carry_over, archive, screening_at): (String, String, i32, i64) =
-            sqlx::query_as("SELECT method, carry_over, archive_unpicked, screening_at FROM rounds WHERE id = $1")
-                .bind(id)
-                .fetch_one(CountedConn(&mut *tx))
-                .await?;
-        let candidates: Vec<(i64, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT p.id, p.created_at, \
-               (SELECT MAX(r.closed_at) FROM rounds r JOIN proposals w ON w.id = r.winner_proposal_id \
-                 WHERE w.proposer_id = p.proposer_id AND r.id <> $1) \
-             FROM proposals p WHERE p.status = 'active' ORDER BY p.id",
-        )
-        .bind(id)
-        .fetch_all(CountedConn(&mut *tx))
-        .await?;
-        let candidates: Vec<Candidate> = candidates
-            .into_iter()
-            .map(|(id, proposed_at, proposer_won_at)| Candidate { id, proposed_at, proposer_won_at })
-            .collect();
-        let tally = if method == "ranked" {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT user_id, proposal_id FROM ranked_ballots WHERE round_id = $1 ORDER BY user_id, position",
-            )
-            .bind(id)
-            .fetch_all(CountedConn(&mut *tx))
-            .await?;
-            ballots::count_ranked(&candidates, &ballots_from(rows), seed)
-        } else {
-            let rows: Vec<(i64, i64)> = sqlx::query_as(
-                "SELECT v.user_id, v.proposal_id FROM votes v JOIN proposals p ON p.id = v.proposal_id \
-                 WHERE p.status = 'active' ORDER BY v.user_id, v.proposal_id",
-            )
-            .fetch_all(CountedConn(&mut *tx))
-            .await?;
-            ballots::count_approval(&candidates, &ballots_from(rows), seed)
-        };
-        let json = serde_json::to_string(&tally).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-        sqlx::query("UPDATE rounds SET winner_proposal_id = $2, result_json = $3 WHERE id = $1")
-            .bind(id)
-            .bind(tally.winner)
-            .bind(json)
-            .execute(CountedConn(&mut *tx))
-            .await?;
-        if let Some(winner) = tally.winner {
-            sqlx::query(
-                "UPDATE proposals SET status = 'watched', watched_at = $2, status_changed_at = $3 \
-                 WHERE id = $1 AND status = 'active'",
-            )
-            .bind(winner)
-            .bind(screening_at)
-            .bind(at)
-            .execute(CountedConn(&mut *tx))
-            .await?;
-        }
-        if archive == 1 {
-            sqlx::query(
-                "UPDATE proposals SET status = 'withdrawn', archived_by_round = $1, status_changed_at = $2 \
-                 WHERE status = 'active'",
-            )
-            .bind(id)
-            .bind(at)
-            .execute(CountedConn(&mut *tx))
-            .await?;
-        } else if carry_over == "without_votes" {
-            sqlx::query("DELETE FROM votes WHERE proposal_id IN (SELECT id FROM proposals WHERE status = 'active')")
-                .execute(CountedConn(&mut *tx))
-                .await?;
-            sqlx::query("UPDATE proposals SET vote_count = 0, vote_version = vote_version + 1 WHERE status = 'active'")
-                .execute(CountedConn(&mut *tx))
-                .await?;
-        }
-        tx.commit().await?;
-        Ok(Some(tally))
     })
 }
 

@@ -70,6 +70,7 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
     for (label, db, dir, pg) in backends {
         load_dataset(&db, &data, |_| {}).await?;
         let viewer = bench_member(&db).await?;
+        let member = crate::server::db::audit::Actor::new(viewer.clone(), None);
         let titles = crate::server::db::letterboxd::catalogue_titles(&db).await?;
         let export = sample_export(&titles, films, 7);
         drop(titles);
@@ -83,11 +84,11 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
         let picks: HashMap<i32, i64> =
             review.to_pick.iter().filter_map(|f| f.candidates.first().map(|c| (f.position, c.id))).collect();
         let started = Instant::now();
-        let applied = crate::server::db::letterboxd::apply(&db, viewer.id, run.id, &picks, false, None).await?;
+        let applied = crate::server::db::letterboxd::apply(&db, &member, run.id, &picks, false).await?;
         let apply = started.elapsed();
         let again = import::dry_run(&db, &viewer, "letterboxd-bencher.zip", std::fs::File::open(&path)?).await?;
         let started = Instant::now();
-        let second = crate::server::db::letterboxd::apply(&db, viewer.id, again.id, &picks, false, None).await?;
+        let second = crate::server::db::letterboxd::apply(&db, &member, again.id, &picks, false).await?;
         let repeat = started.elapsed();
         let _ = std::fs::remove_file(&path);
         if second.ratings_added + second.ratings_updated + second.watches_added > 0 {

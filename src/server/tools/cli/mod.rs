@@ -3,7 +3,7 @@
 use crate::server::config::Config;
 use crate::server::db::load::{load_dataset, LoadSummary};
 use crate::server::db::Db;
-use crate::server::web::http::{bind, serve};
+use crate::server::web::serve::{bind, serve};
 use crate::server::web::state::AppState;
 use crate::server::{tools::demo, tools::gen};
 use clap::{Parser, Subcommand};

@@ -5,6 +5,7 @@
 use crate::error::AppError;
 use crate::model::*;
 use crate::server::services::catalogue::{MovieKey, Start};
+use crate::server::services::Actor;
 use crate::server::web::auth::{AdminCaller, Caller, ClientAddr};
 use crate::server::web::state::AppState;
 use axum::extract::rejection::{JsonRejection, QueryRejection};

@@ -48,7 +48,7 @@ pub(super) async fn open_round(
     ClientAddr(ip): ClientAddr,
     ApiJson(body): ApiJson<NewRound>,
 ) -> Result<Json<Round>, AppError> {
-    Ok(Json(state.rounds.open(&admin, &body, ip).await?))
+    Ok(Json(state.rounds.open(&Actor::new(admin, ip), &body).await?))
 }
 
 /// Close a round before its deadline (admins): counted as at the deadline.
@@ -62,7 +62,7 @@ pub(super) async fn close_round(
     ClientAddr(ip): ClientAddr,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<RoundResult>, AppError> {
-    Ok(Json(state.rounds.close_early(&admin, round_id(&id)?, ip).await?))
+    Ok(Json(state.rounds.close_early(&Actor::new(admin, ip), round_id(&id)?).await?))
 }
 
 /// Cast or change a ballot (members) until the deadline: `{"approvals": [ids]}` in an approval round,
@@ -78,7 +78,7 @@ pub(super) async fn put_ballot(
     ApiPath(id): ApiPath<String>,
     ApiJson(ballot): ApiJson<Ballot>,
 ) -> Result<Json<Ballot>, AppError> {
-    let viewer = caller.member()?;
-    state.rounds.cast(&viewer, round_id(&id)?, &ballot, ip).await?;
+    let member = Actor::new(caller.member()?, ip);
+    state.rounds.cast(&member, round_id(&id)?, &ballot).await?;
     Ok(Json(ballot))
 }

@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// A request body that did not arrive within its time: the client is too slow, or stalled.
+#[derive(Debug, thiserror::Error)]
+#[error("the request body did not arrive in time")]
+pub struct BodyTimedOut;
+
 /// A response body that holds its request's place until it is sent (or dropped).
 pub(super) struct HeldBody {
     pub(super) inner: Body,

@@ -231,7 +231,7 @@ async fn read_ahead(req: Request) -> Result<Request, Response> {
 
 /// The answer to a body that stopped arriving (408) or could not be read (400).
 fn unreadable_body(headers: &HeaderMap, err: axum::Error) -> Response {
-    let timed_out = err.into_inner().downcast_ref::<crate::server::web::serve::BodyTimedOut>().is_some();
+    let timed_out = err.into_inner().downcast_ref::<BodyTimedOut>().is_some();
     metrics::counter!("http_request_bodies_failed_total", "reason" => if timed_out { "timeout" } else { "error" })
         .increment(1);
     let (status, message) = match timed_out {
