@@ -4,20 +4,16 @@
 #   scripts/build.sh --release            optimised build, same places (what scripts/run.sh serves)
 #   scripts/build.sh --out target/e2e     into target/e2e/site and target/e2e/marquee instead
 #                                         (the tests build there, so they never touch a running app)
-#   scripts/build.sh --setup              first installs what is missing (scripts/setup.sh), its
-#                                         tools beside the app's compile (scripts/run.sh does this)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
 release=false
-setup=false
 out=target
 while [ $# -gt 0 ]; do
   case "$1" in
     --release) release=true ;;
-    --setup) setup=true ;;
     --out) out=${2:?--out needs a directory}; shift ;;
-    *) echo "build.sh: unknown option $1 (use --release, --out DIR, --setup)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown option $1 (use --release, --out DIR)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -39,29 +35,7 @@ else
   server_profile=(); server_out=debug
 fi
 
-work=$(mktemp -d)
-server_build=""
-setup_job=""
-trap 'for job in $server_build $setup_job; do kill "$job" 2>/dev/null; done; rm -rf "$work"' EXIT
-
-# The build tools (wasm-bindgen-cli, the splitter, wasm-opt) are needed only once the bundle is
-# compiled: they compile in their own directory meanwhile.
-if $setup; then
-  scripts/setup.sh --target
-  echo "==> installing the build tools that are missing (scripts/setup.sh) beside the app's build"
-  scripts/setup.sh > "$work/setup.log" 2>&1 &
-  setup_job=$!
-fi
-
-# The server builds beside the browser bundle. Each build has long stretches that keep only one
-# core busy (the app crate's own compile, the bundle's single-unit LTO), so side by side they fill
-# each other's gaps. A release build's two profiles have build directories (and locks) of their
-# own; in a debug build they share one, and cargo simply runs them one after the other.
-server_log="$work/server-build.log"
-cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}" > "$server_log" 2>&1 &
-server_build=$!
-
-step "building the browser bundle (the server builds beside it)"
+step "building the browser bundle"
 cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features --features hydrate \
   "${wasm_profile[@]}"
 wasm_in="$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
@@ -71,18 +45,8 @@ hash=$(sha256sum "$wasm_in" | cut -c1-16)
 pkg="$site/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg"
-
-if [ -n "$setup_job" ]; then
-  step "waiting for the build tools"
-  if ! wait "$setup_job"; then
-    setup_job=""
-    cat "$work/setup.log" >&2
-    echo "build.sh: installing the build tools failed (scripts/setup.sh; its messages are above)" >&2
-    exit 1
-  fi
-  setup_job=""
-  grep "==>" "$work/setup.log" || true
-fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
 step "splitting the browser bundle into the shell and the pages' chunks"
 tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
@@ -118,7 +82,7 @@ if $release; then
     echo "build.sh: wasm-opt is missing; run scripts/setup.sh (it installs npm's binaryen)" >&2
     exit 1
   fi
-  echo "    (optimising the browser bundle with wasm-opt -Oz while the server's build finishes)"
+  echo "    (optimising the browser bundle with wasm-opt -Oz beside the server's build)"
   (
     for wasm in "$pkg"/*.wasm; do
       "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
@@ -129,15 +93,8 @@ if $release; then
   optimiser=$!
 fi
 
-step "finishing the server's build"
-if ! wait "$server_build"; then
-  server_build=""
-  cat "$server_log" >&2
-  echo "build.sh: the server's build failed (its messages are above)" >&2
-  exit 1
-fi
-server_build=""
-grep -E "^ *Finished" "$server_log" || true
+step "building the server"
+cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
 server="$target_dir/$server_out/marquee"
 
 if $release; then
