@@ -12,11 +12,10 @@ use leptos_router::hooks::use_query_map;
 
 #[server(endpoint = "admin_members", input = GetUrl)]
 pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
-    use crate::server::services::accounts;
     use crate::server::web::call::serve;
     serve(|call| async move {
         call.admin().await?;
-        accounts::members(&call.state.db).await
+        call.state.accounts.members().await
     })
     .await
 }
@@ -24,22 +23,20 @@ pub async fn admin_members() -> Result<Vec<MemberRow>, AppError> {
 /// `limit` empty means "the default".
 #[server(endpoint = "set_member_limit")]
 pub async fn set_member_limit(user_id: i64, limit: String) -> Result<(), AppError> {
-    use crate::server::services::accounts;
     use crate::server::web::call::serve;
     serve(|call| async move {
         let admin = call.admin().await?;
-        accounts::set_proposal_limit(&call.state.db, &admin, user_id, &limit).await
+        call.state.accounts.set_proposal_limit(&admin, user_id, &limit).await
     })
     .await
 }
 
 #[server(endpoint = "create_invitation")]
 pub async fn create_invitation() -> Result<String, AppError> {
-    use crate::server::services::accounts;
     use crate::server::web::call::serve;
     serve(|call| async move {
         let admin = call.admin().await?;
-        let code = accounts::invite(&call.state.db, &admin).await?;
+        let code = call.state.accounts.invite(&admin).await?;
         Ok(format!("/register?invite={code}"))
     })
     .await
@@ -51,11 +48,10 @@ pub async fn audit_log(
     actor: Option<String>,
     page: u32,
 ) -> Result<Slice<AuditEntry>, AppError> {
-    use crate::server::services::accounts;
     use crate::server::web::call::serve;
     serve(|call| async move {
         call.admin().await?;
-        accounts::audit_log(&call.state.db, action, actor, page).await
+        call.state.accounts.audit_log(action, actor, page).await
     })
     .await
 }

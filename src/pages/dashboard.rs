@@ -12,7 +12,7 @@ pub async fn get_stats() -> Result<SiteStats, AppError> {
     use crate::server::web::call::serve;
     serve(|call| async move {
         let state = &call.state;
-        state.catalogue.stats(&state.db).await
+        state.catalogue.stats().await
     })
     .await
 }

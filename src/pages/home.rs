@@ -12,8 +12,8 @@ pub async fn get_home() -> Result<HomeData, AppError> {
     use crate::server::web::call::serve;
     serve(|call| async move {
         let state = &call.state;
-        let stats = state.catalogue.stats(&state.db).await?;
-        let recent = state.catalogue.popular(&state.db, Some(2020), 12).await?.as_ref().clone();
+        let stats = state.catalogue.stats().await?;
+        let recent = state.catalogue.popular(Some(2020), 12).await?.as_ref().clone();
         Ok(HomeData { stats, recent })
     })
     .await

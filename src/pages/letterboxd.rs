@@ -15,17 +15,16 @@ use std::collections::HashMap;
 /// The member's import `import` (their newest when none is named), with page `page` of matches.
 #[server(endpoint = "letterboxd_review", input = GetUrl)]
 pub async fn letterboxd_review(import: Option<i64>, page: Option<u32>) -> Result<Option<ImportReview>, AppError> {
-    use crate::server::services::letterboxd;
     use crate::server::web::call::serve;
     serve(|call| async move {
         let viewer = call.member().await?;
-        let db = &call.state.db;
+        let imports = &call.state.letterboxd;
         let id = match import {
             Some(id) => Some(id),
-            None => letterboxd::latest(db, &viewer).await?,
+            None => imports.latest(&viewer).await?,
         };
         match id {
-            Some(id) => Ok(Some(letterboxd::review(db, &viewer, id, page.unwrap_or(1)).await?)),
+            Some(id) => Ok(Some(imports.review(&viewer, id, page.unwrap_or(1)).await?)),
             None => Ok(None),
         }
     })
@@ -43,10 +42,9 @@ pub async fn apply_letterboxd_import(
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let viewer = call.member().await?;
-        let state = &call.state;
         let picks = letterboxd::parse_picks(&picks.unwrap_or_default())?;
         let share = matches!(share.as_deref(), Some("on" | "yes" | "true"));
-        let applied = letterboxd::apply(&state.db, &state.catalogue, &viewer, import, &picks, share).await?;
+        let applied = call.state.letterboxd.apply(&viewer, import, &picks, share).await?;
         http::redirect_form_post(&format!("/account/letterboxd?import={import}"));
         Ok(applied.sentence())
     })

@@ -48,7 +48,7 @@ pub async fn list_movies(
         )?;
         let limit = state.config.pages.movies;
         let offset = validate::page_offset(page, limit)?;
-        let list = state.catalogue.list(&state.db, &filter, Start::Offset(offset as u64), limit).await?;
+        let list = state.catalogue.list(&filter, Start::Offset(offset as u64), limit).await?;
         let films = Slice { items: list.items.clone(), offset, limit, total: list.total };
         Ok(MoviesView { films, filter, genres })
     })

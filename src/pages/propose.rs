@@ -20,7 +20,7 @@ pub async fn search_titles(query: String) -> Result<Vec<SearchHit>, AppError> {
         match state.imdb.search(&query).await {
             Ok(hits) => {
                 let mut hits = hits.as_ref().clone();
-                state.posters.show_on_search(&state.db, &mut hits).await?;
+                state.posters.show_on_search(&mut hits).await?;
                 Ok(hits)
             }
             Err(err) => {

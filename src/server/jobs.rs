@@ -53,17 +53,12 @@ pub fn fetch_posters_in_background(state: &AppState) {
     let predictions = state.predictions.clone();
     let coherence = state.coherence.clone();
     let club_version = state.club_version.clone();
-    state.posters.spawn(
-        state.db.clone(),
-        Duration::from_secs(state.config.imdb.refresh_interval_secs.max(1)),
-        lease,
-        move || {
-            predictions.inputs_changed();
-            club_version.bump();
-            let coherence = coherence.clone();
-            tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
-        },
-    );
+    state.posters.spawn(Duration::from_secs(state.config.imdb.refresh_interval_secs.max(1)), lease, move || {
+        predictions.inputs_changed();
+        club_version.bump();
+        let coherence = coherence.clone();
+        tokio::spawn(async move { coherence.announce(Change::Club { movie: None }).await });
+    });
 }
 
 /// Closes each voting round at its deadline (one server at a time, checking every second).
@@ -91,11 +86,11 @@ pub fn watch_for_changes(state: &AppState, every: Duration) {
                 _ = state.predictions.until_changed() => {}
             }
             let started = std::time::Instant::now();
-            let result = match state.predictions.refresh_if_changed(&state.db).await {
+            let result = match state.predictions.refresh_if_changed().await {
                 Ok(true) => {
                     tracing::info!("inputs changed: predictions rebuilt");
                     // Every server sees the new data version itself: nothing to announce.
-                    if let Err(err) = state.catalogue.reload(&state.db).await {
+                    if let Err(err) = state.catalogue.reload().await {
                         tracing::warn!(%err, "could not reload the catalogue");
                     }
                     let warm = state.predictions.clone();
@@ -121,7 +116,7 @@ pub fn follow_other_servers(state: &AppState) {
     tokio::spawn(async move {
         while let Some(change) = changes.recv().await {
             state.club_version.bump();
-            match state.catalogue.apply(&state.db, &change).await {
+            match state.catalogue.apply(&change).await {
                 Ok(dropped) => metrics::counter!("cache_entries_dropped_by_notifications_total").increment(dropped),
                 Err(err) => tracing::warn!(%err, ?change, "could not apply another server's change"),
             }

@@ -288,6 +288,43 @@ fn handlers_reach_the_database_through_services() {
     assert!(wrong.is_empty(), "web code reaching into the database layer:\n{}", wrong.join("\n"));
 }
 
+/// Whether a line of handler code hands the server's database handle to something (its health
+/// check's ping aside): services own their handle, so handlers never pass one.
+fn passes_the_database(code: &str) -> bool {
+    code.match_indices("state.db").any(|(at, found)| {
+        let after = &code[at + found.len()..];
+        let whole_name = !after.starts_with(|c: char| c.is_alphanumeric() || c == '_');
+        whole_name && !after.starts_with(".ping()")
+    })
+}
+
+/// Every service (club, rounds, catalogue, accounts, tokens, imports, posters, predictions) owns its
+/// database handle; pages, components and the HTTP layer call their methods and never hand them the
+/// database. Only `web/state.rs`, which builds the services, gives each its handle.
+#[test]
+fn handlers_hand_services_no_database() {
+    assert!(passes_the_database("state.catalogue.list(&state.db, &filter)"));
+    assert!(passes_the_database("accounts::members(&call.state.db).await"));
+    assert!(!passes_the_database("timeout(two, state.db.ping()).await"));
+    assert!(!passes_the_database("state.dbx; call.state.catalogue.stats()"));
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    for dir in ["pages", "components", "server/web"] {
+        rust_files(&src.join(dir), &mut files);
+    }
+    assert!(files.len() > 30, "found the handlers: {}", files.len());
+    let mut wrong = Vec::new();
+    for file in files.iter().filter(|f| !f.ends_with("server/web/state.rs")) {
+        let text = std::fs::read_to_string(file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if passes_the_database(line.split("//").next().unwrap_or("")) {
+                wrong.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "handlers passing the database to a service:\n{}", wrong.join("\n"));
+}
+
 /// Pages share pieces through `components/` (or `pages/mod.rs`), never by importing each other. A
 /// page is a file or a folder under `src/pages/`; the files of one folder share freely.
 #[test]

@@ -7,7 +7,6 @@ use crate::common::{self, TestServer};
 use marquee::model::poster::{parse_file_name, WIDTHS};
 use marquee::server::db::load::load_dataset;
 use marquee::server::db::{now, on_pool, posters, Db};
-use marquee::server::services::posters::PosterStore;
 use marquee::server::tools::demo;
 
 async fn set_poster(db: &Db, table: &str, imdb_id: &str, url: &str) {
@@ -91,7 +90,7 @@ common::on_each_backend! {
         }
         assert_eq!(posters::due(&t.db, now(), 100).await.unwrap().first(), Some(&small), "{label}: proposals first");
         fake.clear_calls();
-        let report = server.state.posters.run_once(&t.db, 100).await.unwrap();
+        let report = server.state.posters.run_once(100).await.unwrap();
         assert_eq!((report.due, report.stored, report.failed), (8, 2, 6), "{label}: {report:?}");
         let mut calls = fake.calls();
         calls.sort();
@@ -117,7 +116,7 @@ common::on_each_backend! {
             assert!(r.last_error.as_deref().unwrap_or("").contains(says), "{label}: {url}: {:?}", r.last_error);
             assert!(r.next_attempt_at.unwrap() >= now() + 290, "{label}: {url} backs off");
         }
-        let again = server.state.posters.run_once(&t.db, 100).await.unwrap();
+        let again = server.state.posters.run_once(100).await.unwrap();
         assert_eq!(again.due, 0, "{label}: nothing is due while failures back off");
 
         // The stored ones: every width, WebP, never enlarged, cached for good.
@@ -202,7 +201,7 @@ common::on_each_backend! {
         assert_eq!(posters::refetch(&t.db, false).await.unwrap(), 8, "{label}");
         // A stored poster whose new download fails keeps its image.
         fake.add_image("good.jpg", 500, "text/plain", b"upstream exploded".to_vec());
-        server.state.posters.run_once(&t.db, 100).await.unwrap();
+        server.state.posters.run_once(100).await.unwrap();
         let kept = row(&t.db, &good).await;
         assert_eq!((kept.image_key.as_deref(), kept.failures), (Some(key.as_str()), 1), "{label}");
     }
@@ -214,8 +213,7 @@ common::on_each_backend! {
     async fn the_demo_draws_its_posters_and_stores_them_like_downloaded_ones(t) {
         load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
         let config = marquee::server::config::Config::default();
-        let store = PosterStore::from_config(&config.posters, &t.db);
-        let maker = marquee::server::services::posters::Posters::new(&config.posters, "http://127.0.0.1:9", store);
+        let maker = marquee::server::services::posters::Posters::new(&config.posters, "http://127.0.0.1:9", t.db.clone());
         let made = demo::seed_posters(&t.db, &maker).await.unwrap();
         assert!(made >= 100, "{}: {made} demo posters", t.label);
         assert_eq!(demo::seed_posters(&t.db, &maker).await.unwrap(), 0, "{}: made once", t.label);

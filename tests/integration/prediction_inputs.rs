@@ -175,8 +175,8 @@ common::on_each_backend! {
         other.close().await;
 
         // What the server's watcher runs every few seconds.
-        assert!(server.state.predictions.refresh_if_changed(&t.db).await.unwrap(), "{}: noticed", t.label);
-        assert!(!server.state.predictions.refresh_if_changed(&t.db).await.unwrap(), "{}: once", t.label);
+        assert!(server.state.predictions.refresh_if_changed().await.unwrap(), "{}: noticed", t.label);
+        assert!(!server.state.predictions.refresh_if_changed().await.unwrap(), "{}: once", t.label);
         let index = server.state.predictions.index();
         let on_list = |id: i64| index.on_list[index.films.iter().position(|f| f.id == id).unwrap()];
         assert_eq!((on_list(a), on_list(d), on_list(b), on_list(c)), (false, false, true, true), "{}", t.label);

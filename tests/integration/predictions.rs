@@ -55,12 +55,12 @@ async fn set_target_membership(db: &Db, imdb_id: &str, member: bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn flipping_target_membership_changes_no_score() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
+        let p = Predictions::load(t.db.clone(), Duration::from_secs(60), 3).await.unwrap();
         let before = all_dims(&p);
         // A candidate joins the list, and a member (with the same director as other films) leaves it.
         set_target_membership(&t.db, "tt13238346", true).await; // Past Lives
         set_target_membership(&t.db, "tt15398776", false).await; // Oppenheimer
-        assert!(p.refresh_if_changed(&t.db).await.unwrap(), "{}: the change was noticed", t.label);
+        assert!(p.refresh_if_changed().await.unwrap(), "{}: the change was noticed", t.label);
         assert_eq!(all_dims(&p), before, "{}: a score moved when only the target list changed", t.label);
         let index = p.index();
         let past_lives = index.by_imdb["tt13238346"] as usize;
@@ -77,7 +77,7 @@ async fn flipping_target_membership_changes_no_score() {
             .map(|_| ())
         })
         .unwrap();
-        p.rebuild(&t.db).await.unwrap();
+        p.rebuild().await.unwrap();
         assert_ne!(all_dims(&p)["tt13238346"], before["tt13238346"], "{}", t.label);
     }
 }
@@ -85,7 +85,7 @@ async fn flipping_target_membership_changes_no_score() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pages_continue_the_ranking_exactly() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
+        let p = Predictions::load(t.db.clone(), Duration::from_secs(60), 3).await.unwrap();
         for q in [
             PredictionQuery::default(),
             PredictionQuery { profile: Some("award-winner".into()), w: None },
@@ -121,7 +121,7 @@ async fn pages_continue_the_ranking_exactly() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stored_scores_are_refreshed_only_where_they_changed() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
+        let p = Predictions::load(t.db.clone(), Duration::from_secs(60), 3).await.unwrap();
         let index = p.index();
         let list = index.target_list.unwrap();
         let stored: i64 =
@@ -157,7 +157,7 @@ async fn stored_scores_are_refreshed_only_where_they_changed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn backtest_and_comparison_are_consistent() {
     for t in loaded().await {
-        let p = Predictions::load(&t.db, Duration::from_secs(60), 3).await.unwrap();
+        let p = Predictions::load(t.db.clone(), Duration::from_secs(60), 3).await.unwrap();
         let bt = p.backtest(&PredictionQuery::default()).unwrap();
         assert_eq!(bt.decades.len(), 10, "{}: 1920s to 2010s", t.label);
         for d in &bt.decades {

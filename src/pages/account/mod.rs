@@ -39,8 +39,7 @@ pub async fn sign_in(username: String, password: String, next: Option<String>) -
         {
             return Err(AppError::BadRequest("That username and password do not match.".into()));
         }
-        let state = &call.state;
-        let viewer = auth::sign_in(&state.db, username.trim(), password).await?;
+        let viewer = auth::sign_in(&call.state, username.trim(), password).await?;
         http::redirect_form_post(&crate::validate::return_path(next.as_deref()));
         Ok(viewer)
     })
@@ -55,7 +54,7 @@ pub async fn register(
     invite: Option<String>,
     next: Option<String>,
 ) -> Result<Viewer, AppError> {
-    use crate::server::services::accounts::{self, Registration};
+    use crate::server::services::accounts::Registration;
     use crate::server::web::{auth, call::serve, http};
     serve(|call| async move {
         let state = &call.state;
@@ -67,9 +66,9 @@ pub async fn register(
             invite_only: state.config.accounts.invite_only(),
             ip: call.ip(),
         };
-        let viewer = accounts::register(&state.db, form).await?;
-        state.catalogue.counts_changed(&state.db).await;
-        auth::start_session(&state.db, viewer.id).await?;
+        let viewer = state.accounts.register(form).await?;
+        state.catalogue.counts_changed().await;
+        auth::start_session(state, viewer.id).await?;
         http::redirect_form_post(&crate::validate::return_path(next.as_deref()));
         Ok(viewer)
     })
@@ -78,12 +77,11 @@ pub async fn register(
 
 #[server(endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
-    use crate::server::services::accounts;
     use crate::server::web::{auth, call::serve, http};
     serve(|call| async move {
         let viewer = call.member().await?;
         let keep = auth::current_token_hash().unwrap_or_default();
-        accounts::change_password(&call.state.db, &viewer, current_password, new_password, &keep).await?;
+        call.state.accounts.change_password(&viewer, current_password, new_password, &keep).await?;
         http::redirect_form_post("/account?changed=1");
         Ok(())
     })

@@ -5,13 +5,12 @@ use super::*;
 /// The member's API tokens, and one just made by this session (shown this once, then forgotten).
 #[server(endpoint = "api_tokens", input = GetUrl)]
 pub async fn api_tokens() -> Result<(Vec<ApiTokenInfo>, Option<String>), AppError> {
-    use crate::server::services::tokens;
     use crate::server::web::{auth, call::serve};
     serve(|call| async move {
         let viewer = call.member().await?;
         let state = &call.state;
         let fresh = auth::current_token_hash().and_then(|session| state.new_tokens.remove(&session));
-        Ok((tokens::list(&state.db, &viewer).await?, fresh))
+        Ok((state.tokens.list(&viewer).await?, fresh))
     })
     .await
 }
@@ -20,7 +19,6 @@ pub async fn api_tokens() -> Result<(Vec<ApiTokenInfo>, Option<String>), AppErro
 /// this session opens next (kept in this server's memory for ten minutes until then).
 #[server(endpoint = "create_api_token")]
 pub async fn create_api_token(name: String, scope: String, days: Option<String>) -> Result<(), AppError> {
-    use crate::server::services::tokens;
     use crate::server::web::{auth, call::serve, http};
     serve(|call| async move {
         let viewer = call.member().await?;
@@ -32,7 +30,7 @@ pub async fn create_api_token(name: String, scope: String, days: Option<String>)
         };
         let session = auth::current_token_hash().ok_or(AppError::Unauthorized)?;
         let state = &call.state;
-        let token = tokens::create(&state.db, &viewer, &name, &scope, days).await?;
+        let token = state.tokens.create(&viewer, &name, &scope, days).await?;
         state.new_tokens.insert(session, token);
         http::redirect_form_post("/account#api-tokens");
         Ok(())
@@ -42,11 +40,10 @@ pub async fn create_api_token(name: String, scope: String, days: Option<String>)
 
 #[server(endpoint = "revoke_api_token")]
 pub async fn revoke_api_token(id: i64) -> Result<(), AppError> {
-    use crate::server::services::tokens;
     use crate::server::web::{call::serve, http};
     serve(|call| async move {
         let viewer = call.member().await?;
-        tokens::revoke(&call.state.db, &viewer, id).await?;
+        call.state.tokens.revoke(&viewer, id).await?;
         http::redirect_form_post("/account#api-tokens");
         Ok(())
     })

@@ -23,10 +23,10 @@ pub async fn get_movie_page(id: String) -> Result<MoviePage, AppError> {
     serve(|call| async move {
         let key = MovieKey::parse(&id)?;
         let state = &call.state;
-        let detail = state.catalogue.detail(&state.db, &key).await?.as_ref().clone();
+        let detail = state.catalogue.detail(&key).await?.as_ref().clone();
         let viewer = call.viewer().await?;
         let my_rating = match &viewer {
-            Some(v) => state.catalogue.my_rating(&state.db, v.id, detail.movie.id).await?,
+            Some(v) => state.catalogue.my_rating(v.id, detail.movie.id).await?,
             None => None,
         };
         let breakdown = state.predictions.breakdown(&detail.movie.imdb_id, &Default::default()).ok();
@@ -46,7 +46,7 @@ pub async fn rate_movie(movie_id: i64, stars: String) -> Result<Option<i32>, App
             text => Some(crate::validate::parse_half_stars(text)?),
         };
         let state = &call.state;
-        state.catalogue.rate(&state.db, viewer.id, movie_id, half).await?;
+        state.catalogue.rate(viewer.id, movie_id, half).await?;
         Ok(half)
     })
     .await
@@ -58,7 +58,7 @@ pub async fn recommendations() -> Result<Vec<RecommendedFilm>, AppError> {
     serve(|call| async move {
         let viewer = call.member().await?;
         let state = &call.state;
-        Ok(state.catalogue.recommendations(&state.db, viewer.id).await?.as_ref().clone())
+        Ok(state.catalogue.recommendations(viewer.id).await?.as_ref().clone())
     })
     .await
 }

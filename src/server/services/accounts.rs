@@ -3,6 +3,7 @@
 
 use crate::error::AppError;
 use crate::model::{AuditEntry, MemberRow, Slice, Viewer, AUDIT_ACTIONS};
+use crate::server::config::AccountsConfig;
 use crate::server::db::accounts::RegisterRefused;
 use crate::server::db::audit::Actor;
 use crate::server::db::{accounts, attempts, audit, Db, Missing};
@@ -14,6 +15,7 @@ use argon2::Argon2;
 use password_hash::rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Argon2id with the library's defaults (19 MiB, 2 passes): the OWASP recommendation, and about
@@ -130,62 +132,199 @@ pub fn limit_key(ip: IpAddr) -> String {
     }
 }
 
-/// Checks a sign-in, throttled (see `SignInThrottle`); a failure is written to the audit log. The
-/// member's id when the username and password match an account that may sign in.
-pub async fn check_sign_in(
-    db: &Db,
-    throttle: &SignInThrottle,
-    username: &str,
-    password: String,
-    ip: Option<IpAddr>,
-) -> Result<i64, AppError> {
-    let key = validate::username_key(username);
-    throttle.begin(db, &key, ip).await?;
-    let account = accounts::credentials(db, username).await?;
-    let (user_id, hash) = match &account {
-        Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
-        _ => (None, None),
-    };
-    match user_id {
-        Some(user_id) if verify_password(password, hash).await => {
-            throttle.succeeded(db, &key, ip).await?;
-            Ok(user_id)
-        }
-        _ => {
-            let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
-            let _ = audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
-            Err(AppError::BadRequest("That username and password do not match.".into()))
+/// Members, their sessions, invitations and the audit log, over one database handle.
+#[derive(Clone)]
+pub struct Accounts {
+    db: Db,
+    throttle: Arc<SignInThrottle>,
+}
+
+impl Accounts {
+    pub fn new(db: Db, config: &AccountsConfig) -> Accounts {
+        let throttle = SignInThrottle::new(
+            config.failures_per_account,
+            config.failures_per_ip,
+            Duration::from_secs(config.lockout_minutes * 60),
+        );
+        Accounts { db, throttle: Arc::new(throttle) }
+    }
+
+    /// Checks a sign-in, throttled (see `SignInThrottle`); a failure is written to the audit log. The
+    /// member's id when the username and password match an account that may sign in.
+    pub async fn check_sign_in(&self, username: &str, password: String, ip: Option<IpAddr>) -> Result<i64, AppError> {
+        let db = &self.db;
+        let key = validate::username_key(username);
+        self.throttle.begin(db, &key, ip).await?;
+        let account = accounts::credentials(db, username).await?;
+        let (user_id, hash) = match &account {
+            Some(c) if !c.disabled => (Some(c.id), c.password_hash.clone()),
+            _ => (None, None),
+        };
+        match user_id {
+            Some(user_id) if verify_password(password, hash).await => {
+                self.throttle.succeeded(db, &key, ip).await?;
+                Ok(user_id)
+            }
+            _ => {
+                let details = Some(format!("username {:?}", username.chars().take(40).collect::<String>()));
+                let _ = audit::record(db, user_id, "account.sign_in_failed", details, ip.map(|i| i.to_string())).await;
+                Err(AppError::BadRequest("That username and password do not match.".into()))
+            }
         }
     }
-}
 
-/// Opens a server-side session for the member, lasting `lifetime`; the token is for its cookie.
-pub async fn open_session(
-    db: &Db,
-    user_id: i64,
-    lifetime: Duration,
-    user_agent: Option<&str>,
-    ip: Option<&str>,
-) -> Result<String, AppError> {
-    let (token, hash) = new_token();
-    let expires = crate::server::db::now() + lifetime.as_secs() as i64;
-    accounts::create_session(db, &hash, user_id, expires, user_agent, ip).await?;
-    Ok(token)
-}
+    /// Opens a server-side session for the member, lasting `lifetime`; the token is for its cookie.
+    pub async fn open_session(
+        &self,
+        user_id: i64,
+        lifetime: Duration,
+        user_agent: Option<&str>,
+        ip: Option<&str>,
+    ) -> Result<String, AppError> {
+        let db = &self.db;
+        let (token, hash) = new_token();
+        let expires = crate::server::db::now() + lifetime.as_secs() as i64;
+        accounts::create_session(db, &hash, user_id, expires, user_agent, ip).await?;
+        Ok(token)
+    }
 
-/// The member a session's token names, while the session lasts.
-pub async fn session_viewer(db: &Db, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
-    accounts::session_viewer(db, &token_hash(token)).await
-}
+    /// The member a session's token names, while the session lasts.
+    pub async fn session_viewer(&self, token: &str) -> Result<Option<Viewer>, sqlx::Error> {
+        accounts::session_viewer(&self.db, &token_hash(token)).await
+    }
 
-/// The member with this id, as a session shows them.
-pub async fn viewer(db: &Db, user_id: i64) -> Result<Option<Viewer>, sqlx::Error> {
-    accounts::session_viewer_by_id(db, user_id).await
-}
+    /// The member with this id, as a session shows them.
+    pub async fn viewer(&self, user_id: i64) -> Result<Option<Viewer>, sqlx::Error> {
+        accounts::session_viewer_by_id(&self.db, user_id).await
+    }
 
-/// Ends the session whose token hashes to `token_hash`.
-pub async fn close_session(db: &Db, token_hash: &str) -> Result<(), sqlx::Error> {
-    accounts::delete_session(db, token_hash).await
+    /// Ends the session whose token hashes to `token_hash`.
+    pub async fn close_session(&self, token_hash: &str) -> Result<(), sqlx::Error> {
+        accounts::delete_session(&self.db, token_hash).await
+    }
+
+    /// Checks a registration and creates the member.
+    pub async fn register(&self, form: Registration<'_>) -> Result<Viewer, AppError> {
+        let invite_hash = if form.invite_only {
+            let code = form.invite.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
+                AppError::BadRequest("Registration here is by invitation: ask an admin for an invitation link.".into())
+            })?;
+            Some(token_hash(code))
+        } else {
+            None
+        };
+        let username = validate::username(form.username)?;
+        let display_name = validate::display_name(form.display_name.unwrap_or(""), &username)?;
+        validate::new_password(&form.password, &username)?;
+        let hash = hash_password(form.password).await?;
+        let user = accounts::NewUser {
+            username: &username,
+            display_name: &display_name,
+            password_hash: &hash,
+            is_admin: false,
+            invite_hash: invite_hash.as_deref(),
+            ip: form.ip,
+        };
+        accounts::create_user(&self.db, &user)
+            .await
+            .map_err(|e| worded(e, |reason| register_refused(reason, &username)))
+    }
+
+    /// Makes `username` an admin with this password hash, creating the account if there is none;
+    /// whether it was created.
+    pub async fn upsert_admin(
+        &self,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+    ) -> Result<bool, AppError> {
+        accounts::upsert_admin(&self.db, username, display_name, password_hash)
+            .await
+            .map_err(|e| worded(e, |reason| register_refused(reason, username)))
+    }
+
+    /// Replaces the member's password after checking the current one; every other session ends
+    /// (`keep` is the hash of the session making the change).
+    pub async fn change_password(
+        &self,
+        viewer: &Actor,
+        current: String,
+        new: String,
+        keep: &str,
+    ) -> Result<(), AppError> {
+        let db = &self.db;
+        if current.chars().count() > validate::MAX_PASSWORD {
+            return Err(AppError::BadRequest("Your current password is not right.".into()));
+        }
+        let stored = accounts::password_hash(db, viewer.id).await?;
+        if !verify_password(current, stored).await {
+            return Err(AppError::BadRequest("Your current password is not right.".into()));
+        }
+        validate::new_password(&new, &viewer.username)?;
+        let hash = hash_password(new).await?;
+        accounts::change_password(db, viewer.id, &hash, keep).await?;
+        audit::record(db, Some(viewer.id), "account.password", None, viewer.ip.clone()).await?;
+        Ok(())
+    }
+
+    /// A new invitation code (only its hash is stored), for the admin page and `marquee invite`.
+    pub async fn create_invite(&self, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
+        let db = &self.db;
+        let (code, hash) = new_token();
+        let expires = crate::server::db::now() + days as i64 * 86_400;
+        accounts::create_invite(db, &hash, by, expires).await?;
+        Ok(code)
+    }
+
+    /// An invitation made on the admin page, valid for a week and recorded in the audit log.
+    pub async fn invite(&self, admin: &Actor) -> Result<String, AppError> {
+        let code = self.create_invite(Some(admin.id), 7).await?;
+        audit::record(&self.db, Some(admin.id), "admin.invite", None, admin.ip.clone()).await?;
+        Ok(code)
+    }
+
+    pub async fn members(&self) -> Result<Vec<MemberRow>, AppError> {
+        Ok(accounts::members(&self.db).await?)
+    }
+
+    /// Sets a member's own proposal limit from what an admin typed; empty means "the default".
+    pub async fn set_proposal_limit(&self, admin: &Actor, user_id: i64, limit: &str) -> Result<(), AppError> {
+        let limit = match limit.trim() {
+            "" => None,
+            text => {
+                let n = text.parse::<i64>().map_err(|_| {
+                    AppError::BadRequest("A proposal limit must be a whole number from 0 to 100.".into())
+                })?;
+                Some(validate::proposal_limit(n)? as i32)
+            }
+        };
+        accounts::set_proposal_limit(&self.db, admin, user_id, limit)
+            .await
+            .map_err(|e| worded(e, |Missing| AppError::NotFound("That member".into())))
+    }
+
+    /// Page `page` (from 1) of the audit log, filtered by a known action and an actor's username.
+    pub async fn audit_log(
+        &self,
+        action: Option<String>,
+        actor: Option<String>,
+        page: u32,
+    ) -> Result<Slice<AuditEntry>, AppError> {
+        let offset = validate::page_offset(page, AUDIT_PAGE)?;
+        let action = action.filter(|a| !a.is_empty());
+        if let Some(a) = &action {
+            if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
+                return Err(AppError::BadRequest(format!("{a:?} is not an action the log records.")));
+            }
+        }
+        let actor = actor.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+        if actor.as_ref().is_some_and(|a| a.len() > 64) {
+            return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
+        }
+        let filter = audit::AuditFilter { action, actor, limit: AUDIT_PAGE, offset: offset as u64 };
+        let (items, total) = audit::entries(&self.db, &filter).await?;
+        Ok(Slice { items, offset, limit: AUDIT_PAGE, total })
+    }
 }
 
 /// What a visitor fills in to join.
@@ -199,31 +338,6 @@ pub struct Registration<'a> {
     pub ip: Option<String>,
 }
 
-/// Checks a registration and creates the member.
-pub async fn register(db: &Db, form: Registration<'_>) -> Result<Viewer, AppError> {
-    let invite_hash = if form.invite_only {
-        let code = form.invite.map(str::trim).filter(|c| !c.is_empty()).ok_or_else(|| {
-            AppError::BadRequest("Registration here is by invitation: ask an admin for an invitation link.".into())
-        })?;
-        Some(token_hash(code))
-    } else {
-        None
-    };
-    let username = validate::username(form.username)?;
-    let display_name = validate::display_name(form.display_name.unwrap_or(""), &username)?;
-    validate::new_password(&form.password, &username)?;
-    let hash = hash_password(form.password).await?;
-    let user = accounts::NewUser {
-        username: &username,
-        display_name: &display_name,
-        password_hash: &hash,
-        is_admin: false,
-        invite_hash: invite_hash.as_deref(),
-        ip: form.ip,
-    };
-    accounts::create_user(db, &user).await.map_err(|e| worded(e, |reason| register_refused(reason, &username)))
-}
-
 fn register_refused(reason: RegisterRefused, username: &str) -> AppError {
     match reason {
         RegisterRefused::UsernameTaken => {
@@ -235,97 +349,8 @@ fn register_refused(reason: RegisterRefused, username: &str) -> AppError {
     }
 }
 
-/// Makes `username` an admin with this password hash, creating the account if there is none;
-/// whether it was created.
-pub async fn upsert_admin(db: &Db, username: &str, display_name: &str, password_hash: &str) -> Result<bool, AppError> {
-    accounts::upsert_admin(db, username, display_name, password_hash)
-        .await
-        .map_err(|e| worded(e, |reason| register_refused(reason, username)))
-}
-
-/// Replaces the member's password after checking the current one; every other session ends
-/// (`keep` is the hash of the session making the change).
-pub async fn change_password(
-    db: &Db,
-    viewer: &Actor,
-    current: String,
-    new: String,
-    keep: &str,
-) -> Result<(), AppError> {
-    if current.chars().count() > validate::MAX_PASSWORD {
-        return Err(AppError::BadRequest("Your current password is not right.".into()));
-    }
-    let stored = accounts::password_hash(db, viewer.id).await?;
-    if !verify_password(current, stored).await {
-        return Err(AppError::BadRequest("Your current password is not right.".into()));
-    }
-    validate::new_password(&new, &viewer.username)?;
-    let hash = hash_password(new).await?;
-    accounts::change_password(db, viewer.id, &hash, keep).await?;
-    audit::record(db, Some(viewer.id), "account.password", None, viewer.ip.clone()).await?;
-    Ok(())
-}
-
-/// A new invitation code (only its hash is stored), for the admin page and `marquee invite`.
-pub async fn create_invite(db: &Db, by: Option<i64>, days: u32) -> Result<String, sqlx::Error> {
-    let (code, hash) = new_token();
-    let expires = crate::server::db::now() + days as i64 * 86_400;
-    accounts::create_invite(db, &hash, by, expires).await?;
-    Ok(code)
-}
-
-/// An invitation made on the admin page, valid for a week and recorded in the audit log.
-pub async fn invite(db: &Db, admin: &Actor) -> Result<String, AppError> {
-    let code = create_invite(db, Some(admin.id), 7).await?;
-    audit::record(db, Some(admin.id), "admin.invite", None, admin.ip.clone()).await?;
-    Ok(code)
-}
-
-pub async fn members(db: &Db) -> Result<Vec<MemberRow>, AppError> {
-    Ok(accounts::members(db).await?)
-}
-
-/// Sets a member's own proposal limit from what an admin typed; empty means "the default".
-pub async fn set_proposal_limit(db: &Db, admin: &Actor, user_id: i64, limit: &str) -> Result<(), AppError> {
-    let limit = match limit.trim() {
-        "" => None,
-        text => {
-            let n = text
-                .parse::<i64>()
-                .map_err(|_| AppError::BadRequest("A proposal limit must be a whole number from 0 to 100.".into()))?;
-            Some(validate::proposal_limit(n)? as i32)
-        }
-    };
-    accounts::set_proposal_limit(db, admin, user_id, limit)
-        .await
-        .map_err(|e| worded(e, |Missing| AppError::NotFound("That member".into())))
-}
-
 /// Audit log entries per page.
 const AUDIT_PAGE: u32 = 50;
-
-/// Page `page` (from 1) of the audit log, filtered by a known action and an actor's username.
-pub async fn audit_log(
-    db: &Db,
-    action: Option<String>,
-    actor: Option<String>,
-    page: u32,
-) -> Result<Slice<AuditEntry>, AppError> {
-    let offset = validate::page_offset(page, AUDIT_PAGE)?;
-    let action = action.filter(|a| !a.is_empty());
-    if let Some(a) = &action {
-        if !AUDIT_ACTIONS.iter().any(|(known, _)| known == a) {
-            return Err(AppError::BadRequest(format!("{a:?} is not an action the log records.")));
-        }
-    }
-    let actor = actor.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-    if actor.as_ref().is_some_and(|a| a.len() > 64) {
-        return Err(AppError::BadRequest("A username has at most 32 characters.".into()));
-    }
-    let filter = audit::AuditFilter { action, actor, limit: AUDIT_PAGE, offset: offset as u64 };
-    let (items, total) = audit::entries(db, &filter).await?;
-    Ok(Slice { items, offset, limit: AUDIT_PAGE, total })
-}
 
 #[cfg(test)]
 mod tests {

@@ -46,13 +46,13 @@ impl Club {
     /// this server's and the other servers' caches and kept pages drop it.
     pub async fn changed(&self) {
         self.version.bump();
-        self.catalogue.club_changed(&self.db, None).await;
+        self.catalogue.club_changed(None).await;
     }
 
     /// A round opened, moved its deadline or closed (votes may have been carried over or cleared).
     pub async fn round_changed(&self, id: i64) {
         self.version.bump();
-        self.catalogue.round_changed(&self.db, id).await;
+        self.catalogue.round_changed(id).await;
     }
 
     /// Every active proposal's vote count and version, as `(proposal, votes, version)`.
@@ -78,14 +78,14 @@ impl Club {
         let id = proposals::create(&self.db, viewer, imdb_id, self.proposal_limit, prefill)
             .await
             .map_err(|e| worded(e, propose_refused))?;
-        self.catalogue.club_changed(&self.db, None).await;
+        self.catalogue.club_changed(None).await;
         Ok(id)
     }
 
     pub async fn vote(&self, viewer: &Actor, id: i64, on: bool) -> Result<VoteState, AppError> {
         let (result, movie_id) =
             proposals::vote(&self.db, viewer, id, on).await.map_err(|e| worded(e, vote_refused))?;
-        self.catalogue.vote_changed(&self.db, movie_id, id, result.votes, result.version).await;
+        self.catalogue.vote_changed(movie_id, id, result.votes, result.version).await;
         Ok(result)
     }
 
@@ -97,7 +97,7 @@ impl Club {
 
     pub async fn withdraw(&self, viewer: &Actor, id: i64) -> Result<(), AppError> {
         proposals::withdraw(&self.db, viewer, id).await.map_err(|e| worded(e, status_refused))?;
-        self.catalogue.club_changed(&self.db, None).await;
+        self.catalogue.club_changed(None).await;
         Ok(())
     }
 
@@ -106,7 +106,7 @@ impl Club {
             return Err(AppError::Forbidden);
         }
         proposals::mark_watched(&self.db, admin, id).await.map_err(|e| worded(e, status_refused))?;
-        self.catalogue.club_changed(&self.db, None).await;
+        self.catalogue.club_changed(None).await;
         Ok(())
     }
 
@@ -122,7 +122,7 @@ impl Club {
     pub async fn rate_watched(&self, viewer: &Actor, id: i64, stars: &str) -> Result<(), AppError> {
         let half_stars = validate::parse_half_stars(stars)?;
         proposals::rate_watched(&self.db, viewer, id, half_stars).await.map_err(|e| worded(e, rating_refused))?;
-        self.catalogue.club_changed(&self.db, None).await;
+        self.catalogue.club_changed(None).await;
         Ok(())
     }
 

@@ -10,6 +10,7 @@ use crate::server::db::Db;
 use crate::server::services::catalogue::Catalogue;
 use crate::server::services::worded;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The largest upload taken: a lifetime of films zips to well under this.
 pub const MAX_UPLOAD: u64 = 16 << 20;
@@ -31,39 +32,6 @@ pub struct DryRun {
     pub matched: usize,
     pub ambiguous: usize,
     pub missing: usize,
-}
-
-/// Reads the upload (`file`, spooled to disk), matches its films to the catalogue and keeps the
-/// result for the member to review. Nothing of the member's changes yet.
-pub async fn dry_run(db: &Db, viewer: &Viewer, file_name: &str, file: std::fs::File) -> Result<DryRun, AppError> {
-    let titles = store::catalogue_titles(db).await?;
-    let name = letterboxd::display_name(file_name);
-    let read_name = name.clone();
-    let (films, skipped) = tokio::task::spawn_blocking(move || -> Result<_, ExportError> {
-        let export = letterboxd::read_export(std::io::BufReader::new(file), &read_name, Limits::default())?;
-        let index = TitleIndex::new(titles);
-        let films: Vec<DryRunFilm> = export.films.into_iter().map(|film| matched(&index, film)).collect();
-        Ok((films, export.skipped))
-    })
-    .await
-    .map_err(|err| {
-        tracing::error!(%err, "reading an export stopped");
-        AppError::Internal
-    })??;
-    if films.is_empty() {
-        return Err(AppError::BadRequest(format!("{name} lists no films: there is nothing to import.")));
-    }
-    let count = |state: MatchState| films.iter().filter(|f| f.state == state).count();
-    let mut run = DryRun {
-        films: films.len(),
-        matched: count(MatchState::Matched),
-        ambiguous: count(MatchState::Ambiguous),
-        missing: count(MatchState::Missing),
-        ..Default::default()
-    };
-    run.id = store::save(db, viewer.id, &name, &skipped, &films).await?;
-    tracing::info!(user = viewer.id, films = run.films, matched = run.matched, "letterboxd export read");
-    Ok(run)
 }
 
 fn matched(index: &TitleIndex, film: letterboxd::ExportFilm) -> DryRunFilm {
@@ -92,15 +60,79 @@ fn matched(index: &TitleIndex, film: letterboxd::ExportFilm) -> DryRunFilm {
     }
 }
 
-/// The member's import `id`, with page `page` of its matched films.
-pub async fn review(db: &Db, viewer: &Viewer, id: i64, page: u32) -> Result<ImportReview, AppError> {
-    let page = crate::validate::page_number(page)?;
-    store::review(db, viewer.id, id, page).await?.ok_or_else(|| AppError::NotFound("That import".into()))
+/// Members' Letterboxd imports, over one database handle.
+#[derive(Clone)]
+pub struct Letterboxd {
+    db: Db,
+    /// Told when a member's history changed (their recommendations, and the club's counts if shared).
+    catalogue: Arc<Catalogue>,
 }
 
-/// The member's newest import, if they have one.
-pub async fn latest(db: &Db, viewer: &Viewer) -> Result<Option<i64>, AppError> {
-    Ok(store::latest(db, viewer.id).await?)
+impl Letterboxd {
+    pub fn new(db: Db, catalogue: Arc<Catalogue>) -> Letterboxd {
+        Letterboxd { db, catalogue }
+    }
+
+    /// Reads the upload (`file`, spooled to disk), matches its films to the catalogue and keeps the
+    /// result for the member to review. Nothing of the member's changes yet.
+    pub async fn dry_run(&self, viewer: &Viewer, file_name: &str, file: std::fs::File) -> Result<DryRun, AppError> {
+        let db = &self.db;
+        let titles = store::catalogue_titles(db).await?;
+        let name = letterboxd::display_name(file_name);
+        let read_name = name.clone();
+        let (films, skipped) = tokio::task::spawn_blocking(move || -> Result<_, ExportError> {
+            let export = letterboxd::read_export(std::io::BufReader::new(file), &read_name, Limits::default())?;
+            let index = TitleIndex::new(titles);
+            let films: Vec<DryRunFilm> = export.films.into_iter().map(|film| matched(&index, film)).collect();
+            Ok((films, export.skipped))
+        })
+        .await
+        .map_err(|err| {
+            tracing::error!(%err, "reading an export stopped");
+            AppError::Internal
+        })??;
+        if films.is_empty() {
+            return Err(AppError::BadRequest(format!("{name} lists no films: there is nothing to import.")));
+        }
+        let count = |state: MatchState| films.iter().filter(|f| f.state == state).count();
+        let mut run = DryRun {
+            films: films.len(),
+            matched: count(MatchState::Matched),
+            ambiguous: count(MatchState::Ambiguous),
+            missing: count(MatchState::Missing),
+            ..Default::default()
+        };
+        run.id = store::save(db, viewer.id, &name, &skipped, &films).await?;
+        tracing::info!(user = viewer.id, films = run.films, matched = run.matched, "letterboxd export read");
+        Ok(run)
+    }
+
+    /// The member's import `id`, with page `page` of its matched films.
+    pub async fn review(&self, viewer: &Viewer, id: i64, page: u32) -> Result<ImportReview, AppError> {
+        let db = &self.db;
+        let page = crate::validate::page_number(page)?;
+        store::review(db, viewer.id, id, page).await?.ok_or_else(|| AppError::NotFound("That import".into()))
+    }
+
+    /// The member's newest import, if they have one.
+    pub async fn latest(&self, viewer: &Viewer) -> Result<Option<i64>, AppError> {
+        let db = &self.db;
+        Ok(store::latest(db, viewer.id).await?)
+    }
+
+    /// Applies the member's import: their ratings (shared with the club only if `share`) and viewings.
+    pub async fn apply(
+        &self,
+        viewer: &Actor,
+        id: i64,
+        picks: &HashMap<i32, i64>,
+        share: bool,
+    ) -> Result<Applied, AppError> {
+        let db = &self.db;
+        let applied = store::apply(db, viewer, id, picks, share).await.map_err(|e| worded(e, apply_refused))?;
+        self.catalogue.history_changed(viewer.id, share).await;
+        Ok(applied)
+    }
 }
 
 /// The picks of a review form: `picks[POSITION]` = a movie id, or empty to leave the film out.
@@ -117,20 +149,6 @@ pub fn parse_picks(raw: &HashMap<String, String>) -> Result<HashMap<i32, i64>, A
         picks.insert(position, movie);
     }
     Ok(picks)
-}
-
-/// Applies the member's import: their ratings (shared with the club only if `share`) and viewings.
-pub async fn apply(
-    db: &Db,
-    catalogue: &Catalogue,
-    viewer: &Actor,
-    id: i64,
-    picks: &HashMap<i32, i64>,
-    share: bool,
-) -> Result<Applied, AppError> {
-    let applied = store::apply(db, viewer, id, picks, share).await.map_err(|e| worded(e, apply_refused))?;
-    catalogue.history_changed(db, viewer.id, share).await;
-    Ok(applied)
 }
 
 fn apply_refused(reason: ApplyRefused) -> AppError {

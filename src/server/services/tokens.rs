@@ -23,44 +23,79 @@ pub struct TokenHolder {
     pub scope: TokenScope,
 }
 
-/// Makes a token for `viewer`: returns it (shown once; only its hash is kept).
-pub async fn create(db: &Db, viewer: &Actor, name: &str, scope: &str, days: Option<u32>) -> Result<String, AppError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 60 || crate::validate::has_control(name) {
-        return Err(AppError::BadRequest(
-            "Give the token a name of up to 60 characters (such as \"club bot\"), so you know it later.".into(),
-        ));
-    }
-    let scope = TokenScope::from_slug(scope.trim())
-        .ok_or_else(|| AppError::BadRequest("Choose what the token may do: read, vote or admin.".into()))?;
-    if scope == TokenScope::Admin && !viewer.is_admin {
-        return Err(AppError::BadRequest("Only admins can make admin tokens; choose read or vote.".into()));
-    }
-    if days.is_some_and(|d| d == 0 || d > MAX_DAYS) {
-        return Err(AppError::BadRequest(format!(
-            "A token lasts from 1 to {MAX_DAYS} days, or until you revoke it (leave the days empty)."
-        )));
-    }
-    if tokens::live_count(db, viewer.id).await? >= MAX_LIVE {
-        return Err(AppError::Conflict(format!(
-            "You have {MAX_LIVE} tokens already; revoke one you no longer use first."
-        )));
-    }
-    let token = format!("{PREFIX}{}", new_token().0);
-    let expires_at = days.map(|d| crate::server::db::now() + d as i64 * 86_400);
-    tokens::create(db, viewer, name, scope, &token_hash(&token), expires_at).await?;
-    Ok(token)
+/// Members' API tokens, over one database handle.
+#[derive(Clone)]
+pub struct Tokens {
+    db: Db,
 }
 
-pub async fn list(db: &Db, viewer: &Viewer) -> Result<Vec<ApiTokenInfo>, AppError> {
-    Ok(tokens::list(db, viewer.id).await?)
-}
+impl Tokens {
+    pub fn new(db: Db) -> Tokens {
+        Tokens { db }
+    }
 
-pub async fn revoke(db: &Db, viewer: &Actor, id: i64) -> Result<(), AppError> {
-    if tokens::revoke(db, viewer, id).await? {
-        Ok(())
-    } else {
-        Err(AppError::NotFound("That token".into()))
+    /// Makes a token for `viewer`: returns it (shown once; only its hash is kept).
+    pub async fn create(&self, viewer: &Actor, name: &str, scope: &str, days: Option<u32>) -> Result<String, AppError> {
+        let db = &self.db;
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 60 || crate::validate::has_control(name) {
+            return Err(AppError::BadRequest(
+                "Give the token a name of up to 60 characters (such as \"club bot\"), so you know it later.".into(),
+            ));
+        }
+        let scope = TokenScope::from_slug(scope.trim())
+            .ok_or_else(|| AppError::BadRequest("Choose what the token may do: read, vote or admin.".into()))?;
+        if scope == TokenScope::Admin && !viewer.is_admin {
+            return Err(AppError::BadRequest("Only admins can make admin tokens; choose read or vote.".into()));
+        }
+        if days.is_some_and(|d| d == 0 || d > MAX_DAYS) {
+            return Err(AppError::BadRequest(format!(
+                "A token lasts from 1 to {MAX_DAYS} days, or until you revoke it (leave the days empty)."
+            )));
+        }
+        if tokens::live_count(db, viewer.id).await? >= MAX_LIVE {
+            return Err(AppError::Conflict(format!(
+                "You have {MAX_LIVE} tokens already; revoke one you no longer use first."
+            )));
+        }
+        let token = format!("{PREFIX}{}", new_token().0);
+        let expires_at = days.map(|d| crate::server::db::now() + d as i64 * 86_400);
+        tokens::create(db, viewer, name, scope, &token_hash(&token), expires_at).await?;
+        Ok(token)
+    }
+
+    pub async fn list(&self, viewer: &Viewer) -> Result<Vec<ApiTokenInfo>, AppError> {
+        let db = &self.db;
+        Ok(tokens::list(db, viewer.id).await?)
+    }
+
+    pub async fn revoke(&self, viewer: &Actor, id: i64) -> Result<(), AppError> {
+        let db = &self.db;
+        if tokens::revoke(db, viewer, id).await? {
+            Ok(())
+        } else {
+            Err(AppError::NotFound("That token".into()))
+        }
+    }
+
+    /// The live token's holder, if it is one.
+    pub async fn holder(&self, token: &str) -> Result<Option<TokenHolder>, AppError> {
+        let db = &self.db;
+        let Some((viewer, id, name, scope)) = tokens::holder(db, &token_hash(token)).await? else { return Ok(None) };
+        Ok(Some(TokenHolder { viewer, id, name, scope }))
+    }
+
+    /// Notes a use of the token; a change it made goes in the audit log under its name.
+    pub async fn used(&self, holder: &TokenHolder, change: Option<String>, ip: Option<String>) {
+        let db = &self.db;
+        if let Err(err) = tokens::touch(db, holder.id).await {
+            tracing::warn!(%err, "could not note an API token's use");
+        }
+        if let Some(change) = change {
+            if let Err(err) = tokens::record_write(db, holder.viewer.id, &holder.name, change, ip).await {
+                tracing::warn!(%err, "could not record an API token's change in the audit log");
+            }
+        }
     }
 }
 
@@ -87,12 +122,6 @@ pub fn bearer(headers: &HeaderMap) -> Result<Option<String>, &'static str> {
     Ok(Some(token.to_string()))
 }
 
-/// The live token's holder, if it is one.
-pub async fn holder(db: &Db, token: &str) -> Result<Option<TokenHolder>, AppError> {
-    let Some((viewer, id, name, scope)) = tokens::holder(db, &token_hash(token)).await? else { return Ok(None) };
-    Ok(Some(TokenHolder { viewer, id, name, scope }))
-}
-
 /// The scope a request to the JSON API needs. Reads need `read`; voting, ranking a round's films
 /// and rating need `vote`; everything else that changes data (opening and closing rounds,
 /// imports, and any write not named here) needs `admin`.
@@ -105,18 +134,6 @@ pub fn needed_scope(method: &Method, path: &str) -> TokenScope {
         ("PUT" | "DELETE", ["", "api", "v1", "movies", _, "rating"]) => TokenScope::Vote,
         ("PUT", ["", "api", "v1", "rounds", _, "ballot"]) => TokenScope::Vote,
         _ => TokenScope::Admin,
-    }
-}
-
-/// Notes a use of the token; a change it made goes in the audit log under its name.
-pub async fn used(db: &Db, holder: &TokenHolder, change: Option<String>, ip: Option<String>) {
-    if let Err(err) = tokens::touch(db, holder.id).await {
-        tracing::warn!(%err, "could not note an API token's use");
-    }
-    if let Some(change) = change {
-        if let Err(err) = tokens::record_write(db, holder.viewer.id, &holder.name, change, ip).await {
-            tracing::warn!(%err, "could not record an API token's change in the audit log");
-        }
     }
 }
 

@@ -278,7 +278,7 @@ pub async fn seed_posters(
         let url = format!("demo:{imdb_id}");
         let id = imdb_id.clone();
         let source = tokio::task::spawn_blocking(move || demo_poster(&id)).await??;
-        posters.keep(db, &url, source).await?;
+        posters.keep(&url, source).await?;
         on_pool!(db, |pool| {
             sqlx::query("UPDATE movies SET poster_url = $1 WHERE imdb_id = $2")
                 .bind(&url)

@@ -4,9 +4,8 @@
 
 use crate::error::AppError;
 use crate::model::{TokenScope, Viewer};
-use crate::server::db::Db;
-use crate::server::services::accounts;
-use crate::server::web::state::app_state;
+use crate::server::services::accounts::{self, Accounts};
+use crate::server::web::state::{app_state, AppState};
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::middleware::Next;
@@ -32,13 +31,13 @@ impl SessionSlot {
     }
 
     /// The member the session names: the one place a session is looked up, once per request.
-    async fn viewer(&self, db: &Db) -> Result<Option<Viewer>, AppError> {
+    async fn viewer(&self, accounts: &Accounts) -> Result<Option<Viewer>, AppError> {
         // Known already: looked up before, or the member of an API token.
         if let Some(viewer) = self.viewer.get() {
             return Ok(viewer.clone());
         }
         let Some(token) = self.token.clone() else { return Ok(None) };
-        let viewer = self.viewer.get_or_try_init(|| async move { accounts::session_viewer(db, &token).await }).await?;
+        let viewer = self.viewer.get_or_try_init(|| async move { accounts.session_viewer(&token).await }).await?;
         Ok(viewer.clone())
     }
 }
@@ -72,7 +71,7 @@ pub fn hex_cookie(headers: &HeaderMap, name: &str, len: usize) -> Option<String>
 /// expired token is a 401, a token whose scope does not cover the request a 403. Tokens are
 /// read from that header only, never from a cookie or the query string.
 pub async fn api_tokens(
-    axum::extract::State(state): axum::extract::State<crate::server::web::state::AppState>,
+    axum::extract::State(state): axum::extract::State<AppState>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -90,7 +89,7 @@ pub async fn api_tokens(
         Ok(None) => return next.run(req).await,
         Err(message) => return refuse(StatusCode::UNAUTHORIZED, "unauthorized", message.into()),
     };
-    let holder = match tokens::holder(&state.db, &token).await {
+    let holder = match state.tokens.holder(&token).await {
         Ok(Some(holder)) => holder,
         Ok(None) => {
             return refuse(
@@ -130,22 +129,22 @@ pub async fn api_tokens(
     });
     let res = next.run(req).await;
     let change = change.filter(|_| res.status().is_success());
-    tokens::used(&state.db, &holder, change, ip).await;
+    state.tokens.used(&holder, change, ip).await;
     res
 }
 
 /// The signed-in member of a plain axum request (the JSON API), if any; looked up once per request.
 pub struct Caller(pub Option<Viewer>);
 
-impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for Caller {
+impl axum::extract::FromRequestParts<AppState> for Caller {
     type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &crate::server::web::state::AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(Caller(None)) };
-        Ok(Caller(slot.viewer(&state.db).await?))
+        Ok(Caller(slot.viewer(&state.accounts).await?))
     }
 }
 
@@ -162,12 +161,12 @@ impl Caller {
 /// A signed-in admin, or a 401/403 before anything else of the request (such as its body) is read.
 pub struct AdminCaller(pub Viewer);
 
-impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for AdminCaller {
+impl axum::extract::FromRequestParts<AppState> for AdminCaller {
     type Rejection = AppError;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &crate::server::web::state::AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         admin_only(Caller::from_request_parts(parts, state).await?.member()?).map(AdminCaller)
     }
@@ -188,7 +187,7 @@ pub fn current_token_hash() -> Option<String> {
 pub async fn current_user() -> Result<Option<Viewer>, AppError> {
     let Some(parts) = request_parts() else { return Ok(None) };
     let Some(slot) = parts.extensions.get::<SessionSlot>().cloned() else { return Ok(None) };
-    slot.viewer(&app_state()?.db).await
+    slot.viewer(&app_state()?.accounts).await
 }
 
 pub async fn require_member() -> Result<Viewer, AppError> {
@@ -231,12 +230,12 @@ fn client_address(parts: &axum::http::request::Parts, trusted: &[String]) -> Opt
 /// The client address of a plain axum request (the JSON API), for the audit log.
 pub struct ClientAddr(pub Option<String>);
 
-impl axum::extract::FromRequestParts<crate::server::web::state::AppState> for ClientAddr {
+impl axum::extract::FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        state: &crate::server::web::state::AppState,
+        state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Ok(ClientAddr(client_address(parts, &state.config.site.trusted_proxies).map(|ip| ip.to_string())))
     }
@@ -315,11 +314,12 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// Signs a member in: throttled, audited, a new server-side session and its cookie.
-pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer, AppError> {
-    let state = app_state()?;
-    let user_id = accounts::check_sign_in(db, &state.throttle, username, password, client_ip()).await?;
-    start_session(db, user_id).await?;
-    accounts::viewer(db, user_id)
+pub async fn sign_in(state: &AppState, username: &str, password: String) -> Result<Viewer, AppError> {
+    let user_id = state.accounts.check_sign_in(username, password, client_ip()).await?;
+    start_session(state, user_id).await?;
+    state
+        .accounts
+        .viewer(user_id)
         .await?
         .ok_or_else(|| crate::server::observe::internal("member gone while signing in", user_id))
 }
@@ -328,18 +328,18 @@ pub async fn sign_in(db: &Db, username: &str, password: String) -> Result<Viewer
 pub async fn end_session() -> Result<(), AppError> {
     let state = app_state()?;
     if let Some(hash) = current_token_hash() {
-        accounts::close_session(&state.db, &hash).await?;
+        state.accounts.close_session(&hash).await?;
     }
     clear_session_cookie(state.config.site.https);
     Ok(())
 }
 
 /// Opens a session for the member and sets its cookie on the response.
-pub async fn start_session(db: &Db, user_id: i64) -> Result<(), AppError> {
-    let config = &app_state()?.config;
+pub async fn start_session(state: &AppState, user_id: i64) -> Result<(), AppError> {
+    let config = &state.config;
     let lifetime = Duration::from_secs(config.accounts.session_days * 86_400);
     let ip = client_ip().map(|i| i.to_string());
-    let token = accounts::open_session(db, user_id, lifetime, user_agent().as_deref(), ip.as_deref()).await?;
+    let token = state.accounts.open_session(user_id, lifetime, user_agent().as_deref(), ip.as_deref()).await?;
     set_session_cookie(&token, lifetime, config.site.https);
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! spooled to a temporary file as it arrives, never held whole in memory.
 
 use crate::error::AppError;
-use crate::server::services::letterboxd::{self, DryRun, MAX_UPLOAD};
+use crate::server::services::letterboxd::{DryRun, MAX_UPLOAD};
 use crate::server::web::auth::Caller;
 use crate::server::web::state::AppState;
 use axum::extract::multipart::{Multipart, MultipartRejection};
@@ -93,7 +93,7 @@ async fn receive(
     };
     let _turn = READING.acquire().await.map_err(|_| AppError::Unavailable)?;
     tracing::debug!(size, "letterboxd upload received");
-    letterboxd::dry_run(&state.db, &viewer, &file_name, file).await
+    state.letterboxd.dry_run(&viewer, &file_name, file).await
 }
 
 fn too_large() -> AppError {

@@ -43,7 +43,7 @@ pub async fn metrics_endpoint(
         metrics::gauge!("cache_misses", "cache" => figures.name).set(figures.misses as f64);
     }
     // Posters as the database has them, whichever server fetched them.
-    match state.posters.counts(&state.db).await {
+    match state.posters.counts().await {
         Ok(counts) => {
             metrics::gauge!("posters", "state" => "stored").set(counts.stored as f64);
             metrics::gauge!("posters", "state" => "failed").set(counts.failed as f64);

@@ -1,7 +1,7 @@
 use crate::error::AppError;
 use crate::server::config::Config;
 use crate::server::db::Db;
-use crate::server::services::accounts::SignInThrottle;
+use crate::server::services::accounts::Accounts;
 use crate::server::services::catalogue::Catalogue;
 use crate::server::services::club::Club;
 use crate::server::services::coherence::Coherence;
@@ -28,7 +28,10 @@ pub struct AppState {
     pub posters: Arc<crate::server::services::posters::Posters>,
     /// API tokens just made, by the session that made them: shown once on its next account page.
     pub new_tokens: moka::sync::Cache<String, String>,
-    pub throttle: Arc<SignInThrottle>,
+    pub accounts: Accounts,
+    pub tokens: crate::server::services::tokens::Tokens,
+    pub letterboxd: crate::server::services::letterboxd::Letterboxd,
+    pub imports: crate::server::services::import::Imports,
     pub catalogue: Arc<Catalogue>,
     pub club: Club,
     pub rounds: crate::server::services::rounds::Rounds,
@@ -47,25 +50,23 @@ impl AppState {
     pub async fn build(config: Config, db: Db) -> Result<AppState, sqlx::Error> {
         let ttl = Duration::from_secs(config.cache.predictions_ttl_secs.max(1));
         let started = std::time::Instant::now();
-        let predictions = Arc::new(Predictions::load(&db, ttl, config.predictions.min_dimensions).await?);
+        let predictions = Arc::new(Predictions::load(db.clone(), ttl, config.predictions.min_dimensions).await?);
         let warm = predictions.clone();
         tokio::task::spawn_blocking(move || warm.warm()).await.ok();
         crate::server::observe::job_finished("predictions-score", started.elapsed(), Ok(()));
-        let accounts = &config.accounts;
-        let throttle = SignInThrottle::new(
-            accounts.failures_per_account,
-            accounts.failures_per_ip,
-            Duration::from_secs(accounts.lockout_minutes * 60),
-        );
         let limits = &config.limits;
         let live = crate::server::services::live::Live::new(limits.live_streams, limits.live_streams_per_client);
         let coherence = Coherence::new(db.clone(), live);
         let catalogue =
-            Arc::new(Catalogue::load(&db, &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
+            Arc::new(Catalogue::load(db.clone(), &config.cache, config.imdb.fresh_hours, coherence.clone()).await?);
         let club_version = ClubVersion::default();
         let club = Club::new(db.clone(), catalogue.clone(), club_version.clone(), &config);
         let webhook = crate::server::services::webhook::Webhook::new(db.clone(), &config.club);
+        let letterboxd = crate::server::services::letterboxd::Letterboxd::new(db.clone(), catalogue.clone());
+        let imports = crate::server::services::import::Imports::new(db.clone(), catalogue.clone(), predictions.clone());
         let state = AppState {
+            letterboxd,
+            imports,
             rounds: crate::server::services::rounds::Rounds::new(db.clone(), club.clone(), webhook),
             club,
             coherence,
@@ -78,9 +79,10 @@ impl AppState {
             posters: Arc::new(crate::server::services::posters::Posters::new(
                 &config.posters,
                 &config.imdb.base_url,
-                crate::server::services::posters::PosterStore::from_config(&config.posters, &db),
+                db.clone(),
             )),
-            throttle: Arc::new(throttle),
+            accounts: Accounts::new(db.clone(), &config.accounts),
+            tokens: crate::server::services::tokens::Tokens::new(db.clone()),
             new_tokens: moka::sync::Cache::builder()
                 .max_capacity(10_000)
                 .time_to_live(Duration::from_secs(600))

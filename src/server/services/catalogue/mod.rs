@@ -71,6 +71,7 @@ struct ListKey {
 }
 
 pub struct Catalogue {
+    db: Db,
     index: RwLock<Arc<TasteIndex>>,
     lists: MeasuredCache<ListKey, Arc<movies::Listed>>,
     popular: MeasuredCache<(Option<i32>, u32), Arc<Vec<MovieCard>>>,
@@ -84,7 +85,7 @@ pub struct Catalogue {
 
 impl Catalogue {
     pub async fn load(
-        db: &Db,
+        db: Db,
         ttl: &CacheConfig,
         imdb_fresh_hours: u64,
         coherence: Arc<Coherence>,
@@ -92,7 +93,8 @@ impl Catalogue {
         Ok(Catalogue {
             coherence,
             imdb_fresh_secs: imdb_fresh_hours as i64 * 3600,
-            index: RwLock::new(Arc::new(TasteIndex::load(db).await?)),
+            index: RwLock::new(Arc::new(TasteIndex::load(&db).await?)),
+            db,
             lists: MeasuredCache::new("movie_lists", 5_000, ttl.movie_list_ttl_secs),
             popular: MeasuredCache::new("popular", 100, ttl.popular_ttl_secs),
             details: MeasuredCache::new("movie_details", 10_000, ttl.movie_detail_ttl_secs),
@@ -110,13 +112,8 @@ impl Catalogue {
     }
 
     /// A page of the catalogue (cached per filter and position).
-    pub async fn list(
-        &self,
-        db: &Db,
-        filter: &MovieFilter,
-        start: Start,
-        limit: u32,
-    ) -> Result<Arc<movies::Listed>, AppError> {
+    pub async fn list(&self, filter: &MovieFilter, start: Start, limit: u32) -> Result<Arc<movies::Listed>, AppError> {
+        let db = &self.db;
         let start_key = match &start {
             Start::Offset(n) => format!("o{n}"),
             Start::After(c) => format!("c{}", c.encode()),
@@ -131,14 +128,8 @@ impl Catalogue {
     }
 
     /// The JSON API's cursor-paged list.
-    pub async fn list_page(
-        &self,
-        db: &Db,
-        filter: &MovieFilter,
-        start: Start,
-        limit: u32,
-    ) -> Result<MovieList, AppError> {
-        let page = self.list(db, filter, start, limit).await?;
+    pub async fn list_page(&self, filter: &MovieFilter, start: Start, limit: u32) -> Result<MovieList, AppError> {
+        let page = self.list(filter, start, limit).await?;
         Ok(MovieList {
             items: page.items.clone(),
             total: page.total,
@@ -147,7 +138,8 @@ impl Catalogue {
     }
 
     /// The most-rated films (of a decade), for the home page and as a fallback.
-    pub async fn popular(&self, db: &Db, decade: Option<i32>, limit: u32) -> Result<Arc<Vec<MovieCard>>, AppError> {
+    pub async fn popular(&self, decade: Option<i32>, limit: u32) -> Result<Arc<Vec<MovieCard>>, AppError> {
+        let db = &self.db;
         self.popular
             .get((decade, limit), async {
                 let filter = MovieFilter { decade, ..Default::default() };
@@ -157,7 +149,8 @@ impl Catalogue {
     }
 
     /// The shared part of a film's page (cached for an hour, or until something about it changes).
-    pub async fn detail(&self, db: &Db, key: &MovieKey) -> Result<Arc<MovieDetail>, AppError> {
+    pub async fn detail(&self, key: &MovieKey) -> Result<Arc<MovieDetail>, AppError> {
+        let db = &self.db;
         // An IMDb id is resolved by reading the film's row, which a miss then uses as it is.
         let (movie_id, known) = match key {
             MovieKey::Id(id) => (*id, None),
@@ -188,7 +181,8 @@ impl Catalogue {
     }
 
     /// Films for the member, with a reason each (cached per member until they rate something).
-    pub async fn recommendations(&self, db: &Db, user_id: i64) -> Result<Arc<Vec<RecommendedFilm>>, AppError> {
+    pub async fn recommendations(&self, user_id: i64) -> Result<Arc<Vec<RecommendedFilm>>, AppError> {
+        let db = &self.db;
         self.recommendations
             .get(user_id, async move {
                 let index = self.index();
@@ -246,76 +240,77 @@ impl Catalogue {
     }
 
     /// The site's counts: one aggregate query, cached for a minute and dropped on every write.
-    pub async fn stats(&self, db: &Db) -> Result<SiteStats, AppError> {
+    pub async fn stats(&self) -> Result<SiteStats, AppError> {
+        let db = &self.db;
         self.stats.get((), async { Ok(stats::site_stats(db, self.imdb_fresh_secs).await?) }).await
     }
 
     /// Stores a member's rating of a film in half stars (none removes it), and drops what showed
     /// the old one, here and on the other servers.
-    pub async fn rate(&self, db: &Db, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<(), AppError> {
-        movies::rate(db, user_id, movie_id, half_stars)
+    pub async fn rate(&self, user_id: i64, movie_id: i64, half_stars: Option<i32>) -> Result<(), AppError> {
+        movies::rate(&self.db, user_id, movie_id, half_stars)
             .await
             .map_err(|e| worded(e, |Missing| AppError::NotFound("That film".into())))?;
-        self.changed(db, Change::Rating { user: user_id, movie: movie_id }).await?;
+        self.changed(Change::Rating { user: user_id, movie: movie_id }).await?;
         Ok(())
     }
 
     /// The member's own rating of a film, in half stars.
     /// The catalogue id of the film `key` names, if it is in the catalogue.
-    pub async fn movie_id(&self, db: &Db, key: &MovieKey) -> Result<Option<i64>, AppError> {
-        Ok(movies::info(db, key).await?.map(|m| m.id))
+    pub async fn movie_id(&self, key: &MovieKey) -> Result<Option<i64>, AppError> {
+        Ok(movies::info(&self.db, key).await?.map(|m| m.id))
     }
 
     /// Every rating a member gave, newest first, as (film, half stars).
-    pub async fn ratings_of(&self, db: &Db, user_id: i64) -> Result<Vec<(i64, i32)>, AppError> {
-        Ok(movies::ratings_of(db, user_id).await?)
+    pub async fn ratings_of(&self, user_id: i64) -> Result<Vec<(i64, i32)>, AppError> {
+        Ok(movies::ratings_of(&self.db, user_id).await?)
     }
 
-    pub async fn my_rating(&self, db: &Db, user_id: i64, movie_id: i64) -> Result<Option<i32>, AppError> {
-        Ok(movies::my_rating(db, user_id, movie_id).await?)
+    pub async fn my_rating(&self, user_id: i64, movie_id: i64) -> Result<Option<i32>, AppError> {
+        Ok(movies::my_rating(&self.db, user_id, movie_id).await?)
     }
 
     /// Club data changed (a proposal, a vote, a watched film, a new member): film pages show it.
-    pub async fn club_changed(&self, db: &Db, movie_id: Option<i64>) {
+    pub async fn club_changed(&self, movie_id: Option<i64>) {
         // A club change never reloads the index, so this cannot fail.
-        let _ = self.changed(db, Change::Club { movie: movie_id }).await;
+        let _ = self.changed(Change::Club { movie: movie_id }).await;
     }
 
     /// A vote changed a proposal's count to `votes` (its `version`th change).
-    pub async fn vote_changed(&self, db: &Db, movie: Option<i64>, proposal: i64, votes: i64, version: i64) {
-        let _ = self.changed(db, Change::Vote { movie, proposal, votes, version }).await;
+    pub async fn vote_changed(&self, movie: Option<i64>, proposal: i64, votes: i64, version: i64) {
+        let _ = self.changed(Change::Vote { movie, proposal, votes, version }).await;
     }
 
     /// A round opened, moved its deadline or closed.
-    pub async fn round_changed(&self, db: &Db, id: i64) {
-        let _ = self.changed(db, Change::Round { id }).await;
+    pub async fn round_changed(&self, id: i64) {
+        let _ = self.changed(Change::Round { id }).await;
     }
 
     /// Something the site's counts include changed (a new member).
-    pub async fn counts_changed(&self, db: &Db) {
-        let _ = self.changed(db, Change::Counts).await;
+    pub async fn counts_changed(&self) {
+        let _ = self.changed(Change::Counts).await;
     }
 
     /// A member imported their film history.
-    pub async fn history_changed(&self, db: &Db, user: i64, shared: bool) {
-        let _ = self.changed(db, Change::History { user, shared }).await;
+    pub async fn history_changed(&self, user: i64, shared: bool) {
+        let _ = self.changed(Change::History { user, shared }).await;
     }
 
     /// Films were added or changed (an import): everything is rebuilt.
-    pub async fn catalogue_changed(&self, db: &Db) -> Result<(), sqlx::Error> {
-        self.changed(db, Change::Catalogue).await
+    pub async fn catalogue_changed(&self) -> Result<(), sqlx::Error> {
+        self.changed(Change::Catalogue).await
     }
 
     /// A change made by this server: dropped here, then announced to the others.
-    async fn changed(&self, db: &Db, change: Change) -> Result<(), sqlx::Error> {
-        self.apply(db, &change).await?;
+    async fn changed(&self, change: Change) -> Result<(), sqlx::Error> {
+        self.apply(&change).await?;
         self.coherence.announce(change).await;
         Ok(())
     }
 
     /// Drops what `change` made stale (made here or announced by another server); returns how many
     /// entries were dropped.
-    pub async fn apply(&self, db: &Db, change: &Change) -> Result<u64, sqlx::Error> {
+    pub async fn apply(&self, change: &Change) -> Result<u64, sqlx::Error> {
         Ok(match *change {
             Change::Rating { user, movie } => {
                 self.details.invalidate(&movie).await
@@ -333,13 +328,13 @@ impl Catalogue {
                     + if shared { self.details.clear().await + self.stats.clear().await } else { 0 }
             }
             Change::Counts => self.stats.clear().await,
-            Change::Catalogue | Change::Everything => self.reload(db).await?,
+            Change::Catalogue | Change::Everything => self.reload().await?,
         })
     }
 
     /// Reloads the recommender's index and empties every cache; returns how many entries went.
-    pub async fn reload(&self, db: &Db) -> Result<u64, sqlx::Error> {
-        let index = TasteIndex::load(db).await?;
+    pub async fn reload(&self) -> Result<u64, sqlx::Error> {
+        let index = TasteIndex::load(&self.db).await?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
         Ok(self.lists.clear().await
             + self.popular.clear().await

@@ -96,6 +96,8 @@ pub struct PosterReport {
 
 /// Downloads, makes and serves posters.
 pub struct Posters {
+    /// Which posters are stored, failed or due (whichever server fetched them).
+    db: Db,
     store: PosterStore,
     http: reqwest::Client,
     hosts: Vec<String>,
@@ -108,11 +110,13 @@ pub struct Posters {
 
 impl Posters {
     /// Posters stored and failed, as the database has them (whichever server fetched them).
-    pub async fn counts(&self, db: &Db) -> Result<db::posters::PosterCounts, sqlx::Error> {
-        db::posters::counts(db).await
+    pub async fn counts(&self) -> Result<db::posters::PosterCounts, sqlx::Error> {
+        db::posters::counts(&self.db).await
     }
 
-    pub fn new(config: &PostersConfig, imdb_base_url: &str, store: PosterStore) -> Posters {
+    /// Stores where `PosterStore::from_config` says.
+    pub fn new(config: &PostersConfig, imdb_base_url: &str, db: Db) -> Posters {
+        let store = PosterStore::from_config(config, &db);
         let http = reqwest::Client::builder()
             .timeout(Duration::from_millis(config.timeout_ms))
             .connect_timeout(Duration::from_millis(config.timeout_ms))
@@ -121,6 +125,7 @@ impl Posters {
             .build()
             .unwrap_or_default();
         Posters {
+            db,
             store,
             http,
             hosts: config.hosts.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
@@ -209,20 +214,16 @@ impl Posters {
     }
 
     /// Keeps `source` as the poster of `url` without downloading it (the demo's own posters).
-    pub async fn keep(
-        &self,
-        db: &Db,
-        url: &str,
-        source: Vec<u8>,
-    ) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
+    pub async fn keep(&self, url: &str, source: Vec<u8>) -> Result<String, Box<dyn std::error::Error + Send + Sync>> {
         let downloaded = source.len() as i64;
         let (key, stored) = self.make(source).await?;
-        db::posters::stored(db, url, &key, downloaded, stored as i64, now()).await?;
+        db::posters::stored(&self.db, url, &key, downloaded, stored as i64, now()).await?;
         Ok(key)
     }
 
     /// One pass over posters that are missing or due a retry (at most `limit`).
-    pub async fn run_once(&self, db: &Db, limit: u32) -> Result<PosterReport, sqlx::Error> {
+    pub async fn run_once(&self, limit: u32) -> Result<PosterReport, sqlx::Error> {
+        let db = &self.db;
         let urls = db::posters::due(db, now(), limit).await?;
         let mut report = PosterReport { due: urls.len(), ..Default::default() };
         for url in urls {
@@ -251,10 +252,10 @@ impl Posters {
 
     /// Gives search results the posters Marquee already keeps, and takes their source addresses
     /// away: the page never loads, nor learns, a third party's image.
-    pub async fn show_on_search(&self, db: &Db, hits: &mut [crate::model::SearchHit]) -> Result<(), sqlx::Error> {
+    pub async fn show_on_search(&self, hits: &mut [crate::model::SearchHit]) -> Result<(), sqlx::Error> {
         let urls: Vec<String> = hits.iter().filter_map(|h| h.poster_url.clone()).collect();
         let keys: std::collections::HashMap<String, String> =
-            db::posters::keys_for(db, &urls).await?.into_iter().collect();
+            db::posters::keys_for(&self.db, &urls).await?.into_iter().collect();
         for hit in hits {
             hit.poster = hit.poster_url.take().and_then(|url| keys.get(&url).cloned());
         }
@@ -277,7 +278,6 @@ impl Posters {
     /// and when it is done), so pages that show them can follow.
     pub fn spawn(
         self: &Arc<Self>,
-        db: Db,
         every: Duration,
         lease: Arc<crate::server::services::leases::Lease>,
         stored: impl Fn() + Send + 'static,
@@ -287,9 +287,9 @@ impl Posters {
             loop {
                 let mut since_told = Instant::now();
                 let mut untold = 0;
-                while lease.renew(&db).await {
+                while lease.renew(&me.db).await {
                     let started = Instant::now();
-                    let result = me.run_once(&db, BATCH).await;
+                    let result = me.run_once(BATCH).await;
                     let (outcome, more) = match &result {
                         Ok(report) => {
                             if report.due > 0 {
@@ -305,7 +305,7 @@ impl Posters {
                     };
                     crate::server::observe::job_finished("poster-fetch", started.elapsed(), outcome);
                     if untold > 0 && (!more || since_told.elapsed() >= Duration::from_secs(60)) {
-                        if let Err(err) = db::posters::announce(&db).await {
+                        if let Err(err) = db::posters::announce(&me.db).await {
                             tracing::warn!(%err, "could not announce new posters");
                         }
                         stored();

@@ -31,6 +31,8 @@ struct RankKey {
 type Ranking = Arc<Vec<(u32, f32)>>;
 
 pub struct Predictions {
+    /// Where the inputs are read from, and the dimension scores written to.
+    db: Db,
     index: RwLock<Arc<PredictionIndex>>,
     /// The inputs' version (`scores::inputs_version`) the current index was built from.
     inputs_version: AtomicI64,
@@ -47,8 +49,9 @@ pub struct Predictions {
 }
 
 impl Predictions {
-    pub fn new(index: PredictionIndex, ttl: Duration) -> Predictions {
+    fn new(db: Db, index: PredictionIndex, ttl: Duration) -> Predictions {
         Predictions {
+            db,
             versions: AtomicU64::new(index.version),
             inputs_version: AtomicI64::new(0),
             changed: tokio::sync::Notify::new(),
@@ -70,12 +73,12 @@ impl Predictions {
 
     /// Loads the inputs, stores changed dimension scores, and builds the first index.
     /// `min_dimensions`: dimensions with data a film needs to be ranked as a candidate.
-    pub async fn load(db: &Db, ttl: Duration, min_dimensions: u32) -> Result<Predictions, sqlx::Error> {
+    pub async fn load(db: Db, ttl: Duration, min_dimensions: u32) -> Result<Predictions, sqlx::Error> {
         // Read before the inputs: a change made while they load moves the version past this one,
         // and the next check rebuilds.
-        let inputs_version = scores::inputs_version(db).await?;
-        let index = Self::compute(db, 1, min_dimensions).await?;
-        let service = Predictions::new(index, ttl);
+        let inputs_version = scores::inputs_version(&db).await?;
+        let index = Self::compute(&db, 1, min_dimensions).await?;
+        let service = Predictions::new(db, index, ttl);
         service.inputs_version.store(inputs_version, Ordering::SeqCst);
         Ok(service)
     }
@@ -100,15 +103,15 @@ impl Predictions {
     }
 
     /// Rebuilds from the database and drops every cached ranking and backtest.
-    pub async fn rebuild(&self, db: &Db) -> Result<(), sqlx::Error> {
-        self.rebuild_from(db, scores::inputs_version(db).await?).await
+    pub async fn rebuild(&self) -> Result<(), sqlx::Error> {
+        self.rebuild_from(scores::inputs_version(&self.db).await?).await
     }
 
     /// Rebuilds from the inputs at `inputs_version` or later (read before the inputs, so that a
     /// change made meanwhile moves the version past it and the next check rebuilds again).
-    async fn rebuild_from(&self, db: &Db, inputs_version: i64) -> Result<(), sqlx::Error> {
+    async fn rebuild_from(&self, inputs_version: i64) -> Result<(), sqlx::Error> {
         let version = self.versions.fetch_add(1, Ordering::Relaxed) + 1;
-        let index = Self::compute(db, version, self.min_dimensions).await?;
+        let index = Self::compute(&self.db, version, self.min_dimensions).await?;
         *self.index.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(index);
         self.inputs_version.store(inputs_version, Ordering::SeqCst);
         self.rankings.invalidate_all();
@@ -118,12 +121,12 @@ impl Predictions {
     }
 
     /// Rebuilds only when the inputs changed since the last build (another process may have written).
-    pub async fn refresh_if_changed(&self, db: &Db) -> Result<bool, sqlx::Error> {
-        let now = scores::inputs_version(db).await?;
+    pub async fn refresh_if_changed(&self) -> Result<bool, sqlx::Error> {
+        let now = scores::inputs_version(&self.db).await?;
         if now == self.inputs_version.load(Ordering::SeqCst) {
             return Ok(false);
         }
-        self.rebuild_from(db, now).await?;
+        self.rebuild_from(now).await?;
         Ok(true)
     }
 

@@ -100,7 +100,7 @@ pub async fn run_catalogue(sizes: &[usize]) -> Result<(), BoxError> {
         // the same stars), which drops their cache entry as any rating does.
         let mut rec_cold = Vec::new();
         for _ in 0..7 {
-            catalogue.rate(&db, viewer.id, 1, Some(1)).await?;
+            catalogue.rate(viewer.id, 1, Some(1)).await?;
             rec_cold.push(median_gets(&client, &base, &recs, Some(&cookie)).await?);
         }
         let rec_warm = median_gets(&client, &base, &vec![recs[0].clone(); 7], Some(&cookie)).await?;

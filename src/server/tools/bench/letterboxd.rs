@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::letterboxd::sample_export;
-use crate::server::services::letterboxd as import;
 use std::collections::HashMap;
 
 /// The bytes of every file in a ZIP, inflated.
@@ -76,8 +75,10 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
         drop(titles);
         let path = std::env::temp_dir().join(format!("marquee-bench-letterboxd-{}.zip", std::process::id()));
         std::fs::write(&path, &export)?;
+        // The import service as a server builds it (with the catalogue it tells of changes).
+        let imports = AppState::build(Config::default(), db.clone()).await?.letterboxd.clone();
         let started = Instant::now();
-        let run = import::dry_run(&db, &viewer, "letterboxd-bencher.zip", std::fs::File::open(&path)?).await?;
+        let run = imports.dry_run(&viewer, "letterboxd-bencher.zip", std::fs::File::open(&path)?).await?;
         let dry = started.elapsed();
         let review = crate::server::db::letterboxd::review(&db, viewer.id, run.id, 1).await?.ok_or("no review")?;
         // The member picks the nearest candidate wherever several fit.
@@ -86,7 +87,7 @@ pub async fn run_letterboxd(films: usize, catalogue: usize) -> Result<(), BoxErr
         let started = Instant::now();
         let applied = crate::server::db::letterboxd::apply(&db, &member, run.id, &picks, false).await?;
         let apply = started.elapsed();
-        let again = import::dry_run(&db, &viewer, "letterboxd-bencher.zip", std::fs::File::open(&path)?).await?;
+        let again = imports.dry_run(&viewer, "letterboxd-bencher.zip", std::fs::File::open(&path)?).await?;
         let started = Instant::now();
         let second = crate::server::db::letterboxd::apply(&db, &member, again.id, &picks, false).await?;
         let repeat = started.elapsed();

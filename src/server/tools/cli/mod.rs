@@ -214,7 +214,8 @@ pub async fn run(cli: Cli) -> Result<(), BoxError> {
                 return Err("--days must be from 1 to 90".into());
             }
             let db = Db::open(&config.database).await?;
-            let code = crate::server::services::accounts::create_invite(&db, None, days).await?;
+            let accounts = crate::server::services::accounts::Accounts::new(db, &config.accounts);
+            let code = accounts.create_invite(None, days).await?;
             println!("invitation (valid {days} days): http://{}/register?invite={code}", config.site.addr);
             Ok(())
         }
@@ -236,8 +237,7 @@ fn print_summary(what: &str, s: &LoadSummary) {
 
 /// The poster maker the demo's own posters go through, storing where the server will look.
 fn demo_posters(config: &Config, db: &Db) -> crate::server::services::posters::Posters {
-    use crate::server::services::posters::{PosterStore, Posters};
-    Posters::new(&config.posters, &config.imdb.base_url, PosterStore::from_config(&config.posters, db))
+    crate::server::services::posters::Posters::new(&config.posters, &config.imdb.base_url, db.clone())
 }
 
 async fn run_server(config: Config) -> Result<(), BoxError> {
@@ -252,7 +252,8 @@ async fn run_server(config: Config) -> Result<(), BoxError> {
             // The demo's admin gets a fresh random password, shown once, so no two installs share one.
             let password = crate::server::services::accounts::new_token().0[..20].to_string();
             let hash = crate::server::services::accounts::hash_password(password.clone()).await?;
-            crate::server::services::accounts::upsert_admin(&db, demo::ADMIN, "", &hash).await?;
+            let accounts = crate::server::services::accounts::Accounts::new(db.clone(), &config.accounts);
+            accounts.upsert_admin(demo::ADMIN, "", &hash).await?;
             tracing::info!("demo admin: sign in as {:?} with password {password}", demo::ADMIN);
         }
         let started = Instant::now();

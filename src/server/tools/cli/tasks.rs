@@ -42,7 +42,8 @@ pub(super) async fn create_admin(config: &Config, username: &str, display_name: 
     crate::validate::new_password(&password, &username)?;
     let db = Db::open(&config.database).await?;
     let hash = crate::server::services::accounts::hash_password(password).await?;
-    let created = crate::server::services::accounts::upsert_admin(&db, &username, &display_name, &hash).await?;
+    let accounts = crate::server::services::accounts::Accounts::new(db, &config.accounts);
+    let created = accounts.upsert_admin(&username, &display_name, &hash).await?;
     println!("{username} is {} admin", if created { "a new" } else { "now an" });
     Ok(())
 }
@@ -142,14 +143,13 @@ pub(super) async fn refresh_imdb_cache(config: &Config, hours: Option<u64>, limi
 
 /// `posters`: marks posters to download again and makes up to `fetch` of them now.
 pub(super) async fn posters(config: &Config, failed: bool, fetch: u32) -> Result<(), BoxError> {
-    use crate::server::services::posters::{PosterStore, Posters};
+    use crate::server::services::posters::Posters;
     let db = Db::open(&config.database).await?;
     let marked = crate::server::db::posters::refetch(&db, failed).await?;
     println!("{marked} posters will be downloaded again");
     if fetch > 0 {
-        let store = PosterStore::from_config(&config.posters, &db);
-        let posters = Posters::new(&config.posters, &config.imdb.base_url, store);
-        let report = posters.run_once(&db, fetch).await?;
+        let posters = Posters::new(&config.posters, &config.imdb.base_url, db.clone());
+        let report = posters.run_once(fetch).await?;
         if report.stored > 0 {
             crate::server::db::posters::announce(&db).await?;
         }

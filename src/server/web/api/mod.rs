@@ -69,7 +69,7 @@ async fn list_movies(
             Start::After(cursor)
         }
     };
-    Ok(Json(state.catalogue.list_page(&state.db, &filter, start, limit).await?))
+    Ok(Json(state.catalogue.list_page(&filter, start, limit).await?))
 }
 
 /// The genres the catalogue has.
@@ -87,7 +87,7 @@ async fn movie_detail(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<MovieDetail>, AppError> {
     let key = MovieKey::parse(&id)?;
-    Ok(Json(state.catalogue.detail(&state.db, &key).await?.as_ref().clone()))
+    Ok(Json(state.catalogue.detail(&key).await?.as_ref().clone()))
 }
 
 #[derive(Deserialize, Serialize, ToSchema)]
@@ -107,11 +107,7 @@ pub struct MyRating {
 async fn movie_id_of(state: &AppState, id: &str) -> Result<i64, AppError> {
     match MovieKey::parse(id)? {
         MovieKey::Id(id) => Ok(id),
-        key => Ok(state
-            .catalogue
-            .movie_id(&state.db, &key)
-            .await?
-            .ok_or_else(|| AppError::NotFound("That film".into()))?),
+        key => Ok(state.catalogue.movie_id(&key).await?.ok_or_else(|| AppError::NotFound("That film".into()))?),
     }
 }
 
@@ -129,7 +125,7 @@ async fn put_rating(
     let viewer = caller.member()?;
     let movie_id = movie_id_of(&state, &id).await?;
     let half = crate::validate::half_stars(body.stars)?;
-    state.catalogue.rate(&state.db, viewer.id, movie_id, Some(half)).await?;
+    state.catalogue.rate(viewer.id, movie_id, Some(half)).await?;
     Ok(Json(MyRating { movie_id, stars: Some(half as f64 / 2.0) }))
 }
 
@@ -144,7 +140,7 @@ async fn delete_rating(
 ) -> Result<Json<MyRating>, AppError> {
     let viewer = caller.member()?;
     let movie_id = movie_id_of(&state, &id).await?;
-    state.catalogue.rate(&state.db, viewer.id, movie_id, None).await?;
+    state.catalogue.rate(viewer.id, movie_id, None).await?;
     Ok(Json(MyRating { movie_id, stars: None }))
 }
 
@@ -153,7 +149,7 @@ async fn delete_rating(
     responses((status = 200, body = Vec<MyRating>), (status = 401, body = ApiError)))]
 async fn my_ratings(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<MyRating>>, AppError> {
     let viewer = caller.member()?;
-    let rows = state.catalogue.ratings_of(&state.db, viewer.id).await?;
+    let rows = state.catalogue.ratings_of(viewer.id).await?;
     Ok(Json(rows.into_iter().map(|(movie_id, half)| MyRating { movie_id, stars: Some(half as f64 / 2.0) }).collect()))
 }
 
@@ -165,7 +161,7 @@ async fn recommendations(
     caller: Caller,
 ) -> Result<Json<Vec<RecommendedFilm>>, AppError> {
     let viewer = caller.member()?;
-    Ok(Json(state.catalogue.recommendations(&state.db, viewer.id).await?.as_ref().clone()))
+    Ok(Json(state.catalogue.recommendations(viewer.id).await?.as_ref().clone()))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -255,7 +251,7 @@ async fn proposal_votes(
 /// The site's counts.
 #[utoipa::path(get, path = "/api/v1/stats", tag = "club", responses((status = 200, body = SiteStats)))]
 async fn stats(State(state): State<AppState>) -> Result<Json<SiteStats>, AppError> {
-    Ok(Json(state.catalogue.stats(&state.db).await?))
+    Ok(Json(state.catalogue.stats().await?))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -281,14 +277,7 @@ async fn import(
 ) -> Result<Json<ImportReport>, AppError> {
     let format = crate::server::services::import::Format::parse(&p.format)?;
     let dry_run = p.dry_run.unwrap_or(false);
-    let report = crate::server::services::import::import_bytes(&state.db, format, &body, dry_run, |_| {}).await?;
-    if !dry_run && (report.created + report.updated) > 0 {
-        state.catalogue.catalogue_changed(&state.db).await?;
-        if let Err(err) = state.predictions.refresh_if_changed(&state.db).await {
-            tracing::warn!(%err, "could not rescore after an import");
-        }
-    }
-    Ok(Json(report))
+    Ok(Json(state.imports.upload(format, &body, dry_run).await?))
 }
 
 #[derive(OpenApi)]
