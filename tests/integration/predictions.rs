@@ -224,8 +224,8 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
         .match_indices("data-rank=\"")
         .map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(ranks, (1..=100).collect::<Vec<_>>(), "ranks 1-100, in order, once each");
-    let last_row = html.rfind("data-rank=\"100\"").unwrap();
+    assert_eq!(ranks, (1..=50).collect::<Vec<_>>(), "ranks 1-50, in order, once each");
+    let last_row = html.rfind("data-rank=\"50\"").unwrap();
     let backtest = html.find("aria-label=\"Backtest\"").expect("backtest in the same response");
     assert!(backtest > last_row, "the backtest follows the ranking");
     assert!(html.contains("Best overall"), "the profile comparison is in the same response");
@@ -238,8 +238,8 @@ async fn the_page_sends_each_ranked_film_once_for_hydration() {
     let server = TestServer::start(t.db.clone()).await;
     let (status, html) = server.get("/predictions").await;
     assert_eq!(status, 200);
-    // One film from the first flush's rows and one from the streamed rest (ranks 26-100).
-    for rank in [1, 60] {
+    // One film from the first flush's rows and one from the streamed rest (ranks 26-50).
+    for rank in [1, 40] {
         let at = html.find(&format!("data-rank=\"{rank}\"")).expect("ranked row");
         let id = html[at..].split("data-imdb=\"").nth(1).unwrap().split('"').next().unwrap();
         common::assert_lean_hydration(&format!("/predictions rank {rank}"), &html, id);
@@ -316,7 +316,7 @@ async fn compressed_pages_keep_their_first_flush() {
         assert!(first.contains("site-header"), "{encoding}: the first flush carries the header");
         assert_eq!(ranks_in(&first), (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(), "{encoding}: top 25");
         let whole = decode_prefix(encoding, &frames.concat());
-        assert_eq!(ranks_in(&whole).len(), 100, "{encoding}: the whole page decodes");
+        assert_eq!(ranks_in(&whole).len(), 50, "{encoding}: the whole page decodes");
         assert!(whole.contains("</html>"), "{encoding}");
 
         let frames = http1_frames(&server.base, "/vote", encoding, &member.cookie).await;

@@ -1,9 +1,9 @@
-//! The ranking itself: the page shown inline, the rest of the first hundred streamed, further
+//! The ranking itself: the page shown inline, the next page streamed behind it, further
 //! films on scroll, and a film's score breakdown.
 
 use super::*;
 
-/// A ranked list: the current page inline, the rest of the first hundred streamed, then infinite scroll.
+/// A ranked list: the current page inline, the ranks up to `STREAMED_TO` streamed, then infinite scroll.
 #[component]
 pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     let q = params.query();
@@ -27,7 +27,7 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     // Created here, not inside the view below: a resource made while a suspended view renders is
     // made again on each of its passes, and each copy's rows were sent along for hydration.
     let rest_offset = start + PAGE;
-    let rest = rest_of_first_hundred(head, q.clone(), set, rest_offset);
+    let rest = rest_of_streamed(head, q.clone(), set, rest_offset);
     let p = params.clone();
     view! {
         <Suspense fallback=Loading>
@@ -86,9 +86,9 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     }
 }
 
-/// The ranks after the first page up to the hundredth, asked for once the first page is known
-/// (none when the first page already reaches the hundredth).
-fn rest_of_first_hundred(
+/// The ranks after the first page up to `STREAMED_TO`, asked for once the first page is known
+/// (none when the first page already reaches it).
+fn rest_of_streamed(
     head: Resource<Result<PredictionPage, AppError>>,
     q: PredictionQuery,
     set: CandidateSet,
@@ -115,7 +115,7 @@ fn rest_of_first_hundred(
     })
 }
 
-/// What follows the first page: the rest of the first hundred as it streams in, or, past it, the
+/// What follows the first page: the ranks up to `STREAMED_TO` as they stream in, or, past them, the
 /// loader of further pages.
 #[component]
 fn RankingTail(
@@ -132,7 +132,7 @@ fn RankingTail(
     }
 }
 
-/// Ranks after the first page, up to the hundredth, streamed after the first flush.
+/// Ranks after the first page, up to `STREAMED_TO`, streamed after the first flush.
 #[component]
 pub(super) fn StreamedRest(
     params: Params,
