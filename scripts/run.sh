@@ -4,6 +4,5 @@
 # Extra arguments go to `marquee serve`'s environment-driven settings; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
-scripts/build.sh --release
+scripts/build.sh --release --setup
 exec target/marquee serve
