@@ -10,7 +10,9 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::time::Instant;
 
+mod process;
 mod tasks;
+pub use process::main;
 use tasks::*;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
