@@ -4,20 +4,16 @@
 #   scripts/build.sh --release            optimised build, same places (what scripts/run.sh serves)
 #   scripts/build.sh --out target/e2e     into target/e2e/site and target/e2e/marquee instead
 #                                         (the tests build there, so they never touch a running app)
-#   scripts/build.sh --release --setup    first installs the build tools that are missing
-#                                         (scripts/setup.sh) beside the server's build (run.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-target}
 release=false
-setup=false
 out=target
 while [ $# -gt 0 ]; do
   case "$1" in
     --release) release=true ;;
-    --setup) setup=true ;;
     --out) out=${2:?--out needs a directory}; shift ;;
-    *) echo "build.sh: unknown option $1 (use --release, --out DIR, --setup)" >&2; exit 2 ;;
+    *) echo "build.sh: unknown option $1 (use --release, --out DIR)" >&2; exit 2 ;;
   esac
   shift
 done
@@ -39,37 +35,9 @@ else
   server_profile=(); server_out=debug
 fi
 
-work=$(mktemp -d)
-server_build=""
-tools_job=""
-trap 'for job in $server_build $tools_job; do kill "$job" 2>/dev/null || true; done; rm -rf "$work"' EXIT
-
-# A release build runs the server's compile (the longest step) at normal priority, and everything
-# else beside it at the lowest (nice 19): the build tools, the browser bundle and wasm-opt. The
-# server's compile leaves a core idle for minutes (its own crate is one long compile), and the
-# other work fills that gap without slowing it. Release and wasm-release have build directories
-# of their own; a debug build shares one, so there the two compile one after the other.
-low=()
-if $release; then
-  low=(nice -n 19)
-  if $setup; then
-    scripts/setup.sh --target
-    echo "==> installing the build tools that are missing (scripts/setup.sh), beside the build"
-    "${low[@]}" scripts/setup.sh > "$work/setup.log" 2>&1 &
-    tools_job=$!
-  fi
-  server_log="$work/server.log"
-  server_started=$(date +%s)
-  echo "==> building the server (beside the steps below)"
-  cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}" > "$server_log" 2>&1 &
-  server_build=$!
-elif $setup; then
-  scripts/setup.sh
-fi
-
 step "building the browser bundle"
-"${low[@]}" cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features \
-  --features hydrate "${wasm_profile[@]}"
+cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features --features hydrate \
+  "${wasm_profile[@]}"
 wasm_in="$target_dir/wasm32-unknown-unknown/$wasm_out/marquee.wasm"
 # One name for everything built from this wasm: its content decides every file below, so a new
 # build is a new name and browsers may keep each file for a year.
@@ -77,18 +45,8 @@ hash=$(sha256sum "$wasm_in" | cut -c1-16)
 pkg="$site/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg"
-
-if [ -n "$tools_job" ]; then
-  step "waiting for the build tools"
-  if ! wait "$tools_job"; then
-    tools_job=""
-    cat "$work/setup.log" >&2
-    echo "build.sh: installing the build tools failed (scripts/setup.sh; its messages are above)" >&2
-    exit 1
-  fi
-  tools_job=""
-  grep -a "==>" "$work/setup.log" || true
-fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
 
 step "splitting the browser bundle into the shell and the pages' chunks"
 tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
@@ -116,7 +74,8 @@ cp style/main.css "$pkg/marquee.$css_hash.css"
 cp -r public/. "$site/"
 printf 'js: %s\nwasm: %s\ncss: %s\nsplit: %s\n' "$hash" "$hash" "$css_hash" "$hash" > "$work/hash.txt"
 
-# The release bundle is optimised while the server builds, at the lowest priority too.
+# The release bundle is optimised while the server builds: wasm-opt keeps a core busy during the
+# stretches of the server's build that use only one.
 if $release; then
   wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
   if [ -z "$wasm_opt" ]; then
@@ -126,7 +85,7 @@ if $release; then
   echo "    (optimising the browser bundle with wasm-opt -Oz beside the server's build)"
   (
     for wasm in "$pkg"/*.wasm; do
-      "${low[@]}" "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+      "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
         --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
       mv "$wasm.opt" "$wasm"
     done
@@ -134,21 +93,8 @@ if $release; then
   optimiser=$!
 fi
 
-if $release; then
-  step "waiting for the server's build"
-  if ! wait "$server_build"; then
-    server_build=""
-    cat "$server_log" >&2
-    echo "build.sh: the server's build failed (its messages are above)" >&2
-    exit 1
-  fi
-  server_build=""
-  grep -aE "^ *(Compiling marquee|Finished)" "$server_log" || true
-  echo "    (the server's build took $(( $(date +%s) - server_started )) s in all)"
-else
-  step "building the server"
-  cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
-fi
+step "building the server"
+cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
 server="$target_dir/$server_out/marquee"
 
 if $release; then

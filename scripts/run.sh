@@ -4,5 +4,6 @@
 # Extra arguments go to `marquee serve`'s environment-driven settings; see README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh --release --setup
+scripts/setup.sh
+scripts/build.sh --release
 exec target/marquee serve

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building and testing Marquee needs and is not there yet. Safe to run again.
 #   scripts/setup.sh          the build tools (wasm target, wasm-bindgen-cli, wasm-opt, the wasm splitter)
-#   scripts/setup.sh --target only the wasm target (compiling the browser bundle needs no more; the
-#                             tools come after it, so scripts/build.sh --setup installs them beside)
 #   scripts/setup.sh --test   also Chromium, PostgreSQL, leptosfmt and the browser-test packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +11,6 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi
-[ "${1:-}" = "--target" ] && exit 0
 
 # wasm-opt shrinks the release bundle (Debian's binaryen is too old for today's rustc output; npm's
 # package ships a current one). Installed once into a tools folder outside the work tree, while the
