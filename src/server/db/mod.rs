@@ -82,10 +82,12 @@ macro_rules! on_tx {
 pub use on_tx;
 
 impl Db {
-    /// Starts a transaction for a change made of several steps.
+    /// Starts a transaction for a change made of several steps. On SQLite it takes the write lock
+    /// at once (waiting for it up to the busy timeout): a deferred transaction that reads first
+    /// fails with "database is locked" when another connection writes before its first write.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
