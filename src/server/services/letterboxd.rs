@@ -109,15 +109,13 @@ impl Letterboxd {
 
     /// The member's import `id`, with page `page` of its matched films.
     pub async fn review(&self, viewer: &Viewer, id: i64, page: u32) -> Result<ImportReview, AppError> {
-        let db = &self.db;
         let page = crate::validate::page_number(page)?;
-        store::review(db, viewer.id, id, page).await?.ok_or_else(|| AppError::NotFound("That import".into()))
+        store::review(&self.db, viewer.id, id, page).await?.ok_or_else(|| AppError::NotFound("That import".into()))
     }
 
     /// The member's newest import, if they have one.
     pub async fn latest(&self, viewer: &Viewer) -> Result<Option<i64>, AppError> {
-        let db = &self.db;
-        Ok(store::latest(db, viewer.id).await?)
+        Ok(store::latest(&self.db, viewer.id).await?)
     }
 
     /// Applies the member's import: their ratings (shared with the club only if `share`) and viewings.
@@ -128,8 +126,7 @@ impl Letterboxd {
         picks: &HashMap<i32, i64>,
         share: bool,
     ) -> Result<Applied, AppError> {
-        let db = &self.db;
-        let applied = store::apply(db, viewer, id, picks, share).await.map_err(|e| worded(e, apply_refused))?;
+        let applied = store::apply(&self.db, viewer, id, picks, share).await.map_err(|e| worded(e, apply_refused))?;
         self.catalogue.history_changed(viewer.id, share).await;
         Ok(applied)
     }

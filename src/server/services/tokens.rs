@@ -65,13 +65,11 @@ impl Tokens {
     }
 
     pub async fn list(&self, viewer: &Viewer) -> Result<Vec<ApiTokenInfo>, AppError> {
-        let db = &self.db;
-        Ok(tokens::list(db, viewer.id).await?)
+        Ok(tokens::list(&self.db, viewer.id).await?)
     }
 
     pub async fn revoke(&self, viewer: &Actor, id: i64) -> Result<(), AppError> {
-        let db = &self.db;
-        if tokens::revoke(db, viewer, id).await? {
+        if tokens::revoke(&self.db, viewer, id).await? {
             Ok(())
         } else {
             Err(AppError::NotFound("That token".into()))
@@ -80,8 +78,9 @@ impl Tokens {
 
     /// The live token's holder, if it is one.
     pub async fn holder(&self, token: &str) -> Result<Option<TokenHolder>, AppError> {
-        let db = &self.db;
-        let Some((viewer, id, name, scope)) = tokens::holder(db, &token_hash(token)).await? else { return Ok(None) };
+        let Some((viewer, id, name, scope)) = tokens::holder(&self.db, &token_hash(token)).await? else {
+            return Ok(None);
+        };
         Ok(Some(TokenHolder { viewer, id, name, scope }))
     }
 
