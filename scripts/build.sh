@@ -35,6 +35,29 @@ else
   server_profile=(); server_out=debug
 fi
 
+work=$(mktemp -d)
+tools_job=""
+server_job=""
+trap 'for job in $tools_job $server_job; do kill "$job" 2>/dev/null || true; done; rm -rf "$work"' EXIT
+tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
+
+# The tools that finish the bundle (scripts/tools.sh: nothing to do once installed) compile beside
+# the bundle's own compile, which leaves a core idle for its long link-time optimisation.
+scripts/tools.sh > "$work/tools.log" 2>&1 &
+tools_job=$!
+
+# A release build starts the server's compile at once, at the lowest priority (nice 19): it takes
+# whatever the bundle's steps leave idle and all of both cores once they are done, so the bundle is
+# finished long before the server and nothing waits on it at the end. The two builds have build
+# directories of their own (release, wasm-release), so they do not wait on each other's lock.
+if $release; then
+  echo "==> building the server (at low priority beside the bundle's steps; its output follows them)"
+  server_started=$(date +%s)
+  nice -n 19 cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}" \
+    > "$work/server.log" 2>&1 &
+  server_job=$!
+fi
+
 step "building the browser bundle"
 cargo rustc --lib --crate-type cdylib --target wasm32-unknown-unknown --no-default-features --features hydrate \
   "${wasm_profile[@]}"
@@ -45,14 +68,20 @@ hash=$(sha256sum "$wasm_in" | cut -c1-16)
 pkg="$site/pkg"
 rm -rf "$pkg"
 mkdir -p "$pkg"
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+
+step "installing the bundle's tools that are missing (scripts/tools.sh)"
+status=0; wait "$tools_job" || status=$?
+tools_job=""
+cat "$work/tools.log"
+if [ "$status" -ne 0 ]; then
+  echo "build.sh: installing the bundle's tools failed (scripts/tools.sh; its messages are above)" >&2
+  exit 1
+fi
 
 step "splitting the browser bundle into the shell and the pages' chunks"
-tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
 wasm_split=$(command -v "$tools/bin/marquee-wasm-split" || command -v marquee-wasm-split || true)
 if [ -z "$wasm_split" ]; then
-  echo "build.sh: marquee-wasm-split is missing; run scripts/setup.sh (it builds tools/wasm-split)" >&2
+  echo "build.sh: marquee-wasm-split is missing; run scripts/tools.sh (it builds tools/wasm-split)" >&2
   exit 1
 fi
 "$wasm_split" "$wasm_in" "$pkg" --main-out "$work/marquee.wasm" \
@@ -74,34 +103,37 @@ cp style/main.css "$pkg/marquee.$css_hash.css"
 cp -r public/. "$site/"
 printf 'js: %s\nwasm: %s\ncss: %s\nsplit: %s\n' "$hash" "$hash" "$css_hash" "$hash" > "$work/hash.txt"
 
-# The release bundle is optimised while the server builds: wasm-opt keeps a core busy during the
-# stretches of the server's build that use only one.
 if $release; then
+  step "optimising the browser bundle (wasm-opt -Oz)"
   wasm_opt=$(command -v "$tools/node_modules/.bin/wasm-opt" || command -v wasm-opt || true)
   if [ -z "$wasm_opt" ]; then
-    echo "build.sh: wasm-opt is missing; run scripts/setup.sh (it installs npm's binaryen)" >&2
+    echo "build.sh: wasm-opt is missing; run scripts/tools.sh (it installs npm's binaryen)" >&2
     exit 1
   fi
-  echo "    (optimising the browser bundle with wasm-opt -Oz beside the server's build)"
-  (
-    for wasm in "$pkg"/*.wasm; do
-      "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
-        --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
-      mv "$wasm.opt" "$wasm"
-    done
-  ) &
-  optimiser=$!
-fi
+  for wasm in "$pkg"/*.wasm; do
+    "$wasm_opt" -Oz --strip-debug --strip-producers --enable-bulk-memory --enable-nontrapping-float-to-int \
+      --enable-sign-ext --enable-mutable-globals "$wasm" -o "$wasm.opt" 2> >(grep -v "unknown name subsection" >&2)
+    mv "$wasm.opt" "$wasm"
+  done
 
-step "building the server"
-cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
-server="$target_dir/$server_out/marquee"
-
-if $release; then
-  wait "$optimiser" || { echo "build.sh: wasm-opt failed (its messages are above)" >&2; exit 1; }
+  step "waiting for the server's build (its output so far, then as it goes)"
+  tail -n +1 -f --pid="$server_job" "$work/server.log" &
+  status=0; wait "$server_job" || status=$?
+  server_job=""
+  wait
+  echo "    (the server's build took $(( $(date +%s) - server_started )) s from its start)"
+  if [ "$status" -ne 0 ]; then
+    echo "build.sh: the server's build failed (cargo's messages are above)" >&2
+    exit 1
+  fi
+  server="$target_dir/$server_out/marquee"
   budget=$(awk -F'= *' '/^wasm-budget-brotli/ {print $2}' Cargo.toml)
   step "compressing the bundle (brotli, gzip) and checking the shell's budget"
   "$server" compress-assets "$pkg" --wasm-budget "$budget"
+else
+  step "building the server"
+  cargo build --bin marquee --no-default-features --features ssr "${server_profile[@]}"
+  server="$target_dir/$server_out/marquee"
 fi
 
 mkdir -p "$out"
