@@ -24,7 +24,7 @@ if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || \
 fi
 
 # These tools run for about a second on one bundle, so they are not optimised: unoptimised they
-# compile in half the time (53 s against 109 s for wasm-bindgen-cli) and take 0.5 s longer per
+# compile in half the time (53 s against 104 s for wasm-bindgen-cli) and take 0.5 s longer per
 # build. Their own build directory keeps them apart from the app's artefacts.
 tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
   CARGO_TARGET_DIR="$tools/target")
