@@ -21,11 +21,20 @@ impl<DB: Database> std::fmt::Debug for Counted<'_, DB> {
     }
 }
 
-impl<'p, DB: Database> Counted<'p, DB> {
-    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, DB>, Error> {
+impl Counted<'_, sqlx::Sqlite> {
+    /// Begins as `Db::begin` does on SQLite, with the write lock.
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, Error> {
+        self.0.begin_with(super::SQLITE_BEGIN).await
+    }
+}
+
+impl Counted<'_, sqlx::Postgres> {
+    pub async fn begin(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, Error> {
         self.0.begin().await
     }
+}
 
+impl<'p, DB: Database> Counted<'p, DB> {
     pub async fn close(&self) {
         self.0.close().await
     }

@@ -81,13 +81,16 @@ macro_rules! on_tx {
 }
 pub use on_tx;
 
+/// How every SQLite transaction begins (`Db::begin`, and `Counted::begin` in this layer): with
+/// the write lock, waiting for it up to the busy timeout. A deferred transaction that reads first
+/// fails with "database is locked" when another connection writes before its first write.
+const SQLITE_BEGIN: &str = "BEGIN IMMEDIATE";
+
 impl Db {
-    /// Starts a transaction for a change made of several steps. On SQLite it takes the write lock
-    /// at once (waiting for it up to the busy timeout): a deferred transaction that reads first
-    /// fails with "database is locked" when another connection writes before its first write.
+    /// Starts a transaction for a change made of several steps (on SQLite with the write lock).
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => Tx::Sqlite(p.begin_with(SQLITE_BEGIN).await?),
             Db::Postgres(p) => Tx::Postgres(p.begin().await?),
         })
     }
