@@ -8,8 +8,10 @@
 //! - `jobs`: the background jobs beside the requests (refreshers, round closer, webhook sender,
 //!   change followers).
 //! - `tools`: the command line, benchmarks, and the demo and synthetic data.
-//! - `config` and `observe`: settings and instrumentation, used by every layer.
+//! - `config`, `observe` and `cache`: settings, instrumentation and the in-memory caches, used by
+//!   every layer.
 
+pub mod cache;
 pub mod config;
 pub mod db;
 pub mod jobs;

@@ -1,7 +1,7 @@
 //! The crate's layers depend one way, from the top:
 //!
 //! `server/tools` → `server/jobs` → `app` → `pages` → `components` → `server/web` → `server/services` →
-//! `server/db` → `server/config`, `server/observe` → the domain (`model`, `error`, `validate`,
+//! `server/db` → `server/config`, `server/observe`, `server/cache` → the domain (`model`, `error`, `validate`,
 //! `scoring`, `recommend`, `packed`).
 //!
 //! Server functions (in pages and components) reach the server through `web` (the request's state
@@ -39,7 +39,7 @@ fn rank(unit: &str) -> u32 {
         "server/web" => 4,
         "server/services" => 3,
         "server/db" => 2,
-        "server/config" | "server/observe" => 1,
+        "server/config" | "server/observe" | "server/cache" => 1,
         "server" => 1, // `server/mod.rs`, which only declares the folders
         _ => 0,        // the domain: plain Rust over plain structs
     }

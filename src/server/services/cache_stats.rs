@@ -17,7 +17,7 @@ impl CacheStats {
     }
 
     /// Reads `key` from `cache`, computing (and timing) it on a miss; concurrent misses compute once.
-    pub fn get<K, V>(&self, cache: &moka::sync::Cache<K, V>, key: K, compute: impl FnOnce() -> V) -> V
+    pub fn get<K, V>(&self, cache: &crate::server::cache::Cache<K, V>, key: K, compute: impl FnOnce() -> V) -> V
     where
         K: std::hash::Hash + Eq + Send + Sync + 'static,
         V: Clone + Send + Sync + 'static,

@@ -2,6 +2,7 @@
 //! propose page. Every call is paced, timed out, and counted by outcome.
 
 use crate::model::SearchHit;
+use crate::server::cache::{AsyncCache, Expiry};
 use serde::Deserialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -135,7 +136,7 @@ pub struct ImdbClient {
     /// On PostgreSQL, the slots are shared by every server (`db::pacers`), so the rate holds for
     /// the whole deployment.
     shared: Option<crate::server::db::Db>,
-    searches: moka::future::Cache<String, Arc<Vec<SearchHit>>>,
+    searches: AsyncCache<String, Arc<Vec<SearchHit>>>,
 }
 
 impl ImdbClient {
@@ -154,7 +155,7 @@ impl ImdbClient {
             interval: Duration::from_secs_f64(1.0 / config.requests_per_second),
             next_slot: tokio::sync::Mutex::new(Instant::now()),
             shared: None,
-            searches: moka::future::Cache::builder().max_capacity(2_000).time_to_live(Duration::from_secs(600)).build(),
+            searches: AsyncCache::new(2_000, Expiry::live(Duration::from_secs(600))),
         }
     }
 
@@ -291,7 +292,7 @@ impl ImdbClient {
 
     /// A search result seen recently, to give a new proposal its title at once.
     pub fn recently_seen(&self, imdb_id: &str) -> Option<SearchHit> {
-        self.searches.iter().find_map(|(_, hits)| hits.iter().find(|h| h.imdb_id == imdb_id).cloned())
+        self.searches.values().find_map(|hits| hits.iter().find(|h| h.imdb_id == imdb_id).cloned())
     }
 }
 

@@ -1,5 +1,6 @@
 //! The store of rendered pages the page cache keeps: visitors' rankings pages, and club pages.
 
+use crate::server::cache::{Cache, Expiry};
 use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use std::sync::Arc;
@@ -17,7 +18,7 @@ pub struct CachedPage {
     pub chunks: Vec<Bytes>,
 }
 
-pub type PageCache = moka::sync::Cache<String, Arc<CachedPage>>;
+pub type PageCache = Cache<String, Arc<CachedPage>>;
 
 /// The two page caches: visitors' rankings pages, and club pages.
 #[derive(Clone)]
@@ -26,7 +27,7 @@ pub struct Pages {
     pub club: PageCache,
     /// One gate per page being rendered: when many readers ask for a page that is not kept yet,
     /// one renders it and the rest wait (a little) for the copy, instead of 64 renders at once.
-    pub gates: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
+    pub gates: Cache<String, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl Pages {
@@ -35,14 +36,15 @@ impl Pages {
         Pages {
             rankings: new_cache(rankings_ttl, 64 << 20),
             club: new_cache(CLUB_PAGE_TTL, 64 << 20),
-            gates: moka::sync::Cache::builder().max_capacity(10_000).time_to_idle(Duration::from_secs(60)).build(),
+            gates: Cache::new(10_000, Expiry::idle(Duration::from_secs(60))),
         }
     }
 
     /// Whether a copy of the page at `uri` (path and query) is kept for visitors (`session` none)
     /// or for the session whose cookie holds `session`.
     pub fn holds(&self, uri: &str, session: Option<&str>) -> bool {
-        (session.is_none() && self.rankings.contains_key(uri)) || self.club.contains_key(&club_key(uri, session))
+        (session.is_none() && self.rankings.contains_key(&uri.to_string()))
+            || self.club.contains_key(&club_key(uri, session))
     }
 }
 
@@ -51,11 +53,7 @@ pub fn club_key(uri: &str, session: Option<&str>) -> String {
 }
 
 fn new_cache(ttl: Duration, max_bytes: u64) -> PageCache {
-    moka::sync::Cache::builder()
-        .weigher(|key: &String, page: &Arc<CachedPage>| {
-            (key.len() + page.chunks.iter().map(|c| c.len()).sum::<usize>()).try_into().unwrap_or(u32::MAX)
-        })
-        .max_capacity(max_bytes)
-        .time_to_live(ttl)
-        .build()
+    Cache::weighed(max_bytes, Expiry::live(ttl), |key, page| {
+        (key.len() + page.chunks.iter().map(|c| c.len()).sum::<usize>()).try_into().unwrap_or(u32::MAX)
+    })
 }

@@ -45,7 +45,7 @@ pub struct Keeping {
 /// Where a GET's page may be kept: which cache, under which key, for which data version.
 struct Slot {
     pages: PageCache,
-    gates: moka::sync::Cache<String, Arc<tokio::sync::Mutex<()>>>,
+    gates: crate::server::cache::Cache<String, Arc<tokio::sync::Mutex<()>>>,
     key: String,
     version: u64,
     /// The session, for pages kept per member: stored only if it turned out to name one.

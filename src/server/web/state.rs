@@ -27,7 +27,7 @@ pub struct AppState {
     pub refresher: Arc<Refresher>,
     pub posters: Arc<crate::server::services::posters::Posters>,
     /// API tokens just made, by the session that made them: shown once on its next account page.
-    pub new_tokens: moka::sync::Cache<String, String>,
+    pub new_tokens: crate::server::cache::Cache<String, String>,
     pub accounts: Accounts,
     pub tokens: crate::server::services::tokens::Tokens,
     pub letterboxd: crate::server::services::letterboxd::Letterboxd,
@@ -83,10 +83,10 @@ impl AppState {
             )),
             accounts: Accounts::new(db.clone(), &config.accounts),
             tokens: crate::server::services::tokens::Tokens::new(db.clone()),
-            new_tokens: moka::sync::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(600))
-                .build(),
+            new_tokens: crate::server::cache::Cache::new(
+                10_000,
+                crate::server::cache::Expiry::live(Duration::from_secs(600)),
+            ),
             db,
             config: Arc::new(config),
             predictions,

@@ -1,10 +1,11 @@
 //! A moka cache that counts its hits and misses for /metrics and the dashboard.
 
 use super::*;
+use crate::server::cache::{AsyncCache, Expiry};
 
 /// A moka cache (async computation) with hit, miss and compute-time counters.
 pub struct MeasuredCache<K, V> {
-    cache: Cache<K, V>,
+    cache: AsyncCache<K, V>,
     stats: CacheStats,
 }
 
@@ -15,13 +16,17 @@ where
 {
     pub(super) fn new(name: &'static str, capacity: u64, ttl_secs: u64) -> Self {
         MeasuredCache {
-            cache: Cache::builder().max_capacity(capacity).time_to_live(Duration::from_secs(ttl_secs.max(1))).build(),
+            cache: AsyncCache::new(capacity, Expiry::live(Duration::from_secs(ttl_secs.max(1)))),
             stats: CacheStats::new(name),
         }
     }
 
     /// The cached value, or `compute`'s (once, however many ask at the same time). Errors are not cached.
-    pub(super) async fn get(&self, key: K, compute: impl Future<Output = Result<V, AppError>>) -> Result<V, AppError> {
+    pub(super) async fn get(
+        &self,
+        key: K,
+        compute: impl Future<Output = Result<V, AppError>> + Send,
+    ) -> Result<V, AppError> {
         let missed = std::sync::atomic::AtomicBool::new(false);
         let result = self
             .cache
@@ -45,9 +50,7 @@ where
 
     /// Drops every entry; returns how many there were.
     pub(super) async fn clear(&self) -> u64 {
-        // The count lags behind recent inserts until pending bookkeeping has run.
-        self.cache.run_pending_tasks().await;
-        let held = self.cache.entry_count();
+        let held = self.cache.entry_count().await;
         self.cache.invalidate_all();
         held
     }

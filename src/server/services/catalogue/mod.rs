@@ -14,7 +14,6 @@ use crate::server::services::change::Change;
 use crate::server::services::coherence::Coherence;
 use crate::server::services::worded;
 pub use crate::validate::MovieKey;
-use moka::future::Cache;
 use std::collections::HashMap;
 use std::future::Future;
 use std::hash::Hash;

@@ -2,6 +2,7 @@
 //! checked by its bytes, resized to the widths the pages use, encoded as WebP and stored under a
 //! content-derived name, so browsers cache it for good and never ask a third party for it.
 
+use crate::server::cache::{AsyncCache, Expiry};
 use crate::server::config::PostersConfig;
 use crate::server::db::{self, now, Db};
 use axum::body::Bytes;
@@ -104,7 +105,7 @@ pub struct Posters {
     /// The IMDb API's own origin: trusted like the listed hosts (the operator chose it).
     api_origin: Option<String>,
     max_bytes: u64,
-    served: moka::future::Cache<String, Bytes>,
+    served: AsyncCache<String, Bytes>,
     wake: tokio::sync::Notify,
 }
 
@@ -132,10 +133,9 @@ impl Posters {
             api_origin: reqwest::Url::parse(imdb_base_url).ok().map(|u| u.origin().ascii_serialization()),
             max_bytes: config.max_bytes,
             // Served images kept in memory, up to 32 MB of them.
-            served: moka::future::Cache::builder()
-                .max_capacity(32 << 20)
-                .weigher(|name: &String, bytes: &Bytes| (name.len() + bytes.len()).min(u32::MAX as usize) as u32)
-                .build(),
+            served: AsyncCache::weighed(32 << 20, Expiry::default(), |name, bytes| {
+                (name.len() + bytes.len()).min(u32::MAX as usize) as u32
+            }),
             wake: tokio::sync::Notify::new(),
         }
     }
@@ -264,7 +264,7 @@ impl Posters {
 
     /// The stored image `name` (checked by `parse_file_name`), from memory when it was served before.
     pub async fn file(&self, name: &str) -> std::io::Result<Option<Bytes>> {
-        if let Some(bytes) = self.served.get(name).await {
+        if let Some(bytes) = self.served.get(&name.to_string()).await {
             return Ok(Some(bytes));
         }
         let Some(bytes) = self.store.get(name).await? else { return Ok(None) };

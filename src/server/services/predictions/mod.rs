@@ -4,10 +4,10 @@
 use crate::error::AppError;
 use crate::model::*;
 use crate::scoring::{self, Dims, Weights, DIMENSIONS};
+use crate::server::cache::{Cache, Expiry};
 use crate::server::db::scores;
 use crate::server::db::Db;
 use crate::server::services::cache_stats::CacheStats;
-use moka::sync::Cache;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -58,13 +58,11 @@ impl Predictions {
             min_dimensions: index.min_dimensions,
             index: RwLock::new(Arc::new(index)),
             // By size: a ranking of 100k films is 800 KB, and every custom weighting is its own.
-            rankings: Cache::builder()
-                .weigher(|_, ranking: &Ranking| u32::try_from(ranking.len() * 8).unwrap_or(u32::MAX))
-                .max_capacity(16 << 20)
-                .time_to_live(ttl)
-                .build(),
-            backtests: Cache::builder().max_capacity(128).time_to_live(ttl).build(),
-            comparisons: Cache::builder().max_capacity(4).time_to_live(ttl).build(),
+            rankings: Cache::weighed(16 << 20, Expiry::live(ttl), |_, ranking| {
+                u32::try_from(ranking.len() * 8).unwrap_or(u32::MAX)
+            }),
+            backtests: Cache::new(128, Expiry::live(ttl)),
+            comparisons: Cache::new(4, Expiry::live(ttl)),
             ranking_stats: CacheStats::new("rankings"),
             backtest_stats: CacheStats::new("backtests"),
             comparison_stats: CacheStats::new("comparison"),
