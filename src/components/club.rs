@@ -1,8 +1,7 @@
 //! The club's shared pieces: the tabs over its pages, the member's proposal quota, and the latest
 //! activity (the vote page and the dashboard both show it).
 
-use crate::components::error_view::ErrorView;
-use crate::components::loading::Loading;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{ActivityItem, Quota};
 use leptos::prelude::*;
@@ -53,46 +52,38 @@ pub fn VoteTabs(current: &'static str) -> impl IntoView {
 pub fn RecentActivity() -> impl IntoView {
     let activity = Resource::new(|| (), |_| recent_activity());
     view! {
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    activity
-                        .await
-                        .map(|items| {
-                            if items.is_empty() {
-                                return view! { <p class="muted">"Nothing yet."</p> }.into_any();
-                            }
-                            view! {
-                                <ul class="activity-list">
-                                    {items
-                                        .into_iter()
-                                        .map(|a| {
-                                            view! {
-                                                <li>
-                                                    <strong>
-                                                        {a.actor.clone().unwrap_or_else(|| "Someone".into())}
-                                                    </strong>
-                                                    " "
-                                                    {activity_words(&a.action)}
-                                                    " "
-                                                    <em>{a.title.clone().unwrap_or_default()}</em>
-                                                    " "
-                                                    <time class="muted" data-at=a.at>
-                                                        {ago(a.at, a.now)}
-                                                    </time>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            activity
+                .await
+                .map(|items| {
+                    if items.is_empty() {
+                        return view! { <p class="muted">"Nothing yet."</p> }.into_any();
+                    }
+                    view! {
+                        <ul class="activity-list">
+                            {items
+                                .into_iter()
+                                .map(|a| {
+                                    view! {
+                                        <li>
+                                            <strong>{a.actor.clone().unwrap_or_else(|| "Someone".into())}</strong>
+                                            " "
+                                            {activity_words(&a.action)}
+                                            " "
+                                            <em>{a.title.clone().unwrap_or_default()}</em>
+                                            " "
+                                            <time class="muted" data-at=a.at>
+                                                {ago(a.at, a.now)}
+                                            </time>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                })
+        } />
     }
 }
 

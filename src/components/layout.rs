@@ -1,3 +1,4 @@
+use crate::components::section::Waiting;
 use crate::components::session::{whoami, SignOut};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -40,10 +41,11 @@ fn UserMenu() -> impl IntoView {
     };
     view! {
         <div class="session-state">
-            <Suspense fallback=|| {
-                view! { <span class="badge">"Guest"</span> }
-            }>
-                {move || Suspend::new(async move {
+            <Waiting
+                fallback=|| {
+                    view! { <span class="badge">"Guest"</span> }
+                }
+                load=move || async move {
                     match viewer.await.ok().flatten() {
                         Some(v) => {
                             view! {
@@ -80,8 +82,8 @@ fn UserMenu() -> impl IntoView {
                                 .into_any()
                         }
                     }
-                })}
-            </Suspense>
+                }
+            />
         </div>
     }
 }

@@ -9,6 +9,7 @@ pub mod loading;
 pub mod movie_card;
 pub mod pager;
 pub mod round;
+pub mod section;
 pub mod session;
 pub mod stars;
 pub mod table;

@@ -1,8 +1,8 @@
 //! The club's round on the vote page: the open round with its deadline (counting down once the
 //! page is live), or the last round's winner until the day after its screening.
 
-use crate::components::error_view::ErrorView;
 use crate::components::live::LiveCounts;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{Round, RoundStatus, VoteMethod};
 use leptos::prelude::*;
@@ -46,15 +46,10 @@ pub fn OpenRound() -> impl IntoView {
     let news = use_context::<LiveCounts>().map(|l| l.round_news);
     let round = Resource::new(move || news.map(|n| n.get()), |_| current_round());
     view! {
-        <Suspense fallback=|| ()>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    round.await.map(|round| round.map(|r| view! { <RoundBanner r /> }))
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section
+            fallback=|| ()
+            load=move || async move { round.await.map(|round| round.map(|r| view! { <RoundBanner r /> })) }
+        />
     }
 }
 

@@ -1,10 +1,9 @@
 //! `/admin`: members and their proposal limits, invitations, and the audit log (admins only).
 
-use crate::components::error_view::ErrorView;
 use crate::components::pager::Pager;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{format_date, AuditEntry, MemberRow, Slice, AUDIT_ACTIONS};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -68,37 +67,29 @@ pub fn AdminPage() -> impl IntoView {
             </a>
             <a href="/admin/audit">"Audit log"</a>
         </nav>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    members
-                        .await
-                        .map(|rows| {
-                            view! {
-                                <InviteBox />
-                                <ImportBox />
-                                <h2>"Members"</h2>
-                                <table class="data-table members">
-                                    <thead>
-                                        <tr>
-                                            <th>"Member"</th>
-                                            <th>"Role"</th>
-                                            <th>"Active proposals"</th>
-                                            <th>"Limit"</th>
-                                            <th>"Joined"</th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {rows.into_iter().map(|m| view! { <MemberLine member=m /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            members
+                .await
+                .map(|rows| {
+                    view! {
+                        <InviteBox />
+                        <ImportBox />
+                        <h2>"Members"</h2>
+                        <table class="data-table members">
+                            <thead>
+                                <tr>
+                                    <th>"Member"</th>
+                                    <th>"Role"</th>
+                                    <th>"Active proposals"</th>
+                                    <th>"Limit"</th>
+                                    <th>"Joined"</th>
+                                </tr>
+                            </thead>
+                            <tbody>{rows.into_iter().map(|m| view! { <MemberLine member=m /> }).collect_view()}</tbody>
+                        </table>
+                    }
+                })
+        } />
     }
 }
 
@@ -261,28 +252,22 @@ pub fn AuditPage() -> impl IntoView {
                 "Audit log"
             </a>
         </nav>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    let (action, actor, _) = params();
-                    entries
-                        .await
-                        .map(|page| {
-                            let (filter_action, filter_actor) = (action.clone(), actor.clone());
-                            let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
-                            let (number, has_more) = (page.page(), page.has_more());
-                            view! {
-                                <AuditFilters action=action.clone() actor=actor.clone() />
-                                <p class="muted">{format!("{} entries", page.total)}</p>
-                                <AuditTable entries=page.items />
-                                <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            let (action, actor, _) = params();
+            entries
+                .await
+                .map(|page| {
+                    let (filter_action, filter_actor) = (action.clone(), actor.clone());
+                    let href = move |n: u32| audit_href(&filter_action, &filter_actor, n);
+                    let (number, has_more) = (page.page(), page.has_more());
+                    view! {
+                        <AuditFilters action=action.clone() actor=actor.clone() />
+                        <p class="muted">{format!("{} entries", page.total)}</p>
+                        <AuditTable entries=page.items />
+                        <Pager page=number has_more href prev_label="← Newer" next_label="Older →" />
+                    }
+                })
+        } />
     }
 }
 

@@ -1,8 +1,8 @@
 //! `/api/docs`: the JSON API's reference, read from the OpenAPI document the server generates,
 //! with a "Try it" form per endpoint (the answer is shown below it).
 
+use crate::components::section::Waiting;
 use crate::error::AppError;
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -67,19 +67,17 @@ pub fn ApiDocsPage() -> impl IntoView {
             <code>"{\"code\": ..., \"message\": ...}"</code> " with the HTTP status. Calls that change something need "
             "the site's session cookie (sign in first) and are refused when sent from another site."
         </p>
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                endpoints
-                    .await
-                    .map(|list| {
-                        view! {
-                            <div class="api-endpoints">
-                                {list.into_iter().map(|e| view! { <EndpointView endpoint=e /> }).collect_view()}
-                            </div>
-                        }
-                    })
-            })}
-        </Suspense>
+        <Waiting load=move || async move {
+            endpoints
+                .await
+                .map(|list| {
+                    view! {
+                        <div class="api-endpoints">
+                            {list.into_iter().map(|e| view! { <EndpointView endpoint=e /> }).collect_view()}
+                        </div>
+                    }
+                })
+        } />
     }
 }
 

@@ -1,8 +1,7 @@
-use crate::components::error_view::ErrorView;
+use crate::components::section::{Section, Waiting};
 use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::{OperationsView, SiteStats};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -44,68 +43,56 @@ pub fn DashboardPage() -> impl IntoView {
     view! {
         <Title text="Dashboard" />
         <h1>"Dashboard"</h1>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    stats
-                        .await
-                        .map(|s| {
-                            let tiles = [
-                                ("Films", s.movies),
-                                ("2020s candidates", s.candidates),
-                                ("Members", s.members),
-                                ("Active proposals", s.active_proposals),
-                                ("Votes", s.votes),
-                                ("Ratings", s.ratings),
-                                ("List entries", s.list_entries),
-                                ("Award nominations", s.nominations),
-                                ("Stale IMDb entries", s.stale_imdb),
-                                ("Failed IMDb fetches", s.failed_imdb),
-                            ];
-                            view! {
-                                <dl class="tiles">
-                                    {tiles
-                                        .into_iter()
-                                        .map(|(label, value)| {
-                                            view! {
-                                                <div class="tile">
-                                                    <dt>{label}</dt>
-                                                    <dd>{value}</dd>
-                                                </div>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </dl>
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            stats
+                .await
+                .map(|s| {
+                    let tiles = [
+                        ("Films", s.movies),
+                        ("2020s candidates", s.candidates),
+                        ("Members", s.members),
+                        ("Active proposals", s.active_proposals),
+                        ("Votes", s.votes),
+                        ("Ratings", s.ratings),
+                        ("List entries", s.list_entries),
+                        ("Award nominations", s.nominations),
+                        ("Stale IMDb entries", s.stale_imdb),
+                        ("Failed IMDb fetches", s.failed_imdb),
+                    ];
+                    view! {
+                        <dl class="tiles">
+                            {tiles
+                                .into_iter()
+                                .map(|(label, value)| {
+                                    view! {
+                                        <div class="tile">
+                                            <dt>{label}</dt>
+                                            <dd>{value}</dd>
+                                        </div>
+                                    }
+                                })
+                                .collect_view()}
+                        </dl>
+                    }
+                })
+        } />
         <AdminLinks />
         <h2 class="section-title">"Recent activity"</h2>
         <section class="panel">
             <crate::components::club::RecentActivity />
         </section>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    operations
-                        .await
-                        .map(|ops| {
-                            ops.map(|ops| {
-                                view! {
-                                    <h2 class="section-title">"Since the server started"</h2>
-                                    <Operations ops />
-                                }
-                            })
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            operations
+                .await
+                .map(|ops| {
+                    ops.map(|ops| {
+                        view! {
+                            <h2 class="section-title">"Since the server started"</h2>
+                            <Operations ops />
+                        }
+                    })
+                })
+        } />
     }
 }
 
@@ -114,8 +101,9 @@ pub fn DashboardPage() -> impl IntoView {
 fn AdminLinks() -> impl IntoView {
     let viewer = Resource::new_blocking(|| (), |_| crate::components::session::whoami());
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+        <Waiting
+            fallback=|| ()
+            load=move || async move {
                 viewer
                     .await
                     .ok()
@@ -130,8 +118,8 @@ fn AdminLinks() -> impl IntoView {
                             </p>
                         }
                     })
-            })}
-        </Suspense>
+            }
+        />
     }
 }
 

@@ -1,8 +1,7 @@
-use crate::components::error_view::ErrorView;
 use crate::components::movie_card::{MovieCardView, FIRST_ROW};
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{HomeData, SiteStats};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -39,29 +38,23 @@ pub fn HomePage() -> impl IntoView {
                 </a>
             </p>
         </section>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    data.await
-                        .map(|home| {
-                            view! {
-                                <StatsLine stats=home.stats.clone() />
-                                <h2 class="section-title">"Most-watched films of the 2020s"</h2>
-                                <div class="poster-grid">
-                                    {home
-                                        .recent
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
-                                        .collect_view()}
-                                </div>
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            data.await
+                .map(|home| {
+                    view! {
+                        <StatsLine stats=home.stats.clone() />
+                        <h2 class="section-title">"Most-watched films of the 2020s"</h2>
+                        <div class="poster-grid">
+                            {home
+                                .recent
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
+                                .collect_view()}
+                        </div>
+                    }
+                })
+        } />
     }
 }
 

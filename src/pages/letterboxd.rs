@@ -2,10 +2,10 @@
 //! (a dry run: nothing is stored yet), pick where several films fit, then import. Plain forms, so
 //! it works the same without JavaScript.
 
-use crate::components::error_view::{ErrorView, FormError};
+use crate::components::error_view::FormError;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{ImportFilm, ImportReview, LETTERBOXD_UPLOAD_PATH as UPLOAD_PATH};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -89,15 +89,9 @@ pub fn LetterboxdPage() -> impl IntoView {
                 </button>
             </form>
             <FormError value=apply.value() />
-            <Suspense fallback=Loading>
-                <ErrorBoundary fallback=|errors| {
-                    view! { <ErrorView errors /> }
-                }>
-                    {move || Suspend::new(async move {
-                        review.await.map(|review| review.map(|review| view! { <Review review apply /> }))
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+            <Section load=move || async move {
+                review.await.map(|review| review.map(|review| view! { <Review review apply /> }))
+            } />
         </section>
     }
 }

@@ -1,13 +1,12 @@
 //! `/movies`: the catalogue, 20 at a time, filtered and sorted from the URL; more load as one
 //! scrolls, and plain page links work without JavaScript.
 
-use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::{MovieCardView, FIRST_ROW};
 use crate::components::pager::Pager;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{MovieCard, MovieFilter, MovieSort, Slice};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -85,49 +84,43 @@ pub fn MoviesPage() -> impl IntoView {
             "Browse the catalogue; signed-in members rate films and get "
             <a href="/movies/for-you">"recommendations"</a> "."
         </p>
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    movies
-                        .await
-                        .map(|view| {
-                            let (page, has_more) = (view.films.page(), view.films.has_more());
-                            let (first, limit) = (view.films.next_offset(), view.films.limit);
-                            let query = view.filter.query_string();
-                            let link = move |page: u32| {
-                                if query.is_empty() {
-                                    format!("/movies?page={page}")
-                                } else {
-                                    format!("/movies?{query}&page={page}")
-                                }
-                            };
-                            view! {
-                                <Filters filter=view.filter.clone() genres=view.genres.clone() />
-                                <p class="muted list-summary">
-                                    {match view.films.total {
-                                        0 => "No films match.".to_string(),
-                                        1 => "1 film".to_string(),
-                                        n => format!("{n} films · {}", view.filter.sort.label().to_lowercase()),
-                                    }}
-                                </p>
-                                <div class="poster-grid" data-page=page>
-                                    {view
-                                        .films
-                                        .items
-                                        .into_iter()
-                                        .enumerate()
-                                        .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
-                                        .collect_view()}
-                                </div>
-                                <MoreMovies filter=view.filter.clone() first limit />
-                                <Pager page has_more href=link class="nojs-more" />
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            movies
+                .await
+                .map(|view| {
+                    let (page, has_more) = (view.films.page(), view.films.has_more());
+                    let (first, limit) = (view.films.next_offset(), view.films.limit);
+                    let query = view.filter.query_string();
+                    let link = move |page: u32| {
+                        if query.is_empty() {
+                            format!("/movies?page={page}")
+                        } else {
+                            format!("/movies?{query}&page={page}")
+                        }
+                    };
+                    view! {
+                        <Filters filter=view.filter.clone() genres=view.genres.clone() />
+                        <p class="muted list-summary">
+                            {match view.films.total {
+                                0 => "No films match.".to_string(),
+                                1 => "1 film".to_string(),
+                                n => format!("{n} films · {}", view.filter.sort.label().to_lowercase()),
+                            }}
+                        </p>
+                        <div class="poster-grid" data-page=page>
+                            {view
+                                .films
+                                .items
+                                .into_iter()
+                                .enumerate()
+                                .map(|(i, movie)| view! { <MovieCardView movie eager=i < FIRST_ROW /> })
+                                .collect_view()}
+                        </div>
+                        <MoreMovies filter=view.filter.clone() first limit />
+                        <Pager page has_more href=link class="nojs-more" />
+                    }
+                })
+        } />
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::components::club::{my_quota, VoteTabs};
 use crate::components::error_view::{FormError, Problem};
+use crate::components::section::Waiting;
 use crate::error::AppError;
 use crate::model::{Quota, SearchHit};
 use leptos::prelude::*;
@@ -80,8 +81,9 @@ pub fn ProposePage() -> impl IntoView {
         <Title text="Propose a film" />
         <h1>"Propose a film"</h1>
         <VoteTabs current="/propose" />
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+        <Waiting
+            fallback=|| ()
+            load=move || async move {
                 match quota.await {
                     Ok(Some(q)) => view! { <QuotaLine quota=q /> }.into_any(),
                     Ok(None) => {
@@ -96,19 +98,20 @@ pub fn ProposePage() -> impl IntoView {
                     }
                     Err(e) => view! { <p class="form-error">{e.to_string()}</p> }.into_any(),
                 }
-            })}
-        </Suspense>
+            }
+        />
         <ProposeById />
         <h2>"Or search by title"</h2>
-        <Suspense fallback=|| ()>
-            {move || {
+        <Waiting
+            fallback=|| ()
+            load=move || {
                 let initial = initial.clone();
-                Suspend::new(async move {
+                async move {
                     let hits = first_hits.await;
                     view! { <SearchBox initial hits /> }
-                })
-            }}
-        </Suspense>
+                }
+            }
+        />
     }
 }
 

@@ -1,13 +1,14 @@
 //! `/vote/watched`: the films the club has watched, with everyone's stars.
 
 use crate::components::club::VoteTabs;
-use crate::components::error_view::{ErrorView, Problem};
+use crate::components::error_view::Problem;
 use crate::components::movie_card::{Poster, PosterSize};
 use crate::components::pager::Pager;
+use crate::components::section::Section;
 use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
 use crate::model::{Slice, Viewer, WatchedFilm};
-use crate::pages::{page_from_query, Loading};
+use crate::pages::page_from_query;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -62,35 +63,25 @@ pub fn WatchedPage() -> impl IntoView {
                     }
                 })
         }}
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    data.await
-                        .map(|data| {
-                            let signed_in = data.viewer.is_some();
-                            let (page, has_more) = (data.films.page(), data.films.has_more());
-                            view! {
-                                {data
-                                    .films
-                                    .items
-                                    .is_empty()
-                                    .then(|| view! { <p class="empty">"No films watched yet."</p> })}
-                                <ol class="proposal-list watched">
-                                    {data
-                                        .films
-                                        .items
-                                        .into_iter()
-                                        .map(|film| view! { <WatchedItem film signed_in /> })
-                                        .collect_view()}
-                                </ol>
-                                <Pager page has_more href=|page| format!("/vote/watched?page={page}") />
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            data.await
+                .map(|data| {
+                    let signed_in = data.viewer.is_some();
+                    let (page, has_more) = (data.films.page(), data.films.has_more());
+                    view! {
+                        {data.films.items.is_empty().then(|| view! { <p class="empty">"No films watched yet."</p> })}
+                        <ol class="proposal-list watched">
+                            {data
+                                .films
+                                .items
+                                .into_iter()
+                                .map(|film| view! { <WatchedItem film signed_in /> })
+                                .collect_view()}
+                        </ol>
+                        <Pager page has_more href=|page| format!("/vote/watched?page={page}") />
+                    }
+                })
+        } />
     }
 }
 

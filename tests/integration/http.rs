@@ -107,6 +107,9 @@ common::on_each_backend! {
             let (status, html) = server.get(path).await;
             assert_eq!(status, 400, "{label} {path}");
             assert!(html.contains("Page must be a whole number from 1 to"), "{label} {path}");
+            // Shown in the failed section's own panel, the rest of the page around it.
+            assert!(html.contains("Sorry, this part could not be shown"), "{label} {path}");
+            assert!(html.contains("href=\"/dashboard\""), "{label} {path}: navigation kept");
         }
         for path in ["/vote?from=-1", "/vote?from=abc", "/vote?from=99999999"] {
             let (status, html) = server.get(path).await;

@@ -36,46 +36,43 @@ pub(super) fn CalendarLink() -> impl IntoView {
     let new_key = query_param("calendar_key")().filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     view! {
         <h2 id="calendar">"Calendar"</h2>
-        <Suspense fallback=Loading>
-            {move || {
-                let new_key = new_key.clone();
-                Suspend::new(async move {
-                    made.await
-                        .ok()
-                        .map(|made| {
-                            let shown_once = new_key.is_some();
-                            view! {
-                                {new_key
-                                    .map(|key| {
-                                        view! {
-                                            <p class="notice">
-                                                "Your new "
-                                                <a href=format!("/calendar.ics?key={key}")>"calendar link"</a>
-                                                " is shown only now: copy the link's address into your calendar app. Keep it to yourself: anyone with it sees the club's nights."
-                                            </p>
-                                        }
-                                    })}
-                                {(made && !shown_once)
-                                    .then(|| {
-                                        view! {
-                                            <p>
-                                                "You have a calendar link. It is not shown again; if you have lost it, make a new one."
-                                            </p>
-                                        }
-                                    })}
-                                <form method="post" action={<ResetCalendarLink as ServerFn>::PATH} class="stack">
-                                    <button class="button" type="submit">
-                                        {if made {
-                                            "Make a new link (the old one stops working)"
-                                        } else {
-                                            "Make a calendar link"
-                                        }}
-                                    </button>
-                                </form>
-                            }
-                        })
-                })
-            }}
-        </Suspense>
+        <Waiting load=move || {
+            let new_key = new_key.clone();
+            async move {
+                made.await
+                    .ok()
+                    .map(|made| {
+                        let shown_once = new_key.is_some();
+                        view! {
+                            {new_key
+                                .map(|key| {
+                                    view! {
+                                        <p class="notice">
+                                            "Your new " <a href=format!("/calendar.ics?key={key}")>"calendar link"</a>
+                                            " is shown only now: copy the link's address into your calendar app. Keep it to yourself: anyone with it sees the club's nights."
+                                        </p>
+                                    }
+                                })}
+                            {(made && !shown_once)
+                                .then(|| {
+                                    view! {
+                                        <p>
+                                            "You have a calendar link. It is not shown again; if you have lost it, make a new one."
+                                        </p>
+                                    }
+                                })}
+                            <form method="post" action={<ResetCalendarLink as ServerFn>::PATH} class="stack">
+                                <button class="button" type="submit">
+                                    {if made {
+                                        "Make a new link (the old one stops working)"
+                                    } else {
+                                        "Make a calendar link"
+                                    }}
+                                </button>
+                            </form>
+                        }
+                    })
+            }
+        } />
     }
 }

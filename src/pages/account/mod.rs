@@ -2,11 +2,11 @@
 //! server functions, so they work the same with or without JavaScript, and a successful sign-in
 //! reloads every part of the page that depends on who is signed in.
 
-use crate::components::error_view::{ErrorView, FormError};
+use crate::components::error_view::FormError;
+use crate::components::section::{Section, Waiting};
 use crate::components::session::{whoami, SignOut};
 use crate::error::AppError;
 use crate::model::{ApiTokenInfo, TokenScope, Viewer};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos::server_fn::ServerFn;
@@ -133,21 +133,17 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="form-page">
             <h1>"Create an account"</h1>
             <FormError value=action.value() />
-            <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
-                    let invite_only = invite_only.await.unwrap_or(false);
-                    view! {
-                        {invite_only
-                            .then(|| {
-                                view! {
-                                    <p class="muted">
-                                        "Membership here is by invitation: use the link an admin sent you."
-                                    </p>
-                                }
-                            })}
-                    }
-                })}
-            </Suspense>
+            <Waiting load=move || async move {
+                let invite_only = invite_only.await.unwrap_or(false);
+                view! {
+                    {invite_only
+                        .then(|| {
+                            view! {
+                                <p class="muted">"Membership here is by invitation: use the link an admin sent you."</p>
+                            }
+                        })}
+                }
+            } />
             <form method="post" action={<Register as ServerFn>::PATH} class="stack">
                 <input type="hidden" name="next" value=next />
                 <input type="hidden" name="invite" value=invite />
@@ -194,35 +190,25 @@ pub fn AccountPage() -> impl IntoView {
         <Title text="Your account" />
         <section class="form-page">
             <h1>"Your account"</h1>
-            <Suspense fallback=Loading>
-                <ErrorBoundary fallback=|errors| {
-                    view! { <ErrorView errors /> }
-                }>
-                    {move || Suspend::new(async move {
-                        viewer
-                            .await
-                            .map(|viewer| match viewer {
-                                None => {
-                                    view! {
-                                        <p>
-                                            "You are not signed in. " <a href="/signin?next=/account">"Sign in"</a> "."
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                                Some(v) => {
-                                    view! {
-                                        <p>
-                                            "Signed in as " <strong>{v.display_name.clone()}</strong>
-                                            {format!(" (@{})", v.username)} {v.is_admin.then_some(" · admin")}
-                                        </p>
-                                    }
-                                        .into_any()
-                                }
-                            })
-                    })}
-                </ErrorBoundary>
-            </Suspense>
+            <Section load=move || async move {
+                viewer
+                    .await
+                    .map(|viewer| match viewer {
+                        None => {
+                            view! { <p>"You are not signed in. " <a href="/signin?next=/account">"Sign in"</a> "."</p> }
+                                .into_any()
+                        }
+                        Some(v) => {
+                            view! {
+                                <p>
+                                    "Signed in as " <strong>{v.display_name.clone()}</strong>
+                                    {format!(" (@{})", v.username)} {v.is_admin.then_some(" · admin")}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            } />
             <h2 id="letterboxd">"Your film history"</h2>
             <p>
                 "Keep your ratings and viewings on Letterboxd? "

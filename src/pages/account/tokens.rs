@@ -64,29 +64,27 @@ pub(super) fn ApiTokens() -> impl IntoView {
         </p>
         <FormError value=create.value() />
         <FormError value=revoke.value() />
-        <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                list.await
-                    .ok()
-                    .map(|(tokens, fresh)| {
-                        view! {
-                            {fresh
-                                .map(|token| {
-                                    view! {
-                                        <p class="notice" role="status">
-                                            "Your new token is shown only now; copy it into your script: "
-                                            <code data-new-token="">{token}</code>
-                                        </p>
-                                    }
-                                })}
-                            {(!tokens.is_empty())
-                                .then(|| {
-                                    view! { <TokenTable tokens revoke /> }
-                                })}
-                        }
-                    })
-            })}
-        </Suspense>
+        <Waiting load=move || async move {
+            list.await
+                .ok()
+                .map(|(tokens, fresh)| {
+                    view! {
+                        {fresh
+                            .map(|token| {
+                                view! {
+                                    <p class="notice" role="status">
+                                        "Your new token is shown only now; copy it into your script: "
+                                        <code data-new-token="">{token}</code>
+                                    </p>
+                                }
+                            })}
+                        {(!tokens.is_empty())
+                            .then(|| {
+                                view! { <TokenTable tokens revoke /> }
+                            })}
+                    }
+                })
+        } />
         <ActionForm action=create attr:class="stack">
             <label>"Name" <input type="text" name="name" required maxlength="60" placeholder="club bot" /></label>
             <label>

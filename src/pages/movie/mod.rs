@@ -3,6 +3,7 @@
 
 use crate::components::error_view::{ErrorView, Problem};
 use crate::components::movie_card::{MovieCardView, Poster, PosterSize};
+use crate::components::section::Section;
 use crate::components::stars::HalfStarButtons;
 use crate::error::AppError;
 use crate::model::{MovieDetail, MoviePage, RecommendedFilm};
@@ -80,11 +81,7 @@ pub fn MoviePageView() -> impl IntoView {
     };
     view! {
         <Title text=title />
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>{move || Suspend::new(async move { page.await.map(|page| view! { <Film page /> }) })}</ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move { page.await.map(|page| view! { <Film page /> }) } />
     }
 }
 

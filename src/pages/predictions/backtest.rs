@@ -7,31 +7,28 @@ use super::*;
 pub(super) fn StatsLine() -> impl IntoView {
     let stats = Resource::new(|| (), |_| get_prediction_stats());
     view! {
-        <Suspense fallback=|| view! { <p class="loading">"Counting…"</p> }>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    stats
-                        .await
-                        .map(|s| {
-                            view! {
-                                <p class="stats-line prediction-stats">
-                                    {format!(
-                                        "{} films scored · {} candidates from the 2020s · {} already on the list · {} with data for fewer than {} of 5 dimensions (not ranked yet) · average data completeness {:.0} %",
-                                        s.films_scored,
-                                        s.candidates,
-                                        s.on_list,
-                                        s.not_enough_data,
-                                        s.min_dimensions,
-                                        s.mean_completeness * 100.0,
-                                    )}
-                                </p>
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section
+            fallback=|| view! { <p class="loading">"Counting…"</p> }
+            load=move || async move {
+                stats
+                    .await
+                    .map(|s| {
+                        view! {
+                            <p class="stats-line prediction-stats">
+                                {format!(
+                                    "{} films scored · {} candidates from the 2020s · {} already on the list · {} with data for fewer than {} of 5 dimensions (not ranked yet) · average data completeness {:.0} %",
+                                    s.films_scored,
+                                    s.candidates,
+                                    s.on_list,
+                                    s.not_enough_data,
+                                    s.min_dimensions,
+                                    s.mean_completeness * 100.0,
+                                )}
+                            </p>
+                        }
+                    })
+            }
+        />
     }
 }
 
@@ -68,24 +65,19 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
         Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false))
     };
     view! {
-        <Suspense fallback=|| {
-            view! {
-                <p class="loading" aria-busy="true">
-                    "Running the backtest…"
-                </p>
+        <Section
+            fallback=|| {
+                view! {
+                    <p class="loading" aria-busy="true">
+                        "Running the backtest…"
+                    </p>
+                }
             }
-        }>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || {
-                    let params = params.clone();
-                    Suspend::new(async move {
-                        backtest.await.map(|bt| view! { <BacktestTable bt params=params.clone() /> })
-                    })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+            load=move || {
+                let params = params.clone();
+                async move { backtest.await.map(|bt| view! { <BacktestTable bt params=params.clone() /> }) }
+            }
+        />
     }
 }
 
@@ -162,19 +154,16 @@ pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
         Resource::new_blocking(|| (), |_| get_comparison(false))
     };
     view! {
-        <Suspense fallback=|| {
-            view! {
-                <p class="loading" aria-busy="true">
-                    "Comparing profiles…"
-                </p>
+        <Section
+            fallback=|| {
+                view! {
+                    <p class="loading" aria-busy="true">
+                        "Comparing profiles…"
+                    </p>
+                }
             }
-        }>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move { comparison.await.map(|c| view! { <ComparisonTable c /> }) })}
-            </ErrorBoundary>
-        </Suspense>
+            load=move || async move { comparison.await.map(|c| view! { <ComparisonTable c /> }) }
+        />
     }
 }
 

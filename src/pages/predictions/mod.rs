@@ -8,13 +8,12 @@
 //! fallback plus a template that only a script can reveal.
 
 use crate::components::breakdown::BreakdownFigures;
-use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
 use crate::components::movie_card::{Poster, PosterSize, FIRST_ROW};
+use crate::components::section::Section;
 use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::*;
-use crate::pages::Loading;
 use crate::scoring::DIMENSIONS;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;

@@ -30,49 +30,43 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     let rest = rest_of_streamed(head, q.clone(), set, rest_offset);
     let p = params.clone();
     view! {
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || {
-                    let (p, q2) = (p.clone(), q2.clone());
-                    Suspend::new(async move {
-                        head.await
-                            .map(|page| {
-                                let streamed = rest.filter(|_| page.next_offset().is_some());
-                                view! {
-                                    <WeightControls
-                                        params=p.clone()
-                                        active=page.active.clone()
-                                        profiles=page.profiles.clone()
-                                    />
-                                    <p class="muted list-summary">
-                                        {format!("{} films · showing from rank {}", page.total, start + 1)}
-                                    </p>
-                                    <ol class="predictions" start=start + 1>
-                                        {page
-                                            .rows
-                                            .iter()
-                                            .cloned()
-                                            .map(|row| view! { <PredictionItem row params=p.clone() /> })
-                                            .collect_view()}
-                                    </ol>
-                                    // The first flush ends here: header, controls and this page of the ranking.
-                                    <div hidden data-first-flush=""></div>
-                                    <RankingTail
-                                        params=p.clone()
-                                        q=q2.clone()
-                                        set
-                                        streamed
-                                        offset=rest_offset
-                                        next=page.next_offset()
-                                    />
-                                }
-                            })
+        <Section load=move || {
+            let (p, q2) = (p.clone(), q2.clone());
+            async move {
+                head.await
+                    .map(|page| {
+                        let streamed = rest.filter(|_| page.next_offset().is_some());
+                        view! {
+                            <WeightControls
+                                params=p.clone()
+                                active=page.active.clone()
+                                profiles=page.profiles.clone()
+                            />
+                            <p class="muted list-summary">
+                                {format!("{} films · showing from rank {}", page.total, start + 1)}
+                            </p>
+                            <ol class="predictions" start=start + 1>
+                                {page
+                                    .rows
+                                    .iter()
+                                    .cloned()
+                                    .map(|row| view! { <PredictionItem row params=p.clone() /> })
+                                    .collect_view()}
+                            </ol>
+                            // The first flush ends here: header, controls and this page of the ranking.
+                            <div hidden data-first-flush=""></div>
+                            <RankingTail
+                                params=p.clone()
+                                q=q2.clone()
+                                set
+                                streamed
+                                offset=rest_offset
+                                next=page.next_offset()
+                            />
+                        }
                     })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+            }
+        } />
         {(set == CandidateSet::Candidates && params.page == 1)
             .then(|| {
                 view! {
@@ -142,37 +136,34 @@ pub(super) fn StreamedRest(
     offset: u32,
 ) -> impl IntoView {
     view! {
-        <Suspense fallback=|| {
-            view! {
-                <p class="loading" aria-busy="true">
-                    "Loading more films…"
-                </p>
+        <Section
+            fallback=|| {
+                view! {
+                    <p class="loading" aria-busy="true">
+                        "Loading more films…"
+                    </p>
+                }
             }
-        }>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || {
-                    let (params, q) = (params.clone(), q.clone());
-                    Suspend::new(async move {
-                        rest.await
-                            .map(|page| {
-                                view! {
-                                    <ol class="predictions streamed" start=offset + 1>
-                                        {page
-                                            .rows
-                                            .iter()
-                                            .cloned()
-                                            .map(|row| view! { <PredictionItem row params=params.clone() /> })
-                                            .collect_view()}
-                                    </ol>
-                                    <MoreLoader params q set next=page.next_offset() />
-                                }
-                            })
-                    })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+            load=move || {
+                let (params, q) = (params.clone(), q.clone());
+                async move {
+                    rest.await
+                        .map(|page| {
+                            view! {
+                                <ol class="predictions streamed" start=offset + 1>
+                                    {page
+                                        .rows
+                                        .iter()
+                                        .cloned()
+                                        .map(|row| view! { <PredictionItem row params=params.clone() /> })
+                                        .collect_view()}
+                                </ol>
+                                <MoreLoader params q set next=page.next_offset() />
+                            }
+                        })
+                }
+            }
+        />
     }
 }
 
@@ -269,31 +260,25 @@ pub(super) fn BreakdownPanel(params: Params, film: String) -> impl IntoView {
         Resource::new_blocking(move || (), move |_| get_breakdown(film.clone(), q.profile.clone(), q.w.clone()));
     let close = params.with(|p| p.film = None).href();
     view! {
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || {
-                    let close = close.clone();
-                    Suspend::new(async move {
-                        breakdown
-                            .await
-                            .map(|b| {
-                                view! {
-                                    <section class="breakdown" aria-label="Score breakdown">
-                                        <header>
-                                            <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
-                                            <a class="button" href=close>
-                                                "Close"
-                                            </a>
-                                        </header>
-                                        <BreakdownFigures breakdown=b />
-                                    </section>
-                                }
-                            })
+        <Section load=move || {
+            let close = close.clone();
+            async move {
+                breakdown
+                    .await
+                    .map(|b| {
+                        view! {
+                            <section class="breakdown" aria-label="Score breakdown">
+                                <header>
+                                    <h2>{b.film.title.clone()}{b.film.year.map(|y| format!(" ({y})"))}</h2>
+                                    <a class="button" href=close>
+                                        "Close"
+                                    </a>
+                                </header>
+                                <BreakdownFigures breakdown=b />
+                            </section>
+                        }
                     })
-                }}
-            </ErrorBoundary>
-        </Suspense>
+            }
+        } />
     }
 }

@@ -17,13 +17,14 @@ pub(super) fn RoundControls(
     let deadline = round.deadline_input.clone();
     let zone = round.time_zone.clone();
     view! {
-        <Suspense fallback=|| ()>
-            {move || {
+        <Waiting
+            fallback=|| ()
+            load=move || {
                 let entries = entries.clone();
                 let deadline = deadline.clone();
                 let zone = zone.clone();
                 let on_change = on_change.clone();
-                Suspend::new(async move {
+                async move {
                     reader
                         .await
                         .map(|reader| {
@@ -55,9 +56,9 @@ pub(super) fn RoundControls(
                                 {admin.then(|| view! { <AdminRoundForms id deadline zone on_change /> })}
                             }
                         })
-                })
-            }}
-        </Suspense>
+                }
+            }
+        />
     }
 }
 

@@ -3,12 +3,13 @@
 
 use crate::ballots::{Step, TieBreak};
 use crate::components::club::VoteTabs;
-use crate::components::error_view::{ErrorView, FormError};
+use crate::components::error_view::FormError;
 use crate::components::pager::Pager;
 use crate::components::round::method_words;
+use crate::components::section::{Section, Waiting};
 use crate::error::AppError;
 use crate::model::{format_time_utc, CarryOver, Round, RoundResult, RoundStatus, Slice, Viewer, VoteMethod};
-use crate::pages::{page_from_query, Loading};
+use crate::pages::page_from_query;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -154,28 +155,22 @@ pub fn RoundsPage() -> impl IntoView {
         <h1>"Movie nights"</h1>
         <VoteTabs current="/rounds" />
         <OpenRoundForm />
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    data.await
-                        .map(|rounds| {
-                            let (page, has_more) = (rounds.page(), rounds.has_more());
-                            view! {
-                                {rounds
-                                    .items
-                                    .is_empty()
-                                    .then(|| view! { <p class="empty">"No rounds yet: an admin opens one."</p> })}
-                                <ol class="rounds">
-                                    {rounds.items.into_iter().map(|r| view! { <RoundItem r /> }).collect_view()}
-                                </ol>
-                                <Pager page has_more href=|page| format!("/rounds?page={page}") />
-                            }
-                        })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            data.await
+                .map(|rounds| {
+                    let (page, has_more) = (rounds.page(), rounds.has_more());
+                    view! {
+                        {rounds
+                            .items
+                            .is_empty()
+                            .then(|| view! { <p class="empty">"No rounds yet: an admin opens one."</p> })}
+                        <ol class="rounds">
+                            {rounds.items.into_iter().map(|r| view! { <RoundItem r /> }).collect_view()}
+                        </ol>
+                        <Pager page has_more href=|page| format!("/rounds?page={page}") />
+                    }
+                })
+        } />
     }
 }
 
@@ -191,8 +186,9 @@ fn OpenRoundForm() -> impl IntoView {
         }
     });
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+        <Waiting
+            fallback=|| ()
+            load=move || async move {
                 let admin = me.await.ok().flatten().is_some_and(|v| v.is_admin);
                 admin
                     .then(|| {
@@ -239,8 +235,8 @@ fn OpenRoundForm() -> impl IntoView {
                             </details>
                         }
                     })
-            })}
-        </Suspense>
+            }
+        />
     }
 }
 

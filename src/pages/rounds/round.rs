@@ -12,15 +12,9 @@ pub fn RoundPage() -> impl IntoView {
         move || data.get().and_then(Result::ok).map(|r| r.round.name).unwrap_or_else(|| "Movie night".to_string());
     view! {
         <Title text=title />
-        <Suspense fallback=Loading>
-            <ErrorBoundary fallback=|errors| {
-                view! { <ErrorView errors /> }
-            }>
-                {move || Suspend::new(async move {
-                    data.await.map(|result| view! { <RoundView result on_change=move || data.refetch() /> })
-                })}
-            </ErrorBoundary>
-        </Suspense>
+        <Section load=move || async move {
+            data.await.map(|result| view! { <RoundView result on_change=move || data.refetch() /> })
+        } />
     }
 }
 

@@ -3,14 +3,13 @@
 //! quota and the club's recent activity stream in behind; further proposals load as one scrolls.
 
 use crate::components::club::{my_quota, RecentActivity, VoteTabs};
-use crate::components::error_view::ErrorView;
 use crate::components::infinite::{infinite_list, Noun};
 use crate::components::live::{provide_live_counts, LiveBadge};
 use crate::components::movie_card::{Poster, PosterSize, FIRST_ROW};
 use crate::components::round::OpenRound;
+use crate::components::section::{Section, Waiting};
 use crate::error::AppError;
 use crate::model::{ProposalCard, Slice, Viewer, VoteBoard, VoteState};
-use crate::pages::Loading;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
 use leptos_meta::Title;
@@ -126,16 +125,10 @@ pub fn VotePage() -> impl IntoView {
         <NoScriptErrors />
         <div class="vote-layout">
             <div class="vote-main">
-                <Suspense fallback=Loading>
-                    <ErrorBoundary fallback=|errors| {
-                        view! { <ErrorView errors /> }
-                    }>
-                        {move || Suspend::new(async move {
-                            let from = from();
-                            board.await.map(|board| view! { <Board board from /> })
-                        })}
-                    </ErrorBoundary>
-                </Suspense>
+                <Section load=move || async move {
+                    let from = from();
+                    board.await.map(|board| view! { <Board board from /> })
+                } />
             </div>
             <aside class="vote-side">
                 <QuotaPanel />
@@ -233,8 +226,9 @@ fn MoreProposals(viewer: Option<Viewer>, next: Option<u32>) -> impl IntoView {
 fn QuotaPanel() -> impl IntoView {
     let quota = Resource::new(|| (), |_| my_quota());
     view! {
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
+        <Waiting
+            fallback=|| ()
+            load=move || async move {
                 quota
                     .await
                     .ok()
@@ -260,8 +254,8 @@ fn QuotaPanel() -> impl IntoView {
                             </section>
                         }
                     })
-            })}
-        </Suspense>
+            }
+        />
     }
 }
 
