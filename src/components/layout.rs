@@ -1,4 +1,4 @@
-use crate::components::section::Waiting;
+use crate::components::section::Section;
 use crate::components::session::{whoami, SignOut};
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;
@@ -41,7 +41,7 @@ fn UserMenu() -> impl IntoView {
     };
     view! {
         <div class="session-state">
-            <Waiting
+            <Section
                 fallback=|| {
                     view! { <span class="badge">"Guest"</span> }
                 }

@@ -1,11 +1,11 @@
 use leptos::prelude::*;
 
-/// The loading placeholder every section shares.
+/// The loading line every section shares.
 #[component]
-pub fn Loading() -> impl IntoView {
+pub fn Loading(#[prop(default = "Loading…")] text: &'static str) -> impl IntoView {
     view! {
         <p class="loading" aria-busy="true">
-            "Loading…"
+            {text}
         </p>
     }
 }

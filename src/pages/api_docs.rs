@@ -1,7 +1,7 @@
 //! `/api/docs`: the JSON API's reference, read from the OpenAPI document the server generates,
 //! with a "Try it" form per endpoint (the answer is shown below it).
 
-use crate::components::section::Waiting;
+use crate::components::section::Section;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
@@ -67,7 +67,7 @@ pub fn ApiDocsPage() -> impl IntoView {
             <code>"{\"code\": ..., \"message\": ...}"</code> " with the HTTP status. Calls that change something need "
             "the site's session cookie (sign in first) and are refused when sent from another site."
         </p>
-        <Waiting load=move || async move {
+        <Section load=move || async move {
             endpoints
                 .await
                 .map(|list| {

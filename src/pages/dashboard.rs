@@ -1,4 +1,4 @@
-use crate::components::section::{Section, Waiting};
+use crate::components::section::Section;
 use crate::components::table::{headers, DataTable};
 use crate::error::AppError;
 use crate::model::{OperationsView, SiteStats};
@@ -101,7 +101,7 @@ pub fn DashboardPage() -> impl IntoView {
 fn AdminLinks() -> impl IntoView {
     let viewer = Resource::new_blocking(|| (), |_| crate::components::session::whoami());
     view! {
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || async move {
                 viewer

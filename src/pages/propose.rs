@@ -3,7 +3,7 @@
 
 use crate::components::club::{my_quota, VoteTabs};
 use crate::components::error_view::{FormError, Problem};
-use crate::components::section::Waiting;
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{Quota, SearchHit};
 use leptos::prelude::*;
@@ -81,7 +81,7 @@ pub fn ProposePage() -> impl IntoView {
         <Title text="Propose a film" />
         <h1>"Propose a film"</h1>
         <VoteTabs current="/propose" />
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || async move {
                 match quota.await {
@@ -102,7 +102,7 @@ pub fn ProposePage() -> impl IntoView {
         />
         <ProposeById />
         <h2>"Or search by title"</h2>
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || {
                 let initial = initial.clone();

@@ -36,7 +36,7 @@ pub(super) fn CalendarLink() -> impl IntoView {
     let new_key = query_param("calendar_key")().filter(|k| k.len() == 64 && k.bytes().all(|b| b.is_ascii_hexdigit()));
     view! {
         <h2 id="calendar">"Calendar"</h2>
-        <Waiting load=move || {
+        <Section load=move || {
             let new_key = new_key.clone();
             async move {
                 made.await

@@ -3,7 +3,7 @@
 //! reloads every part of the page that depends on who is signed in.
 
 use crate::components::error_view::FormError;
-use crate::components::section::{Section, Waiting};
+use crate::components::section::Section;
 use crate::components::session::{whoami, SignOut};
 use crate::error::AppError;
 use crate::model::{ApiTokenInfo, TokenScope, Viewer};
@@ -133,7 +133,7 @@ pub fn RegisterPage() -> impl IntoView {
         <section class="form-page">
             <h1>"Create an account"</h1>
             <FormError value=action.value() />
-            <Waiting load=move || async move {
+            <Section load=move || async move {
                 let invite_only = invite_only.await.unwrap_or(false);
                 view! {
                     {invite_only

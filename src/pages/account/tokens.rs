@@ -64,7 +64,7 @@ pub(super) fn ApiTokens() -> impl IntoView {
         </p>
         <FormError value=create.value() />
         <FormError value=revoke.value() />
-        <Waiting load=move || async move {
+        <Section load=move || async move {
             list.await
                 .ok()
                 .map(|(tokens, fresh)| {

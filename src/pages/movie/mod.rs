@@ -214,7 +214,7 @@ pub fn ForYouPage() -> impl IntoView {
     view! {
         <Title text="Recommended for you" />
         <h1>"Recommended for you"</h1>
-        <Suspense fallback=Loading>
+        <Suspense fallback=|| view! { <Loading /> }>
             <ErrorBoundary fallback=|errors| {
                 view! {
                     <ErrorView errors />

@@ -8,7 +8,7 @@ pub(super) fn StatsLine() -> impl IntoView {
     let stats = Resource::new(|| (), |_| get_prediction_stats());
     view! {
         <Section
-            fallback=|| view! { <p class="loading">"Counting…"</p> }
+            loading="Counting…"
             load=move || async move {
                 stats
                     .await
@@ -66,13 +66,7 @@ pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
     };
     view! {
         <Section
-            fallback=|| {
-                view! {
-                    <p class="loading" aria-busy="true">
-                        "Running the backtest…"
-                    </p>
-                }
-            }
+            loading="Running the backtest…"
             load=move || {
                 let params = params.clone();
                 async move { backtest.await.map(|bt| view! { <BacktestTable bt params=params.clone() /> }) }
@@ -155,13 +149,7 @@ pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
     };
     view! {
         <Section
-            fallback=|| {
-                view! {
-                    <p class="loading" aria-busy="true">
-                        "Comparing profiles…"
-                    </p>
-                }
-            }
+            loading="Comparing profiles…"
             load=move || async move { comparison.await.map(|c| view! { <ComparisonTable c /> }) }
         />
     }

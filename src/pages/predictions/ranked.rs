@@ -137,13 +137,7 @@ pub(super) fn StreamedRest(
 ) -> impl IntoView {
     view! {
         <Section
-            fallback=|| {
-                view! {
-                    <p class="loading" aria-busy="true">
-                        "Loading more films…"
-                    </p>
-                }
-            }
+            loading="Loading more films…"
             load=move || {
                 let (params, q) = (params.clone(), q.clone());
                 async move {

@@ -17,7 +17,7 @@ pub(super) fn RoundControls(
     let deadline = round.deadline_input.clone();
     let zone = round.time_zone.clone();
     view! {
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || {
                 let entries = entries.clone();

@@ -6,7 +6,7 @@ use crate::components::club::VoteTabs;
 use crate::components::error_view::FormError;
 use crate::components::pager::Pager;
 use crate::components::round::method_words;
-use crate::components::section::{Section, Waiting};
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{format_time_utc, CarryOver, Round, RoundResult, RoundStatus, Slice, Viewer, VoteMethod};
 use crate::pages::page_from_query;
@@ -186,7 +186,7 @@ fn OpenRoundForm() -> impl IntoView {
         }
     });
     view! {
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || async move {
                 let admin = me.await.ok().flatten().is_some_and(|v| v.is_admin);

@@ -7,7 +7,7 @@ use crate::components::infinite::{infinite_list, Noun};
 use crate::components::live::{provide_live_counts, LiveBadge};
 use crate::components::movie_card::{Poster, PosterSize, FIRST_ROW};
 use crate::components::round::OpenRound;
-use crate::components::section::{Section, Waiting};
+use crate::components::section::Section;
 use crate::error::AppError;
 use crate::model::{ProposalCard, Slice, Viewer, VoteBoard, VoteState};
 use leptos::prelude::*;
@@ -226,7 +226,7 @@ fn MoreProposals(viewer: Option<Viewer>, next: Option<u32>) -> impl IntoView {
 fn QuotaPanel() -> impl IntoView {
     let quota = Resource::new(|| (), |_| my_quota());
     view! {
-        <Waiting
+        <Section
             fallback=|| ()
             load=move || async move {
                 quota
