@@ -165,6 +165,40 @@ pub struct ComparisonView {
     pub best_per_decade: Vec<String>,
 }
 
+impl ComparisonView {
+    /// A profile's name by its slug (the slug itself for one the comparison does not hold).
+    pub fn profile_name(&self, slug: &str) -> String {
+        self.profiles
+            .iter()
+            .find(|p| p.profile.slug == slug)
+            .map_or_else(|| slug.to_string(), |p| p.profile.name.clone())
+    }
+}
+
+/// What the backtest of one set of weights and the comparison of profiles conclude, in two lines:
+/// the ranking's page shows this, the full tables are a tab away.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BacktestSummary {
+    /// The profile's name; `None` for custom weights.
+    pub profile: Option<String>,
+    pub micro: f64,
+    pub macro_avg: f64,
+    pub best_overall: String,
+    pub most_consistent: String,
+}
+
+impl BacktestSummary {
+    pub fn of(backtest: &BacktestView, comparison: &ComparisonView) -> BacktestSummary {
+        BacktestSummary {
+            profile: backtest.active.profile.as_ref().map(|p| p.name.clone()),
+            micro: backtest.micro,
+            macro_avg: backtest.macro_avg,
+            best_overall: comparison.profile_name(&comparison.best_overall),
+            most_consistent: comparison.profile_name(&comparison.most_consistent),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DimensionBreakdown {
     pub label: String,
@@ -192,4 +226,43 @@ pub struct Breakdown {
     pub completeness: f64,
     pub dimensions: Vec<DimensionBreakdown>,
     pub active: ActiveWeights,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(slug: &str, name: &str) -> ProfileInfo {
+        ProfileInfo { slug: slug.into(), name: name.into(), percentages: [20; 5], is_default: false }
+    }
+
+    fn score(slug: &str, name: &str) -> ProfileScore {
+        ProfileScore { profile: profile(slug, name), accuracies: vec![], micro: 0.0, macro_avg: 0.0, std_dev: 0.0 }
+    }
+
+    #[test]
+    fn a_summary_names_the_profiles_and_keeps_the_backtests_figures() {
+        let comparison = ComparisonView {
+            decades: vec![1990],
+            profiles: vec![score("balanced", "Balanced"), score("critics-choice", "Critics' Choice")],
+            best_overall: "critics-choice".into(),
+            most_consistent: "balanced".into(),
+            best_per_decade: vec!["critics-choice".into()],
+        };
+        let named = BacktestView {
+            active: ActiveWeights { profile: Some(profile("balanced", "Balanced")), percentages: [20; 5] },
+            decades: vec![],
+            micro: 0.793,
+            macro_avg: 0.802,
+        };
+        let summary = BacktestSummary::of(&named, &comparison);
+        assert_eq!(summary.profile.as_deref(), Some("Balanced"));
+        assert_eq!((summary.micro, summary.macro_avg), (0.793, 0.802));
+        assert_eq!(summary.best_overall, "Critics' Choice");
+        assert_eq!(summary.most_consistent, "Balanced");
+
+        let custom = BacktestView { active: ActiveWeights { profile: None, percentages: [50, 0, 0, 0, 50] }, ..named };
+        assert_eq!(BacktestSummary::of(&custom, &comparison).profile, None);
+        assert_eq!(comparison.profile_name("gone"), "gone", "an unknown slug is shown as it is");
+    }
 }

@@ -442,6 +442,11 @@ fn readers(proposal: i64, round: i64, import: i64) -> Vec<(&'static str, Who, Pa
             Who::Anonymous,
             vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into()), ("deferred", "false".into())],
         ),
+        (
+            "/api/prediction_backtest_summary",
+            Who::Anonymous,
+            vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into())],
+        ),
         ("/api/prediction_comparison", Who::Anonymous, vec![("deferred", "false".into())]),
         (
             "/api/prediction_breakdown",

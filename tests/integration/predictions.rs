@@ -203,7 +203,7 @@ async fn bad_prediction_requests_get_clear_4xx() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
+async fn the_page_streams_the_ranking_in_order_then_the_backtests_summary() {
     let t = common::sqlite().await;
     load_dataset(&t.db, &demo::dataset(), |_| {}).await.unwrap();
     let server = TestServer::start(t.db.clone()).await;
@@ -218,7 +218,7 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
         (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(),
         "the first flush holds the top 25, in order"
     );
-    assert!(!first.contains("aria-label=\"Backtest\""), "the backtest comes later");
+    assert!(!first.contains("aria-label=\"Backtest summary\""), "the backtest comes later");
     let html = frames.concat();
     let ranks: Vec<u32> = html
         .match_indices("data-rank=\"")
@@ -226,9 +226,48 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtest() {
         .collect();
     assert_eq!(ranks, (1..=50).collect::<Vec<_>>(), "ranks 1-50, in order, once each");
     let last_row = html.rfind("data-rank=\"50\"").unwrap();
-    let backtest = html.find("aria-label=\"Backtest\"").expect("backtest in the same response");
-    assert!(backtest > last_row, "the backtest follows the ranking");
-    assert!(html.contains("Best overall"), "the profile comparison is in the same response");
+    let summary = html.find("aria-label=\"Backtest summary\"").expect("the backtest's summary in the same response");
+    assert!(summary > last_row, "the backtest's summary follows the ranking");
+    let summary = &html[summary..];
+    assert!(summary.contains("In past decades, weights Balanced would have found"), "{summary}");
+    assert!(summary.contains("Best profile overall"), "the comparison's verdict is in the same response");
+    // The full tables are one tab away, under the same weights; not on this page.
+    assert!(
+        summary.contains("href=\"/predictions?tab=backtest\"") && summary.contains("href=\"/predictions?tab=compare\"")
+    );
+    assert!(!html.contains("aria-label=\"Backtest\"") && !html.contains("aria-label=\"Profile comparison\""));
+}
+
+/// The text between `start` and the next `end` after it.
+fn between<'a>(html: &'a str, start: &str, end: &str) -> &'a str {
+    let from = html.find(start).map(|i| i + start.len()).unwrap_or_else(|| panic!("no {start:?} in {html}"));
+    let len = html[from..].find(end).unwrap_or_else(|| panic!("no {end:?} after {start:?} in {html}"));
+    &html[from..from + len]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_backtests_summary_agrees_with_its_tabs() {
+    for t in loaded().await {
+        let server = TestServer::start(t.db.clone()).await;
+        let (_, compare) = server.get("/predictions?tab=compare").await;
+        let best = between(&compare, "Best overall: <strong>", "<");
+        for weights in ["profile=critics-choice", "w=10,20,30,40,0"] {
+            let (status, page) = server.get(&format!("/predictions?{weights}")).await;
+            assert_eq!(status, 200, "{} {weights}", t.label);
+            let summary = &page[page.find("aria-label=\"Backtest summary\"").expect("a summary")..];
+            let (_, backtest) = server.get(&format!("/predictions?{weights}&tab=backtest")).await;
+            let found = between(summary, "<strong>", " of the films");
+            assert!(found.ends_with(" %"), "{} {weights}: {summary}", t.label);
+            assert!(
+                backtest.contains(&format!("<strong>{found} of list films found overall")),
+                "{} {weights}: the summary's {found} is the backtest tab's",
+                t.label
+            );
+            assert_eq!(between(summary, "Best profile overall: <strong>", "<"), best, "{} {weights}", t.label);
+            let link = format!("href=\"/predictions?{weights}&amp;tab=backtest\"");
+            assert!(summary.contains(&link), "{} {weights}: the backtest tab keeps the weights: {summary}", t.label);
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

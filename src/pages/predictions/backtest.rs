@@ -56,14 +56,50 @@ fn film_list(films: Vec<FilmRef>, params: &Params) -> impl IntoView {
         .into_any()
 }
 
+/// The ranking's page ends with what the backtest and the comparison conclude; their full tables
+/// are the tabs' (a repeat visit parsed and laid out both under the ranking before it hydrated).
 #[component]
-pub(super) fn BacktestSection(params: Params, deferred: bool) -> impl IntoView {
+pub(super) fn BacktestSummaryLines(params: Params) -> impl IntoView {
     let q = params.query();
-    let backtest = if deferred {
-        Resource::new(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), true))
-    } else {
-        Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false))
-    };
+    let summary = Resource::new(move || (), move |_| get_backtest_summary(q.profile.clone(), q.w.clone()));
+    let (backtest_href, compare_href) = (params.tab_href(Tab::Backtest), params.tab_href(Tab::Compare));
+    view! {
+        <Section
+            loading="Running the backtest…"
+            load=move || {
+                let (backtest_href, compare_href) = (backtest_href.clone(), compare_href.clone());
+                async move {
+                    summary
+                        .await
+                        .map(|s| {
+                            view! {
+                                <section class="backtest-summary" aria-label="Backtest summary">
+                                    <p>
+                                        {format!(
+                                            "In past decades, weights {} would have found ",
+                                            s.profile.unwrap_or_else(|| "custom".into()),
+                                        )} <strong>{format!("{} of the films on the list", pct(s.micro))}</strong>
+                                        {format!(" ({} per decade on average). ", pct(s.macro_avg))}
+                                        <a href=backtest_href>"The backtest, decade by decade"</a>
+                                    </p>
+                                    <p>
+                                        "Best profile overall: " <strong>{s.best_overall}</strong>
+                                        "; most consistent across decades: " <strong>{s.most_consistent}</strong> ". "
+                                        <a href=compare_href>"Every profile compared"</a>
+                                    </p>
+                                </section>
+                            }
+                        })
+                }
+            }
+        />
+    }
+}
+
+#[component]
+pub(super) fn BacktestSection(params: Params) -> impl IntoView {
+    let q = params.query();
+    let backtest = Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false));
     view! {
         <Section
             loading="Running the backtest…"
@@ -141,12 +177,8 @@ fn BacktestTable(bt: BacktestView, params: Params) -> impl IntoView {
 }
 
 #[component]
-pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
-    let comparison = if deferred {
-        Resource::new(|| (), |_| get_comparison(true))
-    } else {
-        Resource::new_blocking(|| (), |_| get_comparison(false))
-    };
+pub(super) fn ComparisonSection() -> impl IntoView {
+    let comparison = Resource::new_blocking(|| (), |_| get_comparison(false));
     view! {
         <Section
             loading="Comparing profiles…"
@@ -158,9 +190,6 @@ pub(super) fn ComparisonSection(deferred: bool) -> impl IntoView {
 /// Every profile's accuracy per decade, with the best of each decade marked.
 #[component]
 fn ComparisonTable(c: ComparisonView) -> impl IntoView {
-    let name = |slug: &str| {
-        c.profiles.iter().find(|p| p.profile.slug == slug).map(|p| p.profile.name.clone()).unwrap_or_default()
-    };
     let specialists: Vec<String> = c
         .profiles
         .iter()
@@ -178,8 +207,8 @@ fn ComparisonTable(c: ComparisonView) -> impl IntoView {
     view! {
         <section class="comparison" aria-label="Profile comparison">
             <ul class="comparison-summary">
-                <li>"Best overall: " <strong>{name(&c.best_overall)}</strong></li>
-                <li>"Most consistent across decades: " <strong>{name(&c.most_consistent)}</strong></li>
+                <li>"Best overall: " <strong>{c.profile_name(&c.best_overall)}</strong></li>
+                <li>"Most consistent across decades: " <strong>{c.profile_name(&c.most_consistent)}</strong></li>
                 <li>"Era specialists (best in): " {specialists.join("; ")}</li>
             </ul>
             <DataTable headers={

@@ -1,9 +1,9 @@
 //! `/predictions`: ranked 2020s candidates that stream in, scroll on, re-weight live, and backtest.
 //!
 //! Streamed in order: the first flush waits only for the top of the list (a cache hit, read by a
-//! blocking resource) and carries the header and the top 25; ranks 26-50, the stats line, the
-//! backtest and the profile comparison follow in the same response, each in its own `Suspense`,
-//! computed off the request thread. In-order (not out-of-order) streaming keeps every section
+//! blocking resource) and carries the header and the top 25; ranks 26-50, the stats line and the
+//! backtest's summary follow in the same response, each in its own `Suspense`, computed off the
+//! request thread (the backtest's and the comparison's full tables are tabs of their own). In-order (not out-of-order) streaming keeps every section
 //! readable without JavaScript: Leptos 0.8 renders a not-yet-ready out-of-order section as its
 //! fallback plus a template that only a script can reveal.
 
@@ -76,6 +76,16 @@ pub async fn get_backtest(
     deferred: bool,
 ) -> Result<BacktestView, AppError> {
     compute(deferred, move |s| s.predictions.backtest(&PredictionQuery { profile, w })).await
+}
+
+/// The backtest of a profile or custom weights `w`, and the best profiles, in two lines.
+#[server(endpoint = "prediction_backtest_summary", input = GetUrl)]
+pub async fn get_backtest_summary(profile: Option<String>, w: Option<String>) -> Result<BacktestSummary, AppError> {
+    compute(true, move |s| {
+        let backtest = s.predictions.backtest(&PredictionQuery { profile, w })?;
+        Ok(BacktestSummary::of(&backtest, &s.predictions.comparison()))
+    })
+    .await
 }
 
 #[server(endpoint = "prediction_comparison", input = GetUrl)]
@@ -176,6 +186,16 @@ impl Params {
         }
     }
 
+    /// The first page of another tab, under the same weights.
+    fn tab_href(&self, tab: Tab) -> String {
+        self.with(|p| {
+            p.tab = tab;
+            p.page = 1;
+            p.film = None;
+        })
+        .href()
+    }
+
     fn with(&self, change: impl FnOnce(&mut Params)) -> Params {
         let mut p = self.clone();
         change(&mut p);
@@ -217,8 +237,8 @@ pub fn PredictionsPage() -> impl IntoView {
                     Tab::NotEnoughData => {
                         view! { <RankedList params=p.clone() set=CandidateSet::NotEnoughData /> }.into_any()
                     }
-                    Tab::Backtest => view! { <BacktestSection params=p.clone() deferred=false /> }.into_any(),
-                    Tab::Compare => view! { <ComparisonSection deferred=false /> }.into_any(),
+                    Tab::Backtest => view! { <BacktestSection params=p.clone() /> }.into_any(),
+                    Tab::Compare => view! { <ComparisonSection /> }.into_any(),
                 }}
             }
         }}
@@ -238,13 +258,7 @@ fn Tabs(params: Params) -> impl IntoView {
             {[Tab::Candidates, Tab::Complete, Tab::NotEnoughData, Tab::OnList, Tab::Backtest, Tab::Compare]
                 .into_iter()
                 .map(|tab| {
-                    let href = params
-                        .with(|p| {
-                            p.tab = tab;
-                            p.page = 1;
-                            p.film = None;
-                        })
-                        .href();
+                    let href = params.tab_href(tab);
                     let current = (tab == params.tab).then_some("page");
                     view! {
                         <a href=href aria-current=current>

@@ -72,9 +72,7 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                 view! {
                     <StatsLine />
                     <h2 class="section-title">"How this profile would have done"</h2>
-                    <BacktestSection params=params.clone() deferred=true />
-                    <h2 class="section-title">"Profiles compared"</h2>
-                    <ComparisonSection deferred=true />
+                    <BacktestSummaryLines params=params.clone() />
                 }
             })}
     }
