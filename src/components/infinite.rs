@@ -16,13 +16,16 @@ pub struct Noun(pub &'static str);
 /// vote elsewhere can move one across a run's boundary); a failure shows its message with "Try
 /// again" and stops further loads until then. With `more_href` the idle state is a "More …" link
 /// to that address (what a reader without JavaScript follows); otherwise loading starts by scroll
-/// alone. `list` renders the container with the items.
+/// alone. With `ahead`, the next run is fetched as soon as the list is idle and shown, without a
+/// wait, when the reader nears the end (for a page that renders only its first run). `list`
+/// renders the container with the items.
 pub fn infinite_list<T, K, Fut>(
     first: Option<u32>,
     fetch: impl Fn(u32) -> Fut + Clone + Send + Sync + 'static,
     key: impl Fn(&T) -> K + Clone + Send + Sync + 'static,
     noun: Noun,
     more_href: Option<Callback<u32, String>>,
+    ahead: bool,
     list: impl FnOnce(ReadSignal<Vec<T>>) -> AnyView,
 ) -> impl IntoView
 where
@@ -34,32 +37,63 @@ where
     let next = RwSignal::new(first);
     let loading = RwSignal::new(false);
     let failed = RwSignal::new(None::<String>);
-    let load = move || {
-        let Some(offset) = next.get_untracked() else { return };
-        if loading.get_untracked() {
-            return;
-        }
-        loading.set(true);
-        let (fetch, key) = (fetch.clone(), key.clone());
-        leptos::task::spawn_local(async move {
-            match fetch(offset).await {
-                Ok(slice) => {
-                    next.set(slice.next_offset());
-                    items.update(|shown| {
-                        let fresh: Vec<T> = slice
-                            .items
-                            .into_iter()
-                            .filter(|item| !shown.iter().any(|old| key(old) == key(item)))
-                            .collect();
-                        shown.extend(fresh);
-                    });
-                    failed.set(None);
-                }
-                Err(e) => failed.set(Some(e.to_string())),
-            }
-            loading.set(false);
+    // The run fetched ahead, by the offset it starts at; a failure there is left for the
+    // reader's own load to meet and show.
+    let fetched_ahead = StoredValue::new(None::<(u32, Slice<T>)>);
+    let fetching_ahead = StoredValue::new(false);
+    let append = move |slice: Slice<T>, key: &dyn Fn(&T) -> K| {
+        next.set(slice.next_offset());
+        items.update(|shown| {
+            let fresh: Vec<T> =
+                slice.items.into_iter().filter(|item| !shown.iter().any(|old| key(old) == key(item))).collect();
+            shown.extend(fresh);
         });
+        failed.set(None);
     };
+    let fetch_ahead = {
+        let fetch = fetch.clone();
+        move || {
+            let Some(offset) = next.get_untracked() else { return };
+            let idle = !loading.get_untracked() && !fetching_ahead.get_value();
+            if !ahead || !idle || fetched_ahead.with_value(|a| a.as_ref().is_some_and(|(at, _)| *at == offset)) {
+                return;
+            }
+            fetching_ahead.set_value(true);
+            let fetch = fetch.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(slice) = fetch(offset).await {
+                    fetched_ahead.set_value(Some((offset, slice)));
+                }
+                fetching_ahead.set_value(false);
+            });
+        }
+    };
+    let load = {
+        let fetch_ahead = fetch_ahead.clone();
+        move || {
+            let Some(offset) = next.get_untracked() else { return };
+            if loading.get_untracked() {
+                return;
+            }
+            let ready = fetched_ahead.try_update_value(|a| a.take()).flatten().filter(|(at, _)| *at == offset);
+            if let Some((_, slice)) = ready {
+                append(slice, &key);
+                fetch_ahead();
+                return;
+            }
+            loading.set(true);
+            let (fetch, key, fetch_ahead) = (fetch.clone(), key.clone(), fetch_ahead.clone());
+            leptos::task::spawn_local(async move {
+                match fetch(offset).await {
+                    Ok(slice) => append(slice, &key),
+                    Err(e) => failed.set(Some(e.to_string())),
+                }
+                loading.set(false);
+                fetch_ahead();
+            });
+        }
+    };
+    fetch_when_idle(fetch_ahead);
     let sentinel = NodeRef::<leptos::html::Div>::new();
     load_near_sentinel(sentinel, loading, failed, load.clone());
     let retry = load.clone();
@@ -125,6 +159,14 @@ fn more_link(href: String, noun: &'static str, load: impl Fn() + 'static) -> Any
         </a>
     }
     .into_any()
+}
+
+/// Calls `fetch` once the browser is idle after the page comes alive. Browser only.
+fn fetch_when_idle(fetch: impl Fn() + Clone + 'static) {
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| request_idle_callback(fetch.clone()));
+    #[cfg(not(feature = "hydrate"))]
+    let _ = fetch;
 }
 
 /// Calls `load` whenever `sentinel` comes within 600 px of the viewport: on scroll, and after each

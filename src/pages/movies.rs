@@ -221,5 +221,5 @@ fn MoreMovies(filter: MovieFilter, first: Option<u32>, limit: u32) -> impl IntoV
         }
         .into_any()
     };
-    infinite_list(first, fetch, |m: &MovieCard| m.id, Noun("film"), None, list)
+    infinite_list(first, fetch, |m: &MovieCard| m.id, Noun("film"), None, false, list)
 }

@@ -185,7 +185,7 @@ pub(super) fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, 
         }
         .into_any()
     };
-    infinite_list(next, fetch, |row: &PredictionRow| row.rank, Noun("film"), Some(more_href), list)
+    infinite_list(next, fetch, |row: &PredictionRow| row.rank, Noun("film"), Some(more_href), true, list)
 }
 
 #[component]

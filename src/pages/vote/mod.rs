@@ -219,7 +219,15 @@ fn MoreProposals(viewer: Option<Viewer>, next: Option<u32>) -> impl IntoView {
         }
         .into_any()
     };
-    infinite_list(next, |offset| list_proposals(offset, STEP), |p: &ProposalCard| p.id, Noun("proposal"), None, list)
+    infinite_list(
+        next,
+        |offset| list_proposals(offset, STEP),
+        |p: &ProposalCard| p.id,
+        Noun("proposal"),
+        None,
+        false,
+        list,
+    )
 }
 
 #[component]
