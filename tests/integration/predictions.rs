@@ -224,8 +224,8 @@ async fn the_page_streams_the_ranking_in_order_then_the_backtests_summary() {
         .match_indices("data-rank=\"")
         .map(|(i, m)| html[i + m.len()..].split('"').next().unwrap().parse().unwrap())
         .collect();
-    assert_eq!(ranks, (1..=50).collect::<Vec<_>>(), "ranks 1-50, in order, once each");
-    let last_row = html.rfind("data-rank=\"50\"").unwrap();
+    assert_eq!(ranks, (1..=25).collect::<Vec<_>>(), "ranks 1-25, in order, once each; the rest by scroll");
+    let last_row = html.rfind("data-rank=\"25\"").unwrap();
     let summary = html.find("aria-label=\"Backtest summary\"").expect("the backtest's summary in the same response");
     assert!(summary > last_row, "the backtest's summary follows the ranking");
     let summary = &html[summary..];
@@ -277,8 +277,7 @@ async fn the_page_sends_each_ranked_film_once_for_hydration() {
     let server = TestServer::start(t.db.clone()).await;
     let (status, html) = server.get("/predictions").await;
     assert_eq!(status, 200);
-    // One film from the first flush's rows and one from the streamed rest (ranks 26-50).
-    for rank in [1, 40] {
+    for rank in [1, 25] {
         let at = html.find(&format!("data-rank=\"{rank}\"")).expect("ranked row");
         let id = html[at..].split("data-imdb=\"").nth(1).unwrap().split('"').next().unwrap();
         common::assert_lean_hydration(&format!("/predictions rank {rank}"), &html, id);
@@ -355,8 +354,8 @@ async fn compressed_pages_keep_their_first_flush() {
         assert!(first.contains("site-header"), "{encoding}: the first flush carries the header");
         assert_eq!(ranks_in(&first), (1..=25).map(|r| r.to_string()).collect::<Vec<_>>(), "{encoding}: top 25");
         let whole = decode_prefix(encoding, &frames.concat());
-        assert_eq!(ranks_in(&whole).len(), 50, "{encoding}: the whole page decodes");
-        assert!(whole.contains("</html>"), "{encoding}");
+        assert_eq!(ranks_in(&whole).len(), 25, "{encoding}: the whole page decodes");
+        assert!(whole.contains("aria-label=\"Backtest summary\"") && whole.contains("</html>"), "{encoding}");
 
         let frames = http1_frames(&server.base, "/vote", encoding, &member.cookie).await;
         let first = decode_prefix(encoding, &frames[0]);

@@ -1,11 +1,13 @@
 //! `/predictions`: ranked 2020s candidates that stream in, scroll on, re-weight live, and backtest.
 //!
 //! Streamed in order: the first flush waits only for the top of the list (a cache hit, read by a
-//! blocking resource) and carries the header and the top 25; ranks 26-50, the stats line and the
-//! backtest's summary follow in the same response, each in its own `Suspense`, computed off the
-//! request thread (the backtest's and the comparison's full tables are tabs of their own). In-order (not out-of-order) streaming keeps every section
-//! readable without JavaScript: Leptos 0.8 renders a not-yet-ready out-of-order section as its
-//! fallback plus a template that only a script can reveal.
+//! blocking resource) and carries the header and the top 25; the stats line and the backtest's
+//! summary follow in the same response, each in its own `Suspense`, computed off the request
+//! thread (the backtest's and the comparison's full tables are tabs of their own). Further ranks
+//! come by scroll, the next 25 fetched ahead as soon as the page is alive. In-order (not
+//! out-of-order) streaming keeps every section readable without JavaScript: Leptos 0.8 renders a
+//! not-yet-ready out-of-order section as its fallback plus a template that only a script can
+//! reveal.
 
 use crate::components::breakdown::BreakdownFigures;
 use crate::components::infinite::{infinite_list, Noun};
@@ -28,12 +30,8 @@ use backtest::*;
 use ranked::*;
 use weights::*;
 
-/// Rows per page (and per infinite-scroll step); the first page streams ranks up to `STREAMED_TO`.
+/// Rows per page, and per infinite-scroll step.
 pub const PAGE: u32 = 25;
-/// One more page streams behind the first, so scrolling on never waits; further pages load as the
-/// reader nears them. (Streaming the first hundred made a phone's repeat visit parse and hydrate
-/// 60 % more markup: 0.64 s to interactive against 0.54 s with fifty, in `end2end/bench/phone.mjs`.)
-const STREAMED_TO: u32 = 50;
 
 /// Runs `work` on the blocking pool when `deferred` (the section then streams in later);
 /// otherwise right here, so the result is ready when the page first renders.

@@ -1,9 +1,11 @@
-//! The ranking itself: the page shown inline, the next page streamed behind it, further
-//! films on scroll, and a film's score breakdown.
+//! The ranking itself: the page shown inline, further films on scroll (the next page fetched
+//! ahead), and a film's score breakdown.
 
 use super::*;
 
-/// A ranked list: the current page inline, the ranks up to `STREAMED_TO` streamed, then infinite scroll.
+/// A ranked list: the current page inline, then infinite scroll. Only this page is rendered with
+/// it: a repeat visit on a phone parses, lays out and hydrates all of the page before it comes alive,
+/// and the next page is fetched ahead once it has, so scrolling on does not wait for it.
 #[component]
 pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     let q = params.query();
@@ -24,10 +26,6 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
             }
         },
     );
-    // Created here, not inside the view below: a resource made while a suspended view renders is
-    // made again on each of its passes, and each copy's rows were sent along for hydration.
-    let rest_offset = start + PAGE;
-    let rest = rest_of_streamed(head, q.clone(), set, rest_offset);
     let p = params.clone();
     view! {
         <Section load=move || {
@@ -35,7 +33,6 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
             async move {
                 head.await
                     .map(|page| {
-                        let streamed = rest.filter(|_| page.next_offset().is_some());
                         view! {
                             <WeightControls
                                 params=p.clone()
@@ -55,14 +52,7 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                             </ol>
                             // The first flush ends here: header, controls and this page of the ranking.
                             <div hidden data-first-flush=""></div>
-                            <RankingTail
-                                params=p.clone()
-                                q=q2.clone()
-                                set
-                                streamed
-                                offset=rest_offset
-                                next=page.next_offset()
-                            />
+                            <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() />
                         }
                     })
             }
@@ -75,87 +65,6 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                     <BacktestSummaryLines params=params.clone() />
                 }
             })}
-    }
-}
-
-/// The ranks after the first page up to `STREAMED_TO`, asked for once the first page is known
-/// (none when the first page already reaches it).
-fn rest_of_streamed(
-    head: Resource<Result<PredictionPage, AppError>>,
-    q: PredictionQuery,
-    set: CandidateSet,
-    offset: u32,
-) -> Option<Resource<Result<PredictionPage, AppError>>> {
-    (offset < STREAMED_TO).then(|| {
-        Resource::new(
-            move || (),
-            move |_| {
-                let q = q.clone();
-                async move {
-                    // Only what the first page leaves over: a short list has no rest to ask for.
-                    let first = head.await?;
-                    if first.next_offset().is_none() {
-                        return Ok(PredictionPage { rows: Vec::new(), profiles: Vec::new(), ..first });
-                    }
-                    let mut rest = get_predictions(q.profile, q.w, set, offset, STREAMED_TO - offset, true).await?;
-                    // The controls above already have the profiles; not sent again for hydration.
-                    rest.profiles.clear();
-                    Ok(rest)
-                }
-            },
-        )
-    })
-}
-
-/// What follows the first page: the ranks up to `STREAMED_TO` as they stream in, or, past them, the
-/// loader of further pages.
-#[component]
-fn RankingTail(
-    params: Params,
-    q: PredictionQuery,
-    set: CandidateSet,
-    streamed: Option<Resource<Result<PredictionPage, AppError>>>,
-    offset: u32,
-    next: Option<u32>,
-) -> impl IntoView {
-    match streamed {
-        Some(rest) => view! { <StreamedRest params q set rest offset /> }.into_any(),
-        None => view! { <MoreLoader params q set next /> }.into_any(),
-    }
-}
-
-/// Ranks after the first page, up to `STREAMED_TO`, streamed after the first flush.
-#[component]
-pub(super) fn StreamedRest(
-    params: Params,
-    q: PredictionQuery,
-    set: CandidateSet,
-    rest: Resource<Result<PredictionPage, AppError>>,
-    offset: u32,
-) -> impl IntoView {
-    view! {
-        <Section
-            loading="Loading more films…"
-            load=move || {
-                let (params, q) = (params.clone(), q.clone());
-                async move {
-                    rest.await
-                        .map(|page| {
-                            view! {
-                                <ol class="predictions streamed" start=offset + 1>
-                                    {page
-                                        .rows
-                                        .iter()
-                                        .cloned()
-                                        .map(|row| view! { <PredictionItem row params=params.clone() /> })
-                                        .collect_view()}
-                                </ol>
-                                <MoreLoader params q set next=page.next_offset() />
-                            }
-                        })
-                }
-            }
-        />
     }
 }
 
