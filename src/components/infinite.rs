@@ -50,24 +50,7 @@ where
         });
         failed.set(None);
     };
-    let fetch_ahead = {
-        let fetch = fetch.clone();
-        move || {
-            let Some(offset) = next.get_untracked() else { return };
-            let idle = !loading.get_untracked() && !fetching_ahead.get_value();
-            if !ahead || !idle || fetched_ahead.with_value(|a| a.as_ref().is_some_and(|(at, _)| *at == offset)) {
-                return;
-            }
-            fetching_ahead.set_value(true);
-            let fetch = fetch.clone();
-            leptos::task::spawn_local(async move {
-                if let Ok(slice) = fetch(offset).await {
-                    fetched_ahead.set_value(Some((offset, slice)));
-                }
-                fetching_ahead.set_value(false);
-            });
-        }
-    };
+    let fetch_ahead = fetcher_ahead(ahead.then(|| fetch.clone()), next, loading, fetched_ahead, fetching_ahead);
     let load = {
         let fetch_ahead = fetch_ahead.clone();
         move || {
@@ -97,29 +80,65 @@ where
     let sentinel = NodeRef::<leptos::html::Div>::new();
     load_near_sentinel(sentinel, loading, failed, load.clone());
     let retry = load.clone();
-    let Noun(noun) = noun;
     view! {
         {list(items.read_only())}
         <div class="more" node_ref=sentinel>
             {move || { failed.get().map(|msg| failure(msg, failed, retry.clone())) }}
-            {move || match (next.get(), loading.get()) {
-                (_, true) => {
-                    Some(
-                        view! {
-                            <p class="loading" aria-busy="true">
-                                <span class="spinner"></span>
-                                {format!("Loading more {noun}s…")}
-                            </p>
-                        }
-                            .into_any(),
-                    )
-                }
-                (None, false) => {
-                    Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any())
-                }
-                (Some(offset), false) => more_href.map(|href| more_link(href.run(offset), noun, load.clone())),
-            }}
+            {move || status(next.get(), loading.get(), noun, more_href, load.clone())}
         </div>
+    }
+}
+
+/// Fetches the run at the list's next offset into `ready`, unless there is no `fetch` (the list
+/// does not fetch ahead), a load or another fetch ahead is on its way, or the run is there already.
+fn fetcher_ahead<T, Fut>(
+    fetch: Option<impl Fn(u32) -> Fut + Clone + 'static>,
+    next: RwSignal<Option<u32>>,
+    loading: RwSignal<bool>,
+    ready: StoredValue<Option<(u32, Slice<T>)>>,
+    busy: StoredValue<bool>,
+) -> impl Fn() + Clone + 'static
+where
+    T: Send + Sync + 'static,
+    Fut: Future<Output = Result<Slice<T>, AppError>> + 'static,
+{
+    move || {
+        let (Some(fetch), Some(offset)) = (fetch.clone(), next.get_untracked()) else { return };
+        let idle = !loading.get_untracked() && !busy.get_value();
+        if !idle || ready.with_value(|r| r.as_ref().is_some_and(|(at, _)| *at == offset)) {
+            return;
+        }
+        busy.set_value(true);
+        leptos::task::spawn_local(async move {
+            if let Ok(slice) = fetch(offset).await {
+                ready.set_value(Some((offset, slice)));
+            }
+            busy.set_value(false);
+        });
+    }
+}
+
+/// Below the items: "Loading more…" while a run loads, the end of the list, or (with `more_href`)
+/// the link to the next page.
+fn status(
+    next: Option<u32>,
+    loading: bool,
+    Noun(noun): Noun,
+    more_href: Option<Callback<u32, String>>,
+    load: impl Fn() + 'static,
+) -> Option<AnyView> {
+    match (next, loading) {
+        (_, true) => Some(
+            view! {
+                <p class="loading" aria-busy="true">
+                    <span class="spinner"></span>
+                    {format!("Loading more {noun}s…")}
+                </p>
+            }
+            .into_any(),
+        ),
+        (None, false) => Some(view! { <p class="end-of-list">{format!("That is every {noun}.")}</p> }.into_any()),
+        (Some(offset), false) => more_href.map(|href| more_link(href.run(offset), noun, load)),
     }
 }
 
