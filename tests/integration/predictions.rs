@@ -256,6 +256,8 @@ async fn the_backtests_summary_agrees_with_its_tabs() {
             assert_eq!(status, 200, "{} {weights}", t.label);
             let summary = &page[page.find("aria-label=\"Backtest summary\"").expect("a summary")..];
             let (_, backtest) = server.get(&format!("/predictions?{weights}&tab=backtest")).await;
+            let whose = if weights.starts_with("w=") { "your weights" } else { "weights Critics" };
+            assert!(summary.contains(&format!("In past decades, {whose}")), "{} {weights}: {summary}", t.label);
             let found = between(summary, "<strong>", " of the films");
             assert!(found.ends_with(" %"), "{} {weights}: {summary}", t.label);
             assert!(

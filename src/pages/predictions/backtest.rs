@@ -75,10 +75,10 @@ pub(super) fn BacktestSummaryLines(params: Params) -> impl IntoView {
                             view! {
                                 <section class="backtest-summary" aria-label="Backtest summary">
                                     <p>
-                                        {format!(
-                                            "In past decades, weights {} would have found ",
-                                            s.profile.unwrap_or_else(|| "custom".into()),
-                                        )} <strong>{format!("{} of the films on the list", pct(s.micro))}</strong>
+                                        {match s.profile {
+                                            Some(name) => format!("In past decades, weights {name} would have found "),
+                                            None => "In past decades, your weights would have found ".to_string(),
+                                        }} <strong>{format!("{} of the films on the list", pct(s.micro))}</strong>
                                         {format!(" ({} per decade on average). ", pct(s.macro_avg))}
                                         <a href=backtest_href>"The backtest, decade by decade"</a>
                                     </p>
