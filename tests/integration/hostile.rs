@@ -437,17 +437,13 @@ fn readers(proposal: i64, round: i64, import: i64) -> Vec<(&'static str, Who, Pa
                 ("deferred", "false".into()),
             ],
         ),
-        (
-            "/api/prediction_backtest",
-            Who::Anonymous,
-            vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into()), ("deferred", "false".into())],
-        ),
+        ("/api/prediction_backtest", Who::Anonymous, vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into())]),
         (
             "/api/prediction_backtest_summary",
             Who::Anonymous,
             vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into())],
         ),
-        ("/api/prediction_comparison", Who::Anonymous, vec![("deferred", "false".into())]),
+        ("/api/prediction_comparison", Who::Anonymous, none()),
         (
             "/api/prediction_breakdown",
             Who::Anonymous,

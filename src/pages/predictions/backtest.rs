@@ -99,7 +99,7 @@ pub(super) fn BacktestSummaryLines(params: Params) -> impl IntoView {
 #[component]
 pub(super) fn BacktestSection(params: Params) -> impl IntoView {
     let q = params.query();
-    let backtest = Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone(), false));
+    let backtest = Resource::new_blocking(move || (), move |_| get_backtest(q.profile.clone(), q.w.clone()));
     view! {
         <Section
             loading="Running the backtest…"
@@ -178,7 +178,7 @@ fn BacktestTable(bt: BacktestView, params: Params) -> impl IntoView {
 
 #[component]
 pub(super) fn ComparisonSection() -> impl IntoView {
-    let comparison = Resource::new_blocking(|| (), |_| get_comparison(false));
+    let comparison = Resource::new_blocking(|| (), |_| get_comparison());
     view! {
         <Section
             loading="Comparing profiles…"

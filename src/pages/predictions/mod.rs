@@ -68,12 +68,8 @@ pub async fn get_predictions(
 }
 
 #[server(endpoint = "prediction_backtest", input = GetUrl)]
-pub async fn get_backtest(
-    profile: Option<String>,
-    w: Option<String>,
-    deferred: bool,
-) -> Result<BacktestView, AppError> {
-    compute(deferred, move |s| s.predictions.backtest(&PredictionQuery { profile, w })).await
+pub async fn get_backtest(profile: Option<String>, w: Option<String>) -> Result<BacktestView, AppError> {
+    compute(false, move |s| s.predictions.backtest(&PredictionQuery { profile, w })).await
 }
 
 /// The backtest of a profile or custom weights `w`, and the best profiles, in two lines.
@@ -87,8 +83,8 @@ pub async fn get_backtest_summary(profile: Option<String>, w: Option<String>) ->
 }
 
 #[server(endpoint = "prediction_comparison", input = GetUrl)]
-pub async fn get_comparison(deferred: bool) -> Result<ComparisonView, AppError> {
-    compute(deferred, |s| Ok((*s.predictions.comparison()).clone())).await
+pub async fn get_comparison() -> Result<ComparisonView, AppError> {
+    compute(false, |s| Ok((*s.predictions.comparison()).clone())).await
 }
 
 #[server(endpoint = "prediction_stats", input = GetUrl)]
