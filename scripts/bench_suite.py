@@ -135,7 +135,7 @@ math.randomseed(7)
 request = function()
   local a, b, c, d = math.random(0, 25), math.random(0, 25), math.random(0, 25), math.random(0, 25)
   local e = 100 - a - b - c - d
-  return wrk.format("GET", "/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w="
+  return wrk.format("GET", "/api/predictions?set=Candidates&offset=0&limit=25&w="
     .. a .. "," .. b .. "," .. c .. "," .. d .. "," .. e)
 end
 """
@@ -195,7 +195,7 @@ def main():
         # (row name, path, wrk script, port, session cookie)
         endpoints = [
             ("/predictions", "/predictions", None, port, None),
-            ("infinite-scroll page (ranks 101-125)", "/api/predictions?set=Candidates&offset=100&limit=25&deferred=false", None, port, None),
+            ("infinite-scroll page (ranks 101-125)", "/api/predictions?set=Candidates&offset=100&limit=25", None, port, None),
             ("custom-weights re-rank (new weights each request)", "/api/predictions", "custom", port, None),
             ("/vote", "/vote", None, port, None),
             ("/vote, proposals 1001-1020 (server function)", "/api/list_proposals?offset=1000&limit=20", None, port, None),
@@ -210,7 +210,7 @@ def main():
         # Cold: the first request to each page after start-up (prediction caches are warmed at start-up).
         cold = {}
         for name, path, script, at, cookie in endpoints:
-            p = path if script is None else "/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=13,27,20,30,10"
+            p = path if script is None else "/api/predictions?set=Candidates&offset=0&limit=25&w=13,27,20,30,10"
             cold[name] = first_byte_ms(at, p, cookie)[1]
         print(f"  after the cold requests: {peak_mib(server.pid)} MiB", file=sys.stderr)
 

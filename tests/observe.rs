@@ -53,7 +53,7 @@ async fn requests_and_cache_lookups_are_counted_and_metrics_parse() {
         assert_eq!(server.get("/movies?page=0").await.0, 400);
         // New weights: the first request computes the ranking (a miss), the second reuses it (a hit).
         let w = if t.label == "sqlite" { "11,22,33,24,10" } else { "12,21,33,24,10" };
-        let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&deferred=false&w={w}");
+        let path = format!("/api/predictions?set=Candidates&offset=0&limit=5&w={w}");
         assert_eq!(server.get(&path).await.0, 200);
         assert_eq!(server.get(&path).await.0, 200);
         // The vote page runs four statements for a visitor (the open round, the first hundred proposals, their

@@ -76,7 +76,9 @@ where
             });
         }
     };
-    fetch_when_idle(fetch_ahead);
+    if ahead {
+        fetch_when_idle(fetch_ahead);
+    }
     let sentinel = NodeRef::<leptos::html::Div>::new();
     load_near_sentinel(sentinel, loading, failed, load.clone());
     let retry = load.clone();

@@ -434,7 +434,6 @@ fn readers(proposal: i64, round: i64, import: i64) -> Vec<(&'static str, Who, Pa
                 ("set", "Candidates".into()),
                 ("offset", "0".into()),
                 ("limit", "25".into()),
-                ("deferred", "false".into()),
             ],
         ),
         ("/api/prediction_backtest", Who::Anonymous, vec![("profile", "balanced".into()), ("w", "1,1,1,1,1".into())]),

@@ -180,14 +180,14 @@ async fn bad_prediction_requests_get_clear_4xx() {
     for t in loaded().await {
         let server = TestServer::start(t.db.clone()).await;
         let cases = [
-            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&profile=nope", 400, "Unknown profile"),
-            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=50,50,50,0,0", 400, "add up to 100"),
-            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=1,2", 400, "five weights"),
-            ("/api/predictions?set=Candidates&offset=0&limit=25&deferred=false&w=NaN,20,20,20,20", 400, "numbers"),
-            ("/api/predictions?set=Candidates&offset=0&limit=0&deferred=false", 400, "Page size"),
-            ("/api/predictions?set=Candidates&offset=0&limit=100000&deferred=false", 400, "Page size"),
-            ("/api/predictions?set=Candidates&offset=99999&limit=25&deferred=false", 400, "past the end"),
-            ("/api/predictions?set=Everything&offset=0&limit=25&deferred=false", 400, ""),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&profile=nope", 400, "Unknown profile"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&w=50,50,50,0,0", 400, "add up to 100"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&w=1,2", 400, "five weights"),
+            ("/api/predictions?set=Candidates&offset=0&limit=25&w=NaN,20,20,20,20", 400, "numbers"),
+            ("/api/predictions?set=Candidates&offset=0&limit=0", 400, "Page size"),
+            ("/api/predictions?set=Candidates&offset=0&limit=100000", 400, "Page size"),
+            ("/api/predictions?set=Candidates&offset=99999&limit=25", 400, "past the end"),
+            ("/api/predictions?set=Everything&offset=0&limit=25", 400, ""),
             ("/api/prediction_breakdown?imdb_id=tt0000001", 404, "tt0000001"),
             ("/predictions?profile=%3Cscript%3E", 400, "Unknown profile"),
             ("/predictions?w=120,0,0,0,0", 400, "add up to 100"),
@@ -374,9 +374,7 @@ async fn the_get_server_function_pages_continue_exactly() {
     for t in loaded().await {
         let server = TestServer::start(t.db.clone()).await;
         let fetch = |offset: u32, limit: u32| {
-            let path = format!(
-                "/api/predictions?set=Candidates&offset={offset}&limit={limit}&deferred=false&profile=cult-classic"
-            );
+            let path = format!("/api/predictions?set=Candidates&offset={offset}&limit={limit}&profile=cult-classic");
             let server = &server;
             async move {
                 let (status, body) = server.get(&path).await;

@@ -62,9 +62,8 @@ pub async fn get_predictions(
     set: CandidateSet,
     offset: u32,
     limit: u32,
-    deferred: bool,
 ) -> Result<PredictionPage, AppError> {
-    compute(deferred, move |s| s.predictions.page(&PredictionQuery { profile, w }, set, offset, limit)).await
+    compute(false, move |s| s.predictions.page(&PredictionQuery { profile, w }, set, offset, limit)).await
 }
 
 #[server(endpoint = "prediction_backtest", input = GetUrl)]

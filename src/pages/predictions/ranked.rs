@@ -10,26 +10,25 @@ use super::*;
 pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
     let q = params.query();
     let start = params.page.saturating_sub(1) * PAGE;
-    let (q1, q2) = (q.clone(), q.clone());
     let valid_page = crate::validate::page_number(params.page);
     let head = Resource::new_blocking(
         move || (),
         move |_| {
-            let (q1, valid_page) = (q1.clone(), valid_page.clone());
+            let (q, valid_page) = (q.clone(), valid_page.clone());
             async move {
                 if let Err(err) = valid_page {
                     #[cfg(feature = "ssr")]
                     crate::server::web::http::set_error_status(&err);
                     return Err(err);
                 }
-                get_predictions(q1.profile, q1.w, set, start, PAGE, false).await
+                get_predictions(q.profile, q.w, set, start, PAGE).await
             }
         },
     );
     let p = params.clone();
     view! {
         <Section load=move || {
-            let (p, q2) = (p.clone(), q2.clone());
+            let p = p.clone();
             async move {
                 head.await
                     .map(|page| {
@@ -52,7 +51,7 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
                             </ol>
                             // The first flush ends here: header, controls and this page of the ranking.
                             <div hidden data-first-flush=""></div>
-                            <MoreLoader params=p.clone() q=q2.clone() set next=page.next_offset() />
+                            <MoreLoader params=p.clone() set next=page.next_offset() />
                         }
                     })
             }
@@ -70,7 +69,8 @@ pub(super) fn RankedList(params: Params, set: CandidateSet) -> impl IntoView {
 
 /// Appends the next films as the reader nears the end: no gaps, no repeats, a clear end.
 #[component]
-pub(super) fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, next: Option<u32>) -> impl IntoView {
+pub(super) fn MoreLoader(params: Params, set: CandidateSet, next: Option<u32>) -> impl IntoView {
+    let q = params.query();
     let item_params = params.clone();
     let more_href = Callback::new(move |offset: u32| {
         params
@@ -82,7 +82,7 @@ pub(super) fn MoreLoader(params: Params, q: PredictionQuery, set: CandidateSet, 
     });
     let fetch = move |offset: u32| {
         let q = q.clone();
-        async move { Ok(get_predictions(q.profile, q.w, set, offset, PAGE, false).await?.into_slice(PAGE)) }
+        async move { Ok(get_predictions(q.profile, q.w, set, offset, PAGE).await?.into_slice(PAGE)) }
     };
     let list = move |rows: ReadSignal<Vec<PredictionRow>>| {
         view! {
