@@ -4,13 +4,15 @@ use serde::{Deserialize, Serialize};
 
 /// The signed-in member, as pages and server functions see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Viewer {
     pub id: i64,
     pub username: String,
     pub display_name: String,
     pub is_admin: bool,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(Viewer { id, username, display_name, is_admin });
 
 /// The actions the audit log records, with the words the admin sees.
 pub const AUDIT_ACTIONS: &[(&str, &str)] = &[
@@ -84,7 +86,6 @@ pub struct ApiTokenInfo {
 
 /// One audit log entry for the admin.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEntry {
     pub id: i64,
     pub at: i64,
@@ -95,10 +96,11 @@ pub struct AuditEntry {
     pub details: Option<String>,
     pub ip: Option<String>,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(AuditEntry { id, at, actor, action, subject_type, subject_id, details, ip });
 
 /// A member on the admin's members page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MemberRow {
     pub id: i64,
     pub username: String,
@@ -108,3 +110,5 @@ pub struct MemberRow {
     pub active_proposals: i64,
     pub created_at: i64,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(MemberRow { id, username, display_name, is_admin, proposal_limit, active_proposals, created_at });

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A film as it appears on a poster card.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MovieCard {
     pub id: i64,
     pub imdb_id: String,
@@ -18,6 +18,8 @@ pub struct MovieCard {
     pub rating: Option<f64>,
     pub director: Option<String>,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(MovieCard { id, imdb_id, title, year, genres, poster, rating, director });
 
 /// How the catalogue is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -161,7 +163,7 @@ pub struct MovieList {
 
 /// A film's own facts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MovieInfo {
     pub id: i64,
     pub imdb_id: String,
@@ -178,46 +180,68 @@ pub struct MovieInfo {
     /// How many people rated it on IMDb.
     pub popularity: Option<f64>,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(MovieInfo {
+    id,
+    imdb_id,
+    title,
+    original_title,
+    year,
+    runtime_minutes,
+    genres,
+    plot,
+    poster,
+    rating,
+    popularity
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CreditRow {
     pub name: String,
     pub role: String,
     pub job: Option<String>,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(CreditRow { name, role, job });
 
 /// One figure from one source (imdb rating, metacritic metascore, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricRow {
     pub source: String,
     pub metric: String,
     pub value: f64,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(MetricRow { source, metric, value });
 
 /// A festival or award nomination (or win).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AwardRow {
     pub festival: String,
     pub year: i32,
     pub category: String,
     pub won: bool,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(AwardRow { festival, year, category, won });
 
 /// A canonical list the film is on, with the edition that added it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ListRow {
     pub name: String,
     pub edition: Option<i32>,
     pub is_target: bool,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(ListRow { name, edition, is_target });
 
 /// What the club has done with the film.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClubRecord {
     pub active_proposals: i64,
     pub votes: i64,
@@ -228,6 +252,8 @@ pub struct ClubRecord {
     pub member_stars: Option<f64>,
     pub member_ratings: i64,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(ClubRecord { active_proposals, votes, watched_at, watch_stars, member_stars, member_ratings });
 
 /// Everything `/movies/:id` shows that is the same for every reader.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -304,7 +330,7 @@ impl std::fmt::Display for ImportReport {
 
 /// The numbers the home page and the dashboard show; one aggregate query fills it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SiteStats {
     pub movies: i64,
     pub candidates: i64,
@@ -319,6 +345,19 @@ pub struct SiteStats {
     /// Proposals whose last IMDb fetch failed.
     pub failed_imdb: i64,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(SiteStats {
+    movies,
+    candidates,
+    members,
+    active_proposals,
+    votes,
+    ratings,
+    list_entries,
+    nominations,
+    stale_imdb,
+    failed_imdb
+});
 
 /// The home page: headline numbers and a shelf of recent films.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

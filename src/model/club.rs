@@ -19,11 +19,10 @@ named_states! {
 /// An active proposal on the vote page, with its cached IMDb metadata (any of which may be missing
 /// until the refresher has fetched it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProposalCard {
     pub id: i64,
     pub imdb_id: String,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub status: ProposalStatus,
     pub title: Option<String>,
     pub year: Option<i32>,
@@ -39,12 +38,30 @@ pub struct ProposalCard {
     pub votes: i64,
     pub created_at: i64,
     /// The first voters, in vote order: at most `VOTERS_SHOWN` (`votes` is how many there are).
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub voters: Vec<String>,
     /// Whether the member looking at the page has voted for it.
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub voted: bool,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(ProposalCard {
+    id,
+    imdb_id,
+    status: text,
+    title,
+    year,
+    runtime_minutes,
+    genres,
+    plot,
+    poster,
+    imdb_rating,
+    imdb_votes,
+    proposer_id,
+    proposer,
+    votes,
+    created_at,
+    voters: skip,
+    voted: skip
+});
 
 impl ProposalCard {
     /// A card that knows only its id (to be filled in).
@@ -131,16 +148,16 @@ pub struct Quota {
 
 /// One line of the club's recent activity (from the audit log, public actions only).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ActivityItem {
     pub at: i64,
     pub actor: Option<String>,
     pub action: String,
     pub title: Option<String>,
     /// The server's clock when this was read, for "3 h ago".
-    #[cfg_attr(feature = "ssr", sqlx(default))]
     pub now: i64,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(ActivityItem { at, actor, action, title, now: default });
 
 /// A watched film with the club's star ratings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

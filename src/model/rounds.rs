@@ -5,18 +5,15 @@ use serde::{Deserialize, Serialize};
 
 /// A voting round. Times are Unix seconds; `time_zone` is the IANA name the screening is shown in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Round {
     pub id: i64,
     pub name: String,
     pub screening_at: i64,
     pub time_zone: String,
     pub deadline: i64,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub method: VoteMethod,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub carry_over: CarryOver,
-    #[cfg_attr(feature = "ssr", sqlx(try_from = "String"))]
     pub status: RoundStatus,
     pub opened_at: i64,
     pub closed_at: Option<i64>,
@@ -26,16 +23,32 @@ pub struct Round {
     pub winner_title: Option<String>,
     /// The deadline and the screening in the round's time zone, for reading ("Fri 12 Dec 2025,
     /// 20:00"), and the deadline as a form field's value there; filled in by the server.
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub deadline_local: String,
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub screening_local: String,
-    #[cfg_attr(feature = "ssr", sqlx(skip))]
     #[serde(default)]
     pub deadline_input: String,
 }
+#[cfg(feature = "ssr")]
+crate::from_row!(Round {
+    id,
+    name,
+    screening_at,
+    time_zone,
+    deadline,
+    method: text,
+    carry_over: text,
+    status: text,
+    opened_at,
+    closed_at,
+    closed_by,
+    winner_proposal_id,
+    winner_title,
+    deadline_local: skip,
+    screening_local: skip,
+    deadline_input: skip
+});
 
 named_states! {
     /// How a round's ballots are counted.

@@ -26,7 +26,7 @@ fn client(fake: &FakeImdb, timeout_ms: u64) -> ImdbClient {
     ImdbClient::new(&config)
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Cached {
     title: Option<String>,
     plot: Option<String>,
@@ -36,6 +36,7 @@ struct Cached {
     fetch_failures: i64,
     next_fetch_at: Option<i64>,
 }
+marquee::from_row!(Cached { title, plot, runtime_minutes, cached_at, last_fetch_error, fetch_failures, next_fetch_at });
 
 async fn cached(db: &Db, imdb_id: &str) -> Cached {
     on_pool!(db, |pool| sqlx::query_as::<_, Cached>(

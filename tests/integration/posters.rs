@@ -16,13 +16,14 @@ async fn set_poster(db: &Db, table: &str, imdb_id: &str, url: &str) {
     assert!(changed > 0, "{table} has {imdb_id}");
 }
 
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 struct Row {
     image_key: Option<String>,
     failures: i32,
     next_attempt_at: Option<i64>,
     last_error: Option<String>,
 }
+marquee::from_row!(Row { image_key, failures, next_attempt_at, last_error });
 
 async fn row(db: &Db, url: &str) -> Row {
     on_pool!(db, |pool| sqlx::query_as::<_, Row>(

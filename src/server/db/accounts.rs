@@ -6,12 +6,13 @@ use super::{now, on_pool, Db, Missing, StepError};
 use crate::model::{MemberRow, Viewer};
 
 /// What sign-in needs to know about an account.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct Credentials {
     pub id: i64,
     pub password_hash: Option<String>,
     pub disabled: bool,
 }
+crate::from_row!(Credentials { id, password_hash, disabled });
 
 pub struct NewUser<'a> {
     pub username: &'a str,

@@ -13,12 +13,14 @@ pub mod import;
 pub mod leases;
 pub mod letterboxd;
 pub mod load;
+pub mod migrations;
 pub mod movies;
 pub mod notices;
 pub mod pacers;
 pub mod posters;
 pub mod proposals;
 pub mod rounds;
+pub mod rows;
 pub mod scores;
 pub mod stats;
 pub mod tokens;
@@ -218,9 +220,10 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        let migrator = migrations::migrator(matches!(self, Db::Postgres(_))).await?;
         match self {
-            Db::Sqlite(pool) => sqlx::migrate!("migrations/sqlite").run(pool).await,
-            Db::Postgres(pool) => sqlx::migrate!("migrations/postgres").run(pool).await,
+            Db::Sqlite(pool) => migrator.run(pool).await,
+            Db::Postgres(pool) => migrator.run(pool).await,
         }
     }
 

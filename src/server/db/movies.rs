@@ -23,13 +23,12 @@ fn sort_key(sort: MovieSort) -> (&'static str, &'static str) {
     }
 }
 
-#[derive(sqlx::FromRow)]
 struct KeyedCard {
-    #[sqlx(flatten)]
     card: MovieCard,
     sort_num: f64,
     sort_text: String,
 }
+crate::from_row!(KeyedCard { card: flatten, sort_num, sort_text });
 
 /// Where a page starts: a row offset (page numbers) or after a cursor (the JSON API).
 pub enum Start {

@@ -8,7 +8,7 @@ use crate::scoring::Dims;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct FilmRow {
     pub id: i64,
     pub imdb_id: String,
@@ -17,8 +17,9 @@ pub struct FilmRow {
     /// The stored poster's image key.
     pub poster: Option<String>,
 }
+crate::from_row!(FilmRow { id, imdb_id, title, year, poster });
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ProfileRow {
     pub slug: String,
     pub name: String,
@@ -29,6 +30,7 @@ pub struct ProfileRow {
     pub w_people: f64,
     pub is_default: bool,
 }
+crate::from_row!(ProfileRow { slug, name, w_popular, w_critical, w_industry, w_cultural, w_people, is_default });
 
 /// Everything the model reads, keyed by movie id.
 #[derive(Debug, Default)]

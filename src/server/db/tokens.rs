@@ -5,7 +5,6 @@ use super::counted::CountedConn;
 use super::{now, on_pool, Db};
 use crate::model::{ApiTokenInfo, TokenScope, Viewer};
 
-#[derive(sqlx::FromRow)]
 struct TokenRow {
     id: i64,
     name: String,
@@ -14,6 +13,7 @@ struct TokenRow {
     expires_at: Option<i64>,
     last_used_at: Option<i64>,
 }
+crate::from_row!(TokenRow { id, name, scope, created_at, expires_at, last_used_at });
 
 impl TokenRow {
     fn info(self) -> Option<ApiTokenInfo> {
@@ -133,14 +133,13 @@ pub async fn revoke(db: &Db, by: &Actor, id: i64) -> Result<bool, sqlx::Error> {
 /// The member, token id, name and scope of a live token by its hash; none for a revoked or expired
 /// token, or one of a disabled member.
 pub async fn holder(db: &Db, hash: &str) -> Result<Option<(Viewer, i64, String, TokenScope)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
     struct Row {
-        #[sqlx(flatten)]
         viewer: Viewer,
         token_id: i64,
         token_name: String,
         scope: String,
     }
+    crate::from_row!(Row { viewer: flatten, token_id, token_name, scope });
     let row: Option<Row> = on_pool!(db, |pool| {
         sqlx::query_as(
             "SELECT u.id, u.username, u.display_name, u.role = 'admin' AS is_admin, \

@@ -4,13 +4,14 @@
 use super::{on_pool, Db};
 
 /// A message waiting to be sent.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: i64,
     pub message_key: String,
     pub payload: String,
     pub attempts: i32,
 }
+crate::from_row!(Outgoing { id, message_key, payload, attempts });
 
 /// Writes a message to send, unless one with `key` was written already; true if written now.
 pub async fn enqueue(db: &Db, key: &str, payload: &str, at: i64) -> Result<bool, sqlx::Error> {

@@ -32,7 +32,6 @@ impl Applied {
     }
 }
 
-#[derive(sqlx::FromRow)]
 pub(super) struct ApplyRow {
     position: i32,
     state: String,
@@ -42,6 +41,7 @@ pub(super) struct ApplyRow {
     rated_on: Option<String>,
     watches: String,
 }
+crate::from_row!(ApplyRow { position, state, movie_id, candidates, half_stars, rated_on, watches });
 
 /// What goes in for one catalogue film: (half stars, the day they were given, viewings).
 pub(super) type Chosen = (Option<i32>, Option<String>, Vec<String>);

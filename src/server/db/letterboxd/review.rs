@@ -2,7 +2,6 @@
 
 use super::*;
 
-#[derive(sqlx::FromRow)]
 pub(super) struct ImportRow {
     id: i64,
     file_name: String,
@@ -13,8 +12,8 @@ pub(super) struct ImportRow {
     films: i32,
     skipped: String,
 }
+crate::from_row!(ImportRow { id, file_name, created_at, applied_at, shared, result, films, skipped });
 
-#[derive(sqlx::FromRow)]
 pub(super) struct FilmRow {
     position: i32,
     name: String,
@@ -27,6 +26,7 @@ pub(super) struct FilmRow {
     title: Option<String>,
     movie_year: Option<i32>,
 }
+crate::from_row!(FilmRow { position, name, year, half_stars, watches, state, movie_id, candidates, title, movie_year });
 
 pub(super) fn ids(list: &str) -> impl Iterator<Item = i64> + '_ {
     list.split(',').filter_map(|id| id.trim().parse().ok())

@@ -116,14 +116,13 @@ pub enum StatusRefused {
 }
 
 /// The proposal's proposer and status, read inside a change's transaction after its first write.
-#[derive(sqlx::FromRow)]
 pub(super) struct Subject {
     proposer_id: i64,
-    #[sqlx(try_from = "String")]
     status: ProposalStatus,
     title: Option<String>,
     imdb_id: String,
 }
+crate::from_row!(Subject { proposer_id, status: text, title, imdb_id });
 
 /// Withdraws an active proposal: its proposer or an admin.
 pub async fn withdraw(db: &Db, by: &Actor, id: i64) -> Result<(), StepError<StatusRefused>> {

@@ -22,12 +22,11 @@ const CARD_COLUMNS: &str = "p.id, p.imdb_id, p.status, p.title, p.year, p.runtim
      (SELECT ps.image_key FROM posters ps WHERE ps.source_url = p.poster_url) AS poster, p.imdb_rating, p.imdb_votes, p.proposer_id, u.display_name AS proposer, p.vote_count AS votes, \
      p.created_at";
 
-#[derive(sqlx::FromRow)]
 struct CardWithTotal {
-    #[sqlx(flatten)]
     card: ProposalCard,
     total: i64,
 }
+crate::from_row!(CardWithTotal { card: flatten, total });
 
 /// Active proposals, most votes first then newest, with their voters and whether `viewer` voted:
 /// two queries for any page size.

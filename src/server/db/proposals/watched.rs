@@ -60,13 +60,12 @@ pub async fn rate_watched(db: &Db, by: &Actor, id: i64, half_stars: i32) -> Resu
     })
 }
 
-#[derive(sqlx::FromRow)]
 pub(super) struct WatchedRow {
-    #[sqlx(flatten)]
     card: ProposalCard,
     watched_at: i64,
     total: i64,
 }
+crate::from_row!(WatchedRow { card: flatten, watched_at, total });
 
 /// Watched films, latest first, with every member's rating: two queries.
 pub async fn watched_page(

@@ -67,12 +67,11 @@ pub async fn latest(db: &Db) -> Result<Option<Round>, sqlx::Error> {
 
 /// One round and its stored result (JSON), if closed.
 pub async fn get(db: &Db, id: i64) -> Result<Option<(Round, Option<String>)>, sqlx::Error> {
-    #[derive(sqlx::FromRow)]
     struct Row {
-        #[sqlx(flatten)]
         round: Round,
         result_json: Option<String>,
     }
+    crate::from_row!(Row { round: flatten, result_json });
     let row = on_pool!(db, |pool| {
         sqlx::query_as::<_, Row>(&format!("SELECT {ROUND_COLUMNS}, r.result_json FROM {ROUND_FROM} WHERE r.id = $1"))
             .bind(id)
