@@ -30,13 +30,14 @@ tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_CODEGEN_
   CARGO_TARGET_DIR="$tools/target")
 
 # wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock. Without its default
-# features it leaves out the TLS stack of its test runner's downloads (rustls, ring), unused here.
+# features it leaves out the TLS stack of its test runner's downloads (rustls, ring), unused here;
+# only the `wasm-bindgen` program is built (not the test runner, nor wasm2es6js).
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
   say "installing wasm-bindgen-cli $want"
-  "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features --locked \
-    || "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features
+  "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features --locked --bin wasm-bindgen \
+    || "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features --bin wasm-bindgen
 fi
 
 # The split step of the build (one wasm chunk per page) runs a small tool of this repository,
