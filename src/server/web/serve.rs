@@ -5,8 +5,8 @@ use crate::server::web::guard::BodyTimedOut;
 use crate::server::web::state::AppState;
 use axum::body::{Body, Bytes};
 use axum::extract::ConnectInfo;
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -80,11 +80,14 @@ pub async fn serve_until(
     let limits = state.config.limits.clone();
     let body_timeout = Duration::from_secs(limits.body_timeout_secs);
     let app = crate::server::web::http::router(state.clone());
-    // HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which the proxy in front ends, and
-    // proxies speak HTTP/1.1 to the servers behind them.
-    let mut builder = http1::Builder::new();
+    let mut builder = auto::Builder::new(TokioExecutor::new());
     // The header timeout also closes keep-alive connections that stay idle that long.
-    builder.timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(limits.header_timeout_secs));
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(limits.header_timeout_secs));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Duration::from_secs(limits.header_timeout_secs))
+        .keep_alive_timeout(Duration::from_secs(limits.header_timeout_secs));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut stop = std::pin::pin!(stop);
     loop {
@@ -112,7 +115,9 @@ pub async fn serve_until(
             let body = DeadlineBody { inner, deadline: Box::pin(tokio::time::sleep(body_timeout)) };
             axum::http::Request::from_parts(parts, Body::new(body))
         });
-        let conn = builder.serve_connection(TokioIo::new(tcp), hyper_util::service::TowerToHyperService::new(service));
+        let conn = builder
+            .serve_connection_with_upgrades(TokioIo::new(tcp), hyper_util::service::TowerToHyperService::new(service))
+            .into_owned();
         let conn = graceful.watch(conn);
         tokio::spawn(async move {
             if let Err(err) = conn.await {
