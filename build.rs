@@ -6,7 +6,7 @@ use std::path::Path;
 
 fn main() {
     println!("cargo:rerun-if-changed=migrations");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let root = Path::new(&std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR")).join("migrations");
     let mut code = String::new();
     for backend in ["sqlite", "postgres"] {
         let dir = root.join(backend);
@@ -18,7 +18,10 @@ fn main() {
         files.sort();
         writeln!(code, "pub const {}: &[(&str, &str)] = &[", backend.to_uppercase()).unwrap();
         for file in files {
-            writeln!(code, "    ({file:?}, include_str!({:?})),", dir.join(&file).display().to_string()).unwrap();
+            // Named from the crate's own directory when it compiles, not from where this script
+            // ran: build directories shared between checkouts may reuse this script's output.
+            let path = format!("/migrations/{backend}/{file}");
+            writeln!(code, "    ({file:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), {path:?}))),").unwrap();
         }
         code.push_str("];\n");
     }
