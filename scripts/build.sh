@@ -78,16 +78,14 @@ if [ "$status" -ne 0 ]; then
   exit 1
 fi
 
-step "splitting the browser bundle into the shell and the pages' chunks"
-wasm_split=$(command -v "$tools/bin/marquee-wasm-split" || command -v marquee-wasm-split || true)
-if [ -z "$wasm_split" ]; then
-  echo "build.sh: marquee-wasm-split is missing; run scripts/tools.sh (it builds tools/wasm-split)" >&2
+step "splitting the browser bundle into the shell and the pages' chunks, with the shell's bindings"
+bundle_tool=$(command -v "$tools/bin/marquee-bundle" || command -v marquee-bundle || true)
+if [ -z "$bundle_tool" ]; then
+  echo "build.sh: marquee-bundle is missing; run scripts/tools.sh (it builds tools/bundle)" >&2
   exit 1
 fi
-"$wasm_split" "$wasm_in" "$pkg" --main-out "$work/marquee.wasm" \
+"$bundle_tool" "$wasm_in" "$pkg" --main-out "$work/marquee.wasm" --bindgen-out "$work/bindgen" --out-name marquee \
   --main-module "/pkg/marquee.$hash.js" --link-name "./__wasm_split.$hash.js" > "$work/chunks.txt"
-wasm-bindgen --target web --no-typescript --keep-lld-exports --no-demangle --out-dir "$work/bindgen" \
-  --out-name marquee "$work/marquee.wasm"
 mv "$work/bindgen/marquee.js" "$pkg/marquee.$hash.js"
 mv "$work/bindgen/marquee_bg.wasm" "$pkg/marquee.$hash.wasm"
 # The chunks carry the name too: the loader fetches them by it, and the manifest (read by the

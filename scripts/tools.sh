@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the tools that turn the compiled wasm into the browser bundle, when missing or stale:
-# wasm-bindgen-cli (at the Cargo.lock version), the wasm splitter (tools/wasm-split) and npm's
+# the bundle tool (tools/bundle: the split and wasm-bindgen at the Cargo.lock version) and npm's
 # binaryen (wasm-opt). scripts/build.sh runs this beside the bundle's compile. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,7 +11,7 @@ tools=${MARQUEE_TOOLS_DIR:-$HOME/.cache/marquee-tools}
 
 # wasm-opt shrinks the release bundle (Debian's binaryen is too old for today's rustc output; npm's
 # package ships a current one). Installed into a tools folder outside the work tree, while the
-# Rust tools below compile.
+# bundle tool below compiles.
 binaryen_version=132.0.0
 npm_install=""
 if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || \
@@ -23,30 +23,28 @@ if [ ! -x "$tools/node_modules/.bin/wasm-opt" ] || \
   npm_install=$!
 fi
 
-# These tools run for about a second on one bundle, so they are not optimised: unoptimised they
-# compile in half the time (53 s against 104 s for wasm-bindgen-cli) and take 0.5 s longer per
-# build. Their own build directory keeps them apart from the app's artefacts.
+# The bundle tool runs for about two seconds on one bundle, so it is not optimised: unoptimised it
+# compiles in half the time and takes about a second longer per build. Its own build directory
+# keeps it apart from the app's artefacts.
 tool_build=(env CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
   CARGO_TARGET_DIR="$tools/target")
 
-# wasm-bindgen-cli must be exactly the wasm-bindgen version in Cargo.lock. Without its default
-# features it leaves out the TLS stack of its test runner's downloads (rustls, ring), unused here;
-# only the `wasm-bindgen` program is built (not the test runner, nor wasm2es6js).
+# The bundle tool (tools/bundle) splits the wasm at its lazy routes and writes the shell's
+# JavaScript bindings, with the libraries cargo-leptos uses (wasm_split_cli_support and
+# wasm-bindgen-cli-support). The bindings must come from exactly the wasm-bindgen version in
+# Cargo.lock; the tool pins that version of wasm-bindgen-cli-support.
 want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3; exit }' Cargo.lock)
-have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
-if [ "$have" != "$want" ]; then
-  say "installing wasm-bindgen-cli $want"
-  "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features --locked --bin wasm-bindgen \
-    || "${tool_build[@]}" cargo install wasm-bindgen-cli --version "$want" --no-default-features --bin wasm-bindgen
+pinned=$(sed -n 's/^wasm-bindgen-cli-support = "=\(.*\)"$/\1/p' tools/bundle/Cargo.toml)
+if [ "$want" != "$pinned" ]; then
+  echo "tools.sh: Cargo.lock has wasm-bindgen $want, but tools/bundle/Cargo.toml pins" \
+    "wasm-bindgen-cli-support ${pinned:-(none)}; set it to \"=$want\" there" >&2
+  exit 1
 fi
-
-# The split step of the build (one wasm chunk per page) runs a small tool of this repository,
-# built from crates.io sources and rebuilt when its source changes.
-split_version=$(cat tools/wasm-split/Cargo.toml tools/wasm-split/Cargo.lock tools/wasm-split/src/*.rs | sha256sum | cut -c1-16)
-if [ ! -x "$tools/bin/marquee-wasm-split" ] || [ "$(cat "$tools/wasm-split.version" 2>/dev/null)" != "$split_version" ]; then
-  say "building the wasm splitter (tools/wasm-split)"
-  "${tool_build[@]}" cargo install --path tools/wasm-split --locked --force --root "$tools" --quiet
-  echo "$split_version" > "$tools/wasm-split.version"
+bundle_version=$(cat tools/bundle/Cargo.toml tools/bundle/Cargo.lock tools/bundle/src/*.rs | sha256sum | cut -c1-16)
+if [ ! -x "$tools/bin/marquee-bundle" ] || [ "$(cat "$tools/bundle.version" 2>/dev/null)" != "$bundle_version" ]; then
+  say "building the bundle tool (tools/bundle, with wasm-bindgen $want)"
+  "${tool_build[@]}" cargo install --path tools/bundle --locked --force --root "$tools" --quiet
+  echo "$bundle_version" > "$tools/bundle.version"
 fi
 
 if [ -n "$npm_install" ] && ! wait "$npm_install"; then
