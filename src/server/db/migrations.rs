@@ -5,6 +5,7 @@
 //! directory (version and description from the name, checksum of the text), so databases
 //! migrated by either agree.
 
+use super::Backend;
 use sqlx::error::BoxDynError;
 use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
 
@@ -12,9 +13,13 @@ mod files {
     include!(concat!(env!("OUT_DIR"), "/migrations.rs"));
 }
 
-/// The migrator for SQLite (`postgres: false`) or PostgreSQL.
-pub async fn migrator(postgres: bool) -> Result<Migrator, sqlx::migrate::MigrateError> {
-    Migrator::new(Embedded(if postgres { files::POSTGRES } else { files::SQLITE })).await
+/// The migrator for one backend's schema.
+pub async fn migrator(backend: Backend) -> Result<Migrator, sqlx::migrate::MigrateError> {
+    let files = match backend {
+        Backend::Sqlite => files::SQLITE,
+        Backend::Postgres => files::POSTGRES,
+    };
+    Migrator::new(Embedded(files)).await
 }
 
 /// Migration files as (name, text), in the order they run.

@@ -220,7 +220,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        let migrator = migrations::migrator(matches!(self, Db::Postgres(_))).await?;
+        let migrator = migrations::migrator(self.backend()).await?;
         match self {
             Db::Sqlite(pool) => migrator.run(pool).await,
             Db::Postgres(pool) => migrator.run(pool).await,
